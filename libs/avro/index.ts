@@ -1,0 +1,155 @@
+/**
+ * Avro in the Confluent wire format (magic 0, 4-byte schema id, Avro body), schemas in the registry.
+ * Writers encode with the id registered under `<topic>-value`; readers decode by the writer's id,
+ * so a producer on an older schema version is still read correctly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { allTopics, type TopicSpec } from '../topics';
+import { DependencyError, InvalidInputError, UnitrailError } from '../errors';
+
+export const AVRO_DIR = path.join(__dirname, '../../avro').replace(`${path.sep}dist${path.sep}`, path.sep);
+
+/** Reads avro/<name>.avsc (name may include a folder, e.g. sources/mes-unit-event). */
+export function loadSchema(name: string): avro.Schema {
+  const file = path.join(AVRO_DIR, `${name}.avsc`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as avro.Schema;
+}
+
+const typeCache = new Map<string, avro.Type>();
+/** The avsc Type of a schema file, for tests and local encoding without a registry. */
+export function avroType(name: string): avro.Type {
+  let t = typeCache.get(name);
+  if (!t) {
+    t = avro.Type.forSchema(loadSchema(name));
+    typeCache.set(name, t);
+  }
+  return t;
+}
+
+export const subjectOf = (topic: string) => `${topic}-value`;
+
+/** Reads the writer schema id from a Confluent-framed buffer, or null when the framing is wrong. */
+export function schemaIdOf(buf: Buffer | null | undefined): number | null {
+  if (!buf || buf.length < 5 || buf[0] !== 0) return null;
+  return buf.readInt32BE(1);
+}
+
+export interface Codec {
+  /** Encodes a value for a topic with the schema registered for that topic. */
+  encode(topic: string, value: unknown): Promise<Buffer>;
+  /** Decodes by writer schema id; throws InvalidInputError(DECODE_*) for bytes that are not ours. */
+  decode<T = unknown>(buf: Buffer | null): Promise<{ value: T; schemaId: number }>;
+  /** Registers every topic's schema (idempotent) and sets BACKWARD compatibility. Returns subject → id. */
+  registerAll(): Promise<Map<string, number>>;
+  /** Asks the registry whether each local schema is BACKWARD compatible with the registered latest. */
+  checkCompatibility(): Promise<{ subject: string; compatible: boolean }[]>;
+}
+
+export function createCodec({ url, topics = allTopics }: { url: string; topics?: TopicSpec[] }): Codec {
+  const registry = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } });
+  const idByTopic = new Map<string, number>();
+
+  const idFor = async (topic: string): Promise<number> => {
+    const cached = idByTopic.get(topic);
+    if (cached !== undefined) return cached;
+    try {
+      const id = await registry.getLatestSchemaId(subjectOf(topic));
+      idByTopic.set(topic, id);
+      return id;
+    } catch (err) {
+      throw registryError(err, `no schema registered for ${subjectOf(topic)} (run 'unitrail schemas register')`);
+    }
+  };
+
+  return {
+    async encode(topic, value) {
+      const id = await idFor(topic);
+      try {
+        return await registry.encode(id, value);
+      } catch (err) {
+        throw registryError(err, `cannot encode a ${topic} record`);
+      }
+    },
+
+    async decode<T>(buf: Buffer | null) {
+      const schemaId = schemaIdOf(buf);
+      if (!buf || schemaId === null) {
+        throw new InvalidInputError([
+          { code: 'DECODE_FRAMING', message: 'value is not in the Confluent Avro wire format (magic byte 0 + schema id)' },
+        ]);
+      }
+      try {
+        return { value: (await registry.decode(buf)) as T, schemaId };
+      } catch (err) {
+        const e = registryError(err, `schema id ${schemaId}`);
+        if (e.retriable) throw e;
+        const unknownId = /not found|404|40403/i.test(String((err as Error).message));
+        throw new InvalidInputError([
+          unknownId
+            ? { code: 'DECODE_UNKNOWN_SCHEMA', message: `schema id ${schemaId} is not in the registry` }
+            : { code: 'DECODE_AVRO', message: `Avro body does not match schema id ${schemaId}: ${(err as Error).message}` },
+        ]);
+      }
+    },
+
+    async registerAll() {
+      const ids = new Map<string, number>();
+      for (const topic of topics) {
+        const subject = subjectOf(topic.name);
+        const schema = JSON.stringify(loadSchema(topic.valueSchema));
+        try {
+          const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject });
+          await setCompatibility(url, subject, 'BACKWARD');
+          ids.set(subject, id);
+          idByTopic.set(topic.name, id);
+        } catch (err) {
+          throw registryError(err, `cannot register ${subject}`);
+        }
+      }
+      return ids;
+    },
+
+    async checkCompatibility() {
+      const out: { subject: string; compatible: boolean }[] = [];
+      for (const topic of topics) {
+        const subject = subjectOf(topic.name);
+        const res = await fetch(`${url}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+          body: JSON.stringify({ schema: JSON.stringify(loadSchema(topic.valueSchema)) }),
+        }).catch((err) => {
+          throw new DependencyError('registry', `${url} does not answer`, err);
+        });
+        if (res.status === 404) {
+          out.push({ subject, compatible: true }); // nothing registered yet: anything is compatible
+          continue;
+        }
+        const body = (await res.json()) as { is_compatible?: boolean };
+        out.push({ subject, compatible: body.is_compatible === true });
+      }
+      return out;
+    },
+  };
+}
+
+async function setCompatibility(url: string, subject: string, level: string): Promise<void> {
+  const res = await fetch(`${url}/config/${encodeURIComponent(subject)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: level }),
+  });
+  if (!res.ok) throw new DependencyError('registry', `setting ${level} on ${subject} gave HTTP ${res.status}`);
+}
+
+function registryError(err: unknown, what: string): UnitrailError {
+  if (err instanceof UnitrailError) return err;
+  const message = String((err as Error)?.message ?? err);
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  if (/ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|ECONNRESET/i.test(message) || cause?.code) {
+    return new DependencyError('registry', `${what}: the schema registry does not answer (is the stack up? 'unitrail stack up')`, err);
+  }
+  return new UnitrailError('REGISTRY', `${what}: ${message}`);
+}

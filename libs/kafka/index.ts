@@ -1,0 +1,92 @@
+/** Kafka clients and the idempotent topic set-up, from the topic registry. */
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { allTopics, type TopicSpec } from '../topics';
+import { DependencyError } from '../errors';
+import { createLogger } from '../log';
+
+const log = createLogger({ component: 'kafka' });
+
+export function createKafka({ brokers, clientId = 'unitrail' }: { brokers: string[]; clientId?: string }): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        // kafkajs reports transient coordinator moves at ERROR; they are retried, so warn.
+        const fields = { ...rest, kafkaLevel: level };
+        if (level <= logLevel.WARN) log.warn(message, fields);
+        else log.debug(message, fields);
+      },
+  });
+}
+
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new DependencyError('kafka', `cannot connect (is the stack up? 'unitrail stack up')`, err);
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Creates missing topics, raises partition counts that are below the registry's (Kafka cannot lower
+ * them), and leaves the rest alone. Returns what it did, one line per topic.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[] = allTopics): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    const report = missing.map((t) => `${t.name}: created with ${t.partitions} partitions`);
+    const present = specs.filter((t) => existing.has(t.name));
+    if (present.length > 0) {
+      const meta = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+      const grow: { topic: string; count: number }[] = [];
+      for (const t of present) {
+        const have = meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0;
+        if (have < t.partitions) grow.push({ topic: t.name, count: t.partitions });
+        report.push(`${t.name}: ${have < t.partitions ? `grown ${have} → ${t.partitions}` : `exists (${have} partitions)`}`);
+      }
+      if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
+    }
+    return report;
+  });
+}
+
+/** Lag per consumer group: sum over partitions of (end offset − committed offset). */
+export async function groupLag(kafka: Kafka, groupId: string, topicNames: string[]): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    let lag = 0;
+    const committed = await admin.fetchOffsets({ groupId, topics: topicNames });
+    for (const t of committed) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
+        const at = Number(p.offset) < 0 ? Number(ends.find((e) => e.partition === p.partition)?.low ?? 0) : Number(p.offset);
+        lag += Math.max(0, end - at);
+      }
+    }
+    return lag;
+  });
+}

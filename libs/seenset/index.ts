@@ -1,0 +1,120 @@
+/**
+ * The deduplicator's seen-set in Redis. Each event hash remembers *which record claimed it*: the
+ * raw record's lineage (source topic/partition/offset). That claimant is stable across replays of
+ * every stage upstream, so:
+ *   - the same raw record seen again (a crash replay anywhere before the sink) → 'replay': forward;
+ *   - another raw record with the same hash → 'duplicate': drop, counted once per record.
+ * Claims expire after the TTL window, so memory stays bounded.
+ */
+import Redis from 'ioredis';
+import { DependencyError } from '../errors';
+
+export type ClaimResult = 'first' | 'replay' | 'duplicate';
+
+export interface Claim {
+  eventHash: string;
+  /** Stable identity of the record making the claim, e.g. "ut.raw.mes.v1/2/1234". */
+  claimant: string;
+  /** Metric label for duplicate counts, e.g. "MES|line-3-printer". */
+  label: string;
+}
+
+// One round trip per batch. Keys: seen:<hash> → claimant; dup:<claimant> marks a counted duplicate
+// so a replayed duplicate is not counted twice; stats hash counts duplicates by label.
+const CLAIM_SCRIPT = `
+local ttl = tonumber(ARGV[1])
+local prefix = ARGV[2]
+local out = {}
+local n = (#ARGV - 2) / 3
+for i = 1, n do
+  local hash = ARGV[3 + (i - 1) * 3]
+  local claimant = ARGV[4 + (i - 1) * 3]
+  local label = ARGV[5 + (i - 1) * 3]
+  local key = prefix .. 'seen:' .. hash
+  if redis.call('SET', key, claimant, 'NX', 'EX', ttl) then
+    out[i] = 'first'
+  elseif redis.call('GET', key) == claimant then
+    out[i] = 'replay'
+  else
+    if redis.call('SET', prefix .. 'dup:' .. claimant, hash, 'NX', 'EX', ttl) then
+      redis.call('HINCRBY', prefix .. 'stats', 'duplicates', 1)
+      redis.call('HINCRBY', prefix .. 'stats', 'duplicates|' .. label, 1)
+    end
+    out[i] = 'duplicate'
+  end
+end
+return out
+`;
+
+export interface SeenSet {
+  claim(claims: Claim[]): Promise<ClaimResult[]>;
+  /** Duplicates dropped: total and by label. */
+  stats(): Promise<{ duplicates: number; byLabel: Record<string, number> }>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createSeenSet({
+  url,
+  ttlSeconds = 7 * 24 * 3600,
+  prefix = 'ut:',
+}: {
+  url: string;
+  ttlSeconds?: number;
+  prefix?: string;
+}): SeenSet {
+  // No offline queue and fast failure: while Redis is down the runtime pauses and retries the
+  // batch itself, so nothing passes unchecked and nothing waits in a hidden queue.
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', () => {}); // reported through the failing commands instead
+  const ensure = async () => {
+    if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => {});
+  };
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    await ensure();
+    try {
+      return await fn();
+    } catch (err) {
+      throw new DependencyError('redis', `${what} failed (${(err as Error).message}); retrying until ${url} answers`, err);
+    }
+  };
+  return {
+    claim: (claims) =>
+      claims.length === 0
+        ? Promise.resolve([])
+        : wrap('seen-set claim', async () => {
+            const args = claims.flatMap((c) => [c.eventHash, c.claimant, c.label]);
+            return (await redis.eval(CLAIM_SCRIPT, 0, ttlSeconds, prefix, ...args)) as ClaimResult[];
+          }),
+    stats: () =>
+      wrap('seen-set stats', async () => {
+        const all = await redis.hgetall(`${prefix}stats`);
+        const byLabel: Record<string, number> = {};
+        for (const [k, v] of Object.entries(all)) if (k.startsWith('duplicates|')) byLabel[k.slice(11)] = Number(v);
+        return { duplicates: Number(all.duplicates ?? 0), byLabel };
+      }),
+    ping: async () => {
+      try {
+        await ensure();
+        return (await redis.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}
+
+/** The short hex part of an EPCIS hash id, to keep Redis keys small. */
+export function hashKey(eventId: string): string {
+  const m = /sha-256;([0-9a-f]{64})/.exec(eventId);
+  return m ? m[1]! : eventId;
+}

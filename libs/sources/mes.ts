@@ -1,0 +1,74 @@
+/**
+ * MES (line systems): plant wall-clock ms + IANA zone, bare GTIN + serials, its own operation words.
+ * COMMISSION → ObjectEvent ADD commissioning; PACK/UNPACK → AggregationEvent ADD/DELETE into the
+ * case SSCC; DECOMMISSION → ObjectEvent DELETE decommissioning; INSPECT → ObjectEvent OBSERVE inspecting.
+ */
+import type { SourceAdapter, EpcisJsonEvent } from './adapter';
+import { formatOffset, isoWithOffset, wallClockToUtc } from './time';
+import { toDigitalLink } from '../gs1';
+import { requireFields } from './adapter';
+
+export interface MesUnitEvent {
+  msgId: string;
+  plantTimeMs: number;
+  plantZone: string;
+  plantGln: string;
+  lineId: string;
+  machineId: string;
+  operatorId: string | null;
+  operation: 'COMMISSION' | 'PACK' | 'UNPACK' | 'DECOMMISSION' | 'INSPECT';
+  gtin: string;
+  lot: string | null;
+  expiry: string | null;
+  serials: string[];
+  caseSscc: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+const unitUri = (gtin: string, serial: string) => toDigitalLink(`(01)${gtin.padStart(14, '0')}(21)${serial}`);
+
+export const mesAdapter: SourceAdapter<MesUnitEvent> = {
+  sourceSystem: 'MES',
+  device: (r) => r.machineId,
+  operator: (r) => r.operatorId,
+  sourceTimestamp: (r) => `${r.plantTimeMs} ${r.plantZone}`,
+  lotOf: (r) => r.lot,
+  geo: (r) => (r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null),
+  toEpcis(r): EpcisJsonEvent {
+    requireFields('MES', r, ['msgId', 'plantZone', 'plantGln', 'machineId', 'gtin']);
+    const { utcMs, offsetMinutes } = wallClockToUtc(r.plantTimeMs, r.plantZone);
+    const eventTime = isoWithOffset(utcMs, offsetMinutes);
+    const where = {
+      readPoint: { id: toDigitalLink(`(414)${r.plantGln}(254)${r.lineId}`) },
+      bizLocation: { id: toDigitalLink(`(414)${r.plantGln}`) },
+    };
+    const units = r.serials.map((s) => unitUri(r.gtin, s));
+    const common = { eventID: `mes:${r.msgId}`, eventTime, eventTimeZoneOffset: formatOffset(offsetMinutes), ...where };
+    switch (r.operation) {
+      case 'COMMISSION':
+        return {
+          type: 'ObjectEvent', action: 'ADD', ...common, epcList: units, bizStep: 'commissioning', disposition: 'active',
+          ...(r.lot || r.expiry ? { ilmd: { ...(r.lot ? { 'cbvmda:lotNumber': r.lot } : {}), ...(r.expiry ? { 'cbvmda:itemExpirationDate': expiryDate(r.expiry) } : {}) } } : {}),
+        };
+      case 'PACK':
+      case 'UNPACK':
+        requireFields('MES', r, ['caseSscc']);
+        return {
+          type: 'AggregationEvent', action: r.operation === 'PACK' ? 'ADD' : 'DELETE', ...common,
+          parentID: toDigitalLink(`(00)${r.caseSscc}`), childEPCs: units, bizStep: r.operation === 'PACK' ? 'packing' : 'unpacking',
+          disposition: 'in_progress',
+        };
+      case 'DECOMMISSION':
+        return { type: 'ObjectEvent', action: 'DELETE', ...common, epcList: units, bizStep: 'decommissioning', disposition: 'inactive' };
+      case 'INSPECT':
+        return { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: units, bizStep: 'inspecting' };
+    }
+  },
+};
+
+/** YYMMDD → YYYY-MM-DD (GS1 AI 17: years 00-49 → 20xx, 51-99 → 19xx, simplified sliding window). */
+function expiryDate(yymmdd: string): string {
+  const yy = Number(yymmdd.slice(0, 2));
+  return `${yy < 51 ? 2000 + yy : 1900 + yy}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * In-memory views of compacted topics (ut.masterdata.v1, ut.recalls.v1): read from the beginning,
+ * keep the newest value per key, follow changes. `ready` resolves once the view has caught up with
+ * the end offsets seen at start, so a stage never handles records against half-loaded state.
+ */
+import crypto from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Codec } from '../avro';
+import { createLogger } from '../log';
+
+export interface CompactedView<V> {
+  get(key: string): V | undefined;
+  values(): V[];
+  size(): number;
+  /** Changes with every applied record; lets handlers cache derived indexes. */
+  version(): number;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function followCompacted<V>({
+  kafka,
+  codec,
+  topic,
+  name,
+}: {
+  kafka: Kafka;
+  codec: Codec;
+  topic: string;
+  name: string;
+}): Promise<CompactedView<V>> {
+  const log = createLogger({ component: 'state', topic });
+  const map = new Map<string, V>();
+  let version = 0;
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const pending = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  if (pending.size === 0) markReady();
+
+  // A throw-away group: every process reads the whole topic, nobody shares partitions.
+  const consumer = kafka.consumer({ groupId: `ut.state.${name}.${crypto.randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const key = message.key?.toString('utf8');
+      if (key) {
+        if (message.value === null) map.delete(key);
+        else {
+          try {
+            map.set(key, (await codec.decode<V>(message.value)).value);
+          } catch (err) {
+            log.warn('skipping an undecodable state record', { key, error: (err as Error).message });
+          }
+        }
+        version++;
+      }
+      const end = pending.get(partition);
+      if (end !== undefined && Number(message.offset) + 1 >= end) {
+        pending.delete(partition);
+        if (pending.size === 0) markReady();
+      }
+    },
+  });
+  return {
+    get: (k) => map.get(k),
+    values: () => [...map.values()],
+    size: () => map.size,
+    version: () => version,
+    ready,
+    stop: async () => {
+      await consumer.disconnect();
+    },
+  };
+}

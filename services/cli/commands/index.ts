@@ -1,0 +1,6 @@
+/** Every CLI command, in the order --help lists them. Add a command: one file here, one line below. */
+import type { Command } from '../command';
+import { stackCommands } from './stack';
+import { pipelineCommands } from './pipeline';
+
+export const commands: Command[] = [...pipelineCommands, ...stackCommands];

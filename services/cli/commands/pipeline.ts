@@ -1,0 +1,341 @@
+/** Commands that set up, run and watch the pipeline. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Redis from 'ioredis';
+import type { Command, CommandInput } from '../command';
+import { optString } from '../command';
+import { describeSettings, loadConfig, type Config } from '../../../libs/config';
+import { UsageError, UnitrailError } from '../../../libs/errors';
+import { createKafka, ensureTopics, groupLag } from '../../../libs/kafka';
+import { createCodec } from '../../../libs/avro';
+import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
+import { createSeenSet } from '../../../libs/seenset';
+import { runStageUntilSignalled } from '../../../libs/runtime';
+import { afterStackUp, stackUp } from '../../../libs/stack';
+import { demoCounts, generateDemo } from '../../../libs/demo';
+import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
+import { stageFactories, stageNames } from '../../stages';
+import { topics } from '../../../libs/topics';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function createTopics(config: Config = loadConfig()): Promise<string[]> {
+  return ensureTopics(createKafka({ brokers: config.kafkaBrokers }));
+}
+export async function registerSchemas(config: Config = loadConfig()): Promise<Map<string, number>> {
+  return createCodec({ url: config.schemaRegistryUrl }).registerAll();
+}
+export async function migrateDatabase(config: Config = loadConfig()): Promise<string[]> {
+  await ensureDatabase(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, { max: 1 });
+  try {
+    return await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+// `stack up` runs these after the parts answer: topics, schemas, migrations, all idempotent.
+afterStackUp.push(
+  async function topicsCreated() {
+    await createTopics();
+  },
+  async function schemasRegistered() {
+    await registerSchemas();
+  },
+  async function databaseMigrated() {
+    await migrateDatabase();
+  },
+);
+
+const num = (input: CommandInput, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}) => {
+  const raw = optString(input, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} ${raw} must be a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
+  }
+  return n;
+};
+
+const demoOptions = {
+  events: { type: 'string' },
+  'dup-rate': { type: 'string' },
+  'invalid-rate': { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+function demoArgs(input: CommandInput, defaultSeed: number) {
+  return {
+    events: num(input, 'events', 1000, { min: 1, max: 10_000_000 }),
+    dupRate: num(input, 'dup-rate', 0, { max: 1, integer: false }),
+    invalidRate: num(input, 'invalid-rate', 0, { max: 1, integer: false }),
+    seed: num(input, 'seed', defaultSeed, { min: 0, max: 2 ** 31 - 1 }),
+  };
+}
+
+const init: Command = {
+  name: 'init',
+  summary: 'Create topics, register schemas and migrate the database (idempotent; `stack up` does it too)',
+  usage: '',
+  async run() {
+    const config = loadConfig();
+    for (const line of await createTopics(config)) say(line);
+    for (const [subject, id] of await registerSchemas(config)) say(`${subject}: schema id ${id}`);
+    const applied = await migrateDatabase(config);
+    say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database: up to date');
+    return 0;
+  },
+};
+
+const topicsCreate: Command = {
+  name: 'topics create',
+  summary: 'Create missing topics from the topic registry (libs/topics), grow partition counts',
+  usage: '',
+  async run() {
+    for (const line of await createTopics()) console.log(line);
+    return 0;
+  },
+};
+
+const schemasRegister: Command = {
+  name: 'schemas register',
+  summary: 'Register every topic schema from avro/ under <topic>-value, BACKWARD compatibility',
+  usage: '',
+  async run() {
+    for (const [subject, id] of await registerSchemas()) console.log(`${subject}: ${id}`);
+    return 0;
+  },
+};
+
+const schemasCheck: Command = {
+  name: 'schemas check',
+  summary: 'Check that avro/ is BACKWARD compatible with what the registry holds (exit 1 if not)',
+  usage: '',
+  async run() {
+    const results = await createCodec({ url: loadConfig().schemaRegistryUrl }).checkCompatibility();
+    for (const r of results) console.log(`${r.subject}: ${r.compatible ? 'compatible' : 'NOT BACKWARD COMPATIBLE'}`);
+    return results.every((r) => r.compatible) ? 0 : 1;
+  },
+};
+
+const dbMigrate: Command = {
+  name: 'db migrate',
+  summary: 'Apply pending database migrations (libs/store/migrations)',
+  usage: '',
+  async run() {
+    const applied = await migrateDatabase();
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+    return 0;
+  },
+};
+
+const run: Command = {
+  name: 'run',
+  summary: `Run one stage in the foreground until SIGTERM (${stageNames.join(', ')})`,
+  usage: 'STAGE',
+  positionals: [1, 1],
+  async run(input) {
+    const name = input.positionals[0]!;
+    const factory = stageFactories[name];
+    if (!factory) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
+    const config = loadConfig();
+    await runStageUntilSignalled(factory(config), { config });
+    return 0;
+  },
+};
+
+const produceDemo: Command = {
+  name: 'produce demo',
+  summary: 'Publish a simulated MES/WMS/TMS stream to the raw topics; last stdout line is JSON counts',
+  usage: '--events N [--dup-rate R] [--invalid-rate R] [--seed S]',
+  options: demoOptions,
+  async run(input) {
+    const args = demoArgs(input, 1);
+    const config = loadConfig();
+    const records = generateDemo(args);
+    await produceRecords(createKafka({ brokers: config.kafkaBrokers }), createCodec({ url: config.schemaRegistryUrl }), records, (n) =>
+      say(`produced ${n}/${records.length}`),
+    );
+    console.log(JSON.stringify({ seed: args.seed, ...demoCounts(records) }));
+    return 0;
+  },
+};
+
+/** Starts a stage as a child process of its own, logging to the state dir. */
+export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  fs.mkdirSync(logDir, { recursive: true });
+  const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
+  return spawn(process.execPath, [path.join(__dirname, '../main.js'), 'run', name], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, METRICS_PORT: '0', ...env },
+  });
+}
+
+export async function stopStages(children: ChildProcess[], timeoutMs = 30000): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+          c.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+export const pipelineStages = ['validator', 'deduplicator', 'enricher', 'router', 'journey-sink', 'journey-sink-surge', 'dlq-sink'];
+
+const demo: Command = {
+  name: 'demo',
+  summary: 'Stack up, start every stage, produce the demo stream, wait until every record is accounted for',
+  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS]',
+  options: { ...demoOptions, timeout: { type: 'string' } },
+  async run(input) {
+    const args = demoArgs(input, Math.floor(Math.random() * 2 ** 31));
+    const stallMs = num(input, 'timeout', 120, { min: 5 }) * 1000;
+    const t0 = Date.now();
+    await stackUp({});
+    for (const step of afterStackUp) await step();
+    const config = loadConfig();
+    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const logDir = path.join(config.stateDir, 'logs');
+    say(`demo: seed ${args.seed}, ${args.events} records; stage logs in ${logDir}`);
+    const children = pipelineStages.map((s) => spawnStage(s, logDir));
+    const pool = createPool(config.databaseUrl, { max: 2 });
+    const redis = new Redis(config.redisUrl, { lazyConnect: false });
+    try {
+      const records = generateDemo(args);
+      const before = await rawEndOffsets(kafka);
+      const tProduce = Date.now();
+      await produceRecords(kafka, createCodec({ url: config.schemaRegistryUrl }), records);
+      const after = await rawEndOffsets(kafka);
+      let accounts: Accounts = { produced: records.length, landed: 0, duplicates: 0, dlq: 0 };
+      let lastDone = -1;
+      let lastChange = Date.now();
+      for (;;) {
+        for (const c of children) {
+          if (c.exitCode !== null && c.exitCode !== 0) throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
+        }
+        accounts = await accountFor(pool, redis, before, after);
+        const done = accounts.landed + accounts.duplicates + accounts.dlq;
+        say(`demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`);
+        if (done >= accounts.produced) break;
+        if (done !== lastDone) {
+          lastDone = done;
+          lastChange = Date.now();
+        } else if (Date.now() - lastChange > stallMs) {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const seconds = Number(((Date.now() - tProduce) / 1000).toFixed(1));
+      const balanced = accounts.landed + accounts.duplicates + accounts.dlq === accounts.produced;
+      const expected = demoCounts(records);
+      console.log(JSON.stringify({ ...accounts, seconds, balanced, seed: args.seed, expected, total_seconds: Number(((Date.now() - t0) / 1000).toFixed(1)) }));
+      if (!balanced) say(`demo: accounts do not balance; stage logs in ${logDir}`);
+      return balanced ? 0 : 1;
+    } finally {
+      await stopStages(children);
+      await pool.end();
+      redis.disconnect();
+    }
+  },
+};
+
+const stats: Command = {
+  name: 'stats',
+  summary: 'Events in the ledger, units, DLQ records, duplicates dropped, lag of each consumer group',
+  usage: '[--json]',
+  options: { json: { type: 'boolean' } },
+  async run(input) {
+    const config = loadConfig();
+    const pool = createPool(config.databaseUrl, { max: 1 });
+    const seen = createSeenSet({ url: config.redisUrl });
+    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    try {
+      const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
+      const groups: Record<string, string[]> = {
+        'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
+        'ut.deduplicator': [topics.validated.name],
+        'ut.enricher': [topics.unique.name],
+        'ut.router': [topics.enriched.name],
+        'ut.journey-sink': [topics.journey.name],
+        'ut.journey-sink-surge': [topics.journeySurge.name],
+        'ut.dlq-sink': [topics.dlq.name],
+      };
+      const lag: Record<string, number> = {};
+      for (const [g, t] of Object.entries(groups)) lag[g] = await groupLag(kafka, g, t);
+      const report = {
+        events: await q('SELECT count(*) AS n FROM ut.events'),
+        units: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sgtin'"),
+        containers: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sscc'"),
+        dlq: await q('SELECT count(*) AS n FROM ut.dlq'),
+        duplicates: (await seen.stats()).duplicates,
+        lag,
+      };
+      if (input.values.json === true) console.log(JSON.stringify(report));
+      else {
+        console.log(`events in the ledger  ${report.events}`);
+        console.log(`units                 ${report.units} (containers ${report.containers})`);
+        console.log(`DLQ records           ${report.dlq}`);
+        console.log(`duplicates dropped    ${report.duplicates}`);
+        for (const [g, l] of Object.entries(lag)) console.log(`lag ${g.padEnd(22)} ${l}`);
+      }
+      return 0;
+    } finally {
+      await pool.end();
+      await seen.close();
+    }
+  },
+};
+
+const ledgerVerify: Command = {
+  name: 'ledger verify',
+  summary: 'Recompute the ledger hash chain; name the first batch that no longer matches (exit 1)',
+  usage: '',
+  async run() {
+    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    try {
+      const r = await verifyLedger(pool, (done, total) => say(`verified ${done}/${total} batches`));
+      if (r.ok) {
+        console.log(`ledger intact: ${r.batches} batches, ${r.rows} events`);
+        return 0;
+      }
+      console.log(`ledger TAMPERED: batch ${r.firstBad!.batchId} (chain position ${r.firstBad!.chainSeq}): ${r.firstBad!.reason}`);
+      return 1;
+    } finally {
+      await pool.end();
+    }
+  },
+};
+
+const config: Command = {
+  name: 'config',
+  summary: 'Print every setting, its environment variable and default',
+  usage: '',
+  async run() {
+    console.log(describeSettings());
+    return 0;
+  },
+};
+
+export const pipelineCommands: Command[] = [
+  demo,
+  run,
+  produceDemo,
+  stats,
+  init,
+  topicsCreate,
+  schemasRegister,
+  schemasCheck,
+  dbMigrate,
+  ledgerVerify,
+  config,
+];

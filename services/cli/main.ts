@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/** `unitrail`: the one CLI for people. Finds the command by its words, parses its flags, runs it. */
+import { parseArgs } from 'node:util';
+import { commands } from './commands';
+import type { Command } from './command';
+import { UnitrailError, UsageError, oneLine } from '../../libs/errors';
+import { stackEnvironment } from '../../libs/stack';
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  // Longest match first: 'stack up' before 'stack'.
+  const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  for (const command of sorted) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length + c.usage.length + 1));
+  const lines = commands.map((c) => `  ${`${c.name} ${c.usage}`.padEnd(width)}  ${c.summary}`);
+  return ['usage: unitrail <command> [options]', '', 'commands:', ...lines, '', 'unitrail <command> --help for its options'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // A project-local PostgreSQL or Redis started by `stack up` becomes the default for every command.
+  for (const [name, value] of Object.entries(stackEnvironment())) process.env[name] ??= value;
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+    console.log(help());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    console.error(`unitrail: unknown command '${argv.slice(0, 2).join(' ')}'; run 'unitrail --help' for the list`);
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const opts = Object.entries(command.options ?? {}).map(([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}`);
+    console.log([`usage: unitrail ${command.name} ${command.usage}`, command.summary, ...opts].join('\n'));
+    return 0;
+  }
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError(`${oneLine(err)} (see 'unitrail ${command.name} --help')`);
+    }
+    const [min, max] = command.positionals ?? [0, 0];
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+      throw new UsageError(`usage: unitrail ${command.name} ${command.usage}`);
+    }
+    return await command.run({ values: parsed.values, positionals: parsed.positionals });
+  } catch (err) {
+    console.error(`unitrail ${command.name}: ${oneLine(err)}`);
+    if (process.env.UNITRAIL_DEBUG && err instanceof Error) console.error(err.stack);
+    return err instanceof UsageError ? 2 : err instanceof UnitrailError ? 1 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`unitrail: ${oneLine(err)}`);
+      process.exitCode = 1;
+    },
+  );
+}
