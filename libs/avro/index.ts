@@ -86,7 +86,7 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       } catch (err) {
         const e = registryError(err, `schema id ${schemaId}`);
         if (e.retriable) throw e;
-        const unknownId = /not found|404|40403/i.test(String((err as Error).message));
+        const unknownId = (err as { status?: number }).status === 404 || /not found|no content with id|40403/i.test(String((err as Error).message));
         throw new InvalidInputError([
           unknownId
             ? { code: 'DECODE_UNKNOWN_SCHEMA', message: `schema id ${schemaId} is not in the registry` }

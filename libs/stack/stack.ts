@@ -102,6 +102,7 @@ function markerOf(part: PartName, files: Files, port?: number): Marker {
 }
 
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+const took = (since: number) => `${seconds(since).toFixed(1)} s`;
 
 /**
  * Brings every part up (in parallel), records the endpoints in stack.json and returns them.
@@ -119,8 +120,16 @@ export async function stackUp({
   const recorded = readStackFile(files.dir);
   const kafka = kafkaEndpoint(env);
   const registry = registryEndpoint(env);
-  const java = kafka.local || registry.local ? await findJava(env) : undefined;
-  const ctx: Ctx = { files, timeoutMs, progress, env, java, recorded, resolving: Promise.resolve() };
+  let java: Promise<Java> | undefined; // looked for only when a JVM part has to start
+  const ctx: Ctx = {
+    files,
+    timeoutMs,
+    progress,
+    env,
+    java: () => (java ??= findJava(env)),
+    recorded,
+    resolving: Promise.resolve(),
+  };
 
   const steps: Record<PartName, () => Promise<PartUp>> = {
     kafka: () => upKafka(ctx, kafka),
@@ -149,7 +158,7 @@ export async function stackUp({
     const first = failures[0] as unknown;
     throw new UnitrailError(
       first instanceof UnitrailError ? first.code : 'STACK',
-      failures.map((f) => oneLine(f)).join('; '),
+      [...new Set(failures.map((f) => oneLine(f)))].join('; '),
       { retriable: failures.every((f) => f instanceof UnitrailError && f.retriable) },
     );
   }
@@ -161,7 +170,7 @@ interface Ctx {
   timeoutMs: number;
   progress: Progress;
   env: NodeJS.ProcessEnv;
-  java: Java | undefined;
+  java: () => Promise<Java>;
   recorded: StackFile;
   /** Maven runs one at a time (two writers to ~/.m2 can corrupt it). */
   resolving: Promise<unknown>;
@@ -212,7 +221,7 @@ export function lastProblem(logFile: string): string | undefined {
   const line = text
     .split('\n')
     .reverse()
-    .find((l) => /\b(ERROR|FATAL|Exception|Error:|error:)/.test(l));
+    .find((l) => /\b(ERROR|FATAL|Error|error:)\b|Exception\b/.test(l));
   return line ? line.trim().slice(0, 200) : undefined;
 }
 
@@ -247,7 +256,7 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
       `controller port ${kafka.host}:${kafka.controllerPort} is taken by another program; set KAFKA_CONTROLLER_PORT to a free port`,
     );
   }
-  const java = ctx.java as Java;
+  const java = await ctx.java();
   const jars = await serially(ctx, async () => {
     const { kafka: version } = stackVersions(ctx.env);
     const t = Date.now();
@@ -258,7 +267,7 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
     }, 1000);
     try {
       const dir = await resolveKafkaJars(ctx.env);
-      if (announced) progress(`kafka: fetched into ${dir} (${seconds(t)} s)`);
+      if (announced) progress(`kafka: fetched into ${dir} (${took(t)})`);
       return dir;
     } finally {
       clearTimeout(timer);
@@ -288,7 +297,7 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
     pidFile: files.pid('kafka'),
   });
   await waitForPart(ctx, 'kafka', address, started, marker, probe);
-  progress(`kafka: up on ${address} (${seconds(t1)} s)`);
+  progress(`kafka: up on ${address} (${took(t1)})`);
   return {
     name: 'kafka',
     url,
@@ -333,7 +342,7 @@ async function upRegistry(ctx: Ctx, registry: ReturnType<typeof registryEndpoint
       'set SCHEMA_REGISTRY_URL (or REGISTRY_PORT) to a free port',
     );
   }
-  const java = ctx.java as Java;
+  const java = await ctx.java();
   const home = await serially(ctx, async () => {
     const { apicurio: version } = stackVersions(ctx.env);
     const t = Date.now();
@@ -344,7 +353,7 @@ async function upRegistry(ctx: Ctx, registry: ReturnType<typeof registryEndpoint
     }, 1000);
     try {
       const dir = await resolveApicurio(ctx.env);
-      if (announced) progress(`registry: fetched into ${dir} (${seconds(t)} s)`);
+      if (announced) progress(`registry: fetched into ${dir} (${took(t)})`);
       return dir;
     } finally {
       clearTimeout(timer);
@@ -365,7 +374,7 @@ async function upRegistry(ctx: Ctx, registry: ReturnType<typeof registryEndpoint
     pidFile: files.pid('registry'),
   });
   await waitForPart(ctx, 'registry', address, started, marker, probe);
-  progress(`registry: up on ${url} (${seconds(t1)} s)`);
+  progress(`registry: up on ${url} (${took(t1)})`);
   return {
     name: 'registry',
     url,
@@ -480,7 +489,9 @@ async function upPostgres(ctx: Ctx, configured: string): Promise<PartUp> {
       url = withPort(url, port);
       const local = { binDir, home: files.postgresHome, port, superuser: userName(url) };
       progress(
-        `postgres: nothing answers at ${redact(configured)}; starting a project-local one in ${files.postgresHome}…`,
+        target.recorded
+          ? `postgres: starting the project-local one in ${files.postgresHome}…`
+          : `postgres: nothing answers at ${redact(configured)}; starting a project-local one in ${files.postgresHome}…`,
       );
       await initCluster(local, runAs);
       pid = startDetached({
@@ -498,7 +509,7 @@ async function upPostgres(ctx: Ctx, configured: string): Promise<PartUp> {
       postgresProbe(ready).then((p) => p.up),
     );
     progress(
-      `postgres: ${how === 'started' ? 'up' : 'already running'} on ${redact(url)} (project-local, pid ${pid}, ${seconds(t0)} s)`,
+      `postgres: ${how === 'started' ? 'up' : 'already running'} on ${redact(url)} (project-local, pid ${pid}, ${took(t0)})`,
     );
   }
   if (await ensureDatabase(url)) progress(`postgres: created database ${new URL(url).pathname.slice(1)}`);
@@ -536,7 +547,9 @@ async function upRedis(ctx: Ctx, configured: string): Promise<PartUp> {
     url = withPort(url, port);
     fs.mkdirSync(files.redisHome, { recursive: true });
     progress(
-      `redis: nothing answers at ${redact(configured)}; starting a project-local one in ${files.redisHome}…`,
+      target.recorded
+        ? `redis: starting the project-local one in ${files.redisHome}…`
+        : `redis: nothing answers at ${redact(configured)}; starting a project-local one in ${files.redisHome}…`,
     );
     pid = startDetached({
       command: server,
@@ -552,7 +565,7 @@ async function upRedis(ctx: Ctx, configured: string): Promise<PartUp> {
     redisProbe(ready).then((p) => p.up),
   );
   progress(
-    `redis: ${how === 'started' ? 'up' : 'already running'} on ${redact(url)} (project-local, pid ${pid}, ${seconds(t0)} s)`,
+    `redis: ${how === 'started' ? 'up' : 'already running'} on ${redact(url)} (project-local, pid ${pid}, ${took(t0)})`,
   );
   return { name: 'redis', url, managed: true, how, pid, log: files.log('redis'), seconds: seconds(t0) };
 }
@@ -640,7 +653,7 @@ export async function stackDown({
       progress(`${name}: stopping (pid ${pid})…`);
       await stopProcess(pid, marker, { signal: STOP_SIGNAL[name] });
       fs.rmSync(files.pid(name), { force: true });
-      progress(`${name}: stopped (${seconds(t0)} s)`);
+      progress(`${name}: stopped (${took(t0)})`);
       stopped.push(name);
     }),
   );

@@ -70,7 +70,10 @@ BEGIN
              AND c.relkind IN ('r', 'p')
            UNION ALL SELECT 'ut.ledger_batches'
   LOOP
-    EXECUTE format('CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION ut.refuse_change()', t);
+    -- Row triggers on the partitioned parent are cloned onto every partition; TRUNCATE triggers are not.
+    IF t IN ('ut.events', 'ut.ledger_batches') THEN
+      EXECUTE format('CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION ut.refuse_change()', t);
+    END IF;
     EXECUTE format('CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION ut.refuse_change()', t);
   END LOOP;
 END $$;

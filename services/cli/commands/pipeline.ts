@@ -17,6 +17,7 @@ import { demoCounts, generateDemo } from '../../../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
 import { stageFactories, stageNames } from '../../stages';
 import { topics } from '../../../libs/topics';
+import { cliEntry } from '../entry';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -167,7 +168,7 @@ const produceDemo: Command = {
 export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  return spawn(process.execPath, [path.join(__dirname, '../main.js'), 'run', name], {
+  return spawn(process.execPath, [cliEntry(), 'run', name], {
     stdio: ['ignore', log, log],
     env: { ...process.env, METRICS_PORT: '0', ...env },
   });

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite, on a fresh machine too. Steps, in order, stopping at the first failure:
+//   1. build (tsc: the type check)   2. lint + format check   3. unit tests (no services)
+//   4. the local stack up (idempotent: reuses a running one)   5. integration tests against it
+// Integration tests get their own database and Redis db unless DATABASE_URL / REDIS_URL are set.
+import { spawnSync } from 'node:child_process';
+
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/unitrail_test',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
+const only = process.argv[2]; // optional: unit | integration
+
+function step(title, cmd, args) {
+  const t0 = Date.now();
+  process.stderr.write(`\n== ${title}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    process.stderr.write(`== ${title}: FAILED after ${secs} s\n`);
+    process.exit(r.status ?? 1);
+  }
+  process.stderr.write(`== ${title}: ok (${secs} s)\n`);
+}
+
+const npx = (...args) => ['npx', ['--no-install', ...args]];
+step('build (type check)', ...npx('tsc', '-p', 'tsconfig.build.json'));
+if (only !== 'integration') {
+  step('lint', ...npx('eslint', '.'));
+  step('format', ...npx('prettier', '--check', '.'));
+  step('unit tests', ...npx('jest', '--selectProjects', 'unit'));
+}
+if (only !== 'unit') {
+  step('local stack up', process.execPath, ['dist/services/cli/main.js', 'stack', 'up']);
+  // --forceExit: the registry client keeps HTTP sockets alive after the last test.
+  step('integration tests', ...npx('jest', '--selectProjects', 'integration', '--runInBand', '--forceExit'));
+}

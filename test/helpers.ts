@@ -1,0 +1,72 @@
+/** Shared by the integration tests: the real local stack, a fresh database, stage processes. */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import Redis from 'ioredis';
+import pg from 'pg';
+import { loadConfig, type Config } from '../libs/config';
+import { createPool, ensureDatabase, migrate } from '../libs/store';
+import { spawnStage, stopStages } from '../services/cli/commands/pipeline';
+
+export const config: Config = loadConfig();
+export const logDir = path.join(config.stateDir, 'logs', 'test');
+
+/** A database of its own for a test file (migrated), dropped by `drop()`. */
+export async function freshDatabase(tag: string): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+  const name = `unitrail_it_${tag}_${crypto.randomBytes(3).toString('hex')}`;
+  const url = new URL(config.databaseUrl);
+  url.pathname = `/${name}`;
+  await ensureDatabase(url.toString());
+  const pool = createPool(url.toString());
+  await migrate(pool);
+  return {
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      const admin = new URL(config.databaseUrl);
+      admin.pathname = '/postgres';
+      const c = new pg.Client({ connectionString: admin.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function redis(): Redis {
+  return new Redis(config.redisUrl);
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, { timeoutMs = 120_000, everyMs = 500 } = {}): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export class Stages {
+  readonly children = new Map<string, ChildProcess>();
+  constructor(private env: NodeJS.ProcessEnv = {}) {}
+  start(...names: string[]): void {
+    for (const n of names) this.children.set(n, spawnStage(n, logDir, this.env));
+  }
+  /** Sends a signal and waits for the process to exit; returns its exit code (null if killed). */
+  async signal(name: string, signal: NodeJS.Signals): Promise<number | null> {
+    const c = this.children.get(name)!;
+    const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+    c.kill(signal);
+    const code = await exited;
+    this.children.delete(name);
+    return code;
+  }
+  async stopAll(): Promise<void> {
+    await stopStages([...this.children.values()]);
+    this.children.clear();
+  }
+}
+
+export const randomSeed = () => crypto.randomInt(1, 2 ** 31 - 1);

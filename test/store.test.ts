@@ -1,0 +1,96 @@
+/** The journey store against a real PostgreSQL: idempotent writes, order tolerance, the tamper-evident ledger. */
+import type pg from 'pg';
+import { freshDatabase } from './helpers';
+import { verifyLedger, writeBatch, listMigrations, migrate } from '../libs/store';
+import type { Identifier, SerializationEvent } from '../libs/events';
+
+const sgtin = (serial: string): Identifier => ({ uri: `https://id.gs1.org/01/04012345100019/21/${serial}`, scheme: 'sgtin', gtin: '04012345100019', serial, lot: 'L1', sscc: null, original: null });
+const sscc = (n: string): Identifier => ({ uri: `https://id.gs1.org/00/${n}`, scheme: 'sscc', gtin: null, serial: null, lot: null, sscc: n, original: null });
+let seq = 0;
+function ev(over: Partial<SerializationEvent>): SerializationEvent {
+  seq++;
+  return {
+    eventId: `ni:///sha-256;${seq.toString(16).padStart(64, '0')}?ver=CBV2.0`, sourceEventId: null, eventType: 'ObjectEvent', action: 'OBSERVE',
+    epcList: [], parentId: null, childEpcs: [], inputEpcList: [], outputEpcList: [], quantityList: [], eventTime: Date.UTC(2026, 0, 5, 6),
+    eventTimeZoneOffset: '+01:00', recordTime: null, sourceTimestamp: null, readPoint: null, bizLocation: null, bizStep: null, disposition: null,
+    sourceList: [], destinationList: [], bizTransactionList: [], sourceSystem: 'MES', operatorId: null, machineId: 'm1', geo: null,
+    sensorElements: null, extensions: null, enrichment: null, lineage: { topic: 'ut.raw.mes.v1', partition: 0, offset: seq, schemaId: 1 },
+    ...over,
+  };
+}
+const row = (event: SerializationEvent) => ({ event, recallId: null });
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let pool: pg.Pool;
+beforeAll(async () => {
+  db = await freshDatabase('store');
+  pool = db.pool;
+});
+afterAll(async () => db.drop());
+
+describe('journey store', () => {
+  it('applies migrations once; running them again changes nothing', async () => {
+    expect(await migrate(pool)).toEqual([]);
+    const applied = await pool.query('SELECT count(*)::int AS n FROM ut_schema_migrations');
+    expect(applied.rows[0].n).toBe(listMigrations().length);
+  });
+
+  it('writes a batch once, however often it is replayed', async () => {
+    const batch = [ev({ epcList: [sgtin('001')] }), ev({ epcList: [sgtin('002')] })];
+    expect(await writeBatch(pool, batch.map(row), 'test')).toBe(2);
+    expect(await writeBatch(pool, batch.map(row), 'test')).toBe(0);
+    const n = await pool.query('SELECT count(*)::int AS n FROM ut.events WHERE event_id = ANY($1)', [batch.map((b) => b.eventId)]);
+    expect(n.rows[0].n).toBe(2);
+  });
+
+  it('moves unit state only to a newer event, whatever the arrival order', async () => {
+    const late = ev({ epcList: [sgtin('010')], eventTime: Date.UTC(2026, 0, 6), bizStep: 'shipping' });
+    const early = ev({ epcList: [sgtin('010')], eventTime: Date.UTC(2026, 0, 5), bizStep: 'commissioning' });
+    await writeBatch(pool, [row(late)], 'test');
+    await writeBatch(pool, [row(early)], 'test');
+    const s = await pool.query('SELECT biz_step, last_event_id FROM ut.unit_state WHERE uri = $1', [sgtin('010').uri]);
+    expect(s.rows[0]).toEqual({ biz_step: 'shipping', last_event_id: late.eventId });
+  });
+
+  it('derives aggregation intervals from ADD and DELETE in any order', async () => {
+    const unit = sgtin('020');
+    const caseA = sscc('340123450000000011');
+    const caseB = sscc('340123450000000028');
+    const t = (h: number) => Date.UTC(2026, 0, 5, h);
+    const add = ev({ eventType: 'AggregationEvent', action: 'ADD', parentId: caseA, childEpcs: [unit], eventTime: t(1) });
+    const del = ev({ eventType: 'AggregationEvent', action: 'DELETE', parentId: caseA, childEpcs: [], eventTime: t(3) });
+    const re = ev({ eventType: 'AggregationEvent', action: 'ADD', parentId: caseB, childEpcs: [unit], eventTime: t(5) });
+    await writeBatch(pool, [row(re)], 'test'); // the latest first
+    await writeBatch(pool, [row(del), row(add)], 'test');
+    const r = await pool.query('SELECT parent_uri, from_time, to_time FROM ut.aggregation_intervals WHERE child_uri = $1 ORDER BY from_time', [unit.uri]);
+    expect(r.rows).toEqual([
+      { parent_uri: caseA.uri, from_time: new Date(t(1)), to_time: new Date(t(3)) },
+      { parent_uri: caseB.uri, from_time: new Date(t(5)), to_time: null },
+    ]);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on the ledger', async () => {
+    await expect(pool.query("UPDATE ut.events SET biz_step = 'x'")).rejects.toThrow(/append-only/);
+    await expect(pool.query('DELETE FROM ut.events')).rejects.toThrow(/append-only/);
+    await expect(pool.query('TRUNCATE ut.events')).rejects.toThrow(/append-only/);
+    await expect(pool.query('DELETE FROM ut.ledger_batches')).rejects.toThrow(/append-only/);
+  });
+
+  it('verifies an untouched ledger and names the batch a superuser tampered with', async () => {
+    const before = await verifyLedger(pool);
+    expect(before).toMatchObject({ ok: true });
+    expect(before.rows).toBeGreaterThan(0);
+    const victim = await pool.query('SELECT event_id, batch_id FROM ut.events ORDER BY inserted_at LIMIT 1 OFFSET 1');
+    const client = await pool.connect();
+    try {
+      await client.query("SET session_replication_role = 'replica'"); // superuser: triggers off
+      await client.query(`UPDATE ut.events SET record = json_build_object('tampered', true) WHERE event_id = $1`, [victim.rows[0].event_id]);
+      await client.query("SET session_replication_role = 'origin'");
+    } finally {
+      client.release();
+    }
+    const after = await verifyLedger(pool);
+    expect(after.ok).toBe(false);
+    expect(after.firstBad).toMatchObject({ batchId: Number(victim.rows[0].batch_id), reason: 'a row in it was changed' });
+  });
+});
