@@ -40,7 +40,8 @@ const down: Command = {
   options: { purge: { type: 'boolean' } },
   async run(input) {
     const { stopped } = await stackDown({ purge: input.values.purge === true });
-    if (stopped.length === 0) process.stderr.write('stack: nothing was running\n');
+    if (stopped.length === 0 && input.values.purge !== true)
+      process.stderr.write('stack: nothing was running\n');
     return 0;
   },
 };
