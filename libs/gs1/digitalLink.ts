@@ -73,6 +73,12 @@ export function parseDigitalLink(input: string): Gs1Key {
     if (eq < 0) continue;
     const ai = pair.slice(0, eq);
     if (!aiSpecs.has(ai) || primaryKeys[ai] || entries.some(([a]) => a === ai)) continue;
+    if (primaryKeys[entries[0][0]].qualifiers.includes(ai)) {
+      throw new Gs1Error(
+        'GS1_SYNTAX',
+        `key qualifier (${ai}) belongs in the path, not the query: ${quote(input)}`,
+      );
+    }
     entries.push([ai, percentDecode(pair.slice(eq + 1).replace(/\+/g, ' '), input)]);
   }
   return keyFromAis(entries, input);

@@ -180,6 +180,7 @@ function expected(scheme: string): string {
   return parts.join('.');
 }
 
+/** Used only for keys that did not come with their prefix length (that is, not parsed from an EPC URI). */
 export interface EpcOptions {
   /** Length of the GS1 Company Prefix (6 to 12) of every key converted. */
   companyPrefixLength?: number;
@@ -256,7 +257,8 @@ export function formatEpcUri(key: Gs1Key, opts: EpcOptions = {}): string {
 }
 
 function prefixLength(key: Gs1Key, digits: string, opts: EpcOptions): number {
-  const len = opts.companyPrefixLength ?? opts.gcpLengthFor?.(digits) ?? key.companyPrefixLength;
+  // A prefix length the input itself stated (an EPC URI's dot) is a fact; the options are for keys without one.
+  const len = key.companyPrefixLength ?? opts.companyPrefixLength ?? opts.gcpLengthFor?.(digits);
   if (len === undefined) {
     throw new Gs1Error(
       'GS1_PREFIX_LENGTH_UNKNOWN',

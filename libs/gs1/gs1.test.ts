@@ -65,7 +65,9 @@ describe('EPC URI, element string and Digital Link agree (TDS examples)', () => 
     const prefixLength = epc.split(':')[4].indexOf('.');
     expect(toEpcUrn(dl, { companyPrefixLength: prefixLength })).toBe(epc);
     expect(toEpcUrn(elementString, { gcpLengthFor: () => prefixLength })).toBe(epc);
-    expect(toEpcUrn(epc)).toBe(epc); // the prefix length comes with an EPC URI
+    // The prefix length comes with an EPC URI, and wins over options meant for keys without one.
+    expect(toEpcUrn(epc)).toBe(epc);
+    expect(toEpcUrn(epc, { companyPrefixLength: prefixLength === 7 ? 9 : 7 })).toBe(epc);
   });
 });
 

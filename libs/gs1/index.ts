@@ -29,6 +29,8 @@ export function parseGs1(input: string): Gs1Key {
   if (typeof input !== 'string' || input.trim() === '') {
     throw new Gs1Error('GS1_SYNTAX', `empty GS1 key ${quote(String(input))}`);
   }
+  // Whitespace is never part of a GS1 key; XML text content often carries it around one.
+  input = input.trim();
   if (/^urn:/i.test(input)) {
     if (looksLikeEpcUri(input)) return parseEpcUri(input);
     throw new Gs1Error('GS1_UNSUPPORTED', `URN is not an EPC URI (urn:epc:...): ${quote(input)}`);

@@ -1,0 +1,48 @@
+/** `unitrail gs1 KEY...`: shows a GS1 key in every notation, or says in one line what is wrong with it. */
+import type { Command } from '../command';
+import { optString } from '../command';
+import { UsageError } from '../../../libs/errors';
+import { aiOrder, Gs1Error, parseGs1, toDigitalLink, toElementString, toEpcUrn } from '../../../libs/gs1';
+
+function prefixLength(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 6 || n > 12)
+    throw new UsageError(`--gcp-length ${raw} is not a whole number from 6 to 12`);
+  return n;
+}
+
+const show: Command = {
+  name: 'gs1',
+  summary:
+    'Parse GS1 keys (EPC URI, Digital Link, element string): canonical Digital Link, EPC URI, element string',
+  usage: 'KEY... [--gcp-length N]',
+  options: { 'gcp-length': { type: 'string' } },
+  positionals: [1, 100],
+  async run(input) {
+    const companyPrefixLength = prefixLength(optString(input, 'gcp-length'));
+    for (const text of input.positionals) {
+      const key = parseGs1(text);
+      let epc: string;
+      try {
+        epc = toEpcUrn(key, { companyPrefixLength });
+      } catch (err) {
+        if (!(err instanceof Gs1Error)) throw err;
+        epc = `(${err.code === 'GS1_PREFIX_LENGTH_UNKNOWN' ? 'pass --gcp-length' : err.code})`;
+      }
+      console.log(
+        [
+          `${text}`,
+          `  scheme          ${key.patternOf ? `idpat of ${key.patternOf}` : key.scheme}`,
+          `  digital link    ${toDigitalLink(key)}`,
+          `  epc uri         ${epc}`,
+          `  element string  ${toElementString(key)}`,
+          ...aiOrder(key).map((ai) => `  (${ai})${' '.repeat(Math.max(1, 14 - ai.length))}${key.ai[ai]}`),
+        ].join('\n'),
+      );
+    }
+    return 0;
+  },
+};
+
+export const gs1Commands: Command[] = [show];
