@@ -10,28 +10,33 @@ import { Gs1Error, quote } from './errors';
 import { Gs1Key, keyFromAis, PatternScheme } from './keys';
 
 /**
- * Per scheme: how many dot-separated digit components lead the body, and the digits the company
- * prefix and the following reference fill together. The rest of the body (which may itself contain
- * dots) is the serial-like component, when the scheme has one.
+ * Per scheme: how many dot-separated components lead the body (the company prefix first), and the
+ * digits the company prefix and the reference after it fill together (0: no fixed total). The rest
+ * of the body, which may itself contain dots, is the serial-like component when the scheme has one.
  */
-const layouts: Record<string, { digits: number; numeric: number; tail: 'none' | 'serial' | 'digits' }> = {
-  sgtin: { numeric: 2, digits: 13, tail: 'serial' },
-  lgtin: { numeric: 2, digits: 13, tail: 'serial' },
-  upui: { numeric: 2, digits: 13, tail: 'serial' },
-  itip: { numeric: 4, digits: 13, tail: 'serial' },
-  sscc: { numeric: 2, digits: 17, tail: 'none' },
-  gsrn: { numeric: 2, digits: 17, tail: 'none' },
-  gsrnp: { numeric: 2, digits: 17, tail: 'none' },
-  gsin: { numeric: 2, digits: 16, tail: 'none' },
-  pgln: { numeric: 2, digits: 12, tail: 'none' },
-  sgln: { numeric: 2, digits: 12, tail: 'serial' },
-  grai: { numeric: 2, digits: 12, tail: 'serial' },
-  gdti: { numeric: 2, digits: 12, tail: 'serial' },
-  sgcn: { numeric: 2, digits: 12, tail: 'digits' },
-  giai: { numeric: 1, digits: 0, tail: 'serial' },
-  ginc: { numeric: 1, digits: 0, tail: 'serial' },
-  // CPI: prefix, then the part reference (set 39, not digits), then a numeric serial.
-  cpi: { numeric: 1, digits: 0, tail: 'serial' },
+interface Layout {
+  components: number;
+  digits: number;
+  tail: 'none' | 'serial';
+}
+const layouts: Record<string, Layout> = {
+  sgtin: { components: 2, digits: 13, tail: 'serial' },
+  lgtin: { components: 2, digits: 13, tail: 'serial' },
+  upui: { components: 2, digits: 13, tail: 'serial' },
+  itip: { components: 4, digits: 13, tail: 'serial' },
+  sscc: { components: 2, digits: 17, tail: 'none' },
+  gsrn: { components: 2, digits: 17, tail: 'none' },
+  gsrnp: { components: 2, digits: 17, tail: 'none' },
+  gsin: { components: 2, digits: 16, tail: 'none' },
+  pgln: { components: 2, digits: 12, tail: 'none' },
+  sgln: { components: 2, digits: 12, tail: 'serial' },
+  grai: { components: 2, digits: 12, tail: 'serial' },
+  gdti: { components: 2, digits: 12, tail: 'serial' },
+  sgcn: { components: 2, digits: 12, tail: 'serial' },
+  giai: { components: 1, digits: 0, tail: 'serial' },
+  ginc: { components: 1, digits: 0, tail: 'serial' },
+  // CPI: the part reference is set 39 (escaped), not digits, and has no fixed length.
+  cpi: { components: 2, digits: 0, tail: 'serial' },
 };
 const patternSchemes: PatternScheme[] = ['sgtin', 'grai', 'gdti', 'sgcn', 'cpi', 'itip', 'upui'];
 /** TDS tag encodings with no GS1 key behind them. */
@@ -69,16 +74,19 @@ export function parseEpcUri(input: string): Gs1Key {
   if (kind === 'tag') {
     // Tag URIs lead with the filter value, which says what kind of object carries the tag, not who it is.
     const dot = body.indexOf('.');
-    if (dot < 1 || !/^\d+$/.test(body.slice(0, dot))) {
-      throw new Gs1Error('GS1_SYNTAX', `EPC tag URI needs a filter value before the key: ${quote(input)}`);
+    if (!/^[0-7]$/.test(body.slice(0, dot))) {
+      throw new Gs1Error(
+        'GS1_SYNTAX',
+        `EPC tag URI needs a filter value (0-7) before the key: ${quote(input)}`,
+      );
     }
     body = body.slice(dot + 1);
   }
 
   const components = body.split('.');
-  const leading = components.slice(0, scheme === 'cpi' ? 2 : layout.numeric);
-  const tail = components.slice(leading.length).join('.');
-  const hasTail = components.length > leading.length;
+  const leading = components.slice(0, layout.components);
+  const tail = components.slice(layout.components).join('.');
+  const hasTail = components.length > layout.components;
   const pattern = kind === 'idpat';
   if (
     pattern &&
@@ -91,24 +99,29 @@ export function parseEpcUri(input: string): Gs1Key {
       `only EPC ID patterns with one "*" for the serial have a Digital Link equivalent: ${quote(input)}`,
     );
   }
-  if (layout.tail === 'none' ? hasTail : !hasTail || (!pattern && tail === '')) {
+  if (
+    leading.length < layout.components ||
+    (layout.tail === 'none' ? hasTail : !hasTail || (!pattern && tail === ''))
+  ) {
     throw new Gs1Error('GS1_SYNTAX', `${scheme} EPC needs ${expected(scheme)}: ${quote(input)}`);
   }
-  const [cp, ref, ...more] = leading;
-  if (!/^\d{6,12}$/.test(cp ?? '')) {
+  const [cp, ref = '', ...more] = leading;
+  if (!/^\d*$/.test(cp) || (scheme !== 'cpi' && [ref, ...more].some((r) => !/^\d*$/.test(r)))) {
+    throw new Gs1Error(
+      'GS1_CHARSET',
+      `${scheme} EPC has a non-digit company prefix or reference in ${quote(input)}`,
+    );
+  }
+  if (cp.length < 6 || cp.length > 12) {
     throw new Gs1Error('GS1_LENGTH', `GS1 Company Prefix must be 6 to 12 digits in ${quote(input)}`);
   }
-  const numericRefs = scheme === 'cpi' ? more : [ref ?? '', ...more].slice(0, layout.numeric - 1);
-  if (numericRefs.some((r) => !/^\d*$/.test(r))) {
-    throw new Gs1Error('GS1_CHARSET', `${scheme} EPC has a non-digit reference in ${quote(input)}`);
-  }
-  if (layout.digits && cp.length + (ref ?? '').length !== layout.digits) {
+  if (layout.digits && cp.length + ref.length !== layout.digits) {
     throw new Gs1Error(
       'GS1_LENGTH',
       `${scheme} EPC company prefix and reference must total ${layout.digits} digits: ${quote(input)}`,
     );
   }
-  if (['itip'].includes(scheme) && more.some((r) => r.length !== 2)) {
+  if (scheme === 'itip' && more.some((r) => r.length !== 2)) {
     throw new Gs1Error('GS1_LENGTH', `itip EPC piece and total must be 2 digits each: ${quote(input)}`);
   }
   const serial = pattern ? '' : percentDecode(tail, input);
@@ -161,7 +174,7 @@ export function parseEpcUri(input: string): Gs1Key {
       entries.push([scheme === 'giai' ? '8004' : '401', cp + serial]);
       break;
     case 'cpi':
-      entries.push(['8010', cp + percentDecode(ref ?? '', input)]);
+      entries.push(['8010', cp + percentDecode(ref, input)]);
       if (!pattern) entries.push(['8011', serial]);
       break;
   }
@@ -171,11 +184,10 @@ export function parseEpcUri(input: string): Gs1Key {
 }
 
 function expected(scheme: string): string {
-  const layout = layouts[scheme];
   const parts = ['company prefix'];
-  if (layout.numeric > 1 || scheme === 'cpi') parts.push('reference');
+  if (layouts[scheme].components > 1) parts.push('reference');
   if (scheme === 'itip') parts.push('piece', 'total');
-  if (layout.tail !== 'none')
+  if (layouts[scheme].tail !== 'none')
     parts.push(scheme === 'sgln' ? 'extension' : scheme === 'lgtin' ? 'lot' : 'serial');
   return parts.join('.');
 }

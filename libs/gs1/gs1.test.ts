@@ -196,6 +196,45 @@ describe('parseGs1', () => {
   });
 });
 
+describe('edge cases of the EPC layout', () => {
+  it('handles a 12-digit company prefix, whose location or asset reference is empty', () => {
+    expect(toDigitalLink('urn:epc:id:sgln:952012345678..0')).toBe('https://id.gs1.org/414/9520123456788');
+    expect(toEpcUrn('(414)9520123456788(254)X', { companyPrefixLength: 12 })).toBe(
+      'urn:epc:id:sgln:952012345678..X',
+    );
+    expect(toEpcUrn('(8003)09520123456788A', { companyPrefixLength: 12 })).toBe(
+      'urn:epc:id:grai:952012345678..A',
+    );
+  });
+
+  it('keeps dots inside a serial', () => {
+    expect(parseGs1('urn:epc:id:sgtin:9506000.013435.a.b.c').serial).toBe('a.b.c');
+    expect(toEpcUrn('(01)09506000134352(21)a.b', { companyPrefixLength: 7 })).toBe(
+      'urn:epc:id:sgtin:9506000.013435.a.b',
+    );
+  });
+
+  it('writes an FNC1 after every field without a predefined length, fixed or not', () => {
+    // (8006) is fixed at 18 digits but its prefix 80 is not in the predefined-length table.
+    expect(toElementString('urn:epc:id:itip:4012345.012345.01.02.999', { brackets: false })).toBe(
+      `8006040123451234560102${GS}21999`,
+    );
+  });
+
+  it.each([
+    ['urn:epc:tag:sgtin-96:0614141.812345.6789', 'GS1_SYNTAX'],
+    ['urn:epc:id:sgtin-96:3.0614141.812345.6789', 'GS1_SYNTAX'],
+    ['urn:epc:id:itip:4012345.012345.1.02.999', 'GS1_LENGTH'],
+    ['urn:epc:id:giai:0614141', 'GS1_SYNTAX'],
+    ['urn:epc:id:sscc:0614141.1234567890.1', 'GS1_SYNTAX'],
+    ['urn:epc:id:sgtin:06141A1.812345.1', 'GS1_CHARSET'],
+    ['urn:epc:class:sgtin:0614141.812345.1', 'GS1_UNSUPPORTED'],
+    ['urn:epc:id:lgtin:0614141.812345.1', 'GS1_SYNTAX'],
+  ])('%s -> %s', (input, code) => {
+    expect(codeOf(() => parseGs1(input))).toBe(code);
+  });
+});
+
 describe('percent-encoding of serials and lots', () => {
   it('decodes EPC escapes and re-encodes what a Digital Link path needs', () => {
     expect(toDigitalLink('urn:epc:id:sgtin:9506000.013435.a%2Fb%22c%25d%26e%3Cf%3Eg%3Fh')).toBe(
