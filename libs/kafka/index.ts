@@ -5,6 +5,8 @@ import { DependencyError } from '../errors';
 import { createLogger } from '../log';
 
 const log = createLogger({ component: 'kafka' });
+// We use kafkajs' default (murmur2, Java-compatible) partitioner on purpose; its v2 migration notice is noise.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 export function createKafka({ brokers, clientId = 'unitrail' }: { brokers: string[]; clientId?: string }): Kafka {
   return new Kafka({

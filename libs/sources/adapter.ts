@@ -6,8 +6,9 @@
  */
 import { InvalidInputError } from '../errors';
 import type { Geo } from '../events';
+import type { EpcisEvent } from '../epcis';
 
-export type EpcisJsonEvent = Record<string, unknown> & { type: string; eventTime: string };
+export type EpcisJsonEvent = EpcisEvent;
 
 export interface SourceAdapter<T> {
   sourceSystem: 'MES' | 'WMS' | 'TMS' | 'EPCIS';

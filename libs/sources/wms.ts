@@ -64,14 +64,12 @@ export const wmsAdapter: SourceAdapter<WmsMovement> = {
       default: {
         const what = r.container ? [toDigitalLink(r.container), ...items] : items;
         const step = observe[r.movementType]!;
-        const dest =
-          r.movementType === 'SHIP' && r.destinationGln
-            ? {
-                sourceList: [{ type: 'owning_party', source: toDigitalLink(`(417)${r.warehouseGln}`) }],
-                destinationList: [{ type: 'owning_party', destination: toDigitalLink(`(417)${r.destinationGln}`) }],
-              }
-            : {};
-        return { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: what, ...step, ...dest };
+        const event: EpcisJsonEvent = { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: what, ...step };
+        if (r.movementType === 'SHIP' && r.destinationGln) {
+          event.sourceList = [{ type: 'location', source: toDigitalLink(`(414)${r.warehouseGln}`) }];
+          event.destinationList = [{ type: 'location', destination: toDigitalLink(`(414)${r.destinationGln}`) }];
+        }
+        return event;
       }
     }
   },
