@@ -430,3 +430,17 @@ describe('toIdentifier', () => {
     expect(codeOf(() => toIdentifier(input))).toBe(code);
   });
 });
+
+describe('toIdentifier identity', () => {
+  it('gives a serialised unit one URI whether or not a lot is written with it, keeping the lot', () => {
+    const plain = toIdentifier('(01)04012345100013(21)S1');
+    const withLot = toIdentifier('https://id.gs1.org/01/04012345100013/10/L1/21/S1');
+    expect(withLot.uri).toBe(plain.uri);
+    expect(withLot.uri).toBe('https://id.gs1.org/01/04012345100013/21/S1');
+    expect(withLot.lot).toBe('L1');
+    expect(toIdentifier('urn:epc:id:sgtin:4012345.010001.S1').uri).toBe(plain.uri);
+  });
+  it('keeps the lot in the URI of a lot-level class (LGTIN)', () => {
+    expect(toIdentifier('urn:epc:class:lgtin:4012345.010001.L1').uri).toBe('https://id.gs1.org/01/04012345100013/10/L1');
+  });
+});

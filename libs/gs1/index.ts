@@ -87,7 +87,10 @@ export function toIdentifier(input: string): Identifier {
     }
     throw err;
   }
-  const uri = formatDigitalLink(key);
+  // The identity of a serialised item is GTIN + serial (as in its EPC URN): a lot or variant
+  // written alongside must not make a second URI for the same unit, so `uri` takes the
+  // identity form and the lot stays in its own field.
+  const uri = formatDigitalLink(key, { eventHash: true });
   return {
     uri,
     scheme: key.scheme,

@@ -2,5 +2,6 @@
 import type { Command } from '../command';
 import { stackCommands } from './stack';
 import { pipelineCommands } from './pipeline';
+import { gs1Commands } from './gs1';
 
-export const commands: Command[] = [...pipelineCommands, ...stackCommands];
+export const commands: Command[] = [...pipelineCommands, ...stackCommands, ...gs1Commands];
