@@ -6,7 +6,11 @@ module.exports = {
   projects: [
     {
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.test.ts', '<rootDir>/services/**/*.test.ts', '<rootDir>/deploy/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/*.test.ts',
+        '<rootDir>/services/**/*.test.ts',
+        '<rootDir>/deploy/**/*.test.ts',
+      ],
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
     },

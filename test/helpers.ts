@@ -12,7 +12,9 @@ export const config: Config = loadConfig();
 export const logDir = path.join(config.stateDir, 'logs', 'test');
 
 /** A database of its own for a test file (migrated), dropped by `drop()`. */
-export async function freshDatabase(tag: string): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+export async function freshDatabase(
+  tag: string,
+): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
   const name = `unitrail_it_${tag}_${crypto.randomBytes(3).toString('hex')}`;
   const url = new URL(config.databaseUrl);
   url.pathname = `/${name}`;
@@ -38,7 +40,11 @@ export function redis(): Redis {
   return new Redis(config.redisUrl);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, { timeoutMs = 120_000, everyMs = 500 } = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  { timeoutMs = 120_000, everyMs = 500 } = {},
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -72,8 +72,15 @@ describe('pipeline end to end', () => {
     const records = generateDemo({ events: 3000, dupRate: 0.05, invalidRate: 0.02, seed: randomSeed() });
     const expected = demoCounts(records);
     const ranges = await produce(records);
-    const accounts = await waitFor('every record accounted for', async () => settled(await accountFor(pool, r, ranges.before, ranges.after)));
-    expect(accounts).toEqual({ produced: 3000, landed: expected.unique_valid, duplicates: expected.duplicates, dlq: expected.invalid });
+    const accounts = await waitFor('every record accounted for', async () =>
+      settled(await accountFor(pool, r, ranges.before, ranges.after)),
+    );
+    expect(accounts).toEqual({
+      produced: 3000,
+      landed: expected.unique_valid,
+      duplicates: expected.duplicates,
+      dlq: expected.invalid,
+    });
     expect(await landedIds(ranges)).toEqual(expectedIds(records));
   });
 
@@ -88,8 +95,15 @@ describe('pipeline end to end', () => {
     expect(await stages.signal('journey-sink', 'SIGTERM')).toBe(0);
     expect(await stages.signal('deduplicator', 'SIGTERM')).toBe(0);
     stages.start('journey-sink', 'deduplicator');
-    const accounts = await waitFor('every record accounted for', async () => settled(await accountFor(pool, r, ranges.before, ranges.after)));
-    expect(accounts).toEqual({ produced: 6000, landed: expected.unique_valid, duplicates: expected.duplicates, dlq: expected.invalid });
+    const accounts = await waitFor('every record accounted for', async () =>
+      settled(await accountFor(pool, r, ranges.before, ranges.after)),
+    );
+    expect(accounts).toEqual({
+      produced: 6000,
+      landed: expected.unique_valid,
+      duplicates: expected.duplicates,
+      dlq: expected.invalid,
+    });
     expect(await landedIds(ranges)).toEqual(expectedIds(records));
   });
 });

@@ -4,7 +4,17 @@ import { topics } from '../libs/topics';
 import { config } from './helpers';
 
 const codec = createCodec({ url: config.schemaRegistryUrl });
-const alert = { alertId: 'a1', kind: 'test', severity: 'info', message: 'hello', recallId: null, partner: null, eventId: null, createdAt: 1, payload: null };
+const alert = {
+  alertId: 'a1',
+  kind: 'test',
+  severity: 'info',
+  message: 'hello',
+  recallId: null,
+  partner: null,
+  eventId: null,
+  createdAt: 1,
+  payload: null,
+};
 
 describe('schema registry codec', () => {
   beforeAll(async () => {
@@ -36,7 +46,9 @@ describe('schema registry codec', () => {
 
   it('refuses truncated Avro with a DLQ reason', async () => {
     const buf = await codec.encode(topics.alerts.name, alert);
-    await expect(codec.decode(buf.subarray(0, 9))).rejects.toMatchObject({ reasons: [expect.objectContaining({ code: 'DECODE_AVRO' })] });
+    await expect(codec.decode(buf.subarray(0, 9))).rejects.toMatchObject({
+      reasons: [expect.objectContaining({ code: 'DECODE_AVRO' })],
+    });
   });
 
   it('finds avro/ BACKWARD compatible with what is registered', async () => {

@@ -44,7 +44,10 @@ describe('seen-set', () => {
 
   it('fails with a retriable error while Redis is unreachable', async () => {
     const dead = createSeenSet({ url: 'redis://127.0.0.1:1/0', prefix });
-    await expect(dead.claim([{ eventHash: 'a', claimant: 'b', label: 'c' }])).rejects.toMatchObject({ retriable: true, code: 'DEPENDENCY_REDIS' });
+    await expect(dead.claim([{ eventHash: 'a', claimant: 'b', label: 'c' }])).rejects.toMatchObject({
+      retriable: true,
+      code: 'DEPENDENCY_REDIS',
+    });
     await dead.close();
   });
 });

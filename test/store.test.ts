@@ -4,17 +4,57 @@ import { freshDatabase } from './helpers';
 import { verifyLedger, writeBatch, listMigrations, migrate } from '../libs/store';
 import type { Identifier, SerializationEvent } from '../libs/events';
 
-const sgtin = (serial: string): Identifier => ({ uri: `https://id.gs1.org/01/04012345100019/21/${serial}`, scheme: 'sgtin', gtin: '04012345100019', serial, lot: 'L1', sscc: null, original: null });
-const sscc = (n: string): Identifier => ({ uri: `https://id.gs1.org/00/${n}`, scheme: 'sscc', gtin: null, serial: null, lot: null, sscc: n, original: null });
+const sgtin = (serial: string): Identifier => ({
+  uri: `https://id.gs1.org/01/04012345100019/21/${serial}`,
+  scheme: 'sgtin',
+  gtin: '04012345100019',
+  serial,
+  lot: 'L1',
+  sscc: null,
+  original: null,
+});
+const sscc = (n: string): Identifier => ({
+  uri: `https://id.gs1.org/00/${n}`,
+  scheme: 'sscc',
+  gtin: null,
+  serial: null,
+  lot: null,
+  sscc: n,
+  original: null,
+});
 let seq = 0;
 function ev(over: Partial<SerializationEvent>): SerializationEvent {
   seq++;
   return {
-    eventId: `ni:///sha-256;${seq.toString(16).padStart(64, '0')}?ver=CBV2.0`, sourceEventId: null, eventType: 'ObjectEvent', action: 'OBSERVE',
-    epcList: [], parentId: null, childEpcs: [], inputEpcList: [], outputEpcList: [], quantityList: [], eventTime: Date.UTC(2026, 0, 5, 6),
-    eventTimeZoneOffset: '+01:00', recordTime: null, sourceTimestamp: null, readPoint: null, bizLocation: null, bizStep: null, disposition: null,
-    sourceList: [], destinationList: [], bizTransactionList: [], sourceSystem: 'MES', operatorId: null, machineId: 'm1', geo: null,
-    sensorElements: null, extensions: null, enrichment: null, lineage: { topic: 'ut.raw.mes.v1', partition: 0, offset: seq, schemaId: 1 },
+    eventId: `ni:///sha-256;${seq.toString(16).padStart(64, '0')}?ver=CBV2.0`,
+    sourceEventId: null,
+    eventType: 'ObjectEvent',
+    action: 'OBSERVE',
+    epcList: [],
+    parentId: null,
+    childEpcs: [],
+    inputEpcList: [],
+    outputEpcList: [],
+    quantityList: [],
+    eventTime: Date.UTC(2026, 0, 5, 6),
+    eventTimeZoneOffset: '+01:00',
+    recordTime: null,
+    sourceTimestamp: null,
+    readPoint: null,
+    bizLocation: null,
+    bizStep: null,
+    disposition: null,
+    sourceList: [],
+    destinationList: [],
+    bizTransactionList: [],
+    sourceSystem: 'MES',
+    operatorId: null,
+    machineId: 'm1',
+    geo: null,
+    sensorElements: null,
+    extensions: null,
+    enrichment: null,
+    lineage: { topic: 'ut.raw.mes.v1', partition: 0, offset: seq, schemaId: 1 },
     ...over,
   };
 }
@@ -39,7 +79,9 @@ describe('journey store', () => {
     const batch = [ev({ epcList: [sgtin('001')] }), ev({ epcList: [sgtin('002')] })];
     expect(await writeBatch(pool, batch.map(row), 'test')).toBe(2);
     expect(await writeBatch(pool, batch.map(row), 'test')).toBe(0);
-    const n = await pool.query('SELECT count(*)::int AS n FROM ut.events WHERE event_id = ANY($1)', [batch.map((b) => b.eventId)]);
+    const n = await pool.query('SELECT count(*)::int AS n FROM ut.events WHERE event_id = ANY($1)', [
+      batch.map((b) => b.eventId),
+    ]);
     expect(n.rows[0].n).toBe(2);
   });
 
@@ -48,7 +90,9 @@ describe('journey store', () => {
     const early = ev({ epcList: [sgtin('010')], eventTime: Date.UTC(2026, 0, 5), bizStep: 'commissioning' });
     await writeBatch(pool, [row(late)], 'test');
     await writeBatch(pool, [row(early)], 'test');
-    const s = await pool.query('SELECT biz_step, last_event_id FROM ut.unit_state WHERE uri = $1', [sgtin('010').uri]);
+    const s = await pool.query('SELECT biz_step, last_event_id FROM ut.unit_state WHERE uri = $1', [
+      sgtin('010').uri,
+    ]);
     expect(s.rows[0]).toEqual({ biz_step: 'shipping', last_event_id: late.eventId });
   });
 
@@ -57,12 +101,33 @@ describe('journey store', () => {
     const caseA = sscc('340123450000000011');
     const caseB = sscc('340123450000000028');
     const t = (h: number) => Date.UTC(2026, 0, 5, h);
-    const add = ev({ eventType: 'AggregationEvent', action: 'ADD', parentId: caseA, childEpcs: [unit], eventTime: t(1) });
-    const del = ev({ eventType: 'AggregationEvent', action: 'DELETE', parentId: caseA, childEpcs: [], eventTime: t(3) });
-    const re = ev({ eventType: 'AggregationEvent', action: 'ADD', parentId: caseB, childEpcs: [unit], eventTime: t(5) });
+    const add = ev({
+      eventType: 'AggregationEvent',
+      action: 'ADD',
+      parentId: caseA,
+      childEpcs: [unit],
+      eventTime: t(1),
+    });
+    const del = ev({
+      eventType: 'AggregationEvent',
+      action: 'DELETE',
+      parentId: caseA,
+      childEpcs: [],
+      eventTime: t(3),
+    });
+    const re = ev({
+      eventType: 'AggregationEvent',
+      action: 'ADD',
+      parentId: caseB,
+      childEpcs: [unit],
+      eventTime: t(5),
+    });
     await writeBatch(pool, [row(re)], 'test'); // the latest first
     await writeBatch(pool, [row(del), row(add)], 'test');
-    const r = await pool.query('SELECT parent_uri, from_time, to_time FROM ut.aggregation_intervals WHERE child_uri = $1 ORDER BY from_time', [unit.uri]);
+    const r = await pool.query(
+      'SELECT parent_uri, from_time, to_time FROM ut.aggregation_intervals WHERE child_uri = $1 ORDER BY from_time',
+      [unit.uri],
+    );
     expect(r.rows).toEqual([
       { parent_uri: caseA.uri, from_time: new Date(t(1)), to_time: new Date(t(3)) },
       { parent_uri: caseB.uri, from_time: new Date(t(5)), to_time: null },
@@ -80,17 +145,25 @@ describe('journey store', () => {
     const before = await verifyLedger(pool);
     expect(before).toMatchObject({ ok: true });
     expect(before.rows).toBeGreaterThan(0);
-    const victim = await pool.query('SELECT event_id, batch_id FROM ut.events ORDER BY inserted_at LIMIT 1 OFFSET 1');
+    const victim = await pool.query(
+      'SELECT event_id, batch_id FROM ut.events ORDER BY inserted_at LIMIT 1 OFFSET 1',
+    );
     const client = await pool.connect();
     try {
       await client.query("SET session_replication_role = 'replica'"); // superuser: triggers off
-      await client.query(`UPDATE ut.events SET record = json_build_object('tampered', true) WHERE event_id = $1`, [victim.rows[0].event_id]);
+      await client.query(
+        `UPDATE ut.events SET record = json_build_object('tampered', true) WHERE event_id = $1`,
+        [victim.rows[0].event_id],
+      );
       await client.query("SET session_replication_role = 'origin'");
     } finally {
       client.release();
     }
     const after = await verifyLedger(pool);
     expect(after.ok).toBe(false);
-    expect(after.firstBad).toMatchObject({ batchId: Number(victim.rows[0].batch_id), reason: 'a row in it was changed' });
+    expect(after.firstBad).toMatchObject({
+      batchId: Number(victim.rows[0].batch_id),
+      reason: 'a row in it was changed',
+    });
   });
 });

@@ -60,7 +60,10 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       idByTopic.set(topic, id);
       return id;
     } catch (err) {
-      throw registryError(err, `no schema registered for ${subjectOf(topic)} (run 'unitrail schemas register')`);
+      throw registryError(
+        err,
+        `no schema registered for ${subjectOf(topic)} (run 'unitrail schemas register')`,
+      );
     }
   };
 
@@ -78,7 +81,10 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       const schemaId = schemaIdOf(buf);
       if (!buf || schemaId === null) {
         throw new InvalidInputError([
-          { code: 'DECODE_FRAMING', message: 'value is not in the Confluent Avro wire format (magic byte 0 + schema id)' },
+          {
+            code: 'DECODE_FRAMING',
+            message: 'value is not in the Confluent Avro wire format (magic byte 0 + schema id)',
+          },
         ]);
       }
       try {
@@ -86,11 +92,16 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       } catch (err) {
         const e = registryError(err, `schema id ${schemaId}`);
         if (e.retriable) throw e;
-        const unknownId = (err as { status?: number }).status === 404 || /not found|no content with id|40403/i.test(String((err as Error).message));
+        const unknownId =
+          (err as { status?: number }).status === 404 ||
+          /not found|no content with id|40403/i.test(String((err as Error).message));
         throw new InvalidInputError([
           unknownId
             ? { code: 'DECODE_UNKNOWN_SCHEMA', message: `schema id ${schemaId} is not in the registry` }
-            : { code: 'DECODE_AVRO', message: `Avro body does not match schema id ${schemaId}: ${(err as Error).message}` },
+            : {
+                code: 'DECODE_AVRO',
+                message: `Avro body does not match schema id ${schemaId}: ${(err as Error).message}`,
+              },
         ]);
       }
     },
@@ -116,11 +127,14 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       const out: { subject: string; compatible: boolean }[] = [];
       for (const topic of topics) {
         const subject = subjectOf(topic.name);
-        const res = await fetch(`${url}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-          body: JSON.stringify({ schema: JSON.stringify(loadSchema(topic.valueSchema)) }),
-        }).catch((err) => {
+        const res = await fetch(
+          `${url}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+            body: JSON.stringify({ schema: JSON.stringify(loadSchema(topic.valueSchema)) }),
+          },
+        ).catch((err) => {
           throw new DependencyError('registry', `${url} does not answer`, err);
         });
         if (res.status === 404) {
@@ -141,7 +155,8 @@ async function setCompatibility(url: string, subject: string, level: string): Pr
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     body: JSON.stringify({ compatibility: level }),
   });
-  if (!res.ok) throw new DependencyError('registry', `setting ${level} on ${subject} gave HTTP ${res.status}`);
+  if (!res.ok)
+    throw new DependencyError('registry', `setting ${level} on ${subject} gave HTTP ${res.status}`);
 }
 
 function registryError(err: unknown, what: string): UnitrailError {
@@ -149,7 +164,11 @@ function registryError(err: unknown, what: string): UnitrailError {
   const message = String((err as Error)?.message ?? err);
   const cause = (err as { cause?: { code?: string } })?.cause;
   if (/ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|ECONNRESET/i.test(message) || cause?.code) {
-    return new DependencyError('registry', `${what}: the schema registry does not answer (is the stack up? 'unitrail stack up')`, err);
+    return new DependencyError(
+      'registry',
+      `${what}: the schema registry does not answer (is the stack up? 'unitrail stack up')`,
+      err,
+    );
   }
   return new UnitrailError('REGISTRY', `${what}: ${message}`);
 }

@@ -74,7 +74,8 @@ export const settings = {
   },
   metricsPort: {
     env: 'METRICS_PORT',
-    description: 'Port of a stage\'s /metrics and /healthz (0: any free port; `unitrail run` picks one per stage)',
+    description:
+      "Port of a stage's /metrics and /healthz (0: any free port; `unitrail run` picks one per stage)",
     default: '0',
     parse: int({ max: 65535 }),
   },

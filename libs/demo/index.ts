@@ -65,7 +65,8 @@ export function generateDemo({ events, dupRate = 0, invalidRate = 0, seed = 1 }:
     if (out.length >= events) return;
     out.push({ ...r, kind: 'valid' });
     if (out.length < events && rnd() < dupRate) out.push({ ...resend(r, ++msg), kind: 'duplicate' });
-    if (out.length < events && rnd() < invalidRate) out.push({ ...broken(r, rnd, ++msg, tag), kind: 'invalid' });
+    if (out.length < events && rnd() < invalidRate)
+      out.push({ ...broken(r, rnd, ++msg, tag), kind: 'invalid' });
   };
 
   for (let pallet = 0; out.length < events; pallet++) {
@@ -78,7 +79,11 @@ export function generateDemo({ events, dupRate = 0, invalidRate = 0, seed = 1 }:
       const serials = Array.from({ length: UNITS_PER_CASE }, (_, u) => `${tag}${pallet}C${c}U${u}`);
       const caseSscc = withCheck(`2${PREFIX}${String(pallet * 10 + c + 1).padStart(9, '0')}`);
       caseSsccs.push(caseSscc);
-      const mes = (operation: MesUnitEvent['operation'], at: number, extra: Partial<MesUnitEvent>): MesUnitEvent => ({
+      const mes = (
+        operation: MesUnitEvent['operation'],
+        at: number,
+        extra: Partial<MesUnitEvent>,
+      ): MesUnitEvent => ({
         msgId: `M${tag}-${++msg}`,
         plantTimeMs: at + 3600_000, // wall clock in Berlin (+01:00 in January), as the MES writes it
         plantZone: 'Europe/Berlin',
@@ -97,9 +102,18 @@ export function generateDemo({ events, dupRate = 0, invalidRate = 0, seed = 1 }:
         ...extra,
       });
       push({ topic: topics.rawMes.name, key: serials[0]!, value: mes('COMMISSION', t0 + c * 5_000, {}) });
-      push({ topic: topics.rawMes.name, key: serials[0]!, value: mes('PACK', t0 + 30_000 + c * 5_000, { caseSscc }) });
+      push({
+        topic: topics.rawMes.name,
+        key: serials[0]!,
+        value: mes('PACK', t0 + 30_000 + c * 5_000, { caseSscc }),
+      });
     }
-    const wms = (movementType: WmsMovement['movementType'], iso: string, gln: string, extra: Partial<WmsMovement>): WmsMovement => ({
+    const wms = (
+      movementType: WmsMovement['movementType'],
+      iso: string,
+      gln: string,
+      extra: Partial<WmsMovement>,
+    ): WmsMovement => ({
       movementId: `W${tag}-${++msg}`,
       occurredAt: iso,
       warehouseGln: gln,
@@ -112,8 +126,18 @@ export function generateDemo({ events, dupRate = 0, invalidRate = 0, seed = 1 }:
       destinationGln: null,
       ...extra,
     });
-    push({ topic: topics.rawWms.name, key: palletSscc, value: wms('PALLETIZE', berlin(t0 + 60_000), world.plantGln, { items: caseSsccs.map((s) => `(00)${s}`) }) });
-    push({ topic: topics.rawWms.name, key: palletSscc, value: wms('SHIP', berlin(t0 + 300_000), world.plantGln, { destinationGln: world.dcGln }) });
+    push({
+      topic: topics.rawWms.name,
+      key: palletSscc,
+      value: wms('PALLETIZE', berlin(t0 + 60_000), world.plantGln, {
+        items: caseSsccs.map((s) => `(00)${s}`),
+      }),
+    });
+    push({
+      topic: topics.rawWms.name,
+      key: palletSscc,
+      value: wms('SHIP', berlin(t0 + 300_000), world.plantGln, { destinationGln: world.dcGln }),
+    });
     const tms = (status: TmsShipmentEvent['status'], at: number): TmsShipmentEvent => ({
       eventRef: `T${tag}-${++msg}`,
       tsEpochSec: Math.floor(at / 1000),
@@ -130,13 +154,19 @@ export function generateDemo({ events, dupRate = 0, invalidRate = 0, seed = 1 }:
     });
     push({ topic: topics.rawTms.name, key: palletSscc, value: tms('DEPARTED', t0 + 360_000) });
     push({ topic: topics.rawTms.name, key: palletSscc, value: tms('ARRIVED', t0 + 86_400_000) });
-    push({ topic: topics.rawWms.name, key: palletSscc, value: wms('RECEIVE', chicago(t0 + 86_700_000), world.dcGln, {}) });
+    push({
+      topic: topics.rawWms.name,
+      key: palletSscc,
+      value: wms('RECEIVE', chicago(t0 + 86_700_000), world.dcGln, {}),
+    });
   }
   return out;
 }
 
 const iso = (utcMs: number, offsetH: number) =>
-  new Date(utcMs + offsetH * 3600_000).toISOString().replace('Z', `${offsetH < 0 ? '-' : '+'}${String(Math.abs(offsetH)).padStart(2, '0')}:00`);
+  new Date(utcMs + offsetH * 3600_000)
+    .toISOString()
+    .replace('Z', `${offsetH < 0 ? '-' : '+'}${String(Math.abs(offsetH)).padStart(2, '0')}:00`);
 const berlin = (utcMs: number) => iso(utcMs, 1);
 const chicago = (utcMs: number) => iso(utcMs, -6);
 
@@ -144,11 +174,19 @@ const chicago = (utcMs: number) => iso(utcMs, -6);
 function resend(r: Omit<DemoRecord, 'kind'>, n: number): Omit<DemoRecord, 'kind'> {
   const v = r.value as unknown as Record<string, unknown>;
   const idField = 'msgId' in v ? 'msgId' : 'movementId' in v ? 'movementId' : 'eventRef';
-  return { ...r, value: { ...v, [idField]: `${String(v[idField])}-R${n}` } as unknown as DemoRecord['value'] };
+  return {
+    ...r,
+    value: { ...v, [idField]: `${String(v[idField])}-R${n}` } as unknown as DemoRecord['value'],
+  };
 }
 
 /** One defect per invalid record, covering the reasons a real feed produces. */
-function broken(r: Omit<DemoRecord, 'kind'>, rnd: () => number, n: number, tag: string): Omit<DemoRecord, 'kind'> {
+function broken(
+  r: Omit<DemoRecord, 'kind'>,
+  rnd: () => number,
+  n: number,
+  tag: string,
+): Omit<DemoRecord, 'kind'> {
   const v = r.value as unknown as Record<string, unknown>;
   const pick = Math.floor(rnd() * 4);
   if (pick === 0) return { ...r, value: Buffer.from(`not avro ${tag}-${n}`) };
@@ -156,13 +194,44 @@ function broken(r: Omit<DemoRecord, 'kind'>, rnd: () => number, n: number, tag: 
     const gtin = String(v.gtin);
     const badGtin = gtin.slice(0, 13) + String((Number(gtin[13]) + 1) % 10); // wrong check digit
     return pick === 1
-      ? { ...r, value: { ...v, msgId: `X${n}`, gtin: badGtin, serials: [`BAD${tag}${n}`] } as unknown as DemoRecord['value'] }
-      : { ...r, value: { ...v, msgId: `X${n}`, operation: 'PACK', caseSscc: null, serials: [`BAD${tag}${n}`] } as unknown as DemoRecord['value'] };
+      ? {
+          ...r,
+          value: {
+            ...v,
+            msgId: `X${n}`,
+            gtin: badGtin,
+            serials: [`BAD${tag}${n}`],
+          } as unknown as DemoRecord['value'],
+        }
+      : {
+          ...r,
+          value: {
+            ...v,
+            msgId: `X${n}`,
+            operation: 'PACK',
+            caseSscc: null,
+            serials: [`BAD${tag}${n}`],
+          } as unknown as DemoRecord['value'],
+        };
   }
   if ('movementId' in v) {
-    return { ...r, value: { ...v, movementId: `X${n}`, occurredAt: String(v.occurredAt).slice(0, 19) } as unknown as DemoRecord['value'] }; // no offset
+    return {
+      ...r,
+      value: {
+        ...v,
+        movementId: `X${n}`,
+        occurredAt: String(v.occurredAt).slice(0, 19),
+      } as unknown as DemoRecord['value'],
+    }; // no offset
   }
-  return { ...r, value: { ...v, eventRef: `X${n}`, tsEpochSec: Date.UTC(2099, 0, 1) / 1000 } as unknown as DemoRecord['value'] }; // in the future
+  return {
+    ...r,
+    value: {
+      ...v,
+      eventRef: `X${n}`,
+      tsEpochSec: Date.UTC(2099, 0, 1) / 1000,
+    } as unknown as DemoRecord['value'],
+  }; // in the future
 }
 
 export function demoCounts(records: DemoRecord[]) {

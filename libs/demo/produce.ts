@@ -38,7 +38,10 @@ export async function produceRecords(
         list.push({ key: r.key, value });
         byTopic.set(r.topic, list);
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
       onProgress?.(Math.min(records.length, i + chunk));
     }
   } finally {
@@ -58,7 +61,13 @@ export interface Accounts {
  * (a validator DLQ row with its coordinates), or dropped as a duplicate (its dup marker in Redis).
  * Counting by raw record makes the accounts exact under replays and reruns of the same seed.
  */
-export async function accountFor(pool: Pool, redis: Redis, before: Record<string, Map<number, number>>, after: Record<string, Map<number, number>>, prefix = 'ut:'): Promise<Accounts> {
+export async function accountFor(
+  pool: Pool,
+  redis: Redis,
+  before: Record<string, Map<number, number>>,
+  after: Record<string, Map<number, number>>,
+  prefix = 'ut:',
+): Promise<Accounts> {
   let produced = 0;
   let landed = 0;
   let dlq = 0;
@@ -81,7 +90,10 @@ export async function accountFor(pool: Pool, redis: Redis, before: Record<string
       );
       dlq += Number(d.rows[0]!.n);
       for (let o = from; o < to; o += 1000) {
-        const keys = Array.from({ length: Math.min(1000, to - o) }, (_, k) => `${prefix}dup:${topic}/${partition}/${o + k}`);
+        const keys = Array.from(
+          { length: Math.min(1000, to - o) },
+          (_, k) => `${prefix}dup:${topic}/${partition}/${o + k}`,
+        );
         duplicates += await redis.exists(...keys);
       }
     }

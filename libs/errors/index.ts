@@ -8,7 +8,11 @@ export class UnitrailError extends Error {
   /** True when the same input may succeed later (a service down, a timeout). */
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, { retriable = false, cause }: { retriable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    { retriable = false, cause }: { retriable?: boolean; cause?: unknown } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;

@@ -14,16 +14,7 @@ export type Action = 'ADD' | 'OBSERVE' | 'DELETE';
 export type SourceSystem = 'MES' | 'WMS' | 'TMS' | 'EPCIS';
 
 export type IdentifierScheme =
-  | 'sgtin'
-  | 'lgtin'
-  | 'sscc'
-  | 'sgln'
-  | 'grai'
-  | 'giai'
-  | 'gsrn'
-  | 'gdti'
-  | 'idpat'
-  | 'other';
+  'sgtin' | 'lgtin' | 'sscc' | 'sgln' | 'grai' | 'giai' | 'gsrn' | 'gdti' | 'idpat' | 'other';
 
 /** A GS1 key in canonical GS1 Digital Link form plus its parsed parts. */
 export interface Identifier {
@@ -103,7 +94,9 @@ export interface SerializationEvent {
 }
 
 /** Every identifier an event touched, with its role: what the journey store indexes. */
-export function touchedIdentifiers(event: SerializationEvent): { role: QuantityRole | 'parent'; id: Identifier }[] {
+export function touchedIdentifiers(
+  event: SerializationEvent,
+): { role: QuantityRole | 'parent'; id: Identifier }[] {
   const out: { role: QuantityRole | 'parent'; id: Identifier }[] = [];
   for (const id of event.epcList) out.push({ role: 'epc', id });
   if (event.parentId) out.push({ role: 'parent', id: event.parentId });
@@ -115,6 +108,11 @@ export function touchedIdentifiers(event: SerializationEvent): { role: QuantityR
 
 /** The Kafka key of an event: its first unit (or container), so one unit's events stay in order. */
 export function eventKey(event: SerializationEvent): string {
-  const first = event.parentId ?? event.epcList[0] ?? event.childEpcs[0] ?? event.outputEpcList[0] ?? event.inputEpcList[0];
+  const first =
+    event.parentId ??
+    event.epcList[0] ??
+    event.childEpcs[0] ??
+    event.outputEpcList[0] ??
+    event.inputEpcList[0];
   return first?.uri ?? event.eventId;
 }

@@ -441,6 +441,8 @@ describe('toIdentifier identity', () => {
     expect(toIdentifier('urn:epc:id:sgtin:4012345.010001.S1').uri).toBe(plain.uri);
   });
   it('keeps the lot in the URI of a lot-level class (LGTIN)', () => {
-    expect(toIdentifier('urn:epc:class:lgtin:4012345.010001.L1').uri).toBe('https://id.gs1.org/01/04012345100013/10/L1');
+    expect(toIdentifier('urn:epc:class:lgtin:4012345.010001.L1').uri).toBe(
+      'https://id.gs1.org/01/04012345100013/10/L1',
+    );
   });
 });

@@ -8,7 +8,13 @@ const log = createLogger({ component: 'kafka' });
 // We use kafkajs' default (murmur2, Java-compatible) partitioner on purpose; its v2 migration notice is noise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
-export function createKafka({ brokers, clientId = 'unitrail' }: { brokers: string[]; clientId?: string }): Kafka {
+export function createKafka({
+  brokers,
+  clientId = 'unitrail',
+}: {
+  brokers: string[];
+  clientId?: string;
+}): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -68,7 +74,9 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[] = allTopics)
       for (const t of present) {
         const have = meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0;
         if (have < t.partitions) grow.push({ topic: t.name, count: t.partitions });
-        report.push(`${t.name}: ${have < t.partitions ? `grown ${have} → ${t.partitions}` : `exists (${have} partitions)`}`);
+        report.push(
+          `${t.name}: ${have < t.partitions ? `grown ${have} → ${t.partitions}` : `exists (${have} partitions)`}`,
+        );
       }
       if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
     }
@@ -85,7 +93,10 @@ export async function groupLag(kafka: Kafka, groupId: string, topicNames: string
       const ends = await admin.fetchTopicOffsets(t.topic);
       for (const p of t.partitions) {
         const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
-        const at = Number(p.offset) < 0 ? Number(ends.find((e) => e.partition === p.partition)?.low ?? 0) : Number(p.offset);
+        const at =
+          Number(p.offset) < 0
+            ? Number(ends.find((e) => e.partition === p.partition)?.low ?? 0)
+            : Number(p.offset);
         lag += Math.max(0, end - at);
       }
     }

@@ -23,13 +23,49 @@ export function createStageMetrics(stage: string): StageMetrics {
   const labels = { registers: [registry] };
   return {
     registry,
-    recordsIn: new client.Counter({ name: 'unitrail_records_in_total', help: 'Records consumed', labelNames: ['stage', 'topic'], ...labels }),
-    recordsOut: new client.Counter({ name: 'unitrail_records_out_total', help: 'Records produced or written', labelNames: ['stage', 'topic'], ...labels }),
-    recordsDlq: new client.Counter({ name: 'unitrail_records_dlq_total', help: 'Records sent to the DLQ', labelNames: ['stage', 'reason', 'source'], ...labels }),
-    recordsDropped: new client.Counter({ name: 'unitrail_records_dropped_total', help: 'Records dropped on purpose (duplicates)', labelNames: ['stage', 'reason', 'source', 'device'], ...labels }),
-    batchSeconds: new client.Histogram({ name: 'unitrail_batch_seconds', help: 'Time from batch fetched to offsets committed', labelNames: ['stage'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...labels }),
-    consumerLag: new client.Gauge({ name: 'unitrail_consumer_lag', help: 'Records behind the end of the partition', labelNames: ['stage', 'topic', 'partition'], ...labels }),
-    retries: new client.Counter({ name: 'unitrail_retries_total', help: 'Batches retried after a retriable failure', labelNames: ['stage', 'code'], ...labels }),
+    recordsIn: new client.Counter({
+      name: 'unitrail_records_in_total',
+      help: 'Records consumed',
+      labelNames: ['stage', 'topic'],
+      ...labels,
+    }),
+    recordsOut: new client.Counter({
+      name: 'unitrail_records_out_total',
+      help: 'Records produced or written',
+      labelNames: ['stage', 'topic'],
+      ...labels,
+    }),
+    recordsDlq: new client.Counter({
+      name: 'unitrail_records_dlq_total',
+      help: 'Records sent to the DLQ',
+      labelNames: ['stage', 'reason', 'source'],
+      ...labels,
+    }),
+    recordsDropped: new client.Counter({
+      name: 'unitrail_records_dropped_total',
+      help: 'Records dropped on purpose (duplicates)',
+      labelNames: ['stage', 'reason', 'source', 'device'],
+      ...labels,
+    }),
+    batchSeconds: new client.Histogram({
+      name: 'unitrail_batch_seconds',
+      help: 'Time from batch fetched to offsets committed',
+      labelNames: ['stage'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ...labels,
+    }),
+    consumerLag: new client.Gauge({
+      name: 'unitrail_consumer_lag',
+      help: 'Records behind the end of the partition',
+      labelNames: ['stage', 'topic', 'partition'],
+      ...labels,
+    }),
+    retries: new client.Counter({
+      name: 'unitrail_retries_total',
+      help: 'Batches retried after a retriable failure',
+      labelNames: ['stage', 'code'],
+      ...labels,
+    }),
   };
 }
 

@@ -119,7 +119,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const fault = faultInjector(stage.name);
 
-  const state = { joined: false, crashed: null as string | null, retrying: null as string | null, lastBatchAt: 0 };
+  const state = {
+    joined: false,
+    crashed: null as string | null,
+    retrying: null as string | null,
+    lastBatchAt: 0,
+  };
   const health = () => ({
     ok: state.joined && !state.crashed,
     detail: { stage: stage.name, groupId, ...state, ...stage.health?.() },
@@ -149,7 +154,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     void stop().then(() => (process.exitCode = 1));
   });
 
-  const processChunk = async (topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>) => {
+  const processChunk = async (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ) => {
     const started = process.hrtime.bigint();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -209,20 +219,38 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
       byTopic.set(t, list);
     };
     const all = [
-      ...early.map((e) => ({ coords: coordsOf(topic, partition, e.message), schemaId: null, outputs: e.outputs })),
-      ...handled.map((h) => ({ coords: coordsOf(topic, partition, h.record), schemaId: h.record.schemaId, outputs: h.outputs })),
+      ...early.map((e) => ({
+        coords: coordsOf(topic, partition, e.message),
+        schemaId: null,
+        outputs: e.outputs,
+      })),
+      ...handled.map((h) => ({
+        coords: coordsOf(topic, partition, h.record),
+        schemaId: h.record.schemaId,
+        outputs: h.outputs,
+      })),
     ];
     for (const { coords, schemaId, outputs } of all) {
       for (const out of outputs) {
         if (out.kind === 'produce') {
-          push(out.topic, { key: out.key, value: await codec.encode(out.topic, out.value), headers: out.headers });
+          push(out.topic, {
+            key: out.key,
+            value: await codec.encode(out.topic, out.value),
+            headers: out.headers,
+          });
           metrics.recordsOut.inc({ stage: stage.name, topic: out.topic });
         } else if (out.kind === 'dlq') {
           const dlq = dlqRecord(stage.name, coords, schemaId, out);
           push(topics.dlq.name, { key: dlq.dlqId, value: await codec.encode(topics.dlq.name, dlq) });
-          for (const r of out.reasons) metrics.recordsDlq.inc({ stage: stage.name, reason: r.code, source: out.source ?? 'unknown' });
+          for (const r of out.reasons)
+            metrics.recordsDlq.inc({ stage: stage.name, reason: r.code, source: out.source ?? 'unknown' });
         } else if (out.kind === 'drop') {
-          metrics.recordsDropped.inc({ stage: stage.name, reason: out.reason, source: out.source ?? 'unknown', device: out.device ?? 'unknown' });
+          metrics.recordsDropped.inc({
+            stage: stage.name,
+            reason: out.reason,
+            source: out.source ?? 'unknown',
+            device: out.device ?? 'unknown',
+          });
         }
       }
     }
@@ -243,7 +271,10 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const { topic, partition } = batch;
-      metrics.consumerLag.set({ stage: stage.name, topic, partition: String(partition) }, Number(batch.offsetLag()));
+      metrics.consumerLag.set(
+        { stage: stage.name, topic, partition: String(partition) },
+        Number(batch.offsetLag()),
+      );
       for (let i = 0; i < batch.messages.length; i += config.batchSize) {
         if (!isRunning() || isStale()) return;
         const chunk = batch.messages.slice(i, i + config.batchSize);
@@ -291,7 +322,10 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
 }
 
 /** Runs a stage until SIGTERM/SIGINT; the process exits 0 after a clean stop. */
-export async function runStageUntilSignalled<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions): Promise<void> {
+export async function runStageUntilSignalled<In, Ctx>(
+  stage: Stage<In, Ctx>,
+  opts: RunOptions,
+): Promise<void> {
   const running = await runStage(stage, opts);
   const onSignal = (signal: string) => {
     (opts.log ?? createLogger()).info('signal received', { signal, stage: stage.name });
@@ -382,7 +416,13 @@ function startProgress(stage: string, metrics: StageMetrics, log: Logger) {
     const outNow = await total(metrics.recordsOut);
     const lag = await total(metrics.consumerLag);
     if (inNow !== lastIn) {
-      log.info('progress', { stage, inPerSec: (inNow - lastIn) / 5, outPerSec: (outNow - lastOut) / 5, recordsIn: inNow, lag });
+      log.info('progress', {
+        stage,
+        inPerSec: (inNow - lastIn) / 5,
+        outPerSec: (outNow - lastOut) / 5,
+        recordsIn: inNow,
+        lag,
+      });
     }
     lastIn = inNow;
     lastOut = outNow;

@@ -81,7 +81,11 @@ export function createSeenSet({
     try {
       return await fn();
     } catch (err) {
-      throw new DependencyError('redis', `${what} failed (${(err as Error).message}); retrying until ${url} answers`, err);
+      throw new DependencyError(
+        'redis',
+        `${what} failed (${(err as Error).message}); retrying until ${url} answers`,
+        err,
+      );
     }
   };
   return {
@@ -96,7 +100,8 @@ export function createSeenSet({
       wrap('seen-set stats', async () => {
         const all = await redis.hgetall(`${prefix}stats`);
         const byLabel: Record<string, number> = {};
-        for (const [k, v] of Object.entries(all)) if (k.startsWith('duplicates|')) byLabel[k.slice(11)] = Number(v);
+        for (const [k, v] of Object.entries(all))
+          if (k.startsWith('duplicates|')) byLabel[k.slice(11)] = Number(v);
         return { duplicates: Number(all.duplicates ?? 0), byLabel };
       }),
     ping: async () => {

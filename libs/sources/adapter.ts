@@ -24,7 +24,11 @@ export interface SourceAdapter<T> {
 }
 
 /** Refuses a record whose required fields are missing or empty, naming them. */
-export function requireFields<T extends object>(source: string, record: T, fields: (keyof T & string)[]): void {
+export function requireFields<T extends object>(
+  source: string,
+  record: T,
+  fields: (keyof T & string)[],
+): void {
   const missing = fields.filter((f) => {
     const v = record[f];
     return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');

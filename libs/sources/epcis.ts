@@ -19,7 +19,9 @@ function eventOf(r: EpcisEventEnvelope): EpcisJsonEvent {
     try {
       e = JSON.parse(r.event) as EpcisJsonEvent;
     } catch (err) {
-      throw new InvalidInputError([{ code: 'EPCIS_MALFORMED', message: `event is not JSON: ${(err as Error).message}` }]);
+      throw new InvalidInputError([
+        { code: 'EPCIS_MALFORMED', message: `event is not JSON: ${(err as Error).message}` },
+      ]);
     }
     parsed.set(r, e);
   }

@@ -26,7 +26,10 @@ export const adapters: Record<string, SourceAdapter<never>> = {
 };
 
 /** Labels of a raw record for metrics and the DLQ, even when it cannot be normalised. */
-export function sourceLabels(topic: string, record: unknown): { source: string | null; device: string | null } {
+export function sourceLabels(
+  topic: string,
+  record: unknown,
+): { source: string | null; device: string | null } {
   const adapter = adapters[topic] as SourceAdapter<unknown> | undefined;
   if (!adapter) return { source: null, device: null };
   let device: string | null = null;
@@ -45,7 +48,8 @@ export function normalize(topic: string, record: unknown, lineage: Lineage): Ser
   const epcis = adapter.toEpcis(record);
   const event = toSerializationEvent(epcis, { sourceSystem: adapter.sourceSystem, lineage });
   const lot = adapter.lotOf?.(record) ?? null;
-  const withLot = (ids: SerializationEvent['epcList']) => (lot ? ids.map((i) => (i.gtin && !i.lot ? { ...i, lot } : i)) : ids);
+  const withLot = (ids: SerializationEvent['epcList']) =>
+    lot ? ids.map((i) => (i.gtin && !i.lot ? { ...i, lot } : i)) : ids;
   return {
     ...event,
     epcList: withLot(event.epcList),

@@ -34,7 +34,8 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
   operator: (r) => r.operatorId,
   sourceTimestamp: (r) => `${r.plantTimeMs} ${r.plantZone}`,
   lotOf: (r) => r.lot,
-  geo: (r) => (r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null),
+  geo: (r) =>
+    r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null,
   toEpcis(r): EpcisJsonEvent {
     requireFields('MES', r, ['msgId', 'plantZone', 'plantGln', 'machineId', 'gtin']);
     const { utcMs, offsetMinutes } = wallClockToUtc(r.plantTimeMs, r.plantZone);
@@ -44,23 +45,51 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
       bizLocation: { id: toDigitalLink(`(414)${r.plantGln}`) },
     };
     const units = r.serials.map((s) => unitUri(r.gtin, s));
-    const common = { eventID: `mes:${r.msgId}`, eventTime, eventTimeZoneOffset: formatOffset(offsetMinutes), ...where };
+    const common = {
+      eventID: `mes:${r.msgId}`,
+      eventTime,
+      eventTimeZoneOffset: formatOffset(offsetMinutes),
+      ...where,
+    };
     switch (r.operation) {
       case 'COMMISSION':
         return {
-          type: 'ObjectEvent', action: 'ADD', ...common, epcList: units, bizStep: 'commissioning', disposition: 'active',
-          ...(r.lot || r.expiry ? { ilmd: { ...(r.lot ? { 'cbvmda:lotNumber': r.lot } : {}), ...(r.expiry ? { 'cbvmda:itemExpirationDate': expiryDate(r.expiry) } : {}) } } : {}),
+          type: 'ObjectEvent',
+          action: 'ADD',
+          ...common,
+          epcList: units,
+          bizStep: 'commissioning',
+          disposition: 'active',
+          ...(r.lot || r.expiry
+            ? {
+                ilmd: {
+                  ...(r.lot ? { 'cbvmda:lotNumber': r.lot } : {}),
+                  ...(r.expiry ? { 'cbvmda:itemExpirationDate': expiryDate(r.expiry) } : {}),
+                },
+              }
+            : {}),
         };
       case 'PACK':
       case 'UNPACK':
         requireFields('MES', r, ['caseSscc']);
         return {
-          type: 'AggregationEvent', action: r.operation === 'PACK' ? 'ADD' : 'DELETE', ...common,
-          parentID: toDigitalLink(`(00)${r.caseSscc}`), childEPCs: units, bizStep: r.operation === 'PACK' ? 'packing' : 'unpacking',
+          type: 'AggregationEvent',
+          action: r.operation === 'PACK' ? 'ADD' : 'DELETE',
+          ...common,
+          parentID: toDigitalLink(`(00)${r.caseSscc}`),
+          childEPCs: units,
+          bizStep: r.operation === 'PACK' ? 'packing' : 'unpacking',
           disposition: 'in_progress',
         };
       case 'DECOMMISSION':
-        return { type: 'ObjectEvent', action: 'DELETE', ...common, epcList: units, bizStep: 'decommissioning', disposition: 'inactive' };
+        return {
+          type: 'ObjectEvent',
+          action: 'DELETE',
+          ...common,
+          epcList: units,
+          bizStep: 'decommissioning',
+          disposition: 'inactive',
+        };
       case 'INSPECT':
         return { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: units, bizStep: 'inspecting' };
     }

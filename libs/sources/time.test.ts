@@ -4,12 +4,18 @@ import { InvalidInputError } from '../errors';
 describe('source time conversions', () => {
   it('turns a Berlin wall-clock time in winter into UTC at +01:00', () => {
     const wall = Date.UTC(2026, 0, 5, 7, 0, 0); // 07:00 on the plant clock
-    expect(wallClockToUtc(wall, 'Europe/Berlin')).toEqual({ utcMs: Date.UTC(2026, 0, 5, 6, 0, 0), offsetMinutes: 60 });
+    expect(wallClockToUtc(wall, 'Europe/Berlin')).toEqual({
+      utcMs: Date.UTC(2026, 0, 5, 6, 0, 0),
+      offsetMinutes: 60,
+    });
   });
 
   it('follows daylight saving time: Berlin in July is +02:00', () => {
     const wall = Date.UTC(2026, 6, 1, 12, 0, 0);
-    expect(wallClockToUtc(wall, 'Europe/Berlin')).toEqual({ utcMs: Date.UTC(2026, 6, 1, 10, 0, 0), offsetMinutes: 120 });
+    expect(wallClockToUtc(wall, 'Europe/Berlin')).toEqual({
+      utcMs: Date.UTC(2026, 6, 1, 10, 0, 0),
+      offsetMinutes: 120,
+    });
   });
 
   it('handles zones west of UTC and half-hour offsets', () => {
@@ -28,7 +34,10 @@ describe('source time conversions', () => {
   });
 
   it('parses ISO-8601 with offsets and refuses one without', () => {
-    expect(parseIsoWithOffset('2026-03-01T14:05:09.120+01:00')).toEqual({ utcMs: Date.UTC(2026, 2, 1, 13, 5, 9, 120), offset: '+01:00' });
+    expect(parseIsoWithOffset('2026-03-01T14:05:09.120+01:00')).toEqual({
+      utcMs: Date.UTC(2026, 2, 1, 13, 5, 9, 120),
+      offset: '+01:00',
+    });
     expect(parseIsoWithOffset('2026-03-01T14:05:09Z').offset).toBe('+00:00');
     expect(() => parseIsoWithOffset('2026-03-01T14:05:09')).toThrow(/offset/);
   });

@@ -17,7 +17,9 @@ function formatter(zone: string): Intl.DateTimeFormat {
         second: '2-digit',
       });
     } catch {
-      throw new InvalidInputError([{ code: 'TIME_ZONE_UNKNOWN', message: `'${zone}' is not an IANA time zone` }]);
+      throw new InvalidInputError([
+        { code: 'TIME_ZONE_UNKNOWN', message: `'${zone}' is not an IANA time zone` },
+      ]);
     }
     formatters.set(zone, f);
   }
@@ -26,8 +28,19 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** Offset of `zone` from UTC at the instant `utcMs`, in minutes. */
 export function zoneOffsetMinutes(zone: string, utcMs: number): number {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(utcMs))
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(
+    +parts.year!,
+    +parts.month! - 1,
+    +parts.day!,
+    +parts.hour!,
+    +parts.minute!,
+    +parts.second!,
+  );
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
 }
 
@@ -58,11 +71,15 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d
 export function parseIsoWithOffset(text: string): { utcMs: number; offset: string } {
   if (!ISO.test(text)) {
     throw new InvalidInputError([
-      { code: 'TIME_FORMAT', message: `'${text}' is not an ISO-8601 time with an offset (e.g. 2026-03-01T14:05:09+01:00)` },
+      {
+        code: 'TIME_FORMAT',
+        message: `'${text}' is not an ISO-8601 time with an offset (e.g. 2026-03-01T14:05:09+01:00)`,
+      },
     ]);
   }
   const utcMs = Date.parse(text);
-  if (Number.isNaN(utcMs)) throw new InvalidInputError([{ code: 'TIME_FORMAT', message: `'${text}' is not a valid time` }]);
+  if (Number.isNaN(utcMs))
+    throw new InvalidInputError([{ code: 'TIME_FORMAT', message: `'${text}' is not a valid time` }]);
   const m = /(Z|[+-]\d{2}:?\d{2})$/.exec(text)![1]!;
   const offset = m === 'Z' ? '+00:00' : m.length === 5 ? `${m.slice(0, 3)}:${m.slice(3)}` : m;
   return { utcMs, offset };

@@ -22,19 +22,21 @@ export interface TmsShipmentEvent {
   longitude: number | null;
 }
 
-const steps: Record<TmsShipmentEvent['status'], { bizStep: string; disposition: string; at: 'from' | 'to' }> = {
-  PICKED_UP: { bizStep: 'departing', disposition: 'in_transit', at: 'from' },
-  DEPARTED: { bizStep: 'departing', disposition: 'in_transit', at: 'from' },
-  ARRIVED: { bizStep: 'arriving', disposition: 'in_transit', at: 'to' },
-  DELIVERED: { bizStep: 'receiving', disposition: 'in_progress', at: 'to' },
-};
+const steps: Record<TmsShipmentEvent['status'], { bizStep: string; disposition: string; at: 'from' | 'to' }> =
+  {
+    PICKED_UP: { bizStep: 'departing', disposition: 'in_transit', at: 'from' },
+    DEPARTED: { bizStep: 'departing', disposition: 'in_transit', at: 'from' },
+    ARRIVED: { bizStep: 'arriving', disposition: 'in_transit', at: 'to' },
+    DELIVERED: { bizStep: 'receiving', disposition: 'in_progress', at: 'to' },
+  };
 
 export const tmsAdapter: SourceAdapter<TmsShipmentEvent> = {
   sourceSystem: 'TMS',
   device: (r) => r.vehicleId,
   operator: (r) => r.driverId,
   sourceTimestamp: (r) => String(r.tsEpochSec),
-  geo: (r) => (r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null),
+  geo: (r) =>
+    r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null,
   toEpcis(r): EpcisJsonEvent {
     requireFields('TMS', r, ['eventRef', 'carrierId', 'vehicleId', 'fromGln', 'toGln', 'waybill']);
     const step = steps[r.status];
@@ -50,7 +52,9 @@ export const tmsAdapter: SourceAdapter<TmsShipmentEvent> = {
       disposition: step.disposition,
       readPoint: { id: site },
       bizLocation: { id: site },
-      bizTransactionList: [{ type: 'bol', bizTransaction: `urn:unitrail:waybill:${r.carrierId}:${r.waybill}` }],
+      bizTransactionList: [
+        { type: 'bol', bizTransaction: `urn:unitrail:waybill:${r.carrierId}:${r.waybill}` },
+      ],
       sourceList: [{ type: 'location', source: toDigitalLink(`(414)${r.fromGln}`) }],
       destinationList: [{ type: 'location', destination: toDigitalLink(`(414)${r.toGln}`) }],
     };

@@ -44,7 +44,9 @@ export const wmsAdapter: SourceAdapter<WmsMovement> = {
       eventTimeZoneOffset: offset,
       readPoint: { id: location },
       bizLocation: { id: location },
-      ...(r.orderRef ? { bizTransactionList: [{ type: 'po', bizTransaction: `urn:unitrail:order:${r.orderRef}` }] } : {}),
+      ...(r.orderRef
+        ? { bizTransactionList: [{ type: 'po', bizTransaction: `urn:unitrail:order:${r.orderRef}` }] }
+        : {}),
     };
     const items = r.items.map((i) => toDigitalLink(i));
     switch (r.movementType) {
@@ -64,10 +66,18 @@ export const wmsAdapter: SourceAdapter<WmsMovement> = {
       default: {
         const what = r.container ? [toDigitalLink(r.container), ...items] : items;
         const step = observe[r.movementType]!;
-        const event: EpcisJsonEvent = { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: what, ...step };
+        const event: EpcisJsonEvent = {
+          type: 'ObjectEvent',
+          action: 'OBSERVE',
+          ...common,
+          epcList: what,
+          ...step,
+        };
         if (r.movementType === 'SHIP' && r.destinationGln) {
           event.sourceList = [{ type: 'location', source: toDigitalLink(`(414)${r.warehouseGln}`) }];
-          event.destinationList = [{ type: 'location', destination: toDigitalLink(`(414)${r.destinationGln}`) }];
+          event.destinationList = [
+            { type: 'location', destination: toDigitalLink(`(414)${r.destinationGln}`) },
+          ];
         }
         return event;
       }

@@ -36,7 +36,9 @@ export async function followCompacted<V>({
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const pending = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+  const pending = new Map(
+    ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]),
+  );
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
   if (pending.size === 0) markReady();

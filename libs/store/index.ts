@@ -19,7 +19,10 @@ export async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     // Class 08 (connection), 57P (operator intervention: shutdown), 53 (resources), 40001/40P01 (retry).
-    if (/^(08|57P|53|40001|40P01)/.test(code) || /ECONN|ETIMEDOUT|terminat|Connection/i.test(String((err as Error).message))) {
+    if (
+      /^(08|57P|53|40001|40P01)/.test(code) ||
+      /ECONN|ETIMEDOUT|terminat|Connection/i.test(String((err as Error).message))
+    ) {
       throw new DependencyError('postgres', `${what}: ${(err as Error).message}`, err);
     }
     throw err;
@@ -36,7 +39,11 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (err) {
-    throw new DependencyError('postgres', `cannot connect to ${admin.host} (${(err as Error).message}); is PostgreSQL running?`, err);
+    throw new DependencyError(
+      'postgres',
+      `cannot connect to ${admin.host} (${(err as Error).message}); is PostgreSQL running?`,
+      err,
+    );
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -76,7 +83,9 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const batchId = Number((await client.query<{ id: string }>("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0]!.id);
+      const batchId = Number(
+        (await client.query<{ id: string }>("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0]!.id,
+      );
       const cols = 17;
       const values: unknown[] = [];
       const tuples: string[] = [];
@@ -127,7 +136,10 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
         const prevHash = prev.rows[0]?.batch_hash ?? null;
         const seq = Number(prev.rows[0]?.chain_seq ?? 0) + 1;
         const ids = [...fresh].sort();
-        const hash = batchHash(prevHash, ids.map((id) => rowHash(id, texts.get(id)!)));
+        const hash = batchHash(
+          prevHash,
+          ids.map((id) => rowHash(id, texts.get(id)!)),
+        );
         await client.query(
           'INSERT INTO ut.ledger_batches (batch_id, chain_seq, prev_hash, batch_hash, row_count, sink) VALUES ($1,$2,$3,$4,$5,$6)',
           [batchId, seq, prevHash, hash, ids.length, sink],
@@ -145,7 +157,17 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
 }
 
 async function insertIdentifiers(client: pg.PoolClient, rows: SinkRow[]): Promise<void> {
-  const cols = { event_id: [] as string[], event_time: [] as Date[], role: [] as string[], uri: [] as string[], scheme: [] as string[], gtin: [] as (string | null)[], serial: [] as (string | null)[], lot: [] as (string | null)[], sscc: [] as (string | null)[] };
+  const cols = {
+    event_id: [] as string[],
+    event_time: [] as Date[],
+    role: [] as string[],
+    uri: [] as string[],
+    scheme: [] as string[],
+    gtin: [] as (string | null)[],
+    serial: [] as (string | null)[],
+    lot: [] as (string | null)[],
+    sscc: [] as (string | null)[],
+  };
   for (const { event } of rows) {
     for (const { role, id } of touchedIdentifiers(event)) {
       cols.event_id.push(event.eventId);
@@ -164,15 +186,30 @@ async function insertIdentifiers(client: pg.PoolClient, rows: SinkRow[]): Promis
     `INSERT INTO ut.event_identifiers (event_id, event_time, role, uri, scheme, gtin, serial, lot, sscc)
      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
      ON CONFLICT DO NOTHING`,
-    [cols.event_id, cols.event_time, cols.role, cols.uri, cols.scheme, cols.gtin, cols.serial, cols.lot, cols.sscc],
+    [
+      cols.event_id,
+      cols.event_time,
+      cols.role,
+      cols.uri,
+      cols.scheme,
+      cols.gtin,
+      cols.serial,
+      cols.lot,
+      cols.sscc,
+    ],
   );
 }
 
 async function insertAggregationFacts(client: pg.PoolClient, rows: SinkRow[]): Promise<void> {
-  const ev: string[] = [], child: string[] = [], parent: string[] = [], time: Date[] = [], action: string[] = [];
+  const ev: string[] = [],
+    child: string[] = [],
+    parent: string[] = [],
+    time: Date[] = [],
+    action: string[] = [];
   for (const { event: e } of rows) {
     if (e.eventType !== 'AggregationEvent' || !e.parentId || !e.action) continue;
-    const children = e.childEpcs.length > 0 ? e.childEpcs.map((c) => c.uri) : e.action === 'DELETE' ? ['*'] : [];
+    const children =
+      e.childEpcs.length > 0 ? e.childEpcs.map((c) => c.uri) : e.action === 'DELETE' ? ['*'] : [];
     for (const c of children) {
       ev.push(e.eventId);
       child.push(c);
@@ -198,7 +235,20 @@ async function upsertUnitState(client: pg.PoolClient, rows: SinkRow[]): Promise<
       if (!cur || newer(row.event, cur.row.event)) latest.set(id.uri, { row, id });
     }
   }
-  const c = { uri: [] as string[], scheme: [] as string[], gtin: [] as (string | null)[], serial: [] as (string | null)[], lot: [] as (string | null)[], ev: [] as string[], t: [] as Date[], step: [] as (string | null)[], disp: [] as (string | null)[], loc: [] as (string | null)[], rp: [] as (string | null)[], recall: [] as (string | null)[] };
+  const c = {
+    uri: [] as string[],
+    scheme: [] as string[],
+    gtin: [] as (string | null)[],
+    serial: [] as (string | null)[],
+    lot: [] as (string | null)[],
+    ev: [] as string[],
+    t: [] as Date[],
+    step: [] as (string | null)[],
+    disp: [] as (string | null)[],
+    loc: [] as (string | null)[],
+    rp: [] as (string | null)[],
+    recall: [] as (string | null)[],
+  };
   for (const [uri, { row, id }] of latest) {
     c.uri.push(uri);
     c.scheme.push(id.scheme);
@@ -243,14 +293,25 @@ export interface VerifyResult {
  * Recomputes the chain from the stored rows in chain order. Row hashes are recomputed in SQL from
  * the stored text (json keeps it byte for byte), so any change made outside the sink shows.
  */
-export async function verifyLedger(pool: pg.Pool, onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
-  const total = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.ledger_batches')).rows[0]!.n);
+export async function verifyLedger(
+  pool: pg.Pool,
+  onProgress?: (done: number, total: number) => void,
+): Promise<VerifyResult> {
+  const total = Number(
+    (await pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.ledger_batches')).rows[0]!.n,
+  );
   let prev: Buffer | null = null;
   let done = 0;
   let rows = 0;
   const page = 500;
-  for (let fromSeq = 0; ; ) {
-    const batches = await pool.query<{ batch_id: string; chain_seq: string; prev_hash: Buffer | null; batch_hash: Buffer; row_count: number }>(
+  for (let fromSeq = 0; ;) {
+    const batches = await pool.query<{
+      batch_id: string;
+      chain_seq: string;
+      prev_hash: Buffer | null;
+      batch_hash: Buffer;
+      row_count: number;
+    }>(
       'SELECT batch_id, chain_seq, prev_hash, batch_hash, row_count FROM ut.ledger_batches WHERE chain_seq > $1 ORDER BY chain_seq LIMIT $2',
       [fromSeq, page],
     );
@@ -263,7 +324,12 @@ export async function verifyLedger(pool: pg.Pool, onProgress?: (done: number, to
     );
     const byBatch = new Map(rowHashes.rows.map((r) => [r.batch_id, r]));
     for (const b of batches.rows) {
-      const bad = (reason: string): VerifyResult => ({ ok: false, batches: done, rows, firstBad: { batchId: Number(b.batch_id), chainSeq: Number(b.chain_seq), reason } });
+      const bad = (reason: string): VerifyResult => ({
+        ok: false,
+        batches: done,
+        rows,
+        firstBad: { batchId: Number(b.batch_id), chainSeq: Number(b.chain_seq), reason },
+      });
       const prevStored = b.prev_hash ? Buffer.from(b.prev_hash) : null;
       if ((prev === null) !== (prevStored === null) || (prev && prevStored && !prev.equals(prevStored))) {
         return bad('its link to the previous batch was changed');
@@ -284,7 +350,16 @@ export async function verifyLedger(pool: pg.Pool, onProgress?: (done: number, to
     'SELECT count(*) AS n FROM ut.events e WHERE NOT EXISTS (SELECT 1 FROM ut.ledger_batches b WHERE b.batch_id = e.batch_id)',
   );
   if (Number(orphans.rows[0]!.n) > 0) {
-    return { ok: false, batches: done, rows, firstBad: { batchId: -1, chainSeq: -1, reason: `${orphans.rows[0]!.n} rows belong to no batch of the chain` } };
+    return {
+      ok: false,
+      batches: done,
+      rows,
+      firstBad: {
+        batchId: -1,
+        chainSeq: -1,
+        reason: `${orphans.rows[0]!.n} rows belong to no batch of the chain`,
+      },
+    };
   }
   return { ok: true, batches: done, rows };
 }
@@ -313,10 +388,26 @@ export async function writeDlq(pool: pg.Pool, rows: DlqRow[]): Promise<void> {
     const values: unknown[] = [];
     const tuples = rows.map((r, i) => {
       values.push(
-        r.dlqId, r.stage, r.reasons.map((x) => x.code), JSON.stringify(r.reasons), r.sourceTopic, r.sourcePartition,
-        r.sourceOffset, r.schemaId, r.sourceSystem, r.deviceId, r.eventId, r.originalKey, r.originalValue,
-        JSON.stringify(Object.fromEntries(Object.entries(r.originalHeaders).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))),
-        r.replayOf, new Date(r.failedAt),
+        r.dlqId,
+        r.stage,
+        r.reasons.map((x) => x.code),
+        JSON.stringify(r.reasons),
+        r.sourceTopic,
+        r.sourcePartition,
+        r.sourceOffset,
+        r.schemaId,
+        r.sourceSystem,
+        r.deviceId,
+        r.eventId,
+        r.originalKey,
+        r.originalValue,
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(r.originalHeaders).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
+        ),
+        r.replayOf,
+        new Date(r.failedAt),
       );
       return `(${Array.from({ length: 16 }, (_, k) => `$${i * 16 + k + 1}`).join(',')})`;
     });

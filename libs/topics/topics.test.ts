@@ -16,7 +16,9 @@ describe('topic registry', () => {
     }
   });
   it('compacts the state topics and only those', () => {
-    const compacted = allTopics.filter((t) => (t.config as Record<string, string>)['cleanup.policy'] === 'compact').map((t) => t.name);
+    const compacted = allTopics
+      .filter((t) => (t.config as Record<string, string>)['cleanup.policy'] === 'compact')
+      .map((t) => t.name);
     expect(compacted.sort()).toEqual([topics.masterdata.name, topics.recalls.name].sort());
   });
 });

@@ -19,7 +19,14 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length + c.usage.length + 1));
   const lines = commands.map((c) => `  ${`${c.name} ${c.usage}`.padEnd(width)}  ${c.summary}`);
-  return ['usage: unitrail <command> [options]', '', 'commands:', ...lines, '', 'unitrail <command> --help for its options'].join('\n');
+  return [
+    'usage: unitrail <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'unitrail <command> --help for its options',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -31,19 +38,28 @@ export async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    console.error(`unitrail: unknown command '${argv.slice(0, 2).join(' ')}'; run 'unitrail --help' for the list`);
+    console.error(
+      `unitrail: unknown command '${argv.slice(0, 2).join(' ')}'; run 'unitrail --help' for the list`,
+    );
     return 2;
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    const opts = Object.entries(command.options ?? {}).map(([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}`);
+    const opts = Object.entries(command.options ?? {}).map(
+      ([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}`,
+    );
     console.log([`usage: unitrail ${command.name} ${command.usage}`, command.summary, ...opts].join('\n'));
     return 0;
   }
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args: rest,
+        options: command.options ?? {},
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (err) {
       throw new UsageError(`${oneLine(err)} (see 'unitrail ${command.name} --help')`);
     }

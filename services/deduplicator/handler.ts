@@ -6,7 +6,8 @@ import { hashKey } from '../../libs/seenset';
 import { topics } from '../../libs/topics';
 
 /** The raw record an event came from: stable across replays of every stage before this one. */
-export const claimantOf = (e: SerializationEvent) => `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`;
+export const claimantOf = (e: SerializationEvent) =>
+  `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`;
 
 export function claimsOf(records: InputRecord<SerializationEvent>[]): Claim[] {
   return records.map((r) => ({
@@ -16,10 +17,17 @@ export function claimsOf(records: InputRecord<SerializationEvent>[]): Claim[] {
   }));
 }
 
-export function handleClaimed(record: InputRecord<SerializationEvent>, result: ClaimResult | undefined): Output[] {
+export function handleClaimed(
+  record: InputRecord<SerializationEvent>,
+  result: ClaimResult | undefined,
+): Output[] {
   const e = record.value;
   if (result === 'duplicate') {
-    return [{ kind: 'drop', reason: 'duplicate', source: e.sourceSystem, device: e.machineId, eventId: e.eventId }];
+    return [
+      { kind: 'drop', reason: 'duplicate', source: e.sourceSystem, device: e.machineId, eventId: e.eventId },
+    ];
   }
-  return [{ kind: 'produce', topic: topics.unique.name, key: record.key?.toString('utf8') ?? e.eventId, value: e }];
+  return [
+    { kind: 'produce', topic: topics.unique.name, key: record.key?.toString('utf8') ?? e.eventId, value: e },
+  ];
 }

@@ -10,7 +10,11 @@ export function dlqSinkStage(config: Config): Stage<DlqRow> {
     name: 'dlq-sink',
     topics: [topics.dlq.name],
     handle: () => [{ kind: 'done' }],
-    write: (handled) => writeDlq(pool, handled.map(({ record }) => record.value)),
+    write: (handled) =>
+      writeDlq(
+        pool,
+        handled.map(({ record }) => record.value),
+      ),
     stop: () => pool.end(),
   };
 }

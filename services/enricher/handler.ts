@@ -20,5 +20,12 @@ export function enrich(e: SerializationEvent, md: MasterdataLookup): Serializati
 }
 
 export function handleEnrich(record: InputRecord<SerializationEvent>, md: MasterdataLookup): Output[] {
-  return [{ kind: 'produce', topic: topics.enriched.name, key: record.key?.toString('utf8') ?? null, value: enrich(record.value, md) }];
+  return [
+    {
+      kind: 'produce',
+      topic: topics.enriched.name,
+      key: record.key?.toString('utf8') ?? null,
+      value: enrich(record.value, md),
+    },
+  ];
 }

@@ -15,7 +15,12 @@ export function enricherStage(config: Config): Stage<SerializationEvent, Masterd
     topics: [topics.unique.name],
     start: async () => {
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-enricher-state' });
-      view = await followCompacted({ kafka, codec: createCodec({ url: config.schemaRegistryUrl }), topic: topics.masterdata.name, name: 'enricher' });
+      view = await followCompacted({
+        kafka,
+        codec: createCodec({ url: config.schemaRegistryUrl }),
+        topic: topics.masterdata.name,
+        name: 'enricher',
+      });
       await view.ready;
     },
     prepare: async () => lookupFrom((k) => view!.get(k)),

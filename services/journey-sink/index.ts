@@ -9,7 +9,10 @@ import type { Stage } from '../../libs/runtime';
 import { createPool, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
-export function journeySinkStage(config: Config, { surge = false }: { surge?: boolean } = {}): Stage<SerializationEvent> {
+export function journeySinkStage(
+  config: Config,
+  { surge = false }: { surge?: boolean } = {},
+): Stage<SerializationEvent> {
   const pool = createPool(config.databaseUrl);
   const name = surge ? 'journey-sink-surge' : 'journey-sink';
   return {
@@ -19,7 +22,10 @@ export function journeySinkStage(config: Config, { surge = false }: { surge?: bo
     write: async (handled) => {
       await writeBatch(
         pool,
-        handled.map(({ record }) => ({ event: record.value, recallId: record.headers['ut-recall-id'] ?? null })),
+        handled.map(({ record }) => ({
+          event: record.value,
+          recallId: record.headers['ut-recall-id'] ?? null,
+        })),
         name,
       );
     },

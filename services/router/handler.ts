@@ -8,7 +8,16 @@ import { recallFor, type Recall } from '../../libs/recalls';
 import type { InputRecord, Output } from '../../libs/runtime';
 import { topics } from '../../libs/topics';
 
-const exceptionDispositions = new Set(['damaged', 'destroyed', 'stolen', 'non_conformant', 'mismatch_instance', 'mismatch_class', 'mismatch_quantity', 'unknown']);
+const exceptionDispositions = new Set([
+  'damaged',
+  'destroyed',
+  'stolen',
+  'non_conformant',
+  'mismatch_instance',
+  'mismatch_class',
+  'mismatch_quantity',
+  'unknown',
+]);
 
 export function route(record: InputRecord<SerializationEvent>, activeRecalls: readonly Recall[]): Output[] {
   const e = record.value;
@@ -16,11 +25,23 @@ export function route(record: InputRecord<SerializationEvent>, activeRecalls: re
   const recall = recallFor(e, activeRecalls);
   const out: Output[] = [
     recall
-      ? { kind: 'produce', topic: topics.journeySurge.name, key, value: e, headers: { 'ut-recall-id': recall.recallId } }
+      ? {
+          kind: 'produce',
+          topic: topics.journeySurge.name,
+          key,
+          value: e,
+          headers: { 'ut-recall-id': recall.recallId },
+        }
       : { kind: 'produce', topic: topics.journey.name, key, value: e },
   ];
   if (e.disposition && exceptionDispositions.has(e.disposition)) {
-    out.push({ kind: 'produce', topic: topics.exceptions.name, key, value: e, headers: { 'ut-exception': e.disposition } });
+    out.push({
+      kind: 'produce',
+      topic: topics.exceptions.name,
+      key,
+      value: e,
+      headers: { 'ut-exception': e.disposition },
+    });
   }
   return out;
 }

@@ -15,7 +15,12 @@ export function routerStage(config: Config): Stage<SerializationEvent, Recall[]>
     topics: [topics.enriched.name],
     start: async () => {
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-router-state' });
-      view = await followCompacted({ kafka, codec: createCodec({ url: config.schemaRegistryUrl }), topic: topics.recalls.name, name: 'router' });
+      view = await followCompacted({
+        kafka,
+        codec: createCodec({ url: config.schemaRegistryUrl }),
+        topic: topics.recalls.name,
+        name: 'router',
+      });
       await view.ready;
     },
     prepare: async () => view!.values().filter((r) => r.status === 'active'),

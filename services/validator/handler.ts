@@ -8,7 +8,12 @@ import { validate, type RuleContext } from './rules';
 
 export function handleRaw(record: InputRecord<unknown>, ctx: RuleContext): Output[] {
   const labels = sourceLabels(record.topic, record.value);
-  const lineage = { topic: record.topic, partition: record.partition, offset: Number(record.offset), schemaId: record.schemaId };
+  const lineage = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    schemaId: record.schemaId,
+  };
   let event;
   try {
     event = normalize(record.topic, record.value, lineage);

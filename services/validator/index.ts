@@ -8,7 +8,11 @@ export function validatorStage(config: Config): Stage<unknown, RuleContext> {
   return {
     name: 'validator',
     topics: rawTopics,
-    prepare: async () => ({ now: Date.now(), clockSkewMs: config.clockSkewSeconds * 1000, horizonMs: config.horizonDays * 86400000 }),
+    prepare: async () => ({
+      now: Date.now(),
+      clockSkewMs: config.clockSkewSeconds * 1000,
+      horizonMs: config.horizonDays * 86400000,
+    }),
     handle: handleRaw,
   };
 }

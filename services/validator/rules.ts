@@ -19,33 +19,55 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const rules: Record<string, Rule> = {
   eventTimeNotInFuture: (e, { now, clockSkewMs }) =>
     e.eventTime > now + clockSkewMs
-      ? { code: 'TIME_IN_FUTURE', message: `eventTime ${iso(e.eventTime)} is ahead of now by more than ${clockSkewMs / 1000} s` }
+      ? {
+          code: 'TIME_IN_FUTURE',
+          message: `eventTime ${iso(e.eventTime)} is ahead of now by more than ${clockSkewMs / 1000} s`,
+        }
       : null,
   eventTimeWithinHorizon: (e, { now, horizonMs }) =>
     e.eventTime < now - horizonMs
-      ? { code: 'TIME_TOO_OLD', message: `eventTime ${iso(e.eventTime)} is older than the ${Math.round(horizonMs / 86400000)}-day horizon` }
+      ? {
+          code: 'TIME_TOO_OLD',
+          message: `eventTime ${iso(e.eventTime)} is older than the ${Math.round(horizonMs / 86400000)}-day horizon`,
+        }
       : null,
   // EPCIS 2.0 §7.4: which fields each event type needs, and which actions it allows.
   typeAndAction: (e) => {
     const what = e.epcList.length + e.quantityList.filter((q) => q.role === 'epc').length;
     switch (e.eventType) {
       case 'ObjectEvent':
-        if (!e.action) return { code: 'ACTION_REQUIRED', message: 'an ObjectEvent needs an action (ADD, OBSERVE or DELETE)' };
-        return what === 0 ? { code: 'WHAT_REQUIRED', message: 'an ObjectEvent needs at least one EPC or quantity' } : null;
+        if (!e.action)
+          return {
+            code: 'ACTION_REQUIRED',
+            message: 'an ObjectEvent needs an action (ADD, OBSERVE or DELETE)',
+          };
+        return what === 0
+          ? { code: 'WHAT_REQUIRED', message: 'an ObjectEvent needs at least one EPC or quantity' }
+          : null;
       case 'AggregationEvent':
       case 'AssociationEvent':
         if (!e.action) return { code: 'ACTION_REQUIRED', message: `an ${e.eventType} needs an action` };
         if (!e.parentId && e.action !== 'OBSERVE') {
-          return { code: 'PARENT_REQUIRED', message: `an ${e.eventType} with action ${e.action} needs a parentID` };
+          return {
+            code: 'PARENT_REQUIRED',
+            message: `an ${e.eventType} with action ${e.action} needs a parentID`,
+          };
         }
-        if (e.action === 'ADD' && e.childEpcs.length === 0 && !e.quantityList.some((q) => q.role === 'child')) {
+        if (
+          e.action === 'ADD' &&
+          e.childEpcs.length === 0 &&
+          !e.quantityList.some((q) => q.role === 'child')
+        ) {
           return { code: 'CHILDREN_REQUIRED', message: `an ${e.eventType} ADD needs at least one child` };
         }
         return null;
       case 'TransactionEvent':
         if (!e.action) return { code: 'ACTION_REQUIRED', message: 'a TransactionEvent needs an action' };
         return e.bizTransactionList.length === 0
-          ? { code: 'BIZ_TRANSACTION_REQUIRED', message: 'a TransactionEvent needs at least one business transaction' }
+          ? {
+              code: 'BIZ_TRANSACTION_REQUIRED',
+              message: 'a TransactionEvent needs at least one business transaction',
+            }
           : null;
       case 'TransformationEvent':
         if (e.action) return { code: 'ACTION_NOT_ALLOWED', message: 'a TransformationEvent has no action' };
@@ -57,7 +79,8 @@ export const rules: Record<string, Rule> = {
   distinctChildren: (e) => {
     const seen = new Set<string>();
     for (const c of e.childEpcs) {
-      if (seen.has(c.uri)) return { code: 'CHILD_REPEATED', message: `child ${c.uri} is listed twice in one event` };
+      if (seen.has(c.uri))
+        return { code: 'CHILD_REPEATED', message: `child ${c.uri} is listed twice in one event` };
       seen.add(c.uri);
     }
     if (e.parentId && seen.has(e.parentId.uri)) {

@@ -50,7 +50,12 @@ afterStackUp.push(
   },
 );
 
-const num = (input: CommandInput, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}) => {
+const num = (
+  input: CommandInput,
+  name: string,
+  fallback: number,
+  { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {},
+) => {
   const raw = optString(input, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -116,7 +121,8 @@ const schemasCheck: Command = {
   usage: '',
   async run() {
     const results = await createCodec({ url: loadConfig().schemaRegistryUrl }).checkCompatibility();
-    for (const r of results) console.log(`${r.subject}: ${r.compatible ? 'compatible' : 'NOT BACKWARD COMPATIBLE'}`);
+    for (const r of results)
+      console.log(`${r.subject}: ${r.compatible ? 'compatible' : 'NOT BACKWARD COMPATIBLE'}`);
     return results.every((r) => r.compatible) ? 0 : 1;
   },
 };
@@ -156,8 +162,11 @@ const produceDemo: Command = {
     const args = demoArgs(input, 1);
     const config = loadConfig();
     const records = generateDemo(args);
-    await produceRecords(createKafka({ brokers: config.kafkaBrokers }), createCodec({ url: config.schemaRegistryUrl }), records, (n) =>
-      say(`produced ${n}/${records.length}`),
+    await produceRecords(
+      createKafka({ brokers: config.kafkaBrokers }),
+      createCodec({ url: config.schemaRegistryUrl }),
+      records,
+      (n) => say(`produced ${n}/${records.length}`),
     );
     console.log(JSON.stringify({ seed: args.seed, ...demoCounts(records) }));
     return 0;
@@ -191,7 +200,15 @@ export async function stopStages(children: ChildProcess[], timeoutMs = 30000): P
   );
 }
 
-export const pipelineStages = ['validator', 'deduplicator', 'enricher', 'router', 'journey-sink', 'journey-sink-surge', 'dlq-sink'];
+export const pipelineStages = [
+  'validator',
+  'deduplicator',
+  'enricher',
+  'router',
+  'journey-sink',
+  'journey-sink-surge',
+  'dlq-sink',
+];
 
 const demo: Command = {
   name: 'demo',
@@ -222,11 +239,14 @@ const demo: Command = {
       let lastChange = Date.now();
       for (;;) {
         for (const c of children) {
-          if (c.exitCode !== null && c.exitCode !== 0) throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
+          if (c.exitCode !== null && c.exitCode !== 0)
+            throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
         }
         accounts = await accountFor(pool, redis, before, after);
         const done = accounts.landed + accounts.duplicates + accounts.dlq;
-        say(`demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`);
+        say(
+          `demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`,
+        );
         if (done >= accounts.produced) break;
         if (done !== lastDone) {
           lastDone = done;
@@ -239,7 +259,16 @@ const demo: Command = {
       const seconds = Number(((Date.now() - tProduce) / 1000).toFixed(1));
       const balanced = accounts.landed + accounts.duplicates + accounts.dlq === accounts.produced;
       const expected = demoCounts(records);
-      console.log(JSON.stringify({ ...accounts, seconds, balanced, seed: args.seed, expected, total_seconds: Number(((Date.now() - t0) / 1000).toFixed(1)) }));
+      console.log(
+        JSON.stringify({
+          ...accounts,
+          seconds,
+          balanced,
+          seed: args.seed,
+          expected,
+          total_seconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
+        }),
+      );
       if (!balanced) say(`demo: accounts do not balance; stage logs in ${logDir}`);
       return balanced ? 0 : 1;
     } finally {
@@ -309,7 +338,9 @@ const ledgerVerify: Command = {
         console.log(`ledger intact: ${r.batches} batches, ${r.rows} events`);
         return 0;
       }
-      console.log(`ledger TAMPERED: batch ${r.firstBad!.batchId} (chain position ${r.firstBad!.chainSeq}): ${r.firstBad!.reason}`);
+      console.log(
+        `ledger TAMPERED: batch ${r.firstBad!.batchId} (chain position ${r.firstBad!.chainSeq}): ${r.firstBad!.reason}`,
+      );
       return 1;
     } finally {
       await pool.end();
