@@ -67,10 +67,19 @@ export function isOurs(pid: number | undefined, marker: Marker): pid is number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false; // exited, not yet reaped
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    const cmdline = commandLine(pid);
     return typeof marker === 'string' ? cmdline.includes(marker) : marker.test(cmdline);
   } catch {
     return !fs.existsSync('/proc/self'); // no /proc (macOS): trust the live pid
+  }
+}
+
+/** The process's command line with spaces between arguments ('' where /proc does not tell). */
+export function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
   }
 }
 

@@ -24,6 +24,7 @@ import {
 } from './postgres';
 import { findJava, findPostgresBin, findRedisServer, type Java } from './prerequisites';
 import {
+  commandLine,
   freePort,
   portAnswers,
   runningPid,
@@ -235,6 +236,10 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
   const marker = markerOf('kafka', files);
   const pid = runningPid(files.pid('kafka'), marker);
   if (pid !== undefined) {
+    const running = fs.readFileSync(files.kafkaProperties, 'utf8');
+    if (!running.includes(`PLAINTEXT://${address},CONTROLLER://${kafka.host}:${kafka.controllerPort}`)) {
+      throw movedPorts('kafka', pid, address);
+    }
     await waitForPart(ctx, 'kafka', address, pid, marker, probe);
     progress(`kafka: already running on ${address} (pid ${pid})`);
     return {
@@ -320,6 +325,10 @@ async function upRegistry(ctx: Ctx, registry: ReturnType<typeof registryEndpoint
   const marker = markerOf('registry', files);
   const pid = runningPid(files.pid('registry'), marker);
   if (pid !== undefined) {
+    const cmdline = commandLine(pid); // '' without /proc: cannot tell, trust it
+    if (cmdline && !cmdline.includes(`-Dquarkus.http.port=${registry.port} `)) {
+      throw movedPorts('registry', pid, address);
+    }
     await waitForPart(ctx, 'registry', address, pid, marker, probe);
     progress(`registry: already running on ${url} (pid ${pid})`);
     return {
@@ -384,6 +393,14 @@ async function upRegistry(ctx: Ctx, registry: ReturnType<typeof registryEndpoint
     log: files.log('registry'),
     seconds: seconds(t0),
   };
+}
+
+/** The part runs, but was started for other ports than the environment now names. */
+function movedPorts(part: PartName, pid: number, address: string): UnitrailError {
+  return new DependencyError(
+    part,
+    `already running (pid ${pid}) on other ports than ${address}; run 'unitrail stack down' first to move it`,
+  );
 }
 
 /** Something not ours answers where the part should be: use it when it speaks the protocol. */
