@@ -1,0 +1,156 @@
+/**
+ * Value canonicalisation for the EPCIS Event Hash ID (CBV 2.0, "Event hash ID"): timestamps to UTC
+ * with millisecond precision, numbers in one lexical form, CBV 1.x URNs to web URIs, and GS1 keys to
+ * canonical GS1 Digital Link. Written to agree with the reference implementation
+ * (RalphTro/epcis-event-hash-generator), whose test vectors are in conformance/epcis-hash.
+ */
+import { toDigitalLink } from '../gs1';
+import { cbvUrnRewrites } from './vocabulary';
+
+const isoDateTime =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+export interface ParsedTime {
+  /** UTC epoch milliseconds, the sub-millisecond part rounded half to even. */
+  epochMs: number;
+  /** The offset written in the text, `+hh:mm`; null when the text had none. */
+  offset: string | null;
+}
+
+/** Parses an ISO 8601 date-time; null when the text is not one. */
+export function parseTimestamp(text: string): ParsedTime | null {
+  const m = isoDateTime.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = m;
+  // Microseconds as the reference reads them (digits past the sixth dropped), then rounded to
+  // milliseconds half to even, as Python's round(µs, -3) does.
+  const micros = Number(fraction.padEnd(6, '0').slice(0, 6));
+  let ms = Math.floor(micros / 1000);
+  const rest = micros % 1000;
+  if (rest > 500 || (rest === 500 && ms % 2 === 1)) ms += 1;
+  let offsetMinutes = 0;
+  let offset: string | null = null;
+  if (zone !== undefined) {
+    if (zone.toUpperCase() === 'Z') {
+      offset = '+00:00';
+    } else {
+      const hh = zone.slice(1, 3);
+      const mm = zone.length > 3 ? zone.slice(-2) : '00';
+      offset = `${zone[0]}${hh}:${mm}`;
+      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+    }
+  }
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
+  const epochMs = Date.UTC(Number(y), month - 1, day, hour, minute, second) - offsetMinutes * 60_000 + ms;
+  return Number.isFinite(epochMs) ? { epochMs, offset } : null;
+}
+
+/** `2020-03-04T10:00:30.000Z`; a value that is not a date-time is returned as it is. */
+export function canonicalTimestamp(text: string): string {
+  const parsed = parseTimestamp(text);
+  // A time without a zone is taken as UTC (the reference would use the host's zone; EPCIS requires one).
+  return parsed ? new Date(parsed.epochMs).toISOString() : text;
+}
+
+/** Python's repr of a float, which is what the reference's pre-hash strings contain. */
+export function pythonNumber(n: number): string {
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  const exponential = n.toExponential();
+  const e = Number(exponential.slice(exponential.indexOf('e') + 1));
+  if (e >= -4 && e < 16) return String(n);
+  return exponential.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+const numericText = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+
+/** Numbers written as text lose leading zeros, a `+` and trailing `.0` (as float() then str() would). */
+export function canonicalNumber(text: string): string {
+  const c = text.charCodeAt(0);
+  // Cheap first-character test before the regular expression: most values are URIs or words.
+  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) || !numericText.test(text)) return text;
+  const n = Number(text.replace(/_/g, ''));
+  return Number.isFinite(n) ? pythonNumber(n) : text;
+}
+
+// URIs the reference's Digital Link normaliser converts: EPC pure identities, classes and ID
+// patterns, and Digital Links on any domain whose path carries a primary key.
+const epcUri = /^urn:epc:(?:id|class|idpat):/;
+const digitalLinkUri =
+  /^https?:\/\/[^/?#]*\.[^/?#]*\/(?:[^?#]*\/)?(?:01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai)\/\d{4}/;
+
+const dlCache = new Map<string, string>();
+const dlCacheLimit = 20_000;
+
+/**
+ * Serialised units differ only in their serial, so libs/gs1 is asked once per GTIN: the Digital
+ * Link of an SGTIN whose serial needs no escaping in either notation is that GTIN's Digital Link
+ * followed by the serial (checked against libs/gs1 in canonical-values.test.ts). Everything else
+ * goes to libs/gs1 (and the cache: locations, parties and classes repeat).
+ */
+const serialTemplates = new Map<string, string | null>();
+const plainSerial = /^[0-9A-Za-z]{1,20}$/;
+const probeSerial = '0';
+
+function viaSerialTemplate(value: string): string | undefined {
+  let cut: number;
+  if (value.startsWith('urn:epc:id:sgtin:')) cut = value.lastIndexOf('.') + 1;
+  else if (value.startsWith('https://id.gs1.org/01/')) cut = value.lastIndexOf('/21/') + 4;
+  else return undefined;
+  if (cut <= 4) return undefined;
+  const serial = value.slice(cut);
+  if (!plainSerial.test(serial)) return undefined;
+  const head = value.slice(0, cut);
+  let template = serialTemplates.get(head);
+  if (template === undefined) {
+    let probe: string | null;
+    try {
+      probe = toDigitalLink(head + probeSerial);
+    } catch {
+      probe = null;
+    }
+    template =
+      probe !== null && probe.endsWith(`/21/${probeSerial}`) ? probe.slice(0, -probeSerial.length) : null;
+    if (serialTemplates.size >= dlCacheLimit) serialTemplates.clear();
+    serialTemplates.set(head, template);
+  }
+  return template === null ? undefined : template + serial;
+}
+
+/** The canonical Digital Link of a GS1 key URI, or the value unchanged when it is none. */
+export function canonicalGs1Uri(value: string): string {
+  if (
+    value.startsWith('urn:epc:')
+      ? !epcUri.test(value)
+      : !value.startsWith('http') || !digitalLinkUri.test(value)
+  ) {
+    return value;
+  }
+  const templated = viaSerialTemplate(value);
+  if (templated !== undefined) return templated;
+  const cached = dlCache.get(value);
+  if (cached !== undefined) return cached;
+  let out: string;
+  try {
+    out = toDigitalLink(value);
+  } catch {
+    out = value;
+  }
+  if (dlCache.size >= dlCacheLimit) dlCache.clear();
+  dlCache.set(value, out);
+  return out;
+}
+
+/** Everything the hash does to a value that is not a timestamp. */
+export function canonicalValue(text: string): string {
+  let value = text;
+  if (value.includes('urn:epcglobal:cbv:')) {
+    for (const [urn, uri] of cbvUrnRewrites) value = value.split(urn).join(uri);
+  }
+  value = canonicalNumber(value);
+  return canonicalGs1Uri(value);
+}

@@ -1,0 +1,94 @@
+/**
+ * The in-memory EPCIS event: EPCIS 2.0 JSON-LD, compact form with the standard context, whatever
+ * notation it arrived in. XML events are rewritten into this shape; user extensions keep their
+ * `prefix:localName` keys and each event carries the `@context` that says what the prefixes mean.
+ */
+import { eventTypes, type EventType } from '../events';
+import { standardContextUrl, standardPrefixes } from './vocabulary';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** A JSON-LD `@context`: URLs of remote contexts and objects of term definitions. */
+export type EpcisContext = (string | JsonObject)[];
+
+export interface EpcisEvent extends JsonObject {
+  type: EventType;
+  eventTime: string;
+}
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (eventTypes as readonly string[]).includes(value);
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The context an XML document's events get: the standard one plus the document's own namespaces. */
+export function contextFor(namespaces: Record<string, string>): EpcisContext {
+  return Object.keys(namespaces).length === 0
+    ? [standardContextUrl]
+    : [standardContextUrl, { ...namespaces }];
+}
+
+const prefixCache = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/**
+ * prefix → namespace for an event: the standard prefixes, overridden by the term definitions in its
+ * `@context` that define a prefix (a string IRI, or an object with `@id`). Cached per context object,
+ * which all events of one document share.
+ */
+export function prefixesOf(event: JsonObject): Readonly<Record<string, string>> {
+  const context = event['@context'];
+  if (context === undefined || context === null || typeof context !== 'object') return standardPrefixes;
+  const cached = prefixCache.get(context);
+  if (cached) return cached;
+  const prefixes: Record<string, string> = { ...standardPrefixes };
+  for (const part of Array.isArray(context) ? context : [context]) {
+    if (!isJsonObject(part)) continue;
+    for (const [term, definition] of Object.entries(part)) {
+      if (term.startsWith('@') || term.includes(':')) continue;
+      const iri =
+        typeof definition === 'string' ? definition : isJsonObject(definition) ? definition['@id'] : null;
+      if (typeof iri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(iri)) prefixes[term] = iri;
+    }
+  }
+  prefixCache.set(context, prefixes);
+  return prefixes;
+}
+
+/** Keys of the EPCIS 2.0 event model; any other key is a user extension or unknown. */
+export const standardEventKeys: ReadonlySet<string> = new Set([
+  '@context',
+  'type',
+  'eventID',
+  'eventTime',
+  'eventTimeZoneOffset',
+  'recordTime',
+  'certificationInfo',
+  'errorDeclaration',
+  'action',
+  'epcList',
+  'parentID',
+  'childEPCs',
+  'inputEPCList',
+  'outputEPCList',
+  'quantityList',
+  'childQuantityList',
+  'inputQuantityList',
+  'outputQuantityList',
+  'transformationID',
+  'bizStep',
+  'disposition',
+  'persistentDisposition',
+  'readPoint',
+  'bizLocation',
+  'bizTransactionList',
+  'sourceList',
+  'destinationList',
+  'sensorElementList',
+  'ilmd',
+]);

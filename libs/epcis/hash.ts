@@ -1,0 +1,329 @@
+/**
+ * The EPCIS Event Hash ID (GS1 CBV 2.0, "Event hash ID"): a pre-hash string built from the event's
+ * fields in a fixed order, with values canonicalised, then SHA-256 in a `ni:` URI.
+ *
+ * The pre-hash is `eventType=...` followed by the standard fields in canonical order (each
+ * `name=value`; containers as their name followed by their children; repeated children sorted;
+ * user extensions inside a standard field appended to it, sorted), then every remaining field -
+ * business transactions, sources, destinations, ilmd, user extensions - rendered the same generic
+ * way and sorted. recordTime, eventID and errorDeclaration are left out, so a correction or a
+ * re-capture keeps the hash. The conformance vectors (conformance/epcis-hash) are the referee.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalTimestamp, canonicalValue, pythonNumber } from './canonical-values';
+import { type EpcisEvent, type JsonObject, type JsonValue, isJsonObject, prefixesOf } from './event';
+import {
+  type Vocabulary,
+  bizStepVocabulary,
+  bizTransactionTypeVocabulary,
+  cbvNamespace,
+  componentVocabulary,
+  dispositionVocabulary,
+  expandVocabulary,
+  gs1VocNamespace,
+  measurementTypeVocabulary,
+  sensorExceptionVocabulary,
+  sourceDestTypeVocabulary,
+} from './vocabulary';
+
+/** How a standard field enters the pre-hash. */
+interface FieldSpec {
+  key: string;
+  /** A leaf value: plain, a timestamp, or a controlled vocabulary whose bare words expand. */
+  leaf?: 'value' | 'time' | Vocabulary;
+  /** An object whose keys are rendered in this order. */
+  fields?: FieldSpec[];
+  /** A list rendered as this repeated child (epcList → epc, quantityList → quantityElement). */
+  item?: FieldSpec;
+}
+
+const value = (key: string): FieldSpec => ({ key, leaf: 'value' });
+const time = (key: string): FieldSpec => ({ key, leaf: 'time' });
+const vocab = (key: string, v: Vocabulary): FieldSpec => ({ key, leaf: v });
+const epcs = (key: string): FieldSpec => ({ key, item: value('epc') });
+const quantities = (key: string): FieldSpec => ({
+  key,
+  item: { key: 'quantityElement', fields: [value('epcClass'), value('quantity'), value('uom')] },
+});
+
+/** CBV 2.0 canonical property order. */
+const canonicalOrder: FieldSpec[] = [
+  time('eventTime'),
+  value('eventTimeZoneOffset'),
+  value('certificationInfo'),
+  value('parentID'),
+  epcs('epcList'),
+  epcs('inputEPCList'),
+  epcs('childEPCs'),
+  quantities('quantityList'),
+  quantities('childQuantityList'),
+  quantities('inputQuantityList'),
+  epcs('outputEPCList'),
+  quantities('outputQuantityList'),
+  value('action'),
+  value('transformationID'),
+  vocab('bizStep', bizStepVocabulary),
+  vocab('disposition', dispositionVocabulary),
+  {
+    key: 'persistentDisposition',
+    fields: [vocab('set', dispositionVocabulary), vocab('unset', dispositionVocabulary)],
+  },
+  { key: 'readPoint', fields: [value('id')] },
+  { key: 'bizLocation', fields: [value('id')] },
+  {
+    key: 'sensorElementList',
+    item: {
+      key: 'sensorElement',
+      fields: [
+        {
+          key: 'sensorMetadata',
+          fields: [
+            time('time'),
+            time('startTime'),
+            time('endTime'),
+            value('deviceID'),
+            value('deviceMetadata'),
+            value('rawData'),
+            value('dataProcessingMethod'),
+            value('bizRules'),
+          ],
+        },
+        {
+          key: 'sensorReport',
+          fields: [
+            vocab('type', measurementTypeVocabulary),
+            vocab('exception', sensorExceptionVocabulary),
+            value('deviceID'),
+            value('deviceMetadata'),
+            value('rawData'),
+            value('dataProcessingMethod'),
+            time('time'),
+            value('microorganism'),
+            value('chemicalSubstance'),
+            value('value'),
+            vocab('component', componentVocabulary),
+            value('stringValue'),
+            value('booleanValue'),
+            value('hexBinaryValue'),
+            value('uriValue'),
+            value('minValue'),
+            value('maxValue'),
+            value('meanValue'),
+            value('sDev'),
+            value('percRank'),
+            value('percValue'),
+            value('uom'),
+            value('coordinateReferenceSystem'),
+          ],
+        },
+      ],
+    },
+  },
+];
+const canonicalPosition = new Map(canonicalOrder.map((f, i) => [f.key, i]));
+
+/** Fields that never enter the hash. */
+const excludedKeys = new Set(['@context', 'type', 'eventID', 'recordTime', 'errorDeclaration']);
+/** Comments are not data, at any depth. */
+const commentKeys = new Set(['comment', 'rdfs:comment']);
+
+/** Lists of typed pairs: rendered `type=...` first, then the value, never reordered inside. */
+const typedLists: Readonly<Record<string, { valueKey: string; types: Vocabulary }>> = {
+  bizTransactionList: { valueKey: 'bizTransaction', types: bizTransactionTypeVocabulary },
+  sourceList: { valueKey: 'source', types: sourceDestTypeVocabulary },
+  destinationList: { valueKey: 'destination', types: sourceDestTypeVocabulary },
+};
+
+type Prefixes = Readonly<Record<string, string>>;
+
+/** The canonical pre-hash string of an event (what SHA-256 is computed over). */
+export function preHash(event: EpcisEvent): string {
+  const prefixes = prefixesOf(event);
+  const ordered: string[] = new Array<string>(canonicalOrder.length).fill('');
+  const leftovers: string[] = [];
+  for (const key of Object.keys(event)) {
+    const v = event[key];
+    if (v === undefined || v === null) continue;
+    const position = canonicalPosition.get(key);
+    if (position !== undefined) {
+      const spec = canonicalOrder[position];
+      const { text, rest } = renderField(spec, v, prefixes);
+      ordered[position] = text;
+      // Parts of a standard field the canonical order does not cover are hashed with the rest.
+      if (rest !== undefined) generic(spec.key, rest, prefixes, leftovers);
+    } else if (!excludedKeys.has(key) && !commentKeys.has(key)) {
+      const typed = typedLists[key];
+      if (typed !== undefined) typedList(key, v, typed, prefixes, leftovers);
+      else generic(expandKey(key, prefixes), v, prefixes, leftovers);
+    }
+  }
+  if (leftovers.length > 1) leftovers.sort();
+  return `eventType=${event.type}${ordered.join('')}${leftovers.join('')}`;
+}
+
+/** `ni:///sha-256;<hex>?ver=CBV2.0` */
+export function eventHash(event: EpcisEvent): string {
+  return hashOfPreHash(preHash(event));
+}
+
+export function hashOfPreHash(pre: string): string {
+  return `ni:///sha-256;${createHash('sha256').update(pre, 'utf8').digest('hex')}?ver=CBV2.0`;
+}
+
+interface Rendered {
+  text: string;
+  /** What the spec did not consume, to be hashed generically with the leftovers. */
+  rest?: JsonValue;
+}
+
+function renderField(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): Rendered {
+  if (spec.item !== undefined) {
+    const parts: string[] = [];
+    const rests: JsonValue[] = [];
+    for (const item of asList(v)) {
+      const r = renderOne(spec.item, item, prefixes);
+      if (r.text !== '') parts.push(r.text);
+      if (r.rest !== undefined) rests.push(r.rest);
+    }
+    const text = parts.length === 0 ? '' : spec.key + sortJoin(parts);
+    return rests.length === 0 ? { text } : { text, rest: { [spec.item.key]: rests } };
+  }
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    const rests: JsonValue[] = [];
+    for (const item of v) {
+      const r = renderOne(spec, item, prefixes);
+      if (r.text !== '') parts.push(r.text);
+      if (r.rest !== undefined) rests.push(r.rest);
+    }
+    return rests.length === 0 ? { text: sortJoin(parts) } : { text: sortJoin(parts), rest: rests };
+  }
+  return renderOne(spec, v, prefixes);
+}
+
+function renderOne(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): Rendered {
+  if (v === null) return { text: '' };
+  if (spec.fields !== undefined && isJsonObject(v)) return renderObject(spec, v, prefixes);
+  if (isJsonObject(v) || Array.isArray(v)) return { text: sortJoin(generic(spec.key, v, prefixes, [])) };
+  let text = scalarText(v);
+  if (text === '') return { text: '' };
+  if (spec.leaf === 'time') return { text: `${spec.key}=${canonicalTimestamp(text)}` };
+  text = expandCurie(text, prefixes);
+  if (spec.leaf !== undefined && spec.leaf !== 'value') text = expandVocabulary(text, spec.leaf);
+  return { text: `${spec.key}=${canonicalValue(text)}` };
+}
+
+function renderObject(spec: FieldSpec, obj: JsonObject, prefixes: Prefixes): Rendered {
+  let text = '';
+  let extensions: string[] | undefined;
+  let rest: JsonObject | undefined;
+  const fields = spec.fields ?? [];
+  for (const field of fields) {
+    const v = obj[field.key];
+    if (v === undefined || v === null) continue;
+    const r = renderField(field, v, prefixes);
+    text += r.text;
+    if (r.rest !== undefined) (rest ??= {})[field.key] = r.rest;
+  }
+  for (const key of Object.keys(obj)) {
+    if (commentKeys.has(key) || fields.some((f) => f.key === key)) continue;
+    const name = expandKey(key, prefixes);
+    if (name.startsWith('{')) generic(name, obj[key], prefixes, (extensions ??= []));
+    else (rest ??= {})[key] = obj[key];
+  }
+  if (extensions !== undefined) text += sortJoin(extensions);
+  const out: Rendered = { text: text === '' ? '' : spec.key + text };
+  if (rest !== undefined) out.rest = rest;
+  return out;
+}
+
+/**
+ * A field outside the canonical order, appended to `out`: `name=value`, or the name followed by its
+ * sorted children; a list is the same name repeated.
+ */
+function generic(name: string, v: JsonValue | undefined, prefixes: Prefixes, out: string[]): string[] {
+  if (v === undefined || v === null) return out;
+  if (Array.isArray(v)) {
+    for (const item of v) generic(name, item, prefixes, out);
+  } else if (isJsonObject(v)) {
+    const children: string[] = [];
+    for (const key of Object.keys(v)) {
+      if (!commentKeys.has(key)) generic(expandKey(key, prefixes), v[key], prefixes, children);
+    }
+    out.push(name + sortJoin(children));
+  } else {
+    const text = scalarText(v);
+    out.push(text === '' ? name : `${name}=${canonicalValue(expandCurie(text, prefixes))}`);
+  }
+  return out;
+}
+
+function typedList(
+  key: string,
+  v: JsonValue | undefined,
+  { valueKey, types }: { valueKey: string; types: Vocabulary },
+  prefixes: Prefixes,
+  out: string[],
+): void {
+  if (v === undefined || v === null) return;
+  const pairs: string[] = [];
+  for (const item of asList(v)) {
+    if (!isJsonObject(item)) {
+      generic(valueKey, item, prefixes, pairs);
+      continue;
+    }
+    let text = '';
+    const type = item.type;
+    if (typeof type === 'string' && type.trim() !== '') {
+      text += `type=${canonicalValue(expandVocabulary(expandCurie(type.trim(), prefixes), types))}`;
+    }
+    text += generic(valueKey, item[valueKey], prefixes, []).join('');
+    const others: string[] = [];
+    for (const k of Object.keys(item)) {
+      if (k !== 'type' && k !== valueKey && !commentKeys.has(k))
+        generic(expandKey(k, prefixes), item[k], prefixes, others);
+    }
+    pairs.push(text + sortJoin(others));
+  }
+  if (pairs.length > 0) out.push(key + sortJoin(pairs));
+}
+
+function asList(v: JsonValue): JsonValue[] {
+  return Array.isArray(v) ? v : [v];
+}
+
+function sortJoin(parts: string[]): string {
+  if (parts.length > 1) parts.sort();
+  return parts.join('');
+}
+
+function scalarText(v: string | number | boolean): string {
+  if (typeof v === 'number') return pythonNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return v.trim();
+}
+
+/** `example:myField` → `{https://ns.example.com/epcis/}myField`; an absolute IRI splits at its last / or #. */
+export function expandKey(key: string, prefixes: Prefixes): string {
+  const colon = key.indexOf(':');
+  if (colon < 0) return key;
+  const prefix = key.slice(0, colon);
+  if ((prefix === 'http' || prefix === 'https') && key.startsWith('//', colon + 1)) {
+    const cut = Math.max(key.lastIndexOf('/'), key.lastIndexOf('#')) + 1;
+    return `{${key.slice(0, cut)}}${key.slice(cut)}`;
+  }
+  const ns = prefixes[prefix];
+  return ns === undefined ? key : `{${ns}}${key.slice(colon + 1)}`;
+}
+
+/**
+ * `gs1:Temperature` → `https://gs1.org/voc/Temperature`: values written as compact IRIs of the GS1
+ * and CBV vocabularies. Other prefixes stay as written in values: XML reads `example:x` as a URI
+ * of scheme `example`, and expanding it only in JSON-LD would split one event into two hashes.
+ */
+function expandCurie(text: string, prefixes: Prefixes): string {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon > 12 || text.startsWith('//', colon + 1) || text.startsWith('urn:')) return text;
+  const ns = prefixes[text.slice(0, colon)];
+  return ns === gs1VocNamespace || ns === cbvNamespace ? ns + text.slice(colon + 1) : text;
+}

@@ -1,0 +1,13 @@
+/**
+ * EPCIS documents: parsing (JSON-LD and XML, EPCIS 1.2 and 2.0), the EPCIS Event Hash ID, and the
+ * mapping of an EPCIS event onto the canonical SerializationEvent.
+ */
+export type { EpcisEvent, EpcisContext, JsonObject, JsonValue } from './event';
+export { parseDocument } from './parse';
+export type { DocumentFormat, ParsedDocument } from './parse';
+export { eventHash, preHash } from './hash';
+export { toSerializationEvent } from './map';
+export type { MapOptions } from './map';
+export { benchHash } from './bench';
+export type { BenchResult } from './bench';
+export type { EpcisReasonCode } from './errors';

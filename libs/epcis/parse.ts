@@ -1,0 +1,118 @@
+/**
+ * EPCIS documents in, EPCIS 2.0 JSON-LD events out: JSON / JSON-LD (EPCISDocument,
+ * EPCISQueryDocument, a bare event or a list of events) and EPCIS 1.2 / 2.0 XML, told apart by their
+ * first character. The standard context is never fetched: prefixes come from vocabulary.ts and the
+ * document's own `@context` / xmlns declarations.
+ */
+import {
+  type EpcisContext,
+  type EpcisEvent,
+  type JsonObject,
+  type JsonValue,
+  isEventType,
+  isJsonObject,
+} from './event';
+import { epcisError } from './errors';
+import { parseXmlDocument, xmlLineOf } from './parse-xml';
+import { validateEvent } from './validate';
+import { isStandardContextUrl, standardContextUrl } from './vocabulary';
+
+export type DocumentFormat = 'json' | 'xml';
+
+export interface ParsedDocument {
+  events: EpcisEvent[];
+  format: DocumentFormat;
+}
+
+/** Parses and checks a document; throws InvalidInputError (EPCIS_MALFORMED, EPCIS_UNSUPPORTED_TYPE). */
+export function parseDocument(input: string | Buffer): ParsedDocument {
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const start = /[^\s\ufeff]/.exec(text);
+  if (start === null) throw epcisError('EPCIS_MALFORMED', 'the document is empty');
+  if (start[0] === '<') {
+    const events = parseXmlDocument(text);
+    events.forEach((event, i) =>
+      validateEvent(event, (field) => {
+        const where = `<${event.type}> #${i + 1} at line ${xmlLineOf(event) ?? '?'}`;
+        return field === '' ? where : `${field.slice(1)} of ${where}`;
+      }),
+    );
+    return { events, format: 'xml' };
+  }
+  if (start[0] === '{' || start[0] === '[') return { events: parseJsonDocument(text), format: 'json' };
+  throw epcisError(
+    'EPCIS_MALFORMED',
+    `not an EPCIS document: starts with ${JSON.stringify(start[0])}, expected JSON or XML`,
+  );
+}
+
+function parseJsonDocument(text: string): EpcisEvent[] {
+  let root: JsonValue;
+  try {
+    root = JSON.parse(text.replace(/^\ufeff/, '')) as JsonValue;
+  } catch (err) {
+    throw epcisError(
+      'EPCIS_MALFORMED',
+      `JSON is not well-formed${jsonErrorPlace(text, err)}: ${(err as Error).message}`,
+    );
+  }
+  if (Array.isArray(root)) return withContext(root, '$', normaliseContext(undefined));
+  if (!isJsonObject(root))
+    throw epcisError('EPCIS_MALFORMED', '$: expected an EPCIS document or event object');
+  const context = normaliseContext(root['@context']);
+  const type = root.type;
+  if (isEventType(type)) return withContext([root], '$', context, true);
+  if (type !== undefined && type !== 'EPCISDocument' && type !== 'EPCISQueryDocument') {
+    throw epcisError(
+      'EPCIS_UNSUPPORTED_TYPE',
+      `$.type: ${JSON.stringify(type)} is not EPCISDocument, EPCISQueryDocument or an EPCIS event type`,
+    );
+  }
+  const body = root.epcisBody;
+  if (!isJsonObject(body)) throw epcisError('EPCIS_MALFORMED', '$.epcisBody is missing or not an object');
+  if (body.eventList !== undefined) return withContext(body.eventList, '$.epcisBody.eventList', context);
+  if (body.event !== undefined) return withContext([body.event], '$.epcisBody.event', context, true);
+  const results = isJsonObject(body.queryResults) ? body.queryResults.resultsBody : undefined;
+  if (isJsonObject(results) && results.eventList !== undefined) {
+    return withContext(results.eventList, '$.epcisBody.queryResults.resultsBody.eventList', context);
+  }
+  throw epcisError(
+    'EPCIS_MALFORMED',
+    '$.epcisBody has no eventList (expected epcisBody.eventList or epcisBody.queryResults.resultsBody.eventList)',
+  );
+}
+
+function withContext(list: JsonValue, path: string, context: EpcisContext, single = false): EpcisEvent[] {
+  if (!Array.isArray(list)) throw epcisError('EPCIS_MALFORMED', `${path} must be a list of events`);
+  return list.map((item, i) => {
+    const where = single ? path : `${path}[${i}]`;
+    const event = validateEvent(item, (field) => where + field);
+    const own = event['@context'];
+    // All events of a document share one context object, so prefix lookups are computed once.
+    event['@context'] = own === undefined ? context : [...context, ...normaliseContext(own).slice(1)];
+    return event;
+  });
+}
+
+/** The standard context first, then the document's own definitions; remote contexts are never fetched. */
+function normaliseContext(raw: JsonValue | undefined): EpcisContext {
+  const out: EpcisContext = [standardContextUrl];
+  for (const part of Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]) {
+    if (typeof part === 'string') {
+      if (!isStandardContextUrl(part)) out.push(part);
+    } else if (isJsonObject(part) && Object.keys(part).length > 0) {
+      out.push(part as JsonObject);
+    }
+  }
+  return out;
+}
+
+function jsonErrorPlace(text: string, err: unknown): string {
+  const m = /position (\d+)/.exec(String((err as Error).message));
+  if (!m) return '';
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * The shape checks every parsed event passes, whichever notation it came in, so that hashing and
+ * mapping never meet a field of the wrong kind. Messages say what is wrong and where.
+ */
+import { type EpcisEvent, type JsonObject, type JsonValue, isEventType, isJsonObject } from './event';
+import { parseTimestamp } from './canonical-values';
+import { epcisError } from './errors';
+
+/** Where a field sits, for messages: a JSON path (`$.epcisBody.eventList[2].epcList[0]`) or an XML line. */
+export type Locate = (field: string) => string;
+
+const epcLists = ['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList'];
+const quantityLists = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'];
+const typedLists: Record<string, string> = {
+  bizTransactionList: 'bizTransaction',
+  sourceList: 'source',
+  destinationList: 'destination',
+};
+const stringFields = [
+  'eventID',
+  'parentID',
+  'transformationID',
+  'bizStep',
+  'disposition',
+  'eventTimeZoneOffset',
+];
+
+export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
+  if (!isJsonObject(event)) throw malformed(at(''), 'an event must be an object');
+  if (!isEventType(event.type)) {
+    throw epcisError(
+      'EPCIS_UNSUPPORTED_TYPE',
+      `${at('.type')}: ${JSON.stringify(event.type ?? null)} is not one of ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent`,
+    );
+  }
+  for (const field of stringFields) {
+    if (event[field] !== undefined && typeof event[field] !== 'string')
+      throw malformed(at(`.${field}`), 'must be a string');
+  }
+  checkTime(event, 'eventTime', at, true);
+  checkTime(event, 'recordTime', at, false);
+  const offset = event.eventTimeZoneOffset;
+  if (typeof offset === 'string' && !/^[+-]\d{2}:\d{2}$/.test(offset)) {
+    throw malformed(at('.eventTimeZoneOffset'), `${JSON.stringify(offset)} is not an offset like +01:00`);
+  }
+  const action = event.action;
+  if (event.type !== 'TransformationEvent') {
+    if (action === undefined) throw malformed(at('.action'), `is required on ${event.type}`);
+    if (action !== 'ADD' && action !== 'OBSERVE' && action !== 'DELETE') {
+      throw malformed(at('.action'), `${JSON.stringify(action)} is not ADD, OBSERVE or DELETE`);
+    }
+  }
+  for (const field of epcLists) {
+    eachOf(event, field, at, (item, where) => {
+      if (typeof item !== 'string' || item.trim() === '')
+        throw malformed(where, 'must be an identifier (a non-empty string)');
+    });
+  }
+  for (const field of quantityLists) {
+    eachOf(event, field, at, (item, where) => {
+      if (!isJsonObject(item)) throw malformed(where, 'must be an object with epcClass');
+      if (typeof item.epcClass !== 'string') throw malformed(`${where}.epcClass`, 'is required (a string)');
+      const q = item.quantity;
+      if (
+        q !== undefined &&
+        typeof q !== 'number' &&
+        !(typeof q === 'string' && Number.isFinite(Number(q)))
+      ) {
+        throw malformed(`${where}.quantity`, `${JSON.stringify(q)} is not a number`);
+      }
+    });
+  }
+  for (const [field, valueKey] of Object.entries(typedLists)) {
+    eachOf(event, field, at, (item, where) => {
+      if (!isJsonObject(item) || typeof item[valueKey] !== 'string') {
+        throw malformed(where, `must be an object with ${valueKey} (a string)`);
+      }
+      if (item.type !== undefined && typeof item.type !== 'string')
+        throw malformed(`${where}.type`, 'must be a string');
+    });
+  }
+  for (const field of ['readPoint', 'bizLocation']) {
+    const v = event[field];
+    if (v === undefined) continue;
+    if (!isJsonObject(v) || typeof v.id !== 'string')
+      throw malformed(at(`.${field}`), 'must be an object with id (a string)');
+  }
+  eachOf(event, 'sensorElementList', at, (item, where) => {
+    if (!isJsonObject(item)) throw malformed(where, 'must be an object');
+  });
+  for (const field of ['ilmd', 'errorDeclaration', 'persistentDisposition']) {
+    if (event[field] !== undefined && !isJsonObject(event[field]))
+      throw malformed(at(`.${field}`), 'must be an object');
+  }
+  return event as EpcisEvent;
+}
+
+function checkTime(event: JsonObject, field: string, at: Locate, required: boolean): void {
+  const v = event[field];
+  if (v === undefined && !required) return;
+  if (typeof v !== 'string')
+    throw malformed(
+      at(`.${field}`),
+      required ? 'is required (an ISO 8601 date-time)' : 'must be a date-time',
+    );
+  if (parseTimestamp(v) === null)
+    throw malformed(at(`.${field}`), `${JSON.stringify(v)} is not an ISO 8601 date-time`);
+}
+
+function eachOf(
+  event: JsonObject,
+  field: string,
+  at: Locate,
+  check: (item: JsonValue, where: string) => void,
+): void {
+  const v = event[field];
+  if (v === undefined) return;
+  if (!Array.isArray(v)) throw malformed(at(`.${field}`), 'must be a list');
+  v.forEach((item, i) => check(item, at(`.${field}[${i}]`)));
+}
+
+function malformed(where: string, what: string) {
+  return epcisError('EPCIS_MALFORMED', `${where} ${what}`);
+}
