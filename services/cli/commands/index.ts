@@ -3,5 +3,6 @@ import type { Command } from '../command';
 import { stackCommands } from './stack';
 import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
+import { epcisCommands } from './epcis';
 
-export const commands: Command[] = [...pipelineCommands, ...stackCommands, ...gs1Commands];
+export const commands: Command[] = [...pipelineCommands, ...stackCommands, ...gs1Commands, ...epcisCommands];
