@@ -20,6 +20,7 @@ import { canonicalGs1Uri, parseTimestamp } from './canonical-values';
 import { type EpcisEvent, type JsonObject, type JsonValue, isJsonObject, prefixesOf } from './event';
 import { epcisError } from './errors';
 import { eventHash } from './hash';
+import { validateEvent } from './validate';
 import {
   type Vocabulary,
   bizStepVocabulary,
@@ -55,6 +56,8 @@ const mappedKeys = new Set([
   'outputQuantityList',
   'bizStep',
   'disposition',
+  'readPoint',
+  'bizLocation',
   'bizTransactionList',
   'sourceList',
   'destinationList',
@@ -73,9 +76,10 @@ export function toSerializationEvent(
   event: EpcisEvent,
   { sourceSystem = 'EPCIS', lineage }: MapOptions,
 ): SerializationEvent {
+  // Events built by source adapters have not been through parseDocument: check them the same way.
+  validateEvent(event, (field) => `event${field}`);
   const time = parseTimestamp(event.eventTime);
-  if (time === null)
-    throw epcisError('EPCIS_MALFORMED', `eventTime ${JSON.stringify(event.eventTime)} is not a date-time`);
+  if (time === null) throw epcisError('EPCIS_MALFORMED', `event.eventTime is not a date-time`);
   const recordTime = typeof event.recordTime === 'string' ? parseTimestamp(event.recordTime) : null;
   const offset =
     typeof event.eventTimeZoneOffset === 'string' ? event.eventTimeZoneOffset : (time.offset ?? '+00:00');

@@ -108,11 +108,68 @@ function normaliseContext(raw: JsonValue | undefined): EpcisContext {
 }
 
 function jsonErrorPlace(text: string, err: unknown): string {
-  const m = /position (\d+)/.exec(String((err as Error).message));
-  if (!m) return '';
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
+  const reported = /position (\d+)/.exec(String((err as Error).message));
+  const offset = reported ? Number(reported[1]) : jsonErrorOffset(text);
+  if (offset < 0) return '';
+  const before = text.slice(0, offset);
   const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return ` at line ${line}, column ${column}`;
+  return ` at line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** Where the first JSON syntax error is (JSON.parse of Node 20 does not always say); -1 if none found. */
+function jsonErrorOffset(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          value();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (i >= text.length) fail();
+      i++;
+    } else {
+      const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(
+        text.slice(i, i + 400),
+      );
+      if (!m) fail();
+      else i += m[0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return typeof at === 'number' ? at : -1;
+  }
 }
