@@ -1,0 +1,234 @@
+/**
+ * Journeys against a real PostgreSQL: a unit packed into a case, the case onto a pallet, the pallet
+ * shipped and received, then unpacked at the DC and the unit shipped to a store. Its journey holds
+ * every move at its time, including those recorded only for the pallet, and nothing the pallet or
+ * the case did before packing or after unpacking.
+ */
+import { freshDatabase } from './helpers';
+import { writeBatch } from '../libs/store';
+import { formatJourney, journeyOf, localTime, resolveUnitId, unitJourney } from '../libs/journey';
+import { gs1CheckDigit, toEpcUrn, toIdentifier } from '../libs/gs1';
+import type { Identifier, SerializationEvent } from '../libs/events';
+import { UsageError } from '../libs/errors';
+
+const withCheck = (digits: string) => digits + String(gs1CheckDigit(digits));
+const GTIN = withCheck('0401234510001');
+const unitId = (serial: string): Identifier => toIdentifier(`(01)${GTIN}(21)${serial}(10)LOT7`);
+const ssccId = (ref: string): Identifier =>
+  toIdentifier(`(00)${withCheck(`34012345${ref.padStart(9, '0')}`)}`);
+const gln = (ref: string) => `https://id.gs1.org/414/${withCheck(`40123450${ref.padStart(4, '0')}`)}`;
+const PLANT = gln('1');
+const DC = gln('2');
+const STORE = gln('3');
+
+let seq = 0;
+function ev(over: Partial<SerializationEvent>): SerializationEvent {
+  seq++;
+  return {
+    eventId: `ni:///sha-256;${(0xa000 + seq).toString(16).padStart(64, '0')}?ver=CBV2.0`,
+    sourceEventId: null,
+    eventType: 'ObjectEvent',
+    action: 'OBSERVE',
+    epcList: [],
+    parentId: null,
+    childEpcs: [],
+    inputEpcList: [],
+    outputEpcList: [],
+    quantityList: [],
+    eventTime: 0,
+    eventTimeZoneOffset: '+01:00',
+    recordTime: null,
+    sourceTimestamp: null,
+    readPoint: null,
+    bizLocation: null,
+    bizStep: null,
+    disposition: null,
+    sourceList: [],
+    destinationList: [],
+    bizTransactionList: [],
+    sourceSystem: 'WMS',
+    operatorId: null,
+    machineId: 'scanner-1',
+    geo: null,
+    sensorElements: null,
+    extensions: null,
+    enrichment: null,
+    lineage: { topic: 'ut.raw.wms.v1', partition: 0, offset: seq, schemaId: 1 },
+    ...over,
+  };
+}
+const at = (day: number, hour: number) => Date.UTC(2026, 2, day, hour);
+const observe = (id: Identifier, eventTime: number, bizStep: string, bizLocation: string, over = {}) =>
+  ev({ epcList: [id], eventTime, bizStep, bizLocation, readPoint: bizLocation, ...over });
+const aggregate = (
+  action: 'ADD' | 'DELETE',
+  parent: Identifier,
+  children: Identifier[],
+  eventTime: number,
+  bizStep: string,
+  bizLocation: string,
+) =>
+  ev({
+    eventType: 'AggregationEvent',
+    action,
+    parentId: parent,
+    childEpcs: children,
+    eventTime,
+    bizStep,
+    bizLocation,
+    readPoint: bizLocation,
+  });
+
+const unit = unitId('U1');
+const other = unitId('U2'); // stays in its case on the pallet
+const caseA = ssccId('11');
+const caseB = ssccId('12');
+const pallet = ssccId('21');
+
+// The story, by name, so the assertions read like it.
+const story = {
+  palletBeforeUse: observe(pallet, at(1, 8), 'inspecting', PLANT),
+  commission: observe(unit, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES', disposition: 'active' }),
+  commissionOther: observe(other, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES' }),
+  caseBeforePacking: observe(caseA, at(2, 9), 'inspecting', PLANT),
+  pack: aggregate('ADD', caseA, [unit], at(2, 10), 'packing', PLANT),
+  packOther: aggregate('ADD', caseB, [other], at(2, 10), 'packing', PLANT),
+  palletize: aggregate('ADD', pallet, [caseA, caseB], at(2, 11), 'packing', PLANT),
+  ship: observe(pallet, at(2, 12), 'shipping', PLANT, { disposition: 'in_transit' }),
+  depart: observe(pallet, at(2, 13), 'departing', PLANT, { disposition: 'in_transit' }),
+  // Local time at the DC is -06:00; this one reaches the store last (a late event).
+  arrive: observe(pallet, at(3, 13), 'arriving', DC, {
+    disposition: 'in_transit',
+    eventTimeZoneOffset: '-06:00',
+  }),
+  receive: observe(pallet, at(3, 14), 'receiving', DC, {
+    disposition: 'in_progress',
+    eventTimeZoneOffset: '-06:00',
+  }),
+  unpalletize: aggregate('DELETE', pallet, [caseA], at(3, 15), 'unpacking', DC),
+  palletAfterUnpacking: observe(pallet, at(3, 16), 'storing', DC, { eventTimeZoneOffset: '-06:00' }),
+  unpack: aggregate('DELETE', caseA, [], at(3, 17), 'unpacking', DC), // every child
+  caseAfterUnpacking: observe(caseA, at(3, 18), 'destroying', DC),
+  shipToStore: observe(unit, at(4, 9), 'shipping', DC, { disposition: 'in_transit' }),
+  receiveAtStore: observe(unit, at(5, 9), 'receiving', STORE, { disposition: 'sellable_not_accessible' }),
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+beforeAll(async () => {
+  db = await freshDatabase('journey');
+  const { arrive, ...onTime } = story;
+  // Arrival order is not event-time order: in three batches, newest first, the arrival last of all.
+  const events = Object.values(onTime).reverse();
+  for (const batch of [events.slice(0, 6), events.slice(6)]) {
+    await writeBatch(
+      db.pool,
+      batch.map((event) => ({ event, recallId: null })),
+      'test',
+    );
+  }
+  await writeBatch(db.pool, [{ event: arrive, recallId: null }], 'test');
+});
+afterAll(async () => db.drop());
+
+describe('journeyOf', () => {
+  it('shows the unit its own moves and its containers’ moves while it was inside, in time order', async () => {
+    const steps = await journeyOf(db.pool, unit.uri);
+    expect(steps.map((s) => [s.eventId, s.via])).toEqual([
+      [story.commission.eventId, null],
+      [story.pack.eventId, null],
+      [story.palletize.eventId, caseA.uri],
+      [story.ship.eventId, pallet.uri],
+      [story.depart.eventId, pallet.uri],
+      [story.arrive.eventId, pallet.uri],
+      [story.receive.eventId, pallet.uri],
+      [story.unpalletize.eventId, caseA.uri],
+      [story.unpack.eventId, caseA.uri],
+      [story.shipToStore.eventId, null],
+      [story.receiveAtStore.eventId, null],
+    ]);
+  });
+
+  it('gives each step its time, zone, step, disposition and location', async () => {
+    const steps = await journeyOf(db.pool, unit.uri);
+    const arrival = steps.find((s) => s.eventId === story.arrive.eventId)!;
+    expect(arrival).toMatchObject({
+      eventTime: at(3, 13),
+      eventTimeUtc: '2026-03-03T13:00:00.000Z',
+      eventTimeZoneOffset: '-06:00',
+      eventTimeLocal: '2026-03-03T07:00:00.000-06:00',
+      bizStep: 'arriving',
+      disposition: 'in_transit',
+      location: DC,
+      via: pallet.uri,
+    });
+    expect(steps.map((s) => s.eventTime)).toEqual([...steps.map((s) => s.eventTime)].sort((a, b) => a - b));
+  });
+
+  it('keeps a unit that stayed on the pallet on it, and shows the pallet its own whole life', async () => {
+    const stayed = await journeyOf(db.pool, other.uri);
+    expect(stayed.map((s) => s.eventId)).toEqual([
+      story.commissionOther.eventId,
+      story.packOther.eventId,
+      story.palletize.eventId,
+      story.ship.eventId,
+      story.depart.eventId,
+      story.arrive.eventId,
+      story.receive.eventId,
+      story.unpalletize.eventId, // the pallet was handled while caseB was on it
+      story.palletAfterUnpacking.eventId, // caseB never left the pallet
+    ]);
+    const palletOwn = await journeyOf(db.pool, pallet.uri);
+    expect(palletOwn.every((s) => s.via === null)).toBe(true);
+    expect(palletOwn.map((s) => s.eventId)).toContain(story.palletBeforeUse.eventId);
+  });
+
+  it('finds a unit by any notation, and returns nothing for a unit it has never seen', async () => {
+    const serial = resolveUnitId('U1', { gtin: GTIN });
+    expect(serial.uri).toBe(unit.uri);
+    for (const id of [unit.uri, toEpcUrn(unit.uri, { companyPrefixLength: 7 }), `(01)${GTIN}(21)U1`]) {
+      expect((await unitJourney(db.pool, id))?.steps).toHaveLength(11);
+    }
+    expect(await unitJourney(db.pool, 'NOPE', { gtin: GTIN })).toBeNull();
+    expect(() => resolveUnitId('U1')).toThrow(UsageError);
+    expect(() => resolveUnitId('(01)04012345100010(21)U1')).toThrow(/not a valid GS1 identifier/);
+  });
+
+  it('prints a table with the local time and zone and the container that carried each move', async () => {
+    const journey = (await unitJourney(db.pool, unit.uri))!;
+    const table = formatJourney(journey).split('\n');
+    expect(table).toHaveLength(3 + 11);
+    const arrival = table.find((l) => l.includes('arriving'))!;
+    expect(arrival).toMatch(
+      /^2026-03-03 07:00:00 -06:00\s+arriving\s+in_transit\s+414\/\d{13}\s+00\/\d{18}$/,
+    );
+  });
+
+  it('agrees with the analyst view, which walks the same function', async () => {
+    const view = await db.pool.query(
+      'SELECT event_id, via_container FROM analyst.unit_journey WHERE unit_uri = $1 ORDER BY event_time',
+      [unit.uri],
+    );
+    const steps = await journeyOf(db.pool, unit.uri);
+    expect(view.rows.map((r) => [r.event_id, r.via_container])).toEqual(steps.map((s) => [s.eventId, s.via]));
+  });
+
+  it('places a unit where its containers are now, and where it is itself once unpacked', async () => {
+    const now = await db.pool.query(
+      'SELECT unit_uri, location, container, last_event_time FROM analyst.lot_units_now WHERE gtin = $1 AND lot = $2 ORDER BY serial',
+      [GTIN, 'LOT7'],
+    );
+    expect(now.rows).toEqual([
+      { unit_uri: unit.uri, location: STORE, container: null, last_event_time: new Date(at(5, 9)) },
+      // Only the pallet was scanned at the DC; the unit in caseB on it is at the DC too.
+      { unit_uri: other.uri, location: DC, container: caseB.uri, last_event_time: new Date(at(3, 16)) },
+    ]);
+  });
+});
+
+describe('localTime', () => {
+  it('writes the wall clock at the offset', () => {
+    expect(localTime(Date.UTC(2026, 0, 5, 6), '+01:00')).toBe('2026-01-05T07:00:00.000+01:00');
+    expect(localTime(Date.UTC(2026, 0, 5, 2), '-06:00')).toBe('2026-01-04T20:00:00.000-06:00');
+    expect(localTime(Date.UTC(2026, 0, 5, 2), 'bogus')).toBe('2026-01-05T02:00:00.000Z');
+  });
+});
