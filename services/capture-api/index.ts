@@ -1,0 +1,123 @@
+/**
+ * capture-api: the EPCIS 2.0 REST capture binding (POST /capture → 202 + job; GET /capture/{id}).
+ * Documents in, one EpcisEventEnvelope per accepted event out on ut.raw.epcis.v1, from where the
+ * validator takes them like any other source.
+ *
+ * Its own settings (read here, validated at start-up):
+ *   CAPTURE_PORT       port of the API, /healthz and /metrics    default 8090
+ *   CAPTURE_MAX_BYTES  largest document accepted (413 above)     default 10485760 (10 MiB)
+ */
+import http from 'node:http';
+import type { Config } from '../../libs/config';
+import { createCodec } from '../../libs/avro';
+import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
+import { createKafka } from '../../libs/kafka';
+import { createLogger, type Logger } from '../../libs/log';
+import { createPool } from '../../libs/store';
+import { createCaptureHandler } from './server';
+import { createPublisher } from './publish';
+
+export interface CaptureSettings {
+  port: number;
+  maxBytes: number;
+}
+
+export function captureSettings(env: NodeJS.ProcessEnv = process.env): CaptureSettings {
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name}=${raw} is not a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+  return {
+    port: whole('CAPTURE_PORT', 8090, 0, 65535),
+    maxBytes: whole('CAPTURE_MAX_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
+}
+
+export interface RunningCaptureApi {
+  port: number;
+  /** Stops taking requests, finishes publishing the jobs in hand, disconnects. */
+  stop(): Promise<void>;
+}
+
+export async function startCaptureApi({
+  config,
+  port = captureSettings().port,
+  maxBytes = captureSettings().maxBytes,
+  log = createLogger({ service: 'capture-api' }),
+}: {
+  config: Config;
+  port?: number;
+  maxBytes?: number;
+  log?: Logger;
+}): Promise<RunningCaptureApi> {
+  const pool = createPool(config.databaseUrl, { max: 8 });
+  const publisher = createPublisher({
+    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-capture-api' }),
+    codec: createCodec({ url: config.schemaRegistryUrl }),
+  });
+  try {
+    await publisher.connect();
+  } catch (err) {
+    await pool.end();
+    throw new DependencyError('kafka', `cannot connect (is the stack up? 'unitrail stack up')`, err);
+  }
+  if (config.masterdataSources.includes('EPCIS')) {
+    log.warn(
+      'MASTERDATA_SOURCES includes EPCIS: the validator checks master data the capture API cannot see, so events it rejects for that reach the DLQ, not the capture job',
+    );
+  }
+  const handler = createCaptureHandler({
+    pool,
+    publisher,
+    maxBytes,
+    log,
+    rules: () => ({
+      now: Date.now(),
+      clockSkewMs: config.clockSkewSeconds * 1000,
+      horizonMs: config.horizonDays * 86_400_000,
+    }),
+  });
+  const server = http.createServer((req, res) => void handler.handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new ConfigError(`capture API cannot listen on port ${port}: ${oneLine(err)} (set CAPTURE_PORT)`),
+      ),
+    );
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  log.info('capture API listening', { port: bound, maxBytes });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port: bound,
+    stop: () =>
+      (stopped ??= (async () => {
+        log.info('stopping: no new captures, finishing the jobs in hand');
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        await handler.drain();
+        await closed;
+        await publisher.close();
+        await pool.end();
+        log.info('stopped');
+      })()),
+  };
+}
+
+/** `unitrail run capture-api`: serves until SIGTERM/SIGINT, then stops cleanly. */
+export async function runCaptureApi(config: Config): Promise<void> {
+  const api = await startCaptureApi({ config });
+  await new Promise<void>((resolve) => {
+    const onSignal = () => void api.stop().then(resolve);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
