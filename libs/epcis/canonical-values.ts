@@ -19,7 +19,7 @@ export interface ParsedTime {
 
 /** Parses an ISO 8601 date-time; null when the text is not one. */
 export function parseTimestamp(text: string): ParsedTime | null {
-  const m = isoDateTime.exec(text.trim());
+  const m = isoDateTime.exec(text.length > 0 && text.charCodeAt(text.length - 1) > 32 ? text : text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = m;
   // Microseconds as the reference reads them (digits past the sixth dropped), then rounded to
@@ -123,6 +123,8 @@ function viaSerialTemplate(value: string): string | undefined {
 
 /** The canonical Digital Link of a GS1 key URI, or the value unchanged when it is none. */
 export function canonicalGs1Uri(value: string): string {
+  const templated = viaSerialTemplate(value);
+  if (templated !== undefined) return templated;
   if (
     value.startsWith('urn:epc:')
       ? !epcUri.test(value)
@@ -130,8 +132,6 @@ export function canonicalGs1Uri(value: string): string {
   ) {
     return value;
   }
-  const templated = viaSerialTemplate(value);
-  if (templated !== undefined) return templated;
   const cached = dlCache.get(value);
   if (cached !== undefined) return cached;
   let out: string;
@@ -147,10 +147,13 @@ export function canonicalGs1Uri(value: string): string {
 
 /** Everything the hash does to a value that is not a timestamp. */
 export function canonicalValue(text: string): string {
-  let value = text;
-  if (value.includes('urn:epcglobal:cbv:')) {
-    for (const [urn, uri] of cbvUrnRewrites) value = value.split(urn).join(uri);
+  const c = text.charCodeAt(0);
+  if (c === 117 /* u */ || c === 104 /* h */) {
+    if (text.startsWith('urn:epcglobal:cbv:')) {
+      for (const [urn, uri] of cbvUrnRewrites) if (text.startsWith(urn)) return uri + text.slice(urn.length);
+      return text;
+    }
+    return canonicalGs1Uri(text);
   }
-  value = canonicalNumber(value);
-  return canonicalGs1Uri(value);
+  return canonicalNumber(text);
 }

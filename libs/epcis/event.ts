@@ -44,8 +44,16 @@ const prefixCache = new WeakMap<object, Readonly<Record<string, string>>>();
 export function prefixesOf(event: JsonObject): Readonly<Record<string, string>> {
   const context = event['@context'];
   if (context === undefined || context === null || typeof context !== 'object') return standardPrefixes;
-  const cached = prefixCache.get(context);
-  if (cached) return cached;
+  if (context === lastContext && lastPrefixes !== undefined) return lastPrefixes;
+  const prefixes = prefixCache.get(context) ?? computePrefixes(context);
+  lastContext = context;
+  lastPrefixes = prefixes;
+  return prefixes;
+}
+let lastContext: object | undefined;
+let lastPrefixes: Readonly<Record<string, string>> | undefined;
+
+function computePrefixes(context: JsonValue[] | JsonObject): Readonly<Record<string, string>> {
   const prefixes: Record<string, string> = { ...standardPrefixes };
   for (const part of Array.isArray(context) ? context : [context]) {
     if (!isJsonObject(part)) continue;

@@ -9,7 +9,7 @@
  * way and sorted. recordTime, eventID and errorDeclaration are left out, so a correction or a
  * re-capture keeps the hash. The conformance vectors (conformance/epcis-hash) are the referee.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { canonicalTimestamp, canonicalValue, pythonNumber } from './canonical-values';
 import { type EpcisEvent, type JsonObject, type JsonValue, isJsonObject, prefixesOf } from './event';
 import {
@@ -35,21 +35,24 @@ interface FieldSpec {
   fields?: FieldSpec[];
   /** A list rendered as this repeated child (epcList → epc, quantityList → quantityElement). */
   item?: FieldSpec;
+  /** Few distinct values (action, bizStep, uom...): their rendering is memoised. */
+  memo?: Map<string, string>;
 }
 
 const value = (key: string): FieldSpec => ({ key, leaf: 'value' });
+const word = (key: string): FieldSpec => ({ key, leaf: 'value', memo: new Map() });
 const time = (key: string): FieldSpec => ({ key, leaf: 'time' });
-const vocab = (key: string, v: Vocabulary): FieldSpec => ({ key, leaf: v });
+const vocab = (key: string, v: Vocabulary): FieldSpec => ({ key, leaf: v, memo: new Map() });
 const epcs = (key: string): FieldSpec => ({ key, item: value('epc') });
 const quantities = (key: string): FieldSpec => ({
   key,
-  item: { key: 'quantityElement', fields: [value('epcClass'), value('quantity'), value('uom')] },
+  item: { key: 'quantityElement', fields: [value('epcClass'), value('quantity'), word('uom')] },
 });
 
 /** CBV 2.0 canonical property order. */
 const canonicalOrder: FieldSpec[] = [
   time('eventTime'),
-  value('eventTimeZoneOffset'),
+  word('eventTimeZoneOffset'),
   value('certificationInfo'),
   value('parentID'),
   epcs('epcList'),
@@ -60,7 +63,7 @@ const canonicalOrder: FieldSpec[] = [
   quantities('inputQuantityList'),
   epcs('outputEPCList'),
   quantities('outputQuantityList'),
-  value('action'),
+  word('action'),
   value('transformationID'),
   vocab('bizStep', bizStepVocabulary),
   vocab('disposition', dispositionVocabulary),
@@ -113,7 +116,7 @@ const canonicalOrder: FieldSpec[] = [
             value('percRank'),
             value('percValue'),
             value('uom'),
-            value('coordinateReferenceSystem'),
+            word('coordinateReferenceSystem'),
           ],
         },
       ],
@@ -167,7 +170,7 @@ export function eventHash(event: EpcisEvent): string {
 }
 
 export function hashOfPreHash(pre: string): string {
-  return `ni:///sha-256;${createHash('sha256').update(pre, 'utf8').digest('hex')}?ver=CBV2.0`;
+  return `ni:///sha-256;${digest('sha256', pre, 'hex')}?ver=CBV2.0`;
 }
 
 interface Rendered {
@@ -205,12 +208,31 @@ function renderOne(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): Rendered 
   if (v === null) return { text: '' };
   if (spec.fields !== undefined && isJsonObject(v)) return renderObject(spec, v, prefixes);
   if (isJsonObject(v) || Array.isArray(v)) return { text: sortJoin(generic(spec.key, v, prefixes, [])) };
-  let text = scalarText(v);
+  const text = scalarText(v);
   if (text === '') return { text: '' };
   if (spec.leaf === 'time') return { text: `${spec.key}=${canonicalTimestamp(text)}` };
-  text = expandCurie(text, prefixes);
-  if (spec.leaf !== undefined && spec.leaf !== 'value') text = expandVocabulary(text, spec.leaf);
-  return { text: `${spec.key}=${canonicalValue(text)}` };
+  const memo = spec.memo;
+  if (memo === undefined) return { text: renderLeaf(spec, text, prefixes) };
+  let rendered = memo.get(text);
+  if (rendered === undefined) {
+    rendered = renderLeaf(spec, text, prefixes);
+    // CURIEs depend on the document's prefixes: only prefix-free values are shared between documents.
+    if (memo.size < memoLimit && !dependsOnPrefixes(text)) memo.set(text, rendered);
+  }
+  return { text: rendered };
+}
+
+const memoLimit = 1_000;
+
+function dependsOnPrefixes(text: string): boolean {
+  return text.includes(':') && !text.startsWith('urn:') && !text.includes('://');
+}
+
+function renderLeaf(spec: FieldSpec, text: string, prefixes: Prefixes): string {
+  let v = expandCurie(text, prefixes);
+  if (spec.leaf !== undefined && spec.leaf !== 'value' && spec.leaf !== 'time')
+    v = expandVocabulary(v, spec.leaf);
+  return `${spec.key}=${canonicalValue(v)}`;
 }
 
 function renderObject(spec: FieldSpec, obj: JsonObject, prefixes: Prefixes): Rendered {
@@ -300,7 +322,7 @@ function sortJoin(parts: string[]): string {
 function scalarText(v: string | number | boolean): string {
   if (typeof v === 'number') return pythonNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return v.trim();
+  return v.length > 0 && v.charCodeAt(0) > 32 && v.charCodeAt(v.length - 1) > 32 ? v : v.trim();
 }
 
 /** `example:myField` → `{https://ns.example.com/epcis/}myField`; an absolute IRI splits at its last / or #. */
