@@ -8,18 +8,6 @@ CREATE INDEX aggregation_facts_add_idx ON ut.aggregation_facts (child_uri, event
 CREATE INDEX aggregation_facts_delete_idx ON ut.aggregation_facts (parent_uri, child_uri, event_time)
   WHERE action = 'DELETE';
 
--- The container each identifier is in now: its latest ADD, unless a DELETE of it (or of every
--- child, '*') on that parent came later. A later ADD elsewhere is the latest ADD, so it wins.
-CREATE VIEW ut.aggregation_now AS
-SELECT a.child_uri, a.parent_uri, a.event_time AS since
-FROM (SELECT DISTINCT ON (f.child_uri) f.child_uri, f.parent_uri, f.event_time
-        FROM ut.aggregation_facts f
-       WHERE f.action = 'ADD'
-       ORDER BY f.child_uri, f.event_time DESC) a
-WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
-                   WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
-                     AND d.child_uri IN (a.child_uri, '*') AND d.event_time > a.event_time);
-
 -- A unit's journey. Walks up the aggregation hierarchy from the unit, narrowing the time window at
 -- each level (unit in case [t1,t2], case in pallet [t3,t4] -> pallet window [max t1 t3, min t2 t4]),
 -- then takes every event that touched a container inside its window. Windows are half-open, except
@@ -97,21 +85,65 @@ CROSS JOIN LATERAL ut.journey(s.uri) j;
 
 -- Every serialised unit with where it is now: the newest of its own state and the states of the
 -- containers it is in now (a unit on a pallet that arrived at the DC is at the DC, even though
--- only the pallet was scanned). Four levels of containers: case, pallet, shipment, and one more.
+-- only the pallet was scanned). The container a child is in now is its latest ADD, unless a DELETE
+-- of it (or of every child, '*') on that parent came later; a later ADD elsewhere is the latest ADD.
+-- Four levels (case, pallet, shipment, one more), written out rather than recursive so that a filter
+-- on gtin and lot reaches the index and each level is one index probe per unit.
 CREATE VIEW analyst.lot_units_now AS
 SELECT s.gtin, s.lot, s.uri AS unit_uri, s.serial,
        here.location, c1.parent_uri AS container, here.disposition, here.last_event_time
 FROM ut.unit_state s
-LEFT JOIN LATERAL (SELECT n.parent_uri FROM ut.aggregation_now n WHERE n.child_uri = s.uri) c1 ON true
-LEFT JOIN LATERAL (SELECT n.parent_uri FROM ut.aggregation_now n WHERE n.child_uri = c1.parent_uri) c2 ON true
-LEFT JOIN LATERAL (SELECT n.parent_uri FROM ut.aggregation_now n WHERE n.child_uri = c2.parent_uri) c3 ON true
-LEFT JOIN LATERAL (SELECT n.parent_uri FROM ut.aggregation_now n WHERE n.child_uri = c3.parent_uri) c4 ON true
+LEFT JOIN LATERAL (
+  SELECT a.parent_uri FROM (
+    SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
+     WHERE f.child_uri = s.uri AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
+  WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
+                     WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                       AND d.child_uri IN (s.uri, '*') AND d.event_time > a.event_time)
+) c1 ON true
+LEFT JOIN ut.unit_state s1 ON s1.uri = c1.parent_uri
+LEFT JOIN LATERAL (
+  SELECT a.parent_uri FROM (
+    SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
+     WHERE f.child_uri = c1.parent_uri AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
+  WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
+                     WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                       AND d.child_uri IN (c1.parent_uri, '*') AND d.event_time > a.event_time)
+) c2 ON true
+LEFT JOIN ut.unit_state s2 ON s2.uri = c2.parent_uri
+LEFT JOIN LATERAL (
+  SELECT a.parent_uri FROM (
+    SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
+     WHERE f.child_uri = c2.parent_uri AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
+  WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
+                     WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                       AND d.child_uri IN (c2.parent_uri, '*') AND d.event_time > a.event_time)
+) c3 ON true
+LEFT JOIN ut.unit_state s3 ON s3.uri = c3.parent_uri
+LEFT JOIN LATERAL (
+  SELECT a.parent_uri FROM (
+    SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
+     WHERE f.child_uri = c3.parent_uri AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
+  WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
+                     WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                       AND d.child_uri IN (c3.parent_uri, '*') AND d.event_time > a.event_time)
+) c4 ON true
+LEFT JOIN ut.unit_state s4 ON s4.uri = c4.parent_uri
+-- The newest state wins; on a tie the nearest (the unit itself, then its case...).
+CROSS JOIN LATERAL (SELECT GREATEST(s.last_event_time, s1.last_event_time, s2.last_event_time,
+                                   s3.last_event_time, s4.last_event_time) AS t) newest
 CROSS JOIN LATERAL (
-  SELECT COALESCE(st.biz_location, st.read_point) AS location, st.disposition, st.last_event_time
-  FROM ut.unit_state st
-  WHERE st.uri IN (s.uri, c1.parent_uri, c2.parent_uri, c3.parent_uri, c4.parent_uri)
-  ORDER BY st.last_event_time DESC
-  LIMIT 1
+  SELECT CASE newest.t WHEN s.last_event_time THEN COALESCE(s.biz_location, s.read_point)
+                       WHEN s1.last_event_time THEN COALESCE(s1.biz_location, s1.read_point)
+                       WHEN s2.last_event_time THEN COALESCE(s2.biz_location, s2.read_point)
+                       WHEN s3.last_event_time THEN COALESCE(s3.biz_location, s3.read_point)
+                       ELSE COALESCE(s4.biz_location, s4.read_point) END AS location,
+         CASE newest.t WHEN s.last_event_time THEN s.disposition
+                       WHEN s1.last_event_time THEN s1.disposition
+                       WHEN s2.last_event_time THEN s2.disposition
+                       WHEN s3.last_event_time THEN s3.disposition
+                       ELSE s4.disposition END AS disposition,
+         newest.t AS last_event_time
 ) here
 WHERE s.scheme = 'sgtin';
 

@@ -1,0 +1,100 @@
+/** Database access for people: `unitrail db grant-analyst NAME` makes a read-only analyst login. */
+import pg from 'pg';
+import type { Command } from '../command';
+import { optString } from '../command';
+import { loadConfig } from '../../../libs/config';
+import { UsageError, UnitrailError } from '../../../libs/errors';
+import { createPool, db } from '../../../libs/store';
+
+/** The group role of migration 002: USAGE on schema analyst, SELECT on its views, nothing else. */
+export const ANALYST_GROUP = 'unitrail_analyst';
+
+/**
+ * Creates (or updates) a LOGIN role that is a member of the analyst group; idempotent. Refuses names
+ * that would hand analyst rights to a role that can do more (superuser, create roles or databases,
+ * bypass row security, replication).
+ */
+export async function grantAnalyst(
+  pool: pg.Pool,
+  name: string,
+  { password }: { password?: string } = {},
+): Promise<'created' | 'updated'> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new UsageError(
+      `'${name}' is not a plain role name: use lower-case letters, digits and _ (at most 63)`,
+    );
+  }
+  if (name === ANALYST_GROUP || name.startsWith('pg_')) {
+    throw new UsageError(`'${name}' is reserved; choose another name for the analyst login`);
+  }
+  return db('grant analyst', async () => {
+    const client = await pool.connect();
+    try {
+      const group = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ANALYST_GROUP]);
+      if (group.rowCount === 0) {
+        throw new UnitrailError(
+          'NO_ANALYST_GROUP',
+          `role ${ANALYST_GROUP} does not exist; run 'unitrail db migrate' first`,
+        );
+      }
+      const existing = await client.query<{ powerful: boolean }>(
+        `SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication AS powerful
+           FROM pg_roles WHERE rolname = $1`,
+        [name],
+      );
+      if (existing.rows[0]?.powerful) {
+        throw new UsageError(
+          `role ${name} exists with more than read rights (superuser, createrole, createdb, bypassrls or replication); choose another name`,
+        );
+      }
+      const role = pg.escapeIdentifier(name);
+      const pass = password === undefined ? '' : ` PASSWORD ${pg.escapeLiteral(password)}`;
+      let created = existing.rowCount === 0;
+      try {
+        if (created) {
+          // Another grant-analyst may create it between our look and CREATE: then update it.
+          await client.query(`CREATE ROLE ${role} LOGIN INHERIT${pass}`).catch((err: { code?: string }) => {
+            if (err.code !== '42710' && err.code !== '23505') throw err;
+            created = false;
+          });
+        }
+        if (!created) await client.query(`ALTER ROLE ${role} LOGIN INHERIT${pass}`);
+        await client.query(`GRANT ${ANALYST_GROUP} TO ${role}`);
+      } catch (err) {
+        if ((err as { code?: string }).code === '42501') {
+          throw new UnitrailError(
+            'NO_CREATEROLE',
+            `the database user cannot create roles (${(err as Error).message}); run this as a user with CREATEROLE`,
+          );
+        }
+        throw err;
+      }
+      return created ? 'created' : 'updated';
+    } finally {
+      client.release();
+    }
+  });
+}
+
+const grantAnalystCommand: Command = {
+  name: 'db grant-analyst',
+  summary: 'Create (or update) a read-only login that can query the analyst views and nothing else',
+  usage: 'NAME [--password P]',
+  options: { password: { type: 'string' } },
+  positionals: [1, 1],
+  async run(input) {
+    const name = input.positionals[0]!;
+    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    try {
+      const outcome = await grantAnalyst(pool, name, { password: optString(input, 'password') });
+      console.log(
+        `${outcome} login ${name} in ${ANALYST_GROUP}: it can read the views of schema analyst (see docs/sql-guide.md)`,
+      );
+      return 0;
+    } finally {
+      await pool.end();
+    }
+  },
+};
+
+export const dbCommands: Command[] = [grantAnalystCommand];

@@ -1,0 +1,34 @@
+/** `unitrail journey ID`: a unit's journey through every case, pallet and shipment it was inside. */
+import type { Command } from '../command';
+import { optString } from '../command';
+import { loadConfig } from '../../../libs/config';
+import { createPool } from '../../../libs/store';
+import { formatJourney, unitJourney } from '../../../libs/journey';
+
+const journey: Command = {
+  name: 'journey',
+  summary: "Print a unit's journey: its own events and those of every container while it was inside",
+  usage:
+    'ID [--gtin GTIN] [--json]   (ID: a serial with --gtin, an EPC URN, a Digital Link or an element string)',
+  options: { gtin: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(input) {
+    const id = input.positionals[0]!;
+    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    try {
+      const found = await unitJourney(pool, id, { gtin: optString(input, 'gtin') });
+      if (!found) {
+        console.error(
+          `unitrail journey: no events for ${id}${input.values.gtin ? ` (GTIN ${String(input.values.gtin)})` : ''}; check the identifier`,
+        );
+        return 1;
+      }
+      console.log(input.values.json === true ? JSON.stringify(found) : formatJourney(found));
+      return 0;
+    } finally {
+      await pool.end();
+    }
+  },
+};
+
+export const journeyCommands: Command[] = [journey];
