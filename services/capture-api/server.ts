@@ -129,7 +129,7 @@ export function createCaptureHandler({
       doc = checkDocument(text, { rules: rules() });
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
-      return sendProblem(res, 400, oneLine(err), { reasons: err.reasons });
+      return sendProblem(res, 400, err.reasons.map((r) => r.message).join('; '), { reasons: err.reasons });
     }
     const plan = planCapture(doc, behaviour);
     const job: CaptureJob = {

@@ -4,16 +4,12 @@ import { stackCommands } from './stack';
 import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
 import { epcisCommands } from './epcis';
-import { journeyCommands } from './journey';
-import { dbCommands } from './db';
-import { benchQueriesCommands } from './bench-queries';
+import { captureCommands } from './capture';
 
 export const commands: Command[] = [
   ...pipelineCommands,
   ...stackCommands,
   ...gs1Commands,
   ...epcisCommands,
-  ...journeyCommands,
-  ...dbCommands,
-  ...benchQueriesCommands,
+  ...captureCommands,
 ];
