@@ -5,6 +5,9 @@ import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
 import { epcisCommands } from './epcis';
 import { captureCommands } from './capture';
+import { journeyCommands } from './journey';
+import { dbCommands } from './db';
+import { benchQueriesCommands } from './bench-queries';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -12,4 +15,7 @@ export const commands: Command[] = [
   ...gs1Commands,
   ...epcisCommands,
   ...captureCommands,
+  ...journeyCommands,
+  ...dbCommands,
+  ...benchQueriesCommands,
 ];
