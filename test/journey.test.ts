@@ -7,111 +7,9 @@
 import { freshDatabase } from './helpers';
 import { writeBatch } from '../libs/store';
 import { formatJourney, journeyOf, localTime, resolveUnitId, unitJourney } from '../libs/journey';
-import { gs1CheckDigit, toEpcUrn, toIdentifier } from '../libs/gs1';
-import type { Identifier, SerializationEvent } from '../libs/events';
+import { toEpcUrn } from '../libs/gs1';
+import { at, caseA, caseB, DC, GTIN, LOT, other, pallet, STORE, story, unit } from '../libs/journey/story';
 import { UsageError } from '../libs/errors';
-
-const withCheck = (digits: string) => digits + String(gs1CheckDigit(digits));
-const GTIN = withCheck('0401234510001');
-const unitId = (serial: string): Identifier => toIdentifier(`(01)${GTIN}(21)${serial}(10)LOT7`);
-const ssccId = (ref: string): Identifier =>
-  toIdentifier(`(00)${withCheck(`34012345${ref.padStart(9, '0')}`)}`);
-const gln = (ref: string) => `https://id.gs1.org/414/${withCheck(`40123450${ref.padStart(4, '0')}`)}`;
-const PLANT = gln('1');
-const DC = gln('2');
-const STORE = gln('3');
-
-let seq = 0;
-function ev(over: Partial<SerializationEvent>): SerializationEvent {
-  seq++;
-  return {
-    eventId: `ni:///sha-256;${(0xa000 + seq).toString(16).padStart(64, '0')}?ver=CBV2.0`,
-    sourceEventId: null,
-    eventType: 'ObjectEvent',
-    action: 'OBSERVE',
-    epcList: [],
-    parentId: null,
-    childEpcs: [],
-    inputEpcList: [],
-    outputEpcList: [],
-    quantityList: [],
-    eventTime: 0,
-    eventTimeZoneOffset: '+01:00',
-    recordTime: null,
-    sourceTimestamp: null,
-    readPoint: null,
-    bizLocation: null,
-    bizStep: null,
-    disposition: null,
-    sourceList: [],
-    destinationList: [],
-    bizTransactionList: [],
-    sourceSystem: 'WMS',
-    operatorId: null,
-    machineId: 'scanner-1',
-    geo: null,
-    sensorElements: null,
-    extensions: null,
-    enrichment: null,
-    lineage: { topic: 'ut.raw.wms.v1', partition: 0, offset: seq, schemaId: 1 },
-    ...over,
-  };
-}
-const at = (day: number, hour: number) => Date.UTC(2026, 2, day, hour);
-const observe = (id: Identifier, eventTime: number, bizStep: string, bizLocation: string, over = {}) =>
-  ev({ epcList: [id], eventTime, bizStep, bizLocation, readPoint: bizLocation, ...over });
-const aggregate = (
-  action: 'ADD' | 'DELETE',
-  parent: Identifier,
-  children: Identifier[],
-  eventTime: number,
-  bizStep: string,
-  bizLocation: string,
-) =>
-  ev({
-    eventType: 'AggregationEvent',
-    action,
-    parentId: parent,
-    childEpcs: children,
-    eventTime,
-    bizStep,
-    bizLocation,
-    readPoint: bizLocation,
-  });
-
-const unit = unitId('U1');
-const other = unitId('U2'); // stays in its case on the pallet
-const caseA = ssccId('11');
-const caseB = ssccId('12');
-const pallet = ssccId('21');
-
-// The story, by name, so the assertions read like it.
-const story = {
-  palletBeforeUse: observe(pallet, at(1, 8), 'inspecting', PLANT),
-  commission: observe(unit, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES', disposition: 'active' }),
-  commissionOther: observe(other, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES' }),
-  caseBeforePacking: observe(caseA, at(2, 9), 'inspecting', PLANT),
-  pack: aggregate('ADD', caseA, [unit], at(2, 10), 'packing', PLANT),
-  packOther: aggregate('ADD', caseB, [other], at(2, 10), 'packing', PLANT),
-  palletize: aggregate('ADD', pallet, [caseA, caseB], at(2, 11), 'packing', PLANT),
-  ship: observe(pallet, at(2, 12), 'shipping', PLANT, { disposition: 'in_transit' }),
-  depart: observe(pallet, at(2, 13), 'departing', PLANT, { disposition: 'in_transit' }),
-  // Local time at the DC is -06:00; this one reaches the store last (a late event).
-  arrive: observe(pallet, at(3, 13), 'arriving', DC, {
-    disposition: 'in_transit',
-    eventTimeZoneOffset: '-06:00',
-  }),
-  receive: observe(pallet, at(3, 14), 'receiving', DC, {
-    disposition: 'in_progress',
-    eventTimeZoneOffset: '-06:00',
-  }),
-  unpalletize: aggregate('DELETE', pallet, [caseA], at(3, 15), 'unpacking', DC),
-  palletAfterUnpacking: observe(pallet, at(3, 16), 'storing', DC, { eventTimeZoneOffset: '-06:00' }),
-  unpack: aggregate('DELETE', caseA, [], at(3, 17), 'unpacking', DC), // every child
-  caseAfterUnpacking: observe(caseA, at(3, 18), 'destroying', DC),
-  shipToStore: observe(unit, at(4, 9), 'shipping', DC, { disposition: 'in_transit' }),
-  receiveAtStore: observe(unit, at(5, 9), 'receiving', STORE, { disposition: 'sellable_not_accessible' }),
-};
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
@@ -215,7 +113,7 @@ describe('journeyOf', () => {
   it('places a unit where its containers are now, and where it is itself once unpacked', async () => {
     const now = await db.pool.query(
       'SELECT unit_uri, location, container, last_event_time FROM analyst.lot_units_now WHERE gtin = $1 AND lot = $2 ORDER BY serial',
-      [GTIN, 'LOT7'],
+      [GTIN, LOT],
     );
     expect(now.rows).toEqual([
       { unit_uri: unit.uri, location: STORE, container: null, last_event_time: new Date(at(5, 9)) },

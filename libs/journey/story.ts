@@ -1,0 +1,111 @@
+/**
+ * The journey store's reference story, as canonical events: a unit packed into a case, the case
+ * onto a pallet, the pallet shipped and received at the DC, broken down there, the case unpacked
+ * and the unit shipped to a store; a second unit stays in its case on the pallet. The tests of
+ * journeys and of the analyst views (and the examples in docs/sql-guide.md) use it.
+ */
+import type { Identifier, SerializationEvent } from '../events';
+import { gs1CheckDigit, toIdentifier } from '../gs1';
+
+const withCheck = (digits: string) => digits + String(gs1CheckDigit(digits));
+export const GTIN = withCheck('0401234510001');
+export const LOT = 'LOT7';
+const unitId = (serial: string): Identifier => toIdentifier(`(01)${GTIN}(21)${serial}(10)${LOT}`);
+const ssccId = (ref: string): Identifier =>
+  toIdentifier(`(00)${withCheck(`34012345${ref.padStart(9, '0')}`)}`);
+const gln = (ref: string) => `https://id.gs1.org/414/${withCheck(`40123450${ref.padStart(4, '0')}`)}`;
+export const PLANT = gln('1');
+export const DC = gln('2');
+export const STORE = gln('3');
+
+let seq = 0;
+function ev(over: Partial<SerializationEvent>): SerializationEvent {
+  seq++;
+  return {
+    eventId: `ni:///sha-256;${(0xa000 + seq).toString(16).padStart(64, '0')}?ver=CBV2.0`,
+    sourceEventId: null,
+    eventType: 'ObjectEvent',
+    action: 'OBSERVE',
+    epcList: [],
+    parentId: null,
+    childEpcs: [],
+    inputEpcList: [],
+    outputEpcList: [],
+    quantityList: [],
+    eventTime: 0,
+    eventTimeZoneOffset: '+01:00',
+    recordTime: null,
+    sourceTimestamp: null,
+    readPoint: null,
+    bizLocation: null,
+    bizStep: null,
+    disposition: null,
+    sourceList: [],
+    destinationList: [],
+    bizTransactionList: [],
+    sourceSystem: 'WMS',
+    operatorId: null,
+    machineId: 'scanner-1',
+    geo: null,
+    sensorElements: null,
+    extensions: null,
+    enrichment: null,
+    lineage: { topic: 'ut.raw.wms.v1', partition: 0, offset: seq, schemaId: 1 },
+    ...over,
+  };
+}
+export const at = (day: number, hour: number) => Date.UTC(2026, 2, day, hour);
+const observe = (id: Identifier, eventTime: number, bizStep: string, bizLocation: string, over = {}) =>
+  ev({ epcList: [id], eventTime, bizStep, bizLocation, readPoint: bizLocation, ...over });
+const aggregate = (
+  action: 'ADD' | 'DELETE',
+  parent: Identifier,
+  children: Identifier[],
+  eventTime: number,
+  bizStep: string,
+  bizLocation: string,
+) =>
+  ev({
+    eventType: 'AggregationEvent',
+    action,
+    parentId: parent,
+    childEpcs: children,
+    eventTime,
+    bizStep,
+    bizLocation,
+    readPoint: bizLocation,
+  });
+
+export const unit = unitId('U1');
+export const other = unitId('U2'); // stays in its case on the pallet
+export const caseA = ssccId('11');
+export const caseB = ssccId('12');
+export const pallet = ssccId('21');
+
+/** The story's events by name, so that assertions read like it. */
+export const story = {
+  palletBeforeUse: observe(pallet, at(1, 8), 'inspecting', PLANT),
+  commission: observe(unit, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES', disposition: 'active' }),
+  commissionOther: observe(other, at(2, 8), 'commissioning', PLANT, { sourceSystem: 'MES' }),
+  caseBeforePacking: observe(caseA, at(2, 9), 'inspecting', PLANT),
+  pack: aggregate('ADD', caseA, [unit], at(2, 10), 'packing', PLANT),
+  packOther: aggregate('ADD', caseB, [other], at(2, 10), 'packing', PLANT),
+  palletize: aggregate('ADD', pallet, [caseA, caseB], at(2, 11), 'packing', PLANT),
+  ship: observe(pallet, at(2, 12), 'shipping', PLANT, { disposition: 'in_transit' }),
+  depart: observe(pallet, at(2, 13), 'departing', PLANT, { disposition: 'in_transit' }),
+  // Local time at the DC is -06:00; this one reaches the store last (a late event).
+  arrive: observe(pallet, at(3, 13), 'arriving', DC, {
+    disposition: 'in_transit',
+    eventTimeZoneOffset: '-06:00',
+  }),
+  receive: observe(pallet, at(3, 14), 'receiving', DC, {
+    disposition: 'in_progress',
+    eventTimeZoneOffset: '-06:00',
+  }),
+  unpalletize: aggregate('DELETE', pallet, [caseA], at(3, 15), 'unpacking', DC),
+  palletAfterUnpacking: observe(pallet, at(3, 16), 'storing', DC, { eventTimeZoneOffset: '-06:00' }),
+  unpack: aggregate('DELETE', caseA, [], at(3, 17), 'unpacking', DC), // every child
+  caseAfterUnpacking: observe(caseA, at(3, 18), 'destroying', DC),
+  shipToStore: observe(unit, at(4, 9), 'shipping', DC, { disposition: 'in_transit' }),
+  receiveAtStore: observe(unit, at(5, 9), 'receiving', STORE, { disposition: 'sellable_not_accessible' }),
+};
