@@ -148,6 +148,28 @@ describe('one event in different notations has one hash', () => {
   });
 });
 
+describe('fields the canonical order does not cover', () => {
+  const event: EpcisEvent = {
+    type: 'ObjectEvent',
+    eventTime: '2024-01-01T00:00:00Z',
+    eventTimeZoneOffset: '+00:00',
+    action: 'OBSERVE',
+    readPoint: { id: 'urn:epc:id:sgln:4012345.00011.0', floor: '2', 'cbvmda:site': 'North' },
+    sensorElementList: [{ sensorReport: [{ type: 'Temperature', value: 4, probe: 'P1' }] }],
+    'rdfs:comment': 'comments are not data',
+    zone: 'B',
+  };
+
+  it('user extensions stay inside their standard field; unknown parts join the leftovers, sorted', () => {
+    expect(preHash(event)).toBe(
+      'eventType=ObjectEventeventTime=2024-01-01T00:00:00.000ZeventTimeZoneOffset=+00:00action=OBSERVE' +
+        'readPointid=https://id.gs1.org/414/4012345000115{urn:epcglobal:cbv:mda:}site=North' +
+        'sensorElementListsensorElementsensorReporttype=https://gs1.org/voc/Temperaturevalue=4' +
+        'readPointfloor=2sensorElementListsensorElementsensorReportprobe=P1zone=B',
+    );
+  });
+});
+
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

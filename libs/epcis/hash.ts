@@ -131,10 +131,15 @@ const excludedKeys = new Set(['@context', 'type', 'eventID', 'recordTime', 'erro
 const commentKeys = new Set(['comment', 'rdfs:comment']);
 
 /** Lists of typed pairs: rendered `type=...` first, then the value, never reordered inside. */
-const typedLists: Readonly<Record<string, { valueKey: string; types: Vocabulary }>> = {
-  bizTransactionList: { valueKey: 'bizTransaction', types: bizTransactionTypeVocabulary },
-  sourceList: { valueKey: 'source', types: sourceDestTypeVocabulary },
-  destinationList: { valueKey: 'destination', types: sourceDestTypeVocabulary },
+interface TypedList {
+  valueKey: string;
+  types: Vocabulary;
+  memo: Map<string, string>;
+}
+const typedLists: Readonly<Record<string, TypedList>> = {
+  bizTransactionList: { valueKey: 'bizTransaction', types: bizTransactionTypeVocabulary, memo: new Map() },
+  sourceList: { valueKey: 'source', types: sourceDestTypeVocabulary, memo: new Map() },
+  destinationList: { valueKey: 'destination', types: sourceDestTypeVocabulary, memo: new Map() },
 };
 
 type Prefixes = Readonly<Record<string, string>>;
@@ -150,10 +155,10 @@ export function preHash(event: EpcisEvent): string {
     const position = canonicalPosition.get(key);
     if (position !== undefined) {
       const spec = canonicalOrder[position];
-      const { text, rest } = renderField(spec, v, prefixes);
-      ordered[position] = text;
+      unconsumed = false;
+      ordered[position] = renderField(spec, v, prefixes);
       // Parts of a standard field the canonical order does not cover are hashed with the rest.
-      if (rest !== undefined) generic(spec.key, rest, prefixes, leftovers);
+      if (unconsumed) generic(spec.key, remainder(spec, v, prefixes), prefixes, leftovers);
     } else if (!excludedKeys.has(key) && !commentKeys.has(key)) {
       const typed = typedLists[key];
       if (typed !== undefined) typedList(key, v, typed, prefixes, leftovers);
@@ -173,53 +178,49 @@ export function hashOfPreHash(pre: string): string {
   return `ni:///sha-256;${digest('sha256', pre, 'hex')}?ver=CBV2.0`;
 }
 
-interface Rendered {
-  text: string;
-  /** What the spec did not consume, to be hashed generically with the leftovers. */
-  rest?: JsonValue;
-}
+/**
+ * Set while rendering a standard field that holds keys its spec does not know (and that are not
+ * user extensions); preHash then collects them with remainder(). Rare, so the common path
+ * allocates nothing for it.
+ */
+let unconsumed = false;
 
-function renderField(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): Rendered {
+function renderField(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): string {
   if (spec.item !== undefined) {
     const parts: string[] = [];
-    const rests: JsonValue[] = [];
     for (const item of asList(v)) {
-      const r = renderOne(spec.item, item, prefixes);
-      if (r.text !== '') parts.push(r.text);
-      if (r.rest !== undefined) rests.push(r.rest);
+      const text = renderOne(spec.item, item, prefixes);
+      if (text !== '') parts.push(text);
     }
-    const text = parts.length === 0 ? '' : spec.key + sortJoin(parts);
-    return rests.length === 0 ? { text } : { text, rest: { [spec.item.key]: rests } };
+    return parts.length === 0 ? '' : spec.key + sortJoin(parts);
   }
   if (Array.isArray(v)) {
     const parts: string[] = [];
-    const rests: JsonValue[] = [];
     for (const item of v) {
-      const r = renderOne(spec, item, prefixes);
-      if (r.text !== '') parts.push(r.text);
-      if (r.rest !== undefined) rests.push(r.rest);
+      const text = renderOne(spec, item, prefixes);
+      if (text !== '') parts.push(text);
     }
-    return rests.length === 0 ? { text: sortJoin(parts) } : { text: sortJoin(parts), rest: rests };
+    return sortJoin(parts);
   }
   return renderOne(spec, v, prefixes);
 }
 
-function renderOne(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): Rendered {
-  if (v === null) return { text: '' };
+function renderOne(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): string {
+  if (v === null) return '';
   if (spec.fields !== undefined && isJsonObject(v)) return renderObject(spec, v, prefixes);
-  if (isJsonObject(v) || Array.isArray(v)) return { text: sortJoin(generic(spec.key, v, prefixes, [])) };
+  if (isJsonObject(v) || Array.isArray(v)) return sortJoin(generic(spec.key, v, prefixes, []));
   const text = scalarText(v);
-  if (text === '') return { text: '' };
-  if (spec.leaf === 'time') return { text: `${spec.key}=${canonicalTimestamp(text)}` };
+  if (text === '') return '';
+  if (spec.leaf === 'time') return `${spec.key}=${canonicalTimestamp(text)}`;
   const memo = spec.memo;
-  if (memo === undefined) return { text: renderLeaf(spec, text, prefixes) };
+  if (memo === undefined) return renderLeaf(spec, text, prefixes);
   let rendered = memo.get(text);
   if (rendered === undefined) {
     rendered = renderLeaf(spec, text, prefixes);
     // CURIEs depend on the document's prefixes: only prefix-free values are shared between documents.
     if (memo.size < memoLimit && !dependsOnPrefixes(text)) memo.set(text, rendered);
   }
-  return { text: rendered };
+  return rendered;
 }
 
 const memoLimit = 1_000;
@@ -235,28 +236,54 @@ function renderLeaf(spec: FieldSpec, text: string, prefixes: Prefixes): string {
   return `${spec.key}=${canonicalValue(v)}`;
 }
 
-function renderObject(spec: FieldSpec, obj: JsonObject, prefixes: Prefixes): Rendered {
+function renderObject(spec: FieldSpec, obj: JsonObject, prefixes: Prefixes): string {
   let text = '';
   let extensions: string[] | undefined;
-  let rest: JsonObject | undefined;
   const fields = spec.fields ?? [];
   for (const field of fields) {
     const v = obj[field.key];
-    if (v === undefined || v === null) continue;
-    const r = renderField(field, v, prefixes);
-    text += r.text;
-    if (r.rest !== undefined) (rest ??= {})[field.key] = r.rest;
+    if (v !== undefined && v !== null) text += renderField(field, v, prefixes);
   }
   for (const key of Object.keys(obj)) {
-    if (commentKeys.has(key) || fields.some((f) => f.key === key)) continue;
+    if (commentKeys.has(key) || isSpecField(spec, key)) continue;
     const name = expandKey(key, prefixes);
     if (name.startsWith('{')) generic(name, obj[key], prefixes, (extensions ??= []));
-    else (rest ??= {})[key] = obj[key];
+    else unconsumed = true;
   }
   if (extensions !== undefined) text += sortJoin(extensions);
-  const out: Rendered = { text: text === '' ? '' : spec.key + text };
-  if (rest !== undefined) out.rest = rest;
-  return out;
+  return text === '' ? '' : spec.key + text;
+}
+
+function isSpecField(spec: FieldSpec, key: string): boolean {
+  for (const f of spec.fields ?? []) if (f.key === key) return true;
+  return false;
+}
+
+/** What of a standard field its spec does not cover (nor user extensions): same shape, only those keys. */
+function remainder(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): JsonValue | undefined {
+  if (spec.item !== undefined) {
+    const item = spec.item;
+    const rests = asList(v).flatMap((i) => remainder(item, i, prefixes) ?? []);
+    return rests.length === 0 ? undefined : { [item.key]: rests };
+  }
+  if (Array.isArray(v)) {
+    const rests = v.flatMap((i) => remainder(spec, i, prefixes) ?? []);
+    return rests.length === 0 ? undefined : rests;
+  }
+  if (spec.fields === undefined || !isJsonObject(v)) return undefined;
+  let rest: JsonObject | undefined;
+  for (const field of spec.fields) {
+    const r =
+      v[field.key] === undefined || v[field.key] === null
+        ? undefined
+        : remainder(field, v[field.key], prefixes);
+    if (r !== undefined) (rest ??= {})[field.key] = r;
+  }
+  for (const key of Object.keys(v)) {
+    if (commentKeys.has(key) || isSpecField(spec, key) || expandKey(key, prefixes).startsWith('{')) continue;
+    (rest ??= {})[key] = v[key];
+  }
+  return rest;
 }
 
 /**
@@ -280,32 +307,39 @@ function generic(name: string, v: JsonValue | undefined, prefixes: Prefixes, out
   return out;
 }
 
-function typedList(
-  key: string,
-  v: JsonValue | undefined,
-  { valueKey, types }: { valueKey: string; types: Vocabulary },
-  prefixes: Prefixes,
-  out: string[],
-): void {
-  if (v === undefined || v === null) return;
+function typedList(key: string, v: JsonValue, typed: TypedList, prefixes: Prefixes, out: string[]): void {
   const pairs: string[] = [];
   for (const item of asList(v)) {
     if (!isJsonObject(item)) {
-      generic(valueKey, item, prefixes, pairs);
+      generic(typed.valueKey, item, prefixes, pairs);
       continue;
     }
     let text = '';
     const type = item.type;
-    if (typeof type === 'string' && type.trim() !== '') {
-      text += `type=${canonicalValue(expandVocabulary(expandCurie(type.trim(), prefixes), types))}`;
+    if (typeof type === 'string') {
+      const t = scalarText(type);
+      let rendered = typed.memo.get(t);
+      if (rendered === undefined) {
+        rendered =
+          t === '' ? '' : `type=${canonicalValue(expandVocabulary(expandCurie(t, prefixes), typed.types))}`;
+        if (typed.memo.size < memoLimit && !dependsOnPrefixes(t)) typed.memo.set(t, rendered);
+      }
+      text = rendered;
     }
-    text += generic(valueKey, item[valueKey], prefixes, []).join('');
-    const others: string[] = [];
+    const id = item[typed.valueKey];
+    if (typeof id === 'string') {
+      const t = scalarText(id);
+      text += t === '' ? typed.valueKey : `${typed.valueKey}=${canonicalValue(expandCurie(t, prefixes))}`;
+    } else {
+      text += generic(typed.valueKey, id, prefixes, []).join('');
+    }
+    let others: string[] | undefined;
     for (const k of Object.keys(item)) {
-      if (k !== 'type' && k !== valueKey && !commentKeys.has(k))
-        generic(expandKey(k, prefixes), item[k], prefixes, others);
+      if (k !== 'type' && k !== typed.valueKey && !commentKeys.has(k)) {
+        generic(expandKey(k, prefixes), item[k], prefixes, (others ??= []));
+      }
     }
-    pairs.push(text + sortJoin(others));
+    pairs.push(others === undefined ? text : text + sortJoin(others));
   }
   if (pairs.length > 0) out.push(key + sortJoin(pairs));
 }
