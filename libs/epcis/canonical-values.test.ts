@@ -98,6 +98,21 @@ describe('canonicalValue', () => {
     expect(canonicalValue('(414)4023333000000')).toBe('(414)4023333000000');
   });
 
+  it('hashes a trade item at its finest level: serial over lot, no consumer product variant', () => {
+    expect(canonicalValue('https://id.gs1.org/01/09506000134352/10/LOT1/21/SER1')).toBe(
+      'https://id.gs1.org/01/09506000134352/21/SER1',
+    );
+    expect(canonicalValue('https://example.com/01/09506000134352/22/CPV1/10/LOT1')).toBe(
+      'https://id.gs1.org/01/09506000134352/10/LOT1',
+    );
+    expect(canonicalValue('https://id.gs1.org/01/09506000134352/10/L2/21/9')).toBe(
+      'https://id.gs1.org/01/09506000134352/21/9',
+    );
+    expect(canonicalValue('https://id.gs1.org/414/9506000134352/254/7')).toBe(
+      'https://id.gs1.org/414/9506000134352/254/7',
+    );
+  });
+
   it('a broken GS1 key is hashed as written', () => {
     expect(canonicalGs1Uri('urn:epc:id:sgtin:4012345.011111')).toBe('urn:epc:id:sgtin:4012345.011111');
   });

@@ -109,7 +109,7 @@ function viaSerialTemplate(value: string): string | undefined {
   if (template === undefined) {
     let probe: string | null;
     try {
-      probe = toDigitalLink(head + probeSerial);
+      probe = hashForm(toDigitalLink(head + probeSerial));
     } catch {
       probe = null;
     }
@@ -136,13 +136,30 @@ export function canonicalGs1Uri(value: string): string {
   if (cached !== undefined) return cached;
   let out: string;
   try {
-    out = toDigitalLink(value);
+    out = hashForm(toDigitalLink(value));
   } catch {
     out = value;
   }
   if (dlCache.size >= dlCacheLimit) dlCache.clear();
   dlCache.set(value, out);
   return out;
+}
+
+/**
+ * The hash identifies the object at its finest level only: a trade item's Digital Link keeps its
+ * serial but not the lot beside it, and never the consumer product variant (AI 22), as the
+ * reference implementation's normaliser does. libs/gs1 keeps them: they matter to the journey store.
+ */
+export function hashForm(digitalLink: string): string {
+  if (!/^https:\/\/id\.gs1\.org\/(?:01|8006)\//.test(digitalLink)) return digitalLink;
+  const parts = digitalLink.slice('https://id.gs1.org/'.length).split('/');
+  const hasSerial = parts.some((p, i) => i % 2 === 0 && p === '21');
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    if (parts[i] === '22' || (parts[i] === '10' && hasSerial)) continue;
+    kept.push(parts[i], parts[i + 1]);
+  }
+  return `https://id.gs1.org/${kept.join('/')}`;
 }
 
 /** Everything the hash does to a value that is not a timestamp. */
