@@ -140,15 +140,15 @@ export function createCaptureHandler({
       documentBytes: body.body.length,
       errorBehaviour: behaviour,
       eventCount: doc.eventCount,
-      acceptedCount: doc.accepted.length,
+      acceptedCount: plan.publish.length,
       publishedCount: 0,
       errors: doc.rejected,
-      events: doc.accepted.map((e) => ({ index: e.index, eventId: e.eventId })),
+      events: plan.publish.map((e) => ({ index: e.index, eventId: e.eventId })),
       failure: plan.failure,
       createdAt: new Date(),
       finishedAt: null,
     };
-    events.inc({ outcome: 'accepted' }, doc.accepted.length);
+    events.inc({ outcome: 'accepted' }, plan.publish.length);
     events.inc({ outcome: 'rejected' }, doc.rejected.length);
     if (plan.publish.length === 0) {
       job.status = finalStatus({ ...counts(job), publishedCount: 0, failure: plan.failure });
@@ -162,7 +162,7 @@ export function createCaptureHandler({
       captureId: job.captureId,
       producer: who.name,
       events: doc.eventCount,
-      accepted: doc.accepted.length,
+      accepted: plan.publish.length,
       rejected: doc.rejected.length,
     });
     if (plan.publish.length === 0) return;
