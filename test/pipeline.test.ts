@@ -9,7 +9,8 @@ import { config, randomSeed, redis, Stages, waitFor } from './helpers';
 import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
-import { demoCounts, generateDemo, type DemoRecord } from '../libs/demo';
+import { demoCounts, demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
+import { loadMasterdata } from '../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../libs/demo/produce';
 import { normalize } from '../libs/sources';
 import { pipelineStages } from '../services/cli/commands/pipeline';
@@ -25,6 +26,7 @@ const stages = new Stages();
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   r = redis();
+  await loadMasterdata(pool, kafka, codec, demoMasterdata());
   stages.start(...pipelineStages);
 });
 afterAll(async () => {

@@ -103,6 +103,17 @@ export const settings = {
     default: '3650',
     parse: int({ min: 1 }),
   },
+  masterdataSources: {
+    env: 'MASTERDATA_SOURCES',
+    description:
+      "Sources whose GTINs, sites and devices must be known in master data (partners' EPCIS is not)",
+    default: 'MES,WMS,TMS',
+    parse: (raw: string) =>
+      raw
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
+  },
   stateDir: {
     env: 'UNITRAIL_STATE_DIR',
     description: 'Where the local stack keeps its data, logs and pids',

@@ -8,6 +8,7 @@
 import { gs1CheckDigit } from '../gs1';
 import type { MesUnitEvent, TmsShipmentEvent, WmsMovement } from '../sources';
 import { topics } from '../topics';
+import type { MasterdataRecord } from '../masterdata';
 
 export interface DemoRecord {
   topic: string;
@@ -51,6 +52,29 @@ export const world: DemoWorld = {
   gtins: ['10001', '10002', '10003'].map((ref) => withCheck(`0${PREFIX}${ref}`)),
   devices: ['line-1-printer', 'line-2-printer', 'wms-scanner-7', 'wms-scanner-9', 'truck-42'],
 };
+
+/** The master data the demo's sources refer to: load it before producing, or the validator rejects the stream. */
+export function demoMasterdata(now = Date.now()): MasterdataRecord[] {
+  const rec = (
+    kind: string,
+    id: string,
+    name: string,
+    attributes: Record<string, string> = {},
+  ): MasterdataRecord => ({
+    kind,
+    id,
+    name,
+    attributes,
+    deleted: false,
+    updatedAt: now,
+  });
+  return [
+    ...world.gtins.map((g, i) => rec('product', g, `Demo product ${i + 1}`, { uom: 'EA' })),
+    rec('site', world.plantGln, 'Berlin plant', { country: 'DE', zone: 'Europe/Berlin' }),
+    rec('site', world.dcGln, 'Chicago DC', { country: 'US', zone: 'America/Chicago' }),
+    ...world.devices.map((d) => rec('device', d, d.replace(/-/g, ' '))),
+  ];
+}
 
 const UNITS_PER_CASE = 6;
 const CASES_PER_PALLET = 4;
@@ -188,8 +212,17 @@ function broken(
   tag: string,
 ): Omit<DemoRecord, 'kind'> {
   const v = r.value as unknown as Record<string, unknown>;
-  const pick = Math.floor(rnd() * 4);
+  const pick = Math.floor(rnd() * 5);
   if (pick === 0) return { ...r, value: Buffer.from(`not avro ${tag}-${n}`) };
+  if (pick === 4) {
+    const device =
+      'msgId' in v
+        ? { machineId: 'rogue-printer', msgId: `X${n}`, serials: [`BAD${tag}${n}`] }
+        : 'movementId' in v
+          ? { scannerId: 'rogue-scanner', movementId: `X${n}` }
+          : { vehicleId: 'rogue-truck', eventRef: `X${n}` };
+    return { ...r, value: { ...v, ...device } as unknown as DemoRecord['value'] }; // a device nobody registered
+  }
   if ('msgId' in v) {
     const gtin = String(v.gtin);
     const badGtin = gtin.slice(0, 13) + String((Number(gtin[13]) + 1) % 10); // wrong check digit

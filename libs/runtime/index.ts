@@ -59,6 +59,8 @@ export interface Stage<In, Ctx = undefined> {
   /** Opens what the stage needs (pools, state followers); awaited before consuming. */
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
+  /** Source system of an input topic, to label records that cannot even be decoded. */
+  sourceOf?: (topic: string) => string | null;
   /** Health detail of the stage's own dependencies. */
   health?: () => Record<string, unknown>;
 }
@@ -198,7 +200,10 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         });
       } catch (err) {
         if (isRetriable(err)) throw err;
-        early.push({ message, outputs: [{ kind: 'dlq', reasons: reasonsOf(err) }] });
+        early.push({
+          message,
+          outputs: [{ kind: 'dlq', reasons: reasonsOf(err), source: stage.sourceOf?.(topic) ?? null }],
+        });
       }
     }
     const ctx = stage.prepare ? await stage.prepare(decoded) : (undefined as Ctx);

@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { stackCommands } from './stack';
 import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
+import { dataCommands } from './dlq';
 import { epcisCommands } from './epcis';
 import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
@@ -11,6 +12,7 @@ import { benchQueriesCommands } from './bench-queries';
 
 export const commands: Command[] = [
   ...pipelineCommands,
+  ...dataCommands,
   ...stackCommands,
   ...gs1Commands,
   ...epcisCommands,

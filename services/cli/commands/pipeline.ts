@@ -13,7 +13,8 @@ import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs
 import { createSeenSet } from '../../../libs/seenset';
 import { runStageUntilSignalled } from '../../../libs/runtime';
 import { afterStackUp, stackUp } from '../../../libs/stack';
-import { demoCounts, generateDemo } from '../../../libs/demo';
+import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
+import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
 import { stageFactories, stageNames } from '../../stages';
 import { topics } from '../../../libs/topics';
@@ -225,8 +226,10 @@ const demo: Command = {
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const logDir = path.join(config.stateDir, 'logs');
     say(`demo: seed ${args.seed}, ${args.events} records; stage logs in ${logDir}`);
-    const children = pipelineStages.map((s) => spawnStage(s, logDir));
     const pool = createPool(config.databaseUrl, { max: 2 });
+    // The demo's products, sites and devices, before any stage starts: the validator checks them.
+    await loadMasterdata(pool, kafka, createCodec({ url: config.schemaRegistryUrl }), demoMasterdata());
+    const children = pipelineStages.map((s) => spawnStage(s, logDir));
     const redis = new Redis(config.redisUrl, { lazyConnect: false });
     try {
       const records = generateDemo(args);
