@@ -55,8 +55,18 @@ function ev(over: Partial<SerializationEvent>): SerializationEvent {
   };
 }
 export const at = (day: number, hour: number) => Date.UTC(2026, 2, day, hour);
+/** Each place records in its own zone: the plant in Berlin, the DC in Chicago, the store in New York. */
+const zoneOf = (place: string) => (place === DC ? '-06:00' : place === STORE ? '-05:00' : '+01:00');
 const observe = (id: Identifier, eventTime: number, bizStep: string, bizLocation: string, over = {}) =>
-  ev({ epcList: [id], eventTime, bizStep, bizLocation, readPoint: bizLocation, ...over });
+  ev({
+    epcList: [id],
+    eventTime,
+    eventTimeZoneOffset: zoneOf(bizLocation),
+    bizStep,
+    bizLocation,
+    readPoint: bizLocation,
+    ...over,
+  });
 const aggregate = (
   action: 'ADD' | 'DELETE',
   parent: Identifier,
@@ -74,6 +84,7 @@ const aggregate = (
     bizStep,
     bizLocation,
     readPoint: bizLocation,
+    eventTimeZoneOffset: zoneOf(bizLocation),
   });
 
 export const unit = unitId('U1');
@@ -93,17 +104,10 @@ export const story = {
   palletize: aggregate('ADD', pallet, [caseA, caseB], at(2, 11), 'packing', PLANT),
   ship: observe(pallet, at(2, 12), 'shipping', PLANT, { disposition: 'in_transit' }),
   depart: observe(pallet, at(2, 13), 'departing', PLANT, { disposition: 'in_transit' }),
-  // Local time at the DC is -06:00; this one reaches the store last (a late event).
-  arrive: observe(pallet, at(3, 13), 'arriving', DC, {
-    disposition: 'in_transit',
-    eventTimeZoneOffset: '-06:00',
-  }),
-  receive: observe(pallet, at(3, 14), 'receiving', DC, {
-    disposition: 'in_progress',
-    eventTimeZoneOffset: '-06:00',
-  }),
+  arrive: observe(pallet, at(3, 13), 'arriving', DC, { disposition: 'in_transit' }), // the tests send it last
+  receive: observe(pallet, at(3, 14), 'receiving', DC, { disposition: 'in_progress' }),
   unpalletize: aggregate('DELETE', pallet, [caseA], at(3, 15), 'unpacking', DC),
-  palletAfterUnpacking: observe(pallet, at(3, 16), 'storing', DC, { eventTimeZoneOffset: '-06:00' }),
+  palletAfterUnpacking: observe(pallet, at(3, 16), 'storing', DC),
   unpack: aggregate('DELETE', caseA, [], at(3, 17), 'unpacking', DC), // every child
   caseAfterUnpacking: observe(caseA, at(3, 18), 'destroying', DC),
   shipToStore: observe(unit, at(4, 9), 'shipping', DC, { disposition: 'in_transit' }),
