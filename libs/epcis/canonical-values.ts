@@ -19,7 +19,9 @@ export interface ParsedTime {
 
 /** Parses an ISO 8601 date-time; null when the text is not one. */
 export function parseTimestamp(text: string): ParsedTime | null {
-  const m = isoDateTime.exec(text.length > 0 && text.charCodeAt(text.length - 1) > 32 ? text : text.trim());
+  const fast = parseCommonTimestamp(text);
+  if (fast !== undefined) return fast;
+  const m = isoDateTime.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = m;
   // Microseconds as the reference reads them (digits past the sixth dropped), then rounded to
@@ -48,6 +50,61 @@ export function parseTimestamp(text: string): ParsedTime | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
   const epochMs = Date.UTC(Number(y), month - 1, day, hour, minute, second) - offsetMinutes * 60_000 + ms;
   return Number.isFinite(epochMs) ? { epochMs, offset } : null;
+}
+
+/** The usual `YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)` read without a regular expression (every event has one). */
+function parseCommonTimestamp(t: string): ParsedTime | null | undefined {
+  const n = t.length;
+  if (n < 20 || t[4] !== '-' || t[7] !== '-' || t[10] !== 'T' || t[13] !== ':' || t[16] !== ':')
+    return undefined;
+  const year = digitsAt(t, 0, 4);
+  const month = digitsAt(t, 5, 2);
+  const day = digitsAt(t, 8, 2);
+  const hour = digitsAt(t, 11, 2);
+  const minute = digitsAt(t, 14, 2);
+  const second = digitsAt(t, 17, 2);
+  let i = 19;
+  let micros = 0;
+  if (t[i] === '.') {
+    let scale = 100_000;
+    for (i++; i < n && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57; i++) {
+      micros += (t.charCodeAt(i) - 48) * scale;
+      scale = scale >= 10 ? scale / 10 : 0;
+    }
+  }
+  let offset: string;
+  let offsetMinutes = 0;
+  if (i === n - 1 && t[i] === 'Z') {
+    offset = '+00:00';
+  } else if (i === n - 6 && (t[i] === '+' || t[i] === '-') && t[i + 3] === ':') {
+    const oh = digitsAt(t, i + 1, 2);
+    const om = digitsAt(t, i + 4, 2);
+    if (oh < 0 || om < 0) return undefined;
+    offset = t.slice(i);
+    offsetMinutes = (t[i] === '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return undefined;
+  }
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 24) return null;
+  if (minute < 0 || minute > 59 || second < 0 || second > 60) return null;
+  let ms = Math.floor(micros / 1000);
+  const rest = micros % 1000;
+  if (rest > 500 || (rest === 500 && ms % 2 === 1)) ms += 1;
+  return {
+    epochMs: Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000 + ms,
+    offset,
+  };
+}
+
+/** The number written in `count` digits at `from`, or -1. */
+function digitsAt(t: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** `2020-03-04T10:00:30.000Z`; a value that is not a date-time is returned as it is. */
@@ -104,6 +161,9 @@ function viaSerialTemplate(value: string): string | undefined {
   if (cut <= 4) return undefined;
   const serial = value.slice(cut);
   if (!plainSerial.test(serial)) return undefined;
+  // Units of one GTIN tend to come together: try the last GTIN before the table.
+  if (cut === lastHead.length && lastTemplate !== null && value.startsWith(lastHead))
+    return lastTemplate + serial;
   const head = value.slice(0, cut);
   let template = serialTemplates.get(head);
   if (template === undefined) {
@@ -118,8 +178,12 @@ function viaSerialTemplate(value: string): string | undefined {
     if (serialTemplates.size >= dlCacheLimit) serialTemplates.clear();
     serialTemplates.set(head, template);
   }
+  lastHead = head;
+  lastTemplate = template;
   return template === null ? undefined : template + serial;
 }
+let lastHead = '';
+let lastTemplate: string | null = null;
 
 /** The canonical Digital Link of a GS1 key URI, or the value unchanged when it is none. */
 export function canonicalGs1Uri(value: string): string {
