@@ -6,7 +6,7 @@
  */
 import { freshDatabase } from './helpers';
 import { writeBatch } from '../libs/store';
-import { formatJourney, journeyOf, localTime, resolveUnitId, unitJourney } from '../libs/journey';
+import { formatJourney, journeyOf, resolveUnitId, unitJourney } from '../libs/journey';
 import { toEpcUrn } from '../libs/gs1';
 import { at, caseA, caseB, DC, GTIN, LOT, other, pallet, STORE, story, unit } from '../libs/journey/story';
 import { UsageError } from '../libs/errors';
@@ -120,13 +120,5 @@ describe('journeyOf', () => {
       // Only the pallet was scanned at the DC; the unit in caseB on it is at the DC too.
       { unit_uri: other.uri, location: DC, container: caseB.uri, last_event_time: new Date(at(3, 16)) },
     ]);
-  });
-});
-
-describe('localTime', () => {
-  it('writes the wall clock at the offset', () => {
-    expect(localTime(Date.UTC(2026, 0, 5, 6), '+01:00')).toBe('2026-01-05T07:00:00.000+01:00');
-    expect(localTime(Date.UTC(2026, 0, 5, 2), '-06:00')).toBe('2026-01-04T20:00:00.000-06:00');
-    expect(localTime(Date.UTC(2026, 0, 5, 2), 'bogus')).toBe('2026-01-05T02:00:00.000Z');
   });
 });
