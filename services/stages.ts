@@ -7,6 +7,7 @@ import { enricherStage } from './enricher';
 import { routerStage } from './router';
 import { journeySinkStage } from './journey-sink';
 import { dlqSinkStage } from './dlq-sink';
+import { runCaptureApi } from './capture-api';
 
 // The handlers' input types differ; the runtime only needs the common shape.
 type AnyStage = Stage<never, never>;
@@ -22,3 +23,10 @@ export const stageFactories: Record<string, (config: Config) => AnyStage> = {
 };
 
 export const stageNames = Object.keys(stageFactories);
+
+/** HTTP services: `unitrail run NAME` serves until SIGTERM. */
+export const httpServices: Record<string, (config: Config) => Promise<void>> = {
+  'capture-api': runCaptureApi,
+};
+
+export const runnableNames = [...stageNames, ...Object.keys(httpServices)];

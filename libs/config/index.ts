@@ -103,10 +103,10 @@ export const settings = {
     default: '3650',
     parse: int({ min: 1 }),
   },
-  masterdataSources: {
-    env: 'MASTERDATA_SOURCES',
+  ownSources: {
+    env: 'OWN_SOURCES',
     description:
-      "Sources whose GTINs, sites and devices must be known in master data (partners' EPCIS is not)",
+      "Our own systems: their GTINs, sites and devices must be in master data, their event times within the horizon (partners' EPCIS may carry others' keys and historic events)",
     default: 'MES,WMS,TMS',
     parse: (raw: string) =>
       raw

@@ -111,10 +111,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `unitrail-${stage.name}` });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const groupId = opts.groupId ?? `ut.${stage.name}`;
+  // A short session: a SIGKILLed member is noticed within 10 s, not 30, so its partitions move on.
   const consumer = kafka.consumer({
     groupId,
-    sessionTimeout: 30000,
-    heartbeatInterval: 3000,
+    sessionTimeout: 10000,
+    rebalanceTimeout: 20000,
+    heartbeatInterval: 1000,
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 10 },
   });
@@ -156,12 +158,14 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     void stop().then(() => (process.exitCode = 1));
   });
 
+  /** Processes a chunk, retrying retriable failures; false when the batch was given up (stopping or rebalancing). */
   const processChunk = async (
     topic: string,
     partition: number,
     messages: KafkaMessage[],
     heartbeat: () => Promise<void>,
-  ) => {
+    stillOurs: () => boolean,
+  ): Promise<boolean> => {
     const started = process.hrtime.bigint();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -169,17 +173,25 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         state.retrying = null;
         break;
       } catch (err) {
-        if (!isRetriable(err) || stopping) throw err;
+        if (!isRetriable(err)) throw err;
+        // Give the batch up, uncommitted, rather than hold a partition through a rebalance or a stop:
+        // whoever owns it next fetches it again from the last commit.
+        if (stopping || !stillOurs()) return false;
         const code = err instanceof UnitrailError ? err.code : 'RETRIABLE';
         metrics.retries.inc({ stage: stage.name, code });
         state.retrying = oneLine(err);
         const wait = Math.min(10000, 200 * 2 ** Math.min(attempt, 6));
         log.warn('batch failed, retrying', { error: oneLine(err), attempt, waitMs: wait, topic, partition });
         await sleep(wait);
-        await heartbeat().catch(() => {});
+        try {
+          await heartbeat();
+        } catch {
+          return false; // the group is rebalancing: leave eachBatch so this member can rejoin
+        }
       }
     }
     metrics.batchSeconds.observe({ stage: stage.name }, Number(process.hrtime.bigint() - started) / 1e9);
+    return true;
   };
 
   const processOnce = async (topic: string, partition: number, messages: KafkaMessage[]) => {
@@ -283,7 +295,8 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
       for (let i = 0; i < batch.messages.length; i += config.batchSize) {
         if (!isRunning() || isStale()) return;
         const chunk = batch.messages.slice(i, i + config.batchSize);
-        await processChunk(topic, partition, chunk, heartbeat);
+        if (!(await processChunk(topic, partition, chunk, heartbeat, () => isRunning() && !isStale())))
+          return;
         const last = chunk[chunk.length - 1]!.offset;
         resolveOffset(last);
         await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);

@@ -70,6 +70,7 @@ export function createSeenSet({
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: 5000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => {}); // reported through the failing commands instead

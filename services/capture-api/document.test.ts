@@ -15,8 +15,13 @@ const documents = ['epcis-examples', 'epcis-hash'].flatMap((dir) =>
 );
 
 const now = Date.parse('2026-01-01T00:00:00Z');
-const anyAge = { rules: { now, clockSkewMs: 300_000, horizonMs: 100 * 365 * 86_400_000 } };
-const tenYears = { rules: { now, clockSkewMs: 300_000, horizonMs: 3650 * 86_400_000 } };
+const anyAge = {
+  rules: { now, clockSkewMs: 300_000, horizonMs: 100 * 365 * 86_400_000, ownSources: ['MES', 'WMS', 'TMS'] },
+};
+// With EPCIS counted among our own sources, the ten-year horizon applies to partner documents too.
+const tenYears = {
+  rules: { now, clockSkewMs: 300_000, horizonMs: 3650 * 86_400_000, ownSources: ['EPCIS'] },
+};
 const lineage = { topic: topics.rawEpcis.name, partition: 0, offset: 0, schemaId: 1 };
 
 const ctx = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';

@@ -66,9 +66,9 @@ export async function startCaptureApi({
     await pool.end();
     throw new DependencyError('kafka', `cannot connect (is the stack up? 'unitrail stack up')`, err);
   }
-  if (config.masterdataSources.includes('EPCIS')) {
+  if (config.ownSources.includes('EPCIS')) {
     log.warn(
-      'MASTERDATA_SOURCES includes EPCIS: the validator checks master data the capture API cannot see, so events it rejects for that reach the DLQ, not the capture job',
+      'OWN_SOURCES includes EPCIS: the validator checks master data the capture API cannot see, so events it rejects for that reach the DLQ, not the capture job',
     );
   }
   const handler = createCaptureHandler({
@@ -80,6 +80,7 @@ export async function startCaptureApi({
       now: Date.now(),
       clockSkewMs: config.clockSkewSeconds * 1000,
       horizonMs: config.horizonDays * 86_400_000,
+      ownSources: config.ownSources,
     }),
   });
   const server = http.createServer((req, res) => void handler.handle(req, res));

@@ -10,7 +10,6 @@ import { validate, type RuleContext } from './rules';
 
 export interface ValidatorContext extends RuleContext {
   masterdata: MasterdataLookup;
-  masterdataSources: readonly string[];
 }
 
 export function handleRaw(record: InputRecord<unknown>, ctx: ValidatorContext): Output[] {
@@ -28,10 +27,7 @@ export function handleRaw(record: InputRecord<unknown>, ctx: ValidatorContext): 
     if (err instanceof InvalidInputError) return [{ kind: 'dlq', reasons: [...err.reasons], ...labels }];
     throw err;
   }
-  const reasons = [
-    ...validate(event, ctx),
-    ...masterdataReasons(event, ctx.masterdata, ctx.masterdataSources),
-  ];
+  const reasons = [...validate(event, ctx), ...masterdataReasons(event, ctx.masterdata, ctx.ownSources)];
   if (reasons.length > 0) return [{ kind: 'dlq', reasons, ...labels, eventId: event.eventId }];
   return [{ kind: 'produce', topic: topics.validated.name, key: eventKey(event), value: event }];
 }

@@ -28,7 +28,7 @@ export function validatorStage(config: Config): Stage<unknown, ValidatorContext>
       clockSkewMs: config.clockSkewSeconds * 1000,
       horizonMs: config.horizonDays * 86400000,
       masterdata: lookupFrom((k) => view!.get(k)),
-      masterdataSources: config.masterdataSources,
+      ownSources: config.ownSources,
     }),
     handle: handleRaw,
     sourceOf: (topic) => adapters[topic]?.sourceSystem ?? null,

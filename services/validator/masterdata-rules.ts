@@ -1,7 +1,7 @@
 /**
  * Master data rules: the products, sites and devices our own systems report must be known.
  * Partners' EPCIS documents carry other companies' keys, so these rules apply per source
- * (MASTERDATA_SOURCES); unknown keys from partners reach the journey and the enricher leaves
+ * (OWN_SOURCES); unknown keys from partners reach the journey and the enricher leaves
  * their names empty.
  */
 import type { Reason } from '../../libs/errors';

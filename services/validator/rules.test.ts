@@ -11,7 +11,12 @@ const id = (uri: string): Identifier => ({
   original: null,
 });
 const now = Date.UTC(2026, 5, 1);
-const ctx: RuleContext = { now, clockSkewMs: 300_000, horizonMs: 365 * 86400_000 };
+const ctx: RuleContext = {
+  now,
+  clockSkewMs: 300_000,
+  horizonMs: 365 * 86400_000,
+  ownSources: ['MES', 'WMS', 'TMS'],
+};
 
 function event(overrides: Partial<SerializationEvent> = {}): SerializationEvent {
   return {
@@ -57,8 +62,9 @@ describe('validation rules', () => {
     expect(codes(event({ eventTime: now + 301_000 }))).toEqual(['TIME_IN_FUTURE']);
     expect(codes(event({ eventTime: now + 299_000 }))).toEqual([]);
   });
-  it('refuses an event older than the horizon', () => {
+  it('refuses an event older than the horizon from our own systems, not from a partner', () => {
     expect(codes(event({ eventTime: now - 366 * 86400_000 }))).toEqual(['TIME_TOO_OLD']);
+    expect(codes(event({ eventTime: now - 366 * 86400_000, sourceSystem: 'EPCIS' }))).toEqual([]);
   });
   it('requires an action on object events and none on transformations', () => {
     expect(codes(event({ action: null }))).toEqual(['ACTION_REQUIRED']);

@@ -10,6 +10,8 @@ export interface RuleContext {
   now: number;
   clockSkewMs: number;
   horizonMs: number;
+  /** Sources the horizon applies to: a partner's EPCIS document may carry historic events. */
+  ownSources: readonly string[];
 }
 
 type Rule = (e: SerializationEvent, ctx: RuleContext) => Reason | Reason[] | null;
@@ -24,8 +26,8 @@ export const rules: Record<string, Rule> = {
           message: `eventTime ${iso(e.eventTime)} is ahead of now by more than ${clockSkewMs / 1000} s`,
         }
       : null,
-  eventTimeWithinHorizon: (e, { now, horizonMs }) =>
-    e.eventTime < now - horizonMs
+  eventTimeWithinHorizon: (e, { now, horizonMs, ownSources }) =>
+    ownSources.includes(String(e.sourceSystem).toUpperCase()) && e.eventTime < now - horizonMs
       ? {
           code: 'TIME_TOO_OLD',
           message: `eventTime ${iso(e.eventTime)} is older than the ${Math.round(horizonMs / 86400000)}-day horizon`,

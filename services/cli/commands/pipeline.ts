@@ -16,7 +16,7 @@ import { afterStackUp, stackUp } from '../../../libs/stack';
 import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
-import { stageFactories, stageNames } from '../../stages';
+import { httpServices, runnableNames, stageFactories } from '../../stages';
 import { topics } from '../../../libs/topics';
 import { cliEntry } from '../entry';
 
@@ -141,15 +141,18 @@ const dbMigrate: Command = {
 
 const run: Command = {
   name: 'run',
-  summary: `Run one stage in the foreground until SIGTERM (${stageNames.join(', ')})`,
+  summary: `Run one stage or service in the foreground until SIGTERM (${runnableNames.join(', ')})`,
   usage: 'STAGE',
   positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
     const factory = stageFactories[name];
-    if (!factory) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
+    const service = httpServices[name];
+    if (!factory && !service)
+      throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);
     const config = loadConfig();
-    await runStageUntilSignalled(factory(config), { config });
+    if (service) await service(config);
+    else await runStageUntilSignalled(factory!(config), { config });
     return 0;
   },
 };
