@@ -4,6 +4,7 @@ import {
   canonicalNumber,
   canonicalTimestamp,
   canonicalValue,
+  isoUtc,
   parseTimestamp,
   pythonNumber,
 } from './canonical-values';
@@ -25,6 +26,22 @@ describe('canonicalTimestamp', () => {
     ['2020-01-01T00:30:00+0530', '2019-12-31T19:00:00.000Z'],
   ])('%s → %s', (input, expected) => {
     expect(canonicalTimestamp(input)).toBe(expected);
+  });
+
+  it('formats like Date.toISOString across years, leap days and the epoch', () => {
+    const step = 7_919_993_777; // about 92 days and an odd number of milliseconds
+    for (let ms = Date.UTC(1, 0, 1); ms < Date.UTC(9999, 11, 31); ms += step) {
+      expect(isoUtc(ms)).toBe(new Date(ms).toISOString());
+    }
+    for (const ms of [
+      0,
+      -1,
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2100, 2, 1),
+      Date.UTC(1900, 1, 28),
+    ]) {
+      expect(isoUtc(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 
   it('leaves what is not a date-time alone', () => {

@@ -111,7 +111,39 @@ function digitsAt(t: string, from: number, count: number): number {
 export function canonicalTimestamp(text: string): string {
   const parsed = parseTimestamp(text);
   // A time without a zone is taken as UTC (the reference would use the host's zone; EPCIS requires one).
-  return parsed ? new Date(parsed.epochMs).toISOString() : text;
+  return parsed ? isoUtc(parsed.epochMs) : text;
+}
+
+const dayMs = 86_400_000;
+
+/** `new Date(ms).toISOString()` in integer arithmetic (civil-from-days, H. Hinnant), without a Date. */
+export function isoUtc(epochMs: number): string {
+  if (epochMs < -62_135_596_800_000 || epochMs >= 253_402_300_800_000) return new Date(epochMs).toISOString();
+  const days = Math.floor(epochMs / dayMs);
+  let rest = epochMs - days * dayMs;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const ms = rest - second * 1000;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}Z`;
+}
+
+function pad(n: number, width: number): string {
+  const s = String(n);
+  return s.length >= width ? s : '0000'.slice(0, width - s.length) + s;
 }
 
 /** Python's repr of a float, which is what the reference's pre-hash strings contain. */

@@ -149,7 +149,7 @@ export function preHash(event: EpcisEvent): string {
   const prefixes = prefixesOf(event);
   const ordered: string[] = new Array<string>(canonicalOrder.length).fill('');
   const leftovers: string[] = [];
-  for (const key of Object.keys(event)) {
+  for (const key in event) {
     const v = event[key];
     if (v === undefined || v === null) continue;
     const position = canonicalPosition.get(key);
@@ -244,7 +244,7 @@ function renderObject(spec: FieldSpec, obj: JsonObject, prefixes: Prefixes): str
     const v = obj[field.key];
     if (v !== undefined && v !== null) text += renderField(field, v, prefixes);
   }
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
     if (commentKeys.has(key) || isSpecField(spec, key)) continue;
     const name = expandKey(key, prefixes);
     if (name.startsWith('{')) generic(name, obj[key], prefixes, (extensions ??= []));
@@ -296,7 +296,7 @@ function generic(name: string, v: JsonValue | undefined, prefixes: Prefixes, out
     for (const item of v) generic(name, item, prefixes, out);
   } else if (isJsonObject(v)) {
     const children: string[] = [];
-    for (const key of Object.keys(v)) {
+    for (const key in v) {
       if (!commentKeys.has(key)) generic(expandKey(key, prefixes), v[key], prefixes, children);
     }
     out.push(name + sortJoin(children));
@@ -334,7 +334,7 @@ function typedList(key: string, v: JsonValue, typed: TypedList, prefixes: Prefix
       text += generic(typed.valueKey, id, prefixes, []).join('');
     }
     let others: string[] | undefined;
-    for (const k of Object.keys(item)) {
+    for (const k in item) {
       if (k !== 'type' && k !== typed.valueKey && !commentKeys.has(k)) {
         generic(expandKey(k, prefixes), item[k], prefixes, (others ??= []));
       }
