@@ -27,15 +27,16 @@ const CASES_PER_PALLET = 40;
 const UNITS_PER_PALLET = UNITS_PER_CASE * CASES_PER_PALLET;
 const PALLETS_PER_SHIPMENT = 10;
 const UNITS_PER_LOT = 10_000;
-/** Events per pallet, from the shape above (shipment events shared by ten pallets). */
+/**
+ * Events per pallet: its units commissioned and its cases packed; palletised, shipped, received and
+ * broken down (4); its share of the shipment's load, depart, arrive and unload; each case dispatched
+ * and received at a store; half its units sold.
+ */
 const EVENTS_PER_PALLET =
   UNITS_PER_PALLET +
   CASES_PER_PALLET +
-  1 +
-  1 +
+  4 +
   4 / PALLETS_PER_SHIPMENT +
-  1 +
-  1 +
   2 * CASES_PER_PALLET +
   UNITS_PER_PALLET / 2;
 /** Pallets written per statement: small enough to show progress, large enough to stay set-based. */
