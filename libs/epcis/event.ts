@@ -67,36 +67,3 @@ function computePrefixes(context: JsonValue[] | JsonObject): Readonly<Record<str
   prefixCache.set(context, prefixes);
   return prefixes;
 }
-
-/** Keys of the EPCIS 2.0 event model; any other key is a user extension or unknown. */
-export const standardEventKeys: ReadonlySet<string> = new Set([
-  '@context',
-  'type',
-  'eventID',
-  'eventTime',
-  'eventTimeZoneOffset',
-  'recordTime',
-  'certificationInfo',
-  'errorDeclaration',
-  'action',
-  'epcList',
-  'parentID',
-  'childEPCs',
-  'inputEPCList',
-  'outputEPCList',
-  'quantityList',
-  'childQuantityList',
-  'inputQuantityList',
-  'outputQuantityList',
-  'transformationID',
-  'bizStep',
-  'disposition',
-  'persistentDisposition',
-  'readPoint',
-  'bizLocation',
-  'bizTransactionList',
-  'sourceList',
-  'destinationList',
-  'sensorElementList',
-  'ilmd',
-]);

@@ -75,12 +75,6 @@ export const sourceDestTypeVocabulary: Vocabulary = {
   words: words('owning_party possessing_party location'),
 };
 
-export const errorReasonVocabulary: Vocabulary = {
-  prefix: `${cbvNamespace}ER-`,
-  urn: 'urn:epcglobal:cbv:er:',
-  words: words('did_not_occur incorrect_data'),
-};
-
 export const measurementTypeVocabulary: Vocabulary = {
   prefix: gs1VocNamespace,
   urn: null,
