@@ -9,6 +9,7 @@ import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
 import { benchQueriesCommands } from './bench-queries';
+import { surgeCommands } from './surge';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   ...journeyCommands,
   ...dbCommands,
   ...benchQueriesCommands,
+  ...surgeCommands,
 ];

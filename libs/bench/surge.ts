@@ -1,0 +1,507 @@
+/**
+ * The recall surge benchmark (`unitrail bench surge`). On a database of its own:
+ *
+ *   1. the pipeline runs; a demo stream goes in at a fixed rate (normal flow)          "before"
+ *   2. a recall is declared, and records in its scope arrive at surgeFactor × that     "during"
+ *      rate on top: the router sends them to the surge topic, drained by the surge sink
+ *      group scaled out; the normal flow keeps going
+ *   3. the surge records, now on the surge topic, are drained again from their first offset
+ *      into fresh databases by 1 and by 4 surge consumers: the drain times
+ *
+ * Normal-flow latency is per record: the moment it was handed to Kafka → inserted_at of its row
+ * in ut.events (transaction start of the sink's write, same clock). Records are matched to rows
+ * by lineage (raw topic/partition/offset), known from the producer's acknowledgements.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { Partitioners, type Kafka, type Message, type PartitionMetadata } from 'kafkajs';
+import pg from 'pg';
+import type { Config } from '../config';
+import { createCodec, type Codec } from '../avro';
+import { UnitrailError } from '../errors';
+import { createKafka, ensureTopics, withAdmin } from '../kafka';
+import { createPool, ensureDatabase, migrate } from '../store';
+import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
+import { loadMasterdata } from '../masterdata/load';
+import type { MesUnitEvent } from '../sources';
+import type { Recall } from '../recalls';
+import { topics } from '../topics';
+
+/** Something started that stop() ends cleanly (stage processes, a supervisor). */
+export interface Running {
+  stop(): Promise<void>;
+}
+
+export interface SurgeBenchOptions {
+  config: Config;
+  /** Normal-flow records per second. */
+  rate?: number;
+  /** Length of the "before" and of the "during" phase. */
+  phaseSeconds?: number;
+  warmupSeconds?: number;
+  /** Surge records per second = surgeFactor × rate. */
+  surgeFactor?: number;
+  /** Consumers of the surge sink for each drain measurement; the largest also drains live. */
+  consumerCounts?: number[];
+  /** Starts stage processes (`unitrail run`) with extra environment. */
+  startStages: (names: string[], env: NodeJS.ProcessEnv) => Running;
+  /** Starts n processes of one stage in its group. */
+  startConsumers: (stage: string, n: number, env: NodeJS.ProcessEnv) => Running;
+  progress?: (line: string) => void;
+}
+
+export interface DrainResult {
+  consumers: number;
+  events: number;
+  /** From starting the processes to the group's commits reaching the surge's end. */
+  seconds: number;
+  /** Of which: until the last of them joined the group. */
+  join_seconds: number;
+  events_per_s: number;
+}
+
+export interface SurgeBenchResult {
+  bench: 'surge';
+  cores: number;
+  load_average_at_start: number;
+  rate: number;
+  surge_rate: number;
+  phase_seconds: number;
+  normal_before: LatencySummary;
+  normal_during: LatencySummary;
+  /** p99 during / p99 before (target ≤ 2). */
+  p99_ratio: number;
+  surge_events_produced: number;
+  surge_events_on_topic: number;
+  drain: DrainResult[];
+  /** Drain seconds with the most consumers / with the fewest (target ≤ 0.5). */
+  drain_ratio: number | null;
+  total_seconds: number;
+}
+
+export interface LatencySummary {
+  events: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+const PIPELINE = ['validator', 'deduplicator', 'enricher', 'router', 'journey-sink'];
+const SURGE_STAGE = 'journey-sink-surge';
+const SURGE_GROUP = `ut.${SURGE_STAGE}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The q-quantile (0..1) of the values, nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export function summarize(latencies: readonly number[]): LatencySummary {
+  return {
+    events: latencies.length,
+    p50_ms: Math.round(quantile(latencies, 0.5)),
+    p99_ms: Math.round(quantile(latencies, 0.99)),
+    max_ms: Math.round(quantile(latencies, 1)),
+  };
+}
+
+/**
+ * Records in a recall's scope: the MES records (commission, pack) of a demo stream, all made one
+ * GTIN and one lot, so a recall of that lot covers each of them and nothing of the normal stream.
+ */
+export function surgeRecords({
+  count,
+  seed,
+  lot,
+  gtin = world.gtins[0]!,
+}: {
+  count: number;
+  seed: number;
+  lot: string;
+  gtin?: string;
+}): DemoRecord[] {
+  const out: DemoRecord[] = [];
+  // 8 of a pallet's 13 records are MES records
+  const demo = generateDemo({ events: Math.ceil((count * 13) / 8) + 13, seed });
+  for (const r of demo) {
+    if (out.length >= count) break;
+    if (r.topic !== topics.rawMes.name) continue;
+    out.push({ ...r, value: { ...(r.value as MesUnitEvent), gtin, lot } });
+  }
+  return out;
+}
+
+export function surgeRecall(recallId: string, lot: string, gtin = world.gtins[0]!): Recall {
+  const recall = {
+    recallId,
+    status: 'active',
+    reason: 'bench surge',
+    gtin,
+    lots: [lot],
+    serials: [] as string[],
+    fromTime: null,
+    toTime: null,
+    deviceId: null,
+    declaredAt: Date.now(),
+    closedAt: null,
+    declaredBy: 'unitrail bench surge',
+    containers: [] as string[],
+    units: [] as string[],
+    quarantinedAt: null,
+    quarantineSites: [] as string[],
+  };
+  return recall;
+}
+
+/** One source of records for the paced producer: sent at `rate` per second, in order. */
+interface PacedSource {
+  records: DemoRecord[];
+  rate: number;
+  next: number;
+  /** Called with each acknowledged record's lineage and the time it was handed to Kafka. */
+  onSent?: (lineage: string, sentAt: number) => void;
+}
+
+/**
+ * Sends each source's records at its rate for `seconds` (catching up when a send took long, so
+ * the average rate holds). Partitions are chosen here with kafkajs' default partitioner, so the
+ * producer's acknowledgement (base offset per partition) gives every record's offset.
+ */
+async function pace(
+  kafka: Kafka,
+  codec: Codec,
+  partitionsOf: Map<string, PartitionMetadata[]>,
+  sources: PacedSource[],
+  seconds: number,
+): Promise<void> {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      const elapsed = (Date.now() - t0) / 1000;
+      const last = elapsed >= seconds;
+      const due = sources.map((s) => {
+        const want = Math.min(s.records.length, Math.floor(Math.min(elapsed, seconds) * s.rate));
+        const batch = s.records.slice(s.next, want);
+        s.next = Math.max(s.next, want);
+        return batch;
+      });
+      const byPartition = new Map<string, { source: PacedSource; message: Message }[]>();
+      for (let i = 0; i < sources.length; i++) {
+        for (const r of due[i]!) {
+          const value = Buffer.isBuffer(r.value) ? r.value : await codec.encode(r.topic, r.value);
+          const partition = partitioner({
+            topic: r.topic,
+            partitionMetadata: partitionsOf.get(r.topic)!,
+            message: { key: r.key, value },
+          });
+          const k = `${r.topic}/${partition}`;
+          const list = byPartition.get(k) ?? [];
+          list.push({ source: sources[i]!, message: { key: r.key, value, partition } });
+          byPartition.set(k, list);
+        }
+      }
+      if (byPartition.size > 0) {
+        const byTopic = new Map<string, Message[]>();
+        for (const [k, list] of byPartition) {
+          const topic = k.slice(0, k.lastIndexOf('/'));
+          byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...list.map((x) => x.message)]);
+        }
+        const sentAt = Date.now();
+        const acks = await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+        for (const a of acks) {
+          const list = byPartition.get(`${a.topicName}/${a.partition}`) ?? [];
+          const base = Number(a.baseOffset);
+          list.forEach((x, i) => x.source.onSent?.(`${a.topicName}/${a.partition}/${base + i}`, sentAt));
+        }
+      }
+      if (last) return;
+      await sleep(50);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  return withAdmin(
+    kafka,
+    async (admin) =>
+      new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])),
+  );
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until)
+      throw new UnitrailError('BENCH_TIMEOUT', `bench surge: timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** True when the group's committed offsets reach `ends` on every partition. */
+async function caughtUp(kafka: Kafka, groupId: string, topic: string, ends: Map<number, number>) {
+  return withAdmin(kafka, async (admin) => {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return [...ends].every(([p, end]) => end === 0 || (at.get(p) ?? -1) >= end);
+  });
+}
+
+async function members(kafka: Kafka, groupId: string): Promise<number> {
+  return withAdmin(
+    kafka,
+    async (admin) => (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0,
+  );
+}
+
+/** A database of its own, migrated; drop() removes it. */
+async function scratchDatabase(
+  baseUrl: string,
+  tag: string,
+): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+  const url = new URL(baseUrl);
+  const name = `unitrail_bench_${tag}_${crypto.randomBytes(3).toString('hex')}`;
+  url.pathname = `/${name}`;
+  await ensureDatabase(url.toString());
+  const pool = createPool(url.toString());
+  await migrate(pool);
+  return {
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      const admin = new URL(baseUrl);
+      admin.pathname = '/postgres';
+      const c = new pg.Client({ connectionString: admin.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function runSurgeBench({
+  config,
+  rate = 100,
+  phaseSeconds = 60,
+  warmupSeconds = 10,
+  surgeFactor = 10,
+  consumerCounts = [1, 4],
+  startStages,
+  startConsumers,
+  progress = () => {},
+}: SurgeBenchOptions): Promise<SurgeBenchResult> {
+  const tStart = Date.now();
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-bench-surge' });
+  const codec = createCodec({ url: config.schemaRegistryUrl });
+  const running: Running[] = [];
+  const scratch: { drop: () => Promise<void> }[] = [];
+  const loadAtStart = os.loadavg()[0]!;
+  const recallId = `BENCH-SURGE-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
+  try {
+    // Other runs' stages in these groups would take some of our records into their databases.
+    for (const g of [...PIPELINE, SURGE_STAGE].map((s) => `ut.${s}`)) {
+      await waitUntil(
+        `${g} to have no members (stop the other run's stages)`,
+        120_000,
+        async () => (await members(kafka, g)) === 0,
+        2000,
+      );
+    }
+    await ensureTopics(kafka);
+    await codec.registerAll();
+    const db = await scratchDatabase(config.databaseUrl, 'surge');
+    scratch.push(db);
+    await loadMasterdata(db.pool, kafka, codec, demoMasterdata());
+    const env = { DATABASE_URL: db.url };
+
+    progress(
+      `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
+    );
+    running.push(startStages(PIPELINE, env));
+    const maxConsumers = Math.max(...consumerCounts);
+    const liveSurge = startConsumers(SURGE_STAGE, maxConsumers, env);
+    running.push(liveSurge);
+    for (const s of [...PIPELINE, SURGE_STAGE]) {
+      await waitUntil(`ut.${s} to join`, 120_000, async () => (await members(kafka, `ut.${s}`)) > 0);
+    }
+
+    const seedBase = crypto.randomInt(1, 2 ** 30);
+    const perPhase = rate * phaseSeconds;
+    const normal = generateDemo({ events: rate * warmupSeconds + 2 * perPhase, seed: seedBase });
+    const surgeLot = `LSURGE${seedBase.toString(36).toUpperCase()}`;
+    const surge = surgeRecords({
+      count: surgeFactor * rate * phaseSeconds,
+      seed: seedBase + 1,
+      lot: surgeLot,
+    });
+    const partitionsOf = await withAdmin(kafka, async (admin) => {
+      const meta = await admin.fetchTopicMetadata({
+        topics: [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name],
+      });
+      return new Map(meta.topics.map((t) => [t.name, t.partitions]));
+    });
+
+    const sent = new Map<string, number>();
+    const phaseOf = new Map<string, 'before' | 'during'>();
+    let phase: 'warmup' | 'before' | 'during' = 'warmup';
+    const normalSource: PacedSource = {
+      records: normal,
+      rate,
+      next: 0,
+      onSent: (lineage, at) => {
+        sent.set(lineage, at);
+        if (phase !== 'warmup') phaseOf.set(lineage, phase);
+      },
+    };
+    // One continuous normal stream across the phases: slice it per phase.
+    const normalPhase = async (seconds: number, extra: PacedSource[] = []) => {
+      const from = normalSource.next;
+      const phaseSource: PacedSource = { ...normalSource, records: normal.slice(from), next: 0 };
+      await pace(kafka, codec, partitionsOf, [phaseSource, ...extra], seconds);
+      normalSource.next = from + phaseSource.next;
+    };
+
+    progress(`bench surge: warm-up ${warmupSeconds} s`);
+    await normalPhase(warmupSeconds);
+    phase = 'before';
+    progress(`bench surge: normal flow ${phaseSeconds} s`);
+    await normalPhase(phaseSeconds);
+
+    // Declare the recall: the router follows ut.recalls.v1 and routes its scope within a second.
+    const surgeStart = await endOffsets(kafka, topics.journeySurge.name);
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const recall = surgeRecall(recallId, surgeLot);
+    await producer.send({
+      topic: topics.recalls.name,
+      acks: -1,
+      messages: [{ key: recallId, value: await codec.encode(topics.recalls.name, recall) }],
+    });
+    await sleep(2000);
+    phase = 'during';
+    progress(
+      `bench surge: recall ${recallId} declared; normal flow + ${surgeFactor}× surge for ${phaseSeconds} s`,
+    );
+    const surgeSource: PacedSource = { records: surge, rate: surgeFactor * rate, next: 0 };
+    await normalPhase(phaseSeconds, [surgeSource]);
+
+    // Every normal record landed, and the live surge consumers are through the surge.
+    const expected = normalSource.next;
+    progress(
+      `bench surge: waiting for the normal flow (${expected} records) and the surge (${surgeSource.next}) to land`,
+    );
+    await waitUntil('every normal record to land', 300_000, async () => {
+      const n = await db.pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM ut.events WHERE recall_id IS NULL',
+      );
+      return Number(n.rows[0]!.n) >= expected;
+    });
+    const surgeEnd = await endOffsets(kafka, topics.journeySurge.name);
+    await waitUntil('the live surge consumers to drain the surge', 300_000, () =>
+      caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd),
+    );
+    await producer.send({
+      topic: topics.recalls.name,
+      acks: -1,
+      messages: [
+        {
+          key: recallId,
+          value: await codec.encode(topics.recalls.name, {
+            ...recall,
+            status: 'closed',
+            closedAt: Date.now(),
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    const rows = await db.pool.query<{ lineage: string; at: number }>(
+      'SELECT lineage, extract(epoch FROM inserted_at) * 1000 AS at FROM ut.events WHERE recall_id IS NULL',
+    );
+    const latencies = { before: [] as number[], during: [] as number[] };
+    for (const r of rows.rows) {
+      const p = phaseOf.get(r.lineage);
+      if (p) latencies[p].push(Number(r.at) - sent.get(r.lineage)!);
+    }
+    const surgeOnTopic = [...surgeEnd].reduce((n, [p, end]) => n + end - (surgeStart.get(p) ?? 0), 0);
+
+    // Drains: the same surge, from its first offset, into a fresh database each time.
+    await liveSurge.stop();
+    running.splice(running.indexOf(liveSurge), 1);
+    const drain: DrainResult[] = [];
+    for (const n of consumerCounts) {
+      const target = await scratchDatabase(config.databaseUrl, `drain${n}`);
+      scratch.push(target);
+      await waitUntil(
+        `${SURGE_GROUP} to be empty`,
+        60_000,
+        async () => (await members(kafka, SURGE_GROUP)) === 0,
+      );
+      await withAdmin(kafka, (admin) =>
+        admin.setOffsets({
+          groupId: SURGE_GROUP,
+          topic: topics.journeySurge.name,
+          partitions: [...surgeEnd.keys()].map((p) => ({
+            partition: p,
+            offset: String(surgeStart.get(p) ?? 0),
+          })),
+        }),
+      );
+      progress(`bench surge: draining ${surgeOnTopic} surge records with ${n} consumer${n > 1 ? 's' : ''}`);
+      const t0 = Date.now();
+      const consumers = startConsumers(SURGE_STAGE, n, { DATABASE_URL: target.url });
+      running.push(consumers);
+      let joinedAt = 0;
+      await waitUntil(`${n} consumers to drain the surge`, 600_000, async () => {
+        if (!joinedAt && (await members(kafka, SURGE_GROUP)) >= n) joinedAt = Date.now();
+        return caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd);
+      });
+      const seconds = (Date.now() - t0) / 1000;
+      await consumers.stop();
+      running.splice(running.indexOf(consumers), 1);
+      drain.push({
+        consumers: n,
+        events: surgeOnTopic,
+        seconds: Number(seconds.toFixed(1)),
+        join_seconds: Number((((joinedAt || Date.now()) - t0) / 1000).toFixed(1)),
+        events_per_s: Math.round(surgeOnTopic / seconds),
+      });
+      await target.drop();
+      scratch.splice(scratch.indexOf(target), 1);
+    }
+    const before = summarize(latencies.before);
+    const during = summarize(latencies.during);
+    const fewest = drain.reduce((a, b) => (b.consumers < a.consumers ? b : a), drain[0]!);
+    const most = drain.reduce((a, b) => (b.consumers > a.consumers ? b : a), drain[0]!);
+    return {
+      bench: 'surge',
+      cores: os.cpus().length,
+      load_average_at_start: Number(loadAtStart.toFixed(2)),
+      rate,
+      surge_rate: surgeFactor * rate,
+      phase_seconds: phaseSeconds,
+      normal_before: before,
+      normal_during: during,
+      p99_ratio: Number((during.p99_ms / before.p99_ms).toFixed(2)),
+      surge_events_produced: surgeSource.next,
+      surge_events_on_topic: surgeOnTopic,
+      drain,
+      drain_ratio: drain.length > 1 ? Number((most.seconds / fewest.seconds).toFixed(2)) : null,
+      total_seconds: Math.round((Date.now() - tStart) / 1000),
+    };
+  } finally {
+    for (const r of running.reverse()) await r.stop().catch(() => {});
+    for (const s of scratch) await s.drop().catch(() => {});
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * Scaling a consumer group and the recall surge topic:
+ *   `unitrail scale STAGE --consumers N`      N processes of one stage, kept alive, in one group
+ *   `unitrail surge expand --partitions N`    more partitions for ut.journey.surge.v1, live
+ *   `unitrail bench surge`                    normal-flow latency and surge drain time (libs/bench)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AssignerProtocol, type Kafka } from 'kafkajs';
+import type { Command, CommandInput } from '../command';
+import { optString } from '../command';
+import { loadConfig, type Config } from '../../../libs/config';
+import { UsageError } from '../../../libs/errors';
+import { createKafka, groupLag, withAdmin } from '../../../libs/kafka';
+import { topics } from '../../../libs/topics';
+import { runSurgeBench } from '../../../libs/bench';
+import { stageFactories, stageNames } from '../../stages';
+import { cliEntry } from '../entry';
+import { spawnStage, stopStages } from './pipeline';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function wholeNumber(input: CommandInput, name: string, { min = 1, max = 10_000, fallback = NaN } = {}) {
+  const raw = optString(input, name);
+  if (raw === undefined && !Number.isNaN(fallback)) return fallback;
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} ${raw ?? '(missing)'} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** A stage's consumer group and input topics, as `unitrail run` would use them. */
+export async function stageGroup(
+  name: string,
+  config: Config,
+): Promise<{ groupId: string; topics: string[] }> {
+  const factory = stageFactories[name];
+  if (!factory) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
+  const stage = factory(config);
+  // Constructing a stage may open a pool or a client; it is only asked for its name and topics.
+  await stage.stop?.().catch(() => {});
+  return { groupId: `ut.${stage.name}`, topics: stage.topics };
+}
+
+// ---------------------------------------------------------------------------------------------
+// scale: a supervisor that keeps N processes of one stage running
+
+export interface ConsumerProcess {
+  index: number;
+  pid: number | undefined;
+  restarts: number;
+  startedAt: number;
+  /** Last exit (code or signal) of this slot's process, if it ever exited. */
+  lastExit: string | null;
+}
+
+export interface Supervisor {
+  consumers(): ConsumerProcess[];
+  /** SIGTERM to every process (each finishes its batch, commits, leaves the group), SIGKILL after timeoutMs. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `consumers` processes of `stage` (`unitrail run STAGE`, so one consumer group: Kafka
+ * spreads the partitions over them) and restarts any that exits, with back-off, until stop().
+ * Each logs to <logDir>/<stage>.<index>.log.
+ */
+export function superviseStage({
+  stage,
+  consumers,
+  logDir,
+  env = {},
+  maxBackoffMs = 30_000,
+  onEvent = () => {},
+}: {
+  stage: string;
+  consumers: number;
+  logDir: string;
+  env?: NodeJS.ProcessEnv;
+  maxBackoffMs?: number;
+  onEvent?: (line: string) => void;
+}): Supervisor {
+  fs.mkdirSync(logDir, { recursive: true });
+  let stopping = false;
+  const slots = Array.from({ length: consumers }, (_, index) => ({
+    index,
+    child: undefined as ChildProcess | undefined,
+    restarts: 0,
+    startedAt: 0,
+    lastExit: null as string | null,
+    timer: undefined as NodeJS.Timeout | undefined,
+  }));
+
+  const start = (slot: (typeof slots)[number]) => {
+    const log = fs.openSync(path.join(logDir, `${stage}.${slot.index}.log`), 'a');
+    const child = spawn(process.execPath, [cliEntry(), 'run', stage], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, METRICS_PORT: '0', ...env },
+    });
+    fs.closeSync(log);
+    slot.child = child;
+    slot.startedAt = Date.now();
+    child.once('exit', (code, signal) => {
+      slot.lastExit = signal ?? `exit ${code}`;
+      if (stopping) return;
+      // A process that ran a while restarts at once; one that keeps failing backs off.
+      const ranMs = Date.now() - slot.startedAt;
+      const backoff = ranMs > 60_000 ? 0 : Math.min(maxBackoffMs, 1000 * 2 ** Math.min(slot.restarts, 5));
+      slot.restarts++;
+      onEvent(
+        `${stage} #${slot.index} (pid ${child.pid}) ended (${slot.lastExit}); restarting in ${backoff / 1000} s`,
+      );
+      slot.timer = setTimeout(() => start(slot), backoff);
+    });
+  };
+  for (const slot of slots) start(slot);
+
+  return {
+    consumers: () =>
+      slots.map(({ index, child, restarts, startedAt, lastExit }) => ({
+        index,
+        pid: child?.pid,
+        restarts,
+        startedAt,
+        lastExit,
+      })),
+    async stop(timeoutMs = 30_000) {
+      stopping = true;
+      for (const s of slots) clearTimeout(s.timer);
+      await stopStages(
+        slots.flatMap((s) => (s.child ? [s.child] : [])),
+        timeoutMs,
+      );
+    },
+  };
+}
+
+export interface GroupStatus {
+  members: number;
+  /** Partitions assigned to each member, largest first. */
+  assigned: number[];
+  partitions: number;
+  lag: number;
+}
+
+/** Members of a consumer group, the partitions each holds, and the group's lag on its topics. */
+export async function groupStatus(kafka: Kafka, groupId: string, topicNames: string[]): Promise<GroupStatus> {
+  const { groups, partitions } = await withAdmin(kafka, async (admin) => ({
+    groups: (await admin.describeGroups([groupId])).groups,
+    partitions: (await admin.fetchTopicMetadata({ topics: topicNames })).topics.reduce(
+      (n, t) => n + t.partitions.length,
+      0,
+    ),
+  }));
+  const members = groups[0]?.members ?? [];
+  const assigned = members
+    .map((m) => {
+      const decoded = m.memberAssignment.length
+        ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)
+        : null;
+      return Object.values(decoded?.assignment ?? {}).reduce((n, ps) => n + ps.length, 0);
+    })
+    .sort((a, b) => b - a);
+  return { members: members.length, assigned, partitions, lag: await groupLag(kafka, groupId, topicNames) };
+}
+
+const scale: Command = {
+  name: 'scale',
+  summary:
+    'Run N consumer processes of one stage in its group (Kafka spreads the partitions), restart any that dies, show their lag; Ctrl-C stops them cleanly',
+  usage: 'STAGE --consumers N [--every SECONDS]',
+  options: { consumers: { type: 'string' }, every: { type: 'string' } },
+  positionals: [1, 1],
+  async run(input) {
+    const stage = input.positionals[0]!;
+    const config = loadConfig();
+    const { groupId, topics: topicNames } = await stageGroup(stage, config);
+    const consumers = wholeNumber(input, 'consumers', { max: 256 });
+    const everyMs = wholeNumber(input, 'every', { max: 3600, fallback: 5 }) * 1000;
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-scale' });
+    const before = await groupStatus(kafka, groupId, topicNames);
+    if (consumers > before.partitions) {
+      say(
+        `scale: ${topicNames.join(', ')} has ${before.partitions} partitions, so ${consumers - before.partitions} of ${consumers} consumers will stand by (add partitions: 'unitrail surge expand')`,
+      );
+    }
+    const logDir = path.join(config.stateDir, 'logs');
+    const supervisor = superviseStage({ stage, consumers, logDir, onEvent: (l) => say(`scale: ${l}`) });
+    say(
+      `scale: ${consumers} × ${stage} in group ${groupId} (pids ${supervisor
+        .consumers()
+        .map((c) => c.pid)
+        .join(', ')}); logs in ${logDir}/${stage}.<n>.log; Ctrl-C stops them`,
+    );
+
+    let signalled = false;
+    const stopped = new Promise<void>((resolve) => {
+      const onSignal = (signal: string) => {
+        if (signalled) return;
+        signalled = true;
+        say(
+          `scale: ${signal}: stopping ${consumers} × ${stage} (each finishes its batch and leaves the group)`,
+        );
+        resolve();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    while (!signalled) {
+      await Promise.race([stopped, sleep(everyMs)]);
+      if (signalled) break;
+      try {
+        const s = await groupStatus(kafka, groupId, topicNames);
+        const restarts = supervisor.consumers().reduce((n, c) => n + c.restarts, 0);
+        say(
+          `scale: ${stage}: ${s.members}/${consumers} members, partitions per member [${s.assigned.join(',')}] of ${s.partitions}, lag ${s.lag}, restarts ${restarts}`,
+        );
+      } catch (err) {
+        say(`scale: cannot read the group's status: ${(err as Error).message}`);
+      }
+    }
+    await supervisor.stop();
+    const after = await groupStatus(kafka, groupId, topicNames).catch(() => null);
+    say(`scale: stopped; lag of ${groupId} ${after?.lag ?? 'unknown'}`);
+    return 0;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// surge expand
+
+/**
+ * Grows a topic to `partitions` while its consumers run. Kafka cannot remove partitions, so a
+ * smaller count is refused. New partitions reach a running group at its next rebalance (kafkajs
+ * otherwise notices them only at its metadata refresh, up to 5 minutes later), so when the group
+ * has members this joins it for a moment: the leader re-reads the topic and spreads all partitions.
+ */
+export async function expandPartitions(
+  kafka: Kafka,
+  {
+    topic = topics.journeySurge.name,
+    partitions,
+    groupId = 'ut.journey-sink-surge',
+  }: { topic?: string; partitions: number; groupId?: string },
+): Promise<{ from: number; to: number; rebalanced: boolean }> {
+  const count = async () =>
+    withAdmin(kafka, async (admin) => {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      return meta.topics[0]!.partitions.length;
+    });
+  const from = await count();
+  if (partitions < from) {
+    throw new UsageError(
+      `${topic} has ${from} partitions and Kafka cannot remove partitions; --partitions must be at least ${from}`,
+    );
+  }
+  if (partitions === from) return { from, to: from, rebalanced: false };
+  await withAdmin(kafka, (admin) =>
+    admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] }),
+  );
+  for (let i = 0; (await count()) < partitions; i++) {
+    if (i > 50) throw new Error(`${topic} does not show ${partitions} partitions after 10 s`);
+    await sleep(200);
+  }
+  const members = await withAdmin(kafka, async (admin) => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.members.length ?? 0;
+  });
+  if (members > 0) await nudgeGroup(kafka, groupId, topic);
+  return { from, to: partitions, rebalanced: members > 0 };
+}
+
+/** Joins the group and leaves again without consuming: two rebalances, each with fresh metadata. */
+async function nudgeGroup(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, rebalanceTimeout: 20_000 });
+  await consumer.connect();
+  try {
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.subscribe({ topic, fromBeginning: true });
+    // Nothing is resolved or committed, so whatever it is handed is fetched again by its next owner.
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
+    await Promise.race([joined, sleep(30_000)]);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+const surgeExpand: Command = {
+  name: 'surge expand',
+  summary: `Add partitions to ${topics.journeySurge.name} while its consumers run (never fewer; the surge sink stays correct as keys move)`,
+  usage: '--partitions N',
+  options: { partitions: { type: 'string' } },
+  async run(input) {
+    const partitions = wholeNumber(input, 'partitions', { max: 1000 });
+    const config = loadConfig();
+    const r = await expandPartitions(
+      createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-surge' }),
+      {
+        partitions,
+      },
+    );
+    if (r.to === r.from) {
+      console.log(`${topics.journeySurge.name}: already ${r.from} partitions`);
+    } else {
+      console.log(
+        `${topics.journeySurge.name}: ${r.from} → ${r.to} partitions; ${
+          r.rebalanced
+            ? 'ut.journey-sink-surge rebalanced onto them'
+            : 'no consumer running; ut.journey-sink-surge takes them when it starts'
+        }. More consumers can now share the load: up to ${r.to} (on Kubernetes raise the ScaledObject's maxReplicaCount to ${r.to})`,
+      );
+    }
+    return 0;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// bench surge
+
+const benchSurge: Command = {
+  name: 'bench surge',
+  summary:
+    'Steady demo load, then a recall adding 10× that load on the surge topic: normal-flow p99 before/during, surge drain time with 1 and 4 consumers (JSON line)',
+  usage: '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST]',
+  options: {
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+    'surge-factor': { type: 'string' },
+    consumers: { type: 'string' },
+  },
+  async run(input) {
+    const config = loadConfig();
+    const consumerCounts = (optString(input, 'consumers') ?? '1,4').split(',').map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 1 || n > 64)
+        throw new UsageError(`--consumers ${s}: whole numbers 1 to 64`);
+      return n;
+    });
+    const result = await runSurgeBench({
+      config,
+      rate: wholeNumber(input, 'rate', { max: 100_000, fallback: 100 }),
+      phaseSeconds: wholeNumber(input, 'seconds', { min: 5, max: 600, fallback: 60 }),
+      surgeFactor: wholeNumber(input, 'surge-factor', { max: 100, fallback: 10 }),
+      consumerCounts,
+      startStages: (names, env) => {
+        const logDir = path.join(config.stateDir, 'logs', 'bench');
+        const children = names.map((n) => spawnStage(n, logDir, env));
+        return { stop: () => stopStages(children) };
+      },
+      startConsumers: (stage, consumers, env) =>
+        superviseStage({ stage, consumers, env, logDir: path.join(config.stateDir, 'logs', 'bench') }),
+      progress: say,
+    });
+    console.log(JSON.stringify(result));
+    return 0;
+  },
+};
+
+export const surgeCommands: Command[] = [scale, surgeExpand, benchSurge];
