@@ -1,10 +1,21 @@
 /**
  * router: every event goes to the journey; an event in an active recall's scope goes to the surge
  * topic instead, tagged with the recall id; an event whose disposition says something went wrong
- * also goes to the exceptions topic for the quality team.
+ * also goes to the exceptions topic for the quality team; a move of quarantined goods raises a
+ * quarantine_breach alert.
+ *
+ * The context is the recall set (indexed) plus what this instance has learned about containers; the
+ * handler's one effect is on that memory (a case packed with recalled units joins the recall).
  */
 import type { SerializationEvent } from '../../libs/events';
-import { recallFor, type Recall } from '../../libs/recalls';
+import {
+  learnContainers,
+  quarantineBreach,
+  recallFor,
+  type Recall,
+  type RecallIndex,
+  type ScopeMemory,
+} from '../../libs/recalls';
 import type { InputRecord, Output } from '../../libs/runtime';
 import { topics } from '../../libs/topics';
 
@@ -19,10 +30,22 @@ const exceptionDispositions = new Set([
   'unknown',
 ]);
 
-export function route(record: InputRecord<SerializationEvent>, activeRecalls: readonly Recall[]): Output[] {
+export interface RouterContext {
+  recalls: RecallIndex;
+  memory?: ScopeMemory;
+}
+
+export function route(
+  record: InputRecord<SerializationEvent>,
+  ctx: RouterContext | readonly Recall[],
+): Output[] {
+  const { recalls, memory } = Array.isArray(ctx)
+    ? { recalls: ctx as Recall[], memory: undefined }
+    : (ctx as RouterContext);
   const e = record.value;
   const key = record.key?.toString('utf8') ?? null;
-  const recall = recallFor(e, activeRecalls);
+  const recall = recallFor(e, recalls, memory);
+  if (memory) learnContainers(e, recall, memory);
   const out: Output[] = [
     recall
       ? {
@@ -43,5 +66,33 @@ export function route(record: InputRecord<SerializationEvent>, activeRecalls: re
       headers: { 'ut-exception': e.disposition },
     });
   }
+  if (recall && quarantineBreach(e, recall)) out.push(breachAlert(e, recall));
   return out;
+}
+
+/** The alert id is the recall and the event: a replayed event raises the same alert, not a second one. */
+function breachAlert(e: SerializationEvent, recall: Recall): Output {
+  const where = e.bizLocation ?? e.readPoint ?? 'an unknown place';
+  return {
+    kind: 'produce',
+    topic: topics.alerts.name,
+    key: recall.recallId,
+    value: {
+      alertId: `quarantine_breach:${recall.recallId}:${e.eventId}`,
+      kind: 'quarantine_breach',
+      severity: 'critical',
+      message: `quarantined goods of recall ${recall.recallId} moved: ${e.bizStep ?? e.eventType} at ${where}`,
+      recallId: recall.recallId,
+      partner: null,
+      eventId: e.eventId,
+      createdAt: e.eventTime,
+      payload: JSON.stringify({
+        bizStep: e.bizStep,
+        disposition: e.disposition,
+        bizLocation: e.bizLocation,
+        readPoint: e.readPoint,
+        identifiers: [...e.epcList, ...(e.parentId ? [e.parentId] : []), ...e.childEpcs].map((i) => i.uri),
+      }),
+    },
+  };
 }
