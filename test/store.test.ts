@@ -167,3 +167,31 @@ describe('journey store', () => {
     });
   });
 });
+
+describe('journey store, a batch holding one event twice', () => {
+  let db2: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db2 = await freshDatabase('store_twice');
+  });
+  afterAll(async () => db2.drop());
+
+  it('writes the event, its identifiers and its aggregation facts once, and the chain still verifies', async () => {
+    const e = ev({
+      eventType: 'AggregationEvent',
+      action: 'ADD',
+      parentId: sscc('340123450000000035'),
+      childEpcs: [sgtin('030'), sgtin('031')],
+    });
+    expect(await writeBatch(db2.pool, [row(e), row(e)], 'test')).toBe(1);
+    const ids = await db2.pool.query(
+      'SELECT count(*)::int AS n FROM ut.event_identifiers WHERE event_id = $1',
+      [e.eventId],
+    );
+    const facts = await db2.pool.query(
+      'SELECT count(*)::int AS n FROM ut.aggregation_facts WHERE event_id = $1',
+      [e.eventId],
+    );
+    expect({ ids: ids.rows[0].n, facts: facts.rows[0].n }).toEqual({ ids: 3, facts: 2 });
+    expect(await verifyLedger(db2.pool)).toMatchObject({ ok: true, rows: 1 });
+  });
+});

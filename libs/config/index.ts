@@ -85,6 +85,19 @@ export const settings = {
     default: '500',
     parse: int({ min: 1, max: 100000 }),
   },
+  fetchMinBytes: {
+    env: 'FETCH_MIN_BYTES',
+    description:
+      'A stage asks Kafka for at least this much per fetch (bigger batches, fewer round trips per record)',
+    default: '65536',
+    parse: int({ min: 1 }),
+  },
+  fetchMaxWaitMs: {
+    env: 'FETCH_MAX_WAIT_MS',
+    description: 'How long Kafka may wait to fill FETCH_MIN_BYTES: the most a quiet stream adds per stage',
+    default: '100',
+    parse: int({ min: 0, max: 10000 }),
+  },
   dedupTtlSeconds: {
     env: 'DEDUP_TTL_SECONDS',
     description: 'How long the deduplicator remembers an event hash (the duplicate window)',

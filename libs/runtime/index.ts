@@ -19,6 +19,12 @@ import { createLogger, type Logger } from '../log';
 import { createStageMetrics, serveMetrics, type StageMetrics } from '../metrics';
 import type { Config } from '../config';
 
+/**
+ * Header carrying the Kafka timestamp of the raw record an output descends from, copied from input
+ * to outputs by every stage, so the sink can tell the end-to-end latency of each event.
+ */
+export const ORIGIN_TS_HEADER = 'ut-origin-ts';
+
 /** A decoded input record with its coordinates. */
 export interface InputRecord<T> {
   topic: string;
@@ -116,6 +122,8 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     groupId,
     sessionTimeout: 10000,
     rebalanceTimeout: 20000,
+    minBytes: config.fetchMinBytes,
+    maxWaitTimeInMs: config.fetchMaxWaitMs,
     heartbeatInterval: 1000,
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 10 },
@@ -205,7 +213,7 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
           partition,
           offset: message.offset,
           key: message.key,
-          headers: headersToStrings(message.headers),
+          headers: { [ORIGIN_TS_HEADER]: message.timestamp, ...headersToStrings(message.headers) },
           value,
           schemaId,
           raw: message.value,
@@ -250,10 +258,11 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     for (const { coords, schemaId, outputs } of all) {
       for (const out of outputs) {
         if (out.kind === 'produce') {
+          const origin = coords.headers[ORIGIN_TS_HEADER];
           push(out.topic, {
             key: out.key,
             value: await codec.encode(out.topic, out.value),
-            headers: out.headers,
+            headers: origin ? { [ORIGIN_TS_HEADER]: origin, ...out.headers } : out.headers,
           });
           metrics.recordsOut.inc({ stage: stage.name, topic: out.topic });
         } else if (out.kind === 'dlq') {

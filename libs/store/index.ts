@@ -70,6 +70,8 @@ export function batchHash(prev: Buffer | null, rowHashesInEventIdOrder: Buffer[]
 export interface SinkRow {
   event: SerializationEvent;
   recallId: string | null;
+  /** Kafka timestamp (ms) of the raw record the event came from, when known. */
+  originTs?: number | null;
 }
 
 /**
@@ -86,11 +88,11 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
       const batchId = Number(
         (await client.query<{ id: string }>("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0]!.id,
       );
-      const cols = 17;
+      const cols = 18;
       const values: unknown[] = [];
       const tuples: string[] = [];
       const texts = new Map<string, string>();
-      rows.forEach(({ event: e, recallId }, i) => {
+      rows.forEach(({ event: e, recallId, originTs }, i) => {
         const text = JSON.stringify(e);
         texts.set(e.eventId, text);
         const b = i * cols;
@@ -113,17 +115,20 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
           e.sourceEventId,
           `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
           text,
+          originTs ? new Date(originTs) : null,
         );
       });
       const inserted = await client.query<{ event_id: string }>(
         `INSERT INTO ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
-           biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, batch_id)
+           biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)
          VALUES ${tuples.join(',')}
          ON CONFLICT DO NOTHING RETURNING event_id`,
         values,
       );
       const fresh = new Set(inserted.rows.map((r) => r.event_id));
-      const freshRows = rows.filter((r) => fresh.has(r.event.eventId));
+      // Once each: a batch may hold the same event twice (a replayed record next to its original).
+      const pending = new Set(fresh);
+      const freshRows = rows.filter((r) => pending.delete(r.event.eventId));
       if (freshRows.length > 0) {
         await insertIdentifiers(client, freshRows);
         await insertAggregationFacts(client, freshRows);

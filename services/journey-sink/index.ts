@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
-import type { Stage } from '../../libs/runtime';
+import { ORIGIN_TS_HEADER, type Stage } from '../../libs/runtime';
 import { createPool, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
@@ -25,6 +25,7 @@ export function journeySinkStage(
         handled.map(({ record }) => ({
           event: record.value,
           recallId: record.headers['ut-recall-id'] ?? null,
+          originTs: Number(record.headers[ORIGIN_TS_HEADER]) || null,
         })),
         name,
       );

@@ -9,7 +9,10 @@ import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
 import { benchQueriesCommands } from './bench-queries';
+import { recallCommands } from './recall';
+import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
+import { benchCommands } from './bench';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -21,5 +24,8 @@ export const commands: Command[] = [
   ...journeyCommands,
   ...dbCommands,
   ...benchQueriesCommands,
+  ...recallCommands,
+  ...warrantyCommands,
   ...surgeCommands,
+  ...benchCommands,
 ];
