@@ -113,7 +113,10 @@ export function superviseStage({
       onEvent(
         `${stage} #${slot.index} (pid ${child.pid}) ended (${slot.lastExit}); restarting in ${backoff / 1000} s`,
       );
-      slot.timer = setTimeout(() => start(slot), backoff);
+      slot.timer = setTimeout(() => {
+        start(slot);
+        onEvent(`${stage} #${slot.index} restarted (pid ${slot.child?.pid})`);
+      }, backoff);
     });
   };
   for (const slot of slots) start(slot);
@@ -197,20 +200,25 @@ const scale: Command = {
     );
 
     let signalled = false;
-    const stopped = new Promise<void>((resolve) => {
-      const onSignal = (signal: string) => {
-        if (signalled) return;
-        signalled = true;
-        say(
-          `scale: ${signal}: stopping ${consumers} × ${stage} (each finishes its batch and leaves the group)`,
-        );
-        resolve();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    });
+    let wake = () => {};
+    const onSignal = (signal: string) => {
+      if (signalled) return;
+      signalled = true;
+      say(
+        `scale: ${signal}: stopping ${consumers} × ${stage} (each finishes its batch and leaves the group)`,
+      );
+      wake();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     while (!signalled) {
-      await Promise.race([stopped, sleep(everyMs)]);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, everyMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       if (signalled) break;
       try {
         const s = await groupStatus(kafka, groupId, topicNames);
