@@ -19,7 +19,7 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createKafka, ensureTopics, withAdmin } from '../kafka';
+import { createKafka, ensureTopics, groupLag, withAdmin } from '../kafka';
 import { createPool, ensureDatabase, migrate } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { loadMasterdata } from '../masterdata/load';
@@ -30,6 +30,8 @@ import { topics } from '../topics';
 /** Something started that stop() ends cleanly (stage processes, a supervisor). */
 export interface Running {
   stop(): Promise<void>;
+  /** Why a process of it ended on its own (a crash, a restart), or null. */
+  failure?(): string | null;
 }
 
 export interface SurgeBenchOptions {
@@ -48,6 +50,8 @@ export interface SurgeBenchOptions {
   /** Starts n processes of one stage in its group. */
   startConsumers: (stage: string, n: number, env: NodeJS.ProcessEnv) => Running;
   progress?: (line: string) => void;
+  /** Aborts the run (Ctrl-C): everything started is stopped, scratch databases dropped. */
+  signal?: AbortSignal;
 }
 
 export interface DrainResult {
@@ -175,6 +179,7 @@ async function pace(
   partitionsOf: Map<string, PartitionMetadata[]>,
   sources: PacedSource[],
   seconds: number,
+  guard: Guard,
 ): Promise<void> {
   const partitioner = Partitioners.DefaultPartitioner();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -182,6 +187,7 @@ async function pace(
   try {
     const t0 = Date.now();
     for (;;) {
+      guard();
       const elapsed = (Date.now() - t0) / 1000;
       const last = elapsed >= seconds;
       const due = sources.map((s) => {
@@ -238,13 +244,28 @@ async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, numb
   );
 }
 
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 250) {
+/** Throws when the run must stop: asked to (Ctrl-C), or a stage failed or lost its group to another run. */
+type Guard = () => void;
+
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  { everyMs = 250, guard = () => {} }: { everyMs?: number; guard?: Guard } = {},
+) {
   const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until)
-      throw new UnitrailError('BENCH_TIMEOUT', `bench surge: timed out waiting for ${what}`);
+  for (;;) {
+    guard();
+    if (await check()) return;
+    if (Date.now() > until) throw new UnitrailError('BENCH_TIMEOUT', `timed out waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+async function groupLags(kafka: Kafka, groups: Record<string, string[]>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [g, t] of Object.entries(groups)) out[g] = await groupLag(kafka, g, t);
+  return out;
 }
 
 /** True when the group's committed offsets reach `ends` on every partition. */
@@ -299,6 +320,7 @@ export async function runSurgeBench({
   startStages,
   startConsumers,
   progress = () => {},
+  signal,
 }: SurgeBenchOptions): Promise<SurgeBenchResult> {
   const tStart = Date.now();
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-bench-surge' });
@@ -307,14 +329,43 @@ export async function runSurgeBench({
   const scratch: { drop: () => Promise<void> }[] = [];
   const loadAtStart = os.loadavg()[0]!;
   const recallId = `BENCH-SURGE-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
+  const pipelineGroups: Record<string, string[]> = {
+    'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
+    'ut.deduplicator': [topics.validated.name],
+    'ut.enricher': [topics.unique.name],
+    'ut.router': [topics.enriched.name],
+    'ut.journey-sink': [topics.journey.name],
+  };
+  /** Members each group should have: ours. More means another run joined and takes our records. */
+  const expected = new Map([...Object.keys(pipelineGroups).map((g) => [g, 1] as const), [SURGE_GROUP, 0]]);
+  let problem: string | null = null;
+  const guard: Guard = () => {
+    if (signal?.aborted) throw new UnitrailError('BENCH_ABORTED', 'stopped');
+    if (problem) throw new UnitrailError('BENCH_DISTURBED', problem);
+    for (const r of running) {
+      const f = r.failure?.();
+      if (f) throw new UnitrailError('BENCH_STAGE_FAILED', f);
+    }
+  };
+  const watch = setInterval(() => {
+    void withAdmin(kafka, async (admin) => {
+      const { groups } = await admin.describeGroups([...expected.keys()]);
+      for (const g of groups) {
+        const want = expected.get(g.groupId) ?? 0;
+        if (want > 0 && g.members.length > want) {
+          problem = `another run joined ${g.groupId} (${g.members.length} members, ours ${want}): stop it and run again`;
+        }
+      }
+    }).catch(() => {});
+  }, 2000);
   try {
     // Other runs' stages in these groups would take some of our records into their databases.
-    for (const g of [...PIPELINE, SURGE_STAGE].map((s) => `ut.${s}`)) {
+    for (const g of expected.keys()) {
       await waitUntil(
         `${g} to have no members (stop the other run's stages)`,
         120_000,
         async () => (await members(kafka, g)) === 0,
-        2000,
+        { everyMs: 2000, guard },
       );
     }
     await ensureTopics(kafka);
@@ -331,8 +382,27 @@ export async function runSurgeBench({
     const maxConsumers = Math.max(...consumerCounts);
     const liveSurge = startConsumers(SURGE_STAGE, maxConsumers, env);
     running.push(liveSurge);
-    for (const s of [...PIPELINE, SURGE_STAGE]) {
-      await waitUntil(`ut.${s} to join`, 120_000, async () => (await members(kafka, `ut.${s}`)) > 0);
+    expected.set(SURGE_GROUP, maxConsumers);
+    for (const g of expected.keys()) {
+      await waitUntil(`${g} to join`, 120_000, async () => (await members(kafka, g)) > 0, { guard });
+    }
+    // Records of earlier runs that these groups never took would be load we did not make.
+    const backlog = await groupLags(kafka, { ...pipelineGroups, [SURGE_GROUP]: [topics.journeySurge.name] });
+    const behind = Object.values(backlog).reduce((a, b) => a + b, 0);
+    if (behind > 0) {
+      progress(`bench surge: the groups first take ${behind} records left by earlier runs`);
+      await waitUntil(
+        'the backlog of earlier runs to be taken',
+        300_000,
+        async () => {
+          const lags = await groupLags(kafka, {
+            ...pipelineGroups,
+            [SURGE_GROUP]: [topics.journeySurge.name],
+          });
+          return Object.values(lags).every((l) => l < 50);
+        },
+        { everyMs: 1000, guard },
+      );
     }
 
     const seedBase = crypto.randomInt(1, 2 ** 30);
@@ -354,21 +424,20 @@ export async function runSurgeBench({
     const sent = new Map<string, number>();
     const phaseOf = new Map<string, 'before' | 'during'>();
     let phase: 'warmup' | 'before' | 'during' = 'warmup';
-    const normalSource: PacedSource = {
-      records: normal,
-      rate,
-      next: 0,
-      onSent: (lineage, at) => {
-        sent.set(lineage, at);
-        if (phase !== 'warmup') phaseOf.set(lineage, phase);
-      },
-    };
-    // One continuous normal stream across the phases: slice it per phase.
+    let normalNext = 0;
+    // One continuous normal stream across the phases; each phase paces its own slice of it.
     const normalPhase = async (seconds: number, extra: PacedSource[] = []) => {
-      const from = normalSource.next;
-      const phaseSource: PacedSource = { ...normalSource, records: normal.slice(from), next: 0 };
-      await pace(kafka, codec, partitionsOf, [phaseSource, ...extra], seconds);
-      normalSource.next = from + phaseSource.next;
+      const source: PacedSource = {
+        records: normal.slice(normalNext),
+        rate,
+        next: 0,
+        onSent: (lineage, at) => {
+          sent.set(lineage, at);
+          if (phase !== 'warmup') phaseOf.set(lineage, phase);
+        },
+      };
+      await pace(kafka, codec, partitionsOf, [source, ...extra], seconds, guard);
+      normalNext += source.next;
     };
 
     progress(`bench surge: warm-up ${warmupSeconds} s`);
@@ -382,58 +451,56 @@ export async function runSurgeBench({
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const recall = surgeRecall(recallId, surgeLot);
-    await producer.send({
-      topic: topics.recalls.name,
-      acks: -1,
-      messages: [{ key: recallId, value: await codec.encode(topics.recalls.name, recall) }],
-    });
+    const publish = async (value: Recall) =>
+      producer.send({
+        topic: topics.recalls.name,
+        acks: -1,
+        messages: [{ key: recallId, value: await codec.encode(topics.recalls.name, value) }],
+      });
+    await publish(recall);
     await sleep(2000);
     phase = 'during';
     progress(
       `bench surge: recall ${recallId} declared; normal flow + ${surgeFactor}× surge for ${phaseSeconds} s`,
     );
     const surgeSource: PacedSource = { records: surge, rate: surgeFactor * rate, next: 0 };
-    await normalPhase(phaseSeconds, [surgeSource]);
+    try {
+      await normalPhase(phaseSeconds, [surgeSource]);
+    } finally {
+      await publish({ ...recall, status: 'closed', closedAt: Date.now() }).catch(() => {});
+      await producer.disconnect();
+    }
 
-    // Every normal record landed, and the live surge consumers are through the surge.
-    const expected = normalSource.next;
+    // Every normal record landed (matched by lineage: rows of other runs' records do not count),
+    // and the live surge consumers are through the surge.
     progress(
-      `bench surge: waiting for the normal flow (${expected} records) and the surge (${surgeSource.next}) to land`,
-    );
-    await waitUntil('every normal record to land', 300_000, async () => {
-      const n = await db.pool.query<{ n: string }>(
-        'SELECT count(*) AS n FROM ut.events WHERE recall_id IS NULL',
-      );
-      return Number(n.rows[0]!.n) >= expected;
-    });
-    const surgeEnd = await endOffsets(kafka, topics.journeySurge.name);
-    await waitUntil('the live surge consumers to drain the surge', 300_000, () =>
-      caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd),
-    );
-    await producer.send({
-      topic: topics.recalls.name,
-      acks: -1,
-      messages: [
-        {
-          key: recallId,
-          value: await codec.encode(topics.recalls.name, {
-            ...recall,
-            status: 'closed',
-            closedAt: Date.now(),
-          }),
-        },
-      ],
-    });
-    await producer.disconnect();
-
-    const rows = await db.pool.query<{ lineage: string; at: number }>(
-      'SELECT lineage, extract(epoch FROM inserted_at) * 1000 AS at FROM ut.events WHERE recall_id IS NULL',
+      `bench surge: waiting for the normal flow (${sent.size} records) and the surge (${surgeSource.next}) to land`,
     );
     const latencies = { before: [] as number[], during: [] as number[] };
-    for (const r of rows.rows) {
-      const p = phaseOf.get(r.lineage);
-      if (p) latencies[p].push(Number(r.at) - sent.get(r.lineage)!);
-    }
+    await waitUntil(
+      'every normal record to land',
+      300_000,
+      async () => {
+        const rows = await db.pool.query<{ lineage: string; at: number }>(
+          'SELECT lineage, extract(epoch FROM inserted_at) * 1000 AS at FROM ut.events WHERE recall_id IS NULL',
+        );
+        const mine = rows.rows.filter((r) => sent.has(r.lineage));
+        if (mine.length < sent.size) return false;
+        for (const r of mine) {
+          const p = phaseOf.get(r.lineage);
+          if (p) latencies[p].push(Number(r.at) - sent.get(r.lineage)!);
+        }
+        return true;
+      },
+      { everyMs: 1000, guard },
+    );
+    const surgeEnd = await endOffsets(kafka, topics.journeySurge.name);
+    await waitUntil(
+      'the live surge consumers to drain the surge',
+      300_000,
+      () => caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd),
+      { guard },
+    );
     const surgeOnTopic = [...surgeEnd].reduce((n, [p, end]) => n + end - (surgeStart.get(p) ?? 0), 0);
 
     // Drains: the same surge, from its first offset, into a fresh database each time.
@@ -443,10 +510,12 @@ export async function runSurgeBench({
     for (const n of consumerCounts) {
       const target = await scratchDatabase(config.databaseUrl, `drain${n}`);
       scratch.push(target);
+      expected.set(SURGE_GROUP, 0);
       await waitUntil(
         `${SURGE_GROUP} to be empty`,
         60_000,
         async () => (await members(kafka, SURGE_GROUP)) === 0,
+        { guard },
       );
       await withAdmin(kafka, (admin) =>
         admin.setOffsets({
@@ -462,12 +531,19 @@ export async function runSurgeBench({
       const t0 = Date.now();
       const consumers = startConsumers(SURGE_STAGE, n, { DATABASE_URL: target.url });
       running.push(consumers);
+      expected.set(SURGE_GROUP, n);
       let joinedAt = 0;
-      await waitUntil(`${n} consumers to drain the surge`, 600_000, async () => {
-        if (!joinedAt && (await members(kafka, SURGE_GROUP)) >= n) joinedAt = Date.now();
-        return caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd);
-      });
+      await waitUntil(
+        `${n} consumers to drain the surge`,
+        600_000,
+        async () => {
+          if (!joinedAt && (await members(kafka, SURGE_GROUP)) >= n) joinedAt = Date.now();
+          return caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd);
+        },
+        { guard },
+      );
       const seconds = (Date.now() - t0) / 1000;
+      expected.set(SURGE_GROUP, 0);
       await consumers.stop();
       running.splice(running.indexOf(consumers), 1);
       drain.push({
@@ -501,6 +577,7 @@ export async function runSurgeBench({
       total_seconds: Math.round((Date.now() - tStart) / 1000),
     };
   } finally {
+    clearInterval(watch);
     for (const r of running.reverse()) await r.stop().catch(() => {});
     for (const s of scratch) await s.drop().catch(() => {});
   }

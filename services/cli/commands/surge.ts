@@ -347,6 +347,14 @@ const benchSurge: Command = {
         throw new UsageError(`--consumers ${s}: whole numbers 1 to 64`);
       return n;
     });
+    const aborted = new AbortController();
+    const onSignal = () => {
+      say('bench surge: stopping (stages, consumers, scratch databases)');
+      aborted.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const logDir = path.join(config.stateDir, 'logs', 'bench');
     const result = await runSurgeBench({
       config,
       rate: wholeNumber(input, 'rate', { max: 100_000, fallback: 100 }),
@@ -354,13 +362,35 @@ const benchSurge: Command = {
       surgeFactor: wholeNumber(input, 'surge-factor', { max: 100, fallback: 10 }),
       consumerCounts,
       startStages: (names, env) => {
-        const logDir = path.join(config.stateDir, 'logs', 'bench');
         const children = names.map((n) => spawnStage(n, logDir, env));
-        return { stop: () => stopStages(children) };
+        let stopping = false;
+        return {
+          stop: () => {
+            stopping = true;
+            return stopStages(children);
+          },
+          failure: () => {
+            const i = children.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
+            return stopping || i < 0
+              ? null
+              : `${names[i]} ended (${children[i]!.signalCode ?? `exit ${children[i]!.exitCode}`}), see ${logDir}/${names[i]}.log`;
+          },
+        };
       },
-      startConsumers: (stage, consumers, env) =>
-        superviseStage({ stage, consumers, env, logDir: path.join(config.stateDir, 'logs', 'bench') }),
+      startConsumers: (stage, consumers, env) => {
+        const supervisor = superviseStage({ stage, consumers, env, logDir });
+        return {
+          stop: () => supervisor.stop(),
+          failure: () => {
+            const c = supervisor.consumers().find((x) => x.restarts > 0);
+            return c
+              ? `${stage} #${c.index} ended (${c.lastExit}), see ${logDir}/${stage}.${c.index}.log`
+              : null;
+          },
+        };
+      },
       progress: say,
+      signal: aborted.signal,
     });
     console.log(JSON.stringify(result));
     return 0;
