@@ -28,7 +28,7 @@ export interface RecallDeps {
   codec: Codec;
 }
 
-/** Units listed in a device or time-window recall record at most: beyond it the record grows past what Kafka takes comfortably. */
+/** Units listed in a recall record at most: beyond it the record grows past what Kafka takes comfortably. */
 export const MAX_LISTED_UNITS = 50_000;
 
 /** Checks a scope a person typed; throws a UsageError that says what to fix. */
@@ -58,7 +58,7 @@ async function publish(kafka: Kafka, codec: Codec, recall: Recall): Promise<void
     await producer.send({
       topic: topics.recalls.name,
       acks: -1,
-      // A device recall lists its units; compressed, a 50,000-unit list stays well under a megabyte.
+      // A recall lists its units; compressed, a 50,000-unit list stays well under a megabyte.
       compression: CompressionTypes.GZIP,
       messages: [{ key: recall.recallId, value: await codec.encode(topics.recalls.name, recall) }],
     });
@@ -95,13 +95,13 @@ export async function declareRecall(
     declaredBy,
   });
   const units = await unitsInScope(pool, draft);
-  const byWindow = draft.deviceId !== null || draft.fromTime !== null || draft.toTime !== null;
   const recall: Recall = {
     ...draft,
     containers: await containersHolding(pool, units),
-    // A lot or serial scope is recognised on the events themselves; a device or window scope only on
-    // the events of that device or window, so the units it caught are listed for their later events.
-    units: byWindow && units.length <= MAX_LISTED_UNITS ? units : [],
+    // Listed so that any later event naming a unit is in scope: a partner's event names the unit
+    // without its lot, and a device or window scope covers only that device's or window's events.
+    // Units made after the declaration are learned by the router from the events of the scope.
+    units: units.length <= MAX_LISTED_UNITS ? units : [],
   };
   await saveRecall(pool, recall);
   await publish(kafka, codec, recall);

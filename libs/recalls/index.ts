@@ -1,6 +1,6 @@
 /**
  * Recalls: the scope a coordinator declares, the test of whether an event is in one, and what the
- * router remembers between events (containers it saw filled with units in scope). Declaring,
+ * router remembers between events (units it saw in scope, containers filled with them). Declaring,
  * reporting and quarantining live beside this file (declare.ts, report.ts, quarantine.ts).
  */
 import type { SerializationEvent } from '../events';
@@ -78,22 +78,35 @@ export function indexRecalls(recalls: readonly Recall[]): RecallIndex {
 }
 
 /**
- * What one router instance learns while it runs: the parent of an AggregationEvent ADD whose
- * children are in a recall's scope joins that scope (a case packed with recalled units, the pallet
- * built from such cases). Recent child → parent links are kept too (bounded), so a pallet built
- * before its cases were known to be in scope still joins when they are. In memory, per instance:
- * another router instance, or this one after a restart, knows only what the recall record says.
+ * What one router instance learns while it runs. A unit seen in an event of a declared scope joins
+ * it (a partner's later event names the unit without its lot); the parent of an AggregationEvent
+ * ADD whose children are in scope joins it (a case packed with recalled units, the pallet built
+ * from such cases). Recent child → parent links are kept too, so a pallet built before its cases
+ * were known to be in scope still joins when they are. Both maps are bounded (oldest out first).
+ * In memory, per instance: another router instance, or this one after a restart, knows only what
+ * the recall record says.
  */
 export interface ScopeMemory {
-  /** Container URI → recall id. */
-  containers: Map<string, string>;
+  /** Unit or container URI → recall id. */
+  inScope: Map<string, string>;
   /** Child URI → parent URI of recent AggregationEvent ADDs, oldest first. */
   parents: Map<string, string>;
+  maxInScope: number;
   maxParents: number;
 }
 
-export function createScopeMemory({ maxParents = 200_000 }: { maxParents?: number } = {}): ScopeMemory {
-  return { containers: new Map(), parents: new Map(), maxParents };
+export function createScopeMemory({
+  maxInScope = 500_000,
+  maxParents = 200_000,
+}: { maxInScope?: number; maxParents?: number } = {}): ScopeMemory {
+  return { inScope: new Map(), parents: new Map(), maxInScope, maxParents };
+}
+
+/** Sets a key as the newest entry of a bounded Map (its insertion order is the age order). */
+function remember(map: Map<string, string>, key: string, value: string, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value as string);
 }
 
 const unitMatches = (
@@ -116,7 +129,7 @@ export function inDeclaredScope(event: SerializationEvent, r: Recall): boolean {
 /**
  * The active recall whose scope covers the event, or null. In order: the event names the recall as a
  * business transaction; the declared scope covers it; it touches a unit or container resolved when
- * the recall was declared; it touches a container this router learned (memory).
+ * the recall was declared; it touches a unit or container this router learned (memory).
  */
 export function recallFor(
   event: SerializationEvent,
@@ -134,7 +147,7 @@ export function recallFor(
   for (const { id } of touchedIdentifiers(event)) {
     const named = index.byUri.get(id.uri);
     if (named) return named;
-    const learned = memory?.containers.get(id.uri);
+    const learned = memory?.inScope.get(id.uri);
     const r = learned === undefined ? undefined : index.byId.get(learned);
     if (r) return r;
   }
@@ -142,33 +155,36 @@ export function recallFor(
 }
 
 /**
- * Updates the memory with an event the router has just placed (in `recall`, or in none): the parent
- * of an AggregationEvent ADD in scope joins the scope, with every ancestor known from recent ADDs.
+ * Updates the memory with an event the router has just placed (in `recall`, or in none): its units
+ * of the declared scope, and the parent of an AggregationEvent ADD with children in scope (with
+ * every ancestor known from recent ADDs) join the recall.
  */
-export function learnContainers(event: SerializationEvent, recall: Recall | null, memory: ScopeMemory): void {
-  if (event.eventType !== 'AggregationEvent' || event.action !== 'ADD' || !event.parentId) return;
-  const parent = event.parentId.uri;
-  for (const child of event.childEpcs) {
-    memory.parents.delete(child.uri); // re-insert: the Map's order is then the age order
-    memory.parents.set(child.uri, parent);
-  }
-  while (memory.parents.size > memory.maxParents) {
-    memory.parents.delete(memory.parents.keys().next().value as string);
+export function learnScope(
+  event: SerializationEvent,
+  recall: Recall | null,
+  index: RecallIndex,
+  memory: ScopeMemory,
+): void {
+  const adds = event.eventType === 'AggregationEvent' && event.action === 'ADD' && event.parentId !== null;
+  if (adds) {
+    for (const child of event.childEpcs)
+      remember(memory.parents, child.uri, event.parentId!.uri, memory.maxParents);
   }
   if (!recall) return;
-  // Only children in scope put the parent in scope; a child-less ADD into an in-scope parent adds nothing.
+  const { recallId } = recall;
+  for (const { id } of touchedIdentifiers(event)) {
+    if (unitMatches(recall, id)) remember(memory.inScope, id.uri, recallId, memory.maxInScope);
+  }
+  if (!adds) return;
+  // Only children in scope put the parent in scope; an ADD of other goods into an in-scope parent adds nothing.
   const childInScope = event.childEpcs.some(
-    (c) =>
-      unitMatches(recall, c) ||
-      recall.containers.includes(c.uri) ||
-      recall.units.includes(c.uri) ||
-      memory.containers.get(c.uri) === recall.recallId,
+    (c) => memory.inScope.get(c.uri) === recallId || index.byUri.get(c.uri)?.recallId === recallId,
   );
   if (!childInScope) return;
-  let uri: string | undefined = parent;
+  let uri: string | undefined = event.parentId!.uri;
   for (let depth = 0; uri !== undefined && depth < 8; depth++) {
-    if (memory.containers.get(uri) === recall.recallId && uri !== parent) break;
-    memory.containers.set(uri, recall.recallId);
+    if (depth > 0 && memory.inScope.get(uri) === recallId) break;
+    remember(memory.inScope, uri, recallId, memory.maxInScope);
     uri = memory.parents.get(uri);
   }
 }
@@ -190,7 +206,8 @@ const movingDispositions = new Set(['in_transit', 'retail_sold', 'dispensed']);
 /** A move under these dispositions is the recall itself at work (sending goods back, destroying them). */
 const recallDispositions = new Set(['recalled', 'returned', 'non_sellable_other', 'destroyed', 'disposed']);
 
-const cbvTerm = (v: string | null) => (v ?? '').replace(/^.*[/:]/, '');
+/** The bare CBV term of a business step or disposition given as a term, a CBV URI or an EPC URN. */
+export const cbvTerm = (v: string | null) => (v ?? '').replace(/^.*[/:]/, '').replace(/^(BizStep|Disp)-/, '');
 
 /** GLN of a location URI (SGLN Digital Link .../414/<gln>, or urn:epc:id:sgln is not expected here). */
 const glnOf = (uri: string | null) => (uri ? (/\/414\/(\d{13})/.exec(uri)?.[1] ?? null) : null);

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { db } from '../store';
-import { recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from '.';
+import { cbvTerm, recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from '.';
 import { scopeSql } from './store';
 
 export const statuses = [
@@ -80,7 +80,7 @@ export function custodianAt(place: string | null, parties: Parties): Custodian |
   return { kind: 'unknown', id: gln, name: gln };
 }
 
-const term = (v: string | null) => (v ?? '').replace(/^.*[/:]/, '');
+const term = cbvTerm;
 const sold = new Set(['retail_sold', 'dispensed']);
 const quarantine = new Set(['recalled', 'non_sellable_other']);
 const transitSteps = new Set(['shipping', 'departing', 'arriving', 'transporting', 'loading']);

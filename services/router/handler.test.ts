@@ -141,12 +141,17 @@ describe('router', () => {
       expect(topicOf(route(pack, ctx))).toBe(topics.journeySurge.name);
       expect(topicOf(route(palletize, ctx))).toBe(topics.journeySurge.name);
       expect(topicOf(route(ship, ctx))).toBe(topics.journeySurge.name);
-      expect(ctx.memory.containers).toEqual(
-        new Map([
-          [caseId.uri, 'R1'],
-          [palletId.uri, 'R1'],
-        ]),
-      );
+      expect([...ctx.memory.inScope].filter(([uri]) => uri.includes('/00/'))).toEqual([
+        [caseId.uri, 'R1'],
+        [palletId.uri, 'R1'],
+      ]);
+    });
+    it('learns the units of a declared scope, so a later event naming one without its lot is in scope', () => {
+      const ctx = { recalls: indexRecalls([recall()]), memory: createScopeMemory() };
+      route(record({}), ctx);
+      const partnerScan = record({ epcList: [unit('001', null)], machineId: 'partner-scanner' });
+      expect(topicOf(route(partnerScan, ctx))).toBe(topics.journeySurge.name);
+      expect(topicOf(route(record({ epcList: [unit('002', null)] }), ctx))).toBe(topics.journey.name);
     });
     it('learns the pallet even when it was built before its case was known to be in scope', () => {
       const ctx = { recalls: indexRecalls([recall()]), memory: createScopeMemory() };
@@ -157,7 +162,7 @@ describe('router', () => {
     it('forgets nothing of another recall and learns nothing from units out of scope', () => {
       const ctx = { recalls: indexRecalls([recall({ lots: ['L9'] })]), memory: createScopeMemory() };
       route(pack, ctx);
-      expect(ctx.memory.containers.size).toBe(0);
+      expect(ctx.memory.inScope.size).toBe(0);
       expect(topicOf(route(ship, ctx))).toBe(topics.journey.name);
     });
     it('keeps at most maxParents child → parent links', () => {

@@ -4,12 +4,14 @@
  * also goes to the exceptions topic for the quality team; a move of quarantined goods raises a
  * quarantine_breach alert.
  *
- * The context is the recall set (indexed) plus what this instance has learned about containers; the
- * handler's one effect is on that memory (a case packed with recalled units joins the recall).
+ * The context is the recall set (indexed) plus what this instance has learned about units and
+ * containers; the handler's one effect is on that memory (a case packed with recalled units joins
+ * the recall).
  */
 import type { SerializationEvent } from '../../libs/events';
 import {
-  learnContainers,
+  indexRecalls,
+  learnScope,
   quarantineBreach,
   recallFor,
   type Recall,
@@ -40,12 +42,12 @@ export function route(
   ctx: RouterContext | readonly Recall[],
 ): Output[] {
   const { recalls, memory } = Array.isArray(ctx)
-    ? { recalls: ctx as Recall[], memory: undefined }
+    ? { recalls: indexRecalls(ctx as Recall[]), memory: undefined }
     : (ctx as RouterContext);
   const e = record.value;
   const key = record.key?.toString('utf8') ?? null;
   const recall = recallFor(e, recalls, memory);
-  if (memory) learnContainers(e, recall, memory);
+  if (memory) learnScope(e, recall, recalls, memory);
   const out: Output[] = [
     recall
       ? {

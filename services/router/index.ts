@@ -44,7 +44,7 @@ export function routerStage(config: Config): Stage<SerializationEvent, RouterCon
     stop: async () => view?.stop(),
     health: () => ({
       activeRecalls: current().active.length,
-      learnedContainers: memory.containers.size,
+      learnedInScope: memory.inScope.size,
     }),
   };
 }

@@ -1,0 +1,173 @@
+/**
+ * What a recall coordinator does, the same from the ops API and the CLI: declare, close, report,
+ * quarantine (EPCIS events through the pipeline, the quarantine on the recall record, partner
+ * notices), notify; and the audit log of who did it.
+ */
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { createCodec, type Codec } from '../../libs/avro';
+import type { Config } from '../../libs/config';
+import { createKafka } from '../../libs/kafka';
+import { alertProducer, notifyPartners, type NoticeOutcome } from '../../libs/notify';
+import { markQuarantined } from '../../libs/recalls/declare';
+import {
+  publishQuarantine,
+  quarantineEvents,
+  type QuarantineDisposition,
+  type QuarantineResult,
+} from '../../libs/recalls/quarantine';
+import { loadParties, recallReport } from '../../libs/recalls/report';
+import { requireRecall } from '../../libs/recalls/store';
+import { UsageError } from '../../libs/errors';
+import { createPool, db } from '../../libs/store';
+import { createPublisher, type Publisher } from '../capture-api/publish';
+
+export interface OpsDeps {
+  pool: pg.Pool;
+  kafka: Kafka;
+  codec: Codec;
+  /** Raw EPCIS records into the pipeline (the capture API's publisher). */
+  publisher: Publisher;
+  alerts: ReturnType<typeof alertProducer>;
+  webhookSecret?: string;
+  deliverOptions?: Parameters<typeof notifyPartners>[0]['deliverOptions'];
+}
+
+export async function openOpsDeps(
+  config: Config,
+  { webhookSecret = process.env.UNITRAIL_WEBHOOK_SECRET, poolSize = 8, clientId = 'unitrail-ops' } = {},
+): Promise<OpsDeps & { close(): Promise<void> }> {
+  const pool = createPool(config.databaseUrl, { max: poolSize });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId });
+  const codec = createCodec({ url: config.schemaRegistryUrl });
+  const publisher = createPublisher({ kafka, codec });
+  const alerts = alertProducer(kafka, codec);
+  let publisherUp = false;
+  return {
+    pool,
+    kafka,
+    codec,
+    alerts,
+    webhookSecret: webhookSecret || undefined,
+    publisher: {
+      get connected() {
+        return publisher.connected;
+      },
+      connect: () => publisher.connect(),
+      close: () => publisher.close(),
+      async publish(events, onProgress) {
+        if (!publisherUp) {
+          await publisher.connect();
+          publisherUp = true;
+        }
+        return publisher.publish(events, onProgress);
+      },
+    },
+    async close() {
+      if (publisherUp) await publisher.close();
+      await alerts.close();
+      await pool.end();
+    },
+  };
+}
+
+const GLN = /^\d{13}$/;
+
+export interface QuarantineOutcome {
+  recallId: string;
+  quarantine: QuarantineResult;
+  notices: NoticeOutcome[];
+}
+
+/**
+ * Quarantines a recall's units (at one site, or everywhere): EPCIS events into the pipeline, the
+ * quarantine on the recall record (so routers can tell a breach), then partner notices.
+ */
+export async function quarantine(
+  deps: OpsDeps,
+  recallId: string,
+  {
+    site = null,
+    disposition = 'recalled',
+    requestedBy = null,
+    notify = true,
+    now = Date.now(),
+  }: {
+    site?: string | null;
+    disposition?: QuarantineDisposition;
+    requestedBy?: string | null;
+    notify?: boolean;
+    now?: number;
+  } = {},
+): Promise<QuarantineOutcome> {
+  if (site !== null && !GLN.test(site)) throw new UsageError(`--site ${site} must be a 13-digit GLN`);
+  if (disposition !== 'recalled' && disposition !== 'non_sellable_other') {
+    throw new UsageError(`disposition ${String(disposition)} must be recalled or non_sellable_other`);
+  }
+  const recall = await requireRecall(deps.pool, recallId);
+  if (recall.status !== 'active') throw new UsageError(`recall ${recallId} is closed; nothing to quarantine`);
+  const parties = await loadParties(deps.pool);
+  const report = await recallReport(deps.pool, recall, { now, parties });
+  const events = quarantineEvents(recall, report.units, { at: now, site, disposition });
+  // The record first: a move right after the quarantine events is then already a breach.
+  await markQuarantined(deps, recallId, { at: now, sites: site === null ? [] : [site] });
+  const result = await publishQuarantine(deps.pool, (e) => deps.publisher.publish(e), recall, events, {
+    site,
+    requestedBy,
+    at: now,
+  });
+  const notices = notify ? await notifyAll(deps, recallId, { parties, report }) : [];
+  return { recallId, quarantine: result, notices };
+}
+
+/** Partner notices for a recall (each partner once; asking again sends nothing new). */
+export async function notifyAll(
+  deps: OpsDeps,
+  recallId: string,
+  given: {
+    parties?: Awaited<ReturnType<typeof loadParties>>;
+    report?: Awaited<ReturnType<typeof recallReport>>;
+  } = {},
+): Promise<NoticeOutcome[]> {
+  const parties = given.parties ?? (await loadParties(deps.pool));
+  const report =
+    given.report ?? (await recallReport(deps.pool, await requireRecall(deps.pool, recallId), { parties }));
+  return notifyPartners(
+    {
+      pool: deps.pool,
+      parties,
+      produceAlert: (a) => deps.alerts.produce(a),
+      defaultSecret: deps.webhookSecret,
+      deliverOptions: deps.deliverOptions,
+    },
+    report,
+  );
+}
+
+export interface AuditEntry {
+  actor: string;
+  role?: string | null;
+  action: string;
+  resource?: string | null;
+  status?: number | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Appends to the audit log; an audit failure is logged by the caller, never hidden. */
+export async function audit(pool: pg.Pool, e: AuditEntry): Promise<void> {
+  await db('audit log', () =>
+    pool.query(
+      'INSERT INTO ut.audit_log (actor, role, action, resource, status, detail) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        e.actor,
+        e.role ?? null,
+        e.action,
+        e.resource ?? null,
+        e.status ?? null,
+        JSON.stringify(e.detail ?? {}),
+      ],
+    ),
+  );
+}
+
+export const cliActor = () => `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;

@@ -1,0 +1,361 @@
+/**
+ * The ops API's routes. Reads take any valid token; recall writes take recall_coordinator (or
+ * admin). Every request to a resource is written to the audit log: who, what, which, the answer.
+ *
+ *   GET  /units/{id}/journey[?gtin=G]          a unit's journey (libs/journey)
+ *   GET  /recalls                              every recall
+ *   POST /recalls                              declare {gtin, lots?, serials?, from?, to?, device?, reason}
+ *   GET  /recalls/{id}                         one recall
+ *   POST /recalls/{id}/close                   return its scope to the normal flow
+ *   GET  /recalls/{id}/report[?format=json|csv|epcis]
+ *   POST /recalls/{id}/quarantine              {site?, disposition?, notify?}
+ *   POST /recalls/{id}/notify                  partner notices (once per partner)
+ *   GET  /warranty/{id}[?gtin=G]               the warranty check
+ *   POST /warranty/{id}/claims                 {claimRef, gtin?}: record a claim, flag a second one
+ *   GET  /healthz, /metrics
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import client from 'prom-client';
+import { InvalidInputError, UsageError, oneLine } from '../../libs/errors';
+import { unitJourney } from '../../libs/journey';
+import type { Logger } from '../../libs/log';
+import { closeRecall, declareRecall } from '../../libs/recalls/declare';
+import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls/report';
+import { getRecall, listRecalls } from '../../libs/recalls/store';
+import { authenticate, type Principal, type Role } from '../../libs/tokens';
+import { readBody, sendJson, sendProblem } from '../capture-api/http';
+import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
+import { checkWarranty } from './warranty';
+
+const readers: readonly Role[] = ['producer', 'recall_coordinator', 'admin'];
+const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
+const MAX_BODY = 1024 * 1024;
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  name: string;
+  roles: readonly Role[];
+  run: (ctx: RequestContext) => Promise<void>;
+}
+
+interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+  who: Principal;
+  /** What the audit log records as the resource (a recall id, a unit). */
+  resource: (r: string) => void;
+  body: () => Promise<Record<string, unknown>>;
+}
+
+export interface OpsHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  registry: client.Registry;
+}
+
+const time = (v: unknown, name: string): number | null => {
+  if (v === undefined || v === null || v === '') return null;
+  const t = Date.parse(String(v));
+  if (!Number.isFinite(t)) throw new UsageError(`${name} ${String(v)} is not an ISO 8601 time`);
+  return t;
+};
+const strings = (v: unknown, name: string): string[] => {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+    return v.map((x) => x.trim()).filter(Boolean);
+  throw new UsageError(`${name} must be an array of strings`);
+};
+const optionalString = (v: unknown, name: string): string | null => {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string') throw new UsageError(`${name} must be a string`);
+  return v;
+};
+
+export function createOpsHandler({ deps, log }: { deps: OpsDeps; log: Logger }): OpsHandler {
+  const { pool } = deps;
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ service: 'unitrail-ops-api' });
+  client.collectDefaultMetrics({ register: registry });
+  const requests = new client.Counter({
+    name: 'unitrail_ops_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const seconds = new client.Histogram({
+    name: 'unitrail_ops_request_seconds',
+    help: 'Time to answer, by route',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/units\/([^/]+)\/journey$/,
+      name: '/units/{id}/journey',
+      roles: readers,
+      async run({ res, url, params, resource }) {
+        const id = params[0]!;
+        resource(id);
+        const found = await unitJourney(pool, id, { gtin: url.searchParams.get('gtin') ?? undefined });
+        if (!found)
+          return sendProblem(res, 404, `no events for ${id}; check the identifier (or pass ?gtin=)`);
+        sendJson(res, 200, found);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/recalls$/,
+      name: '/recalls',
+      roles: readers,
+      async run({ res, url }) {
+        const status = url.searchParams.get('status');
+        if (status !== null && status !== 'active' && status !== 'closed') {
+          return sendProblem(res, 400, `status ${status} must be active or closed`);
+        }
+        sendJson(res, 200, { recalls: await listRecalls(pool, { status: status ?? undefined }) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/recalls$/,
+      name: '/recalls',
+      roles: coordinators,
+      async run({ res, who, body, resource }) {
+        const b = await body();
+        const { recall, units } = await declareRecall(
+          deps,
+          {
+            gtin: String(b.gtin ?? ''),
+            lots: strings(b.lots, 'lots'),
+            serials: strings(b.serials, 'serials'),
+            fromTime: time(b.from, 'from'),
+            toTime: time(b.to, 'to'),
+            deviceId: optionalString(b.device, 'device'),
+            reason: String(b.reason ?? ''),
+          },
+          { declaredBy: who.name },
+        );
+        resource(recall.recallId);
+        sendJson(res, 201, { recall, units }, { location: `/recalls/${recall.recallId}` });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/recalls\/([^/]+)$/,
+      name: '/recalls/{id}',
+      roles: readers,
+      async run({ res, params, resource }) {
+        resource(params[0]!);
+        const recall = await getRecall(pool, params[0]!);
+        if (!recall) return sendProblem(res, 404, `no recall ${params[0]}`);
+        sendJson(res, 200, recall);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/recalls\/([^/]+)\/close$/,
+      name: '/recalls/{id}/close',
+      roles: coordinators,
+      async run({ res, params, who, resource }) {
+        resource(params[0]!);
+        sendJson(res, 200, await closeRecall(deps, params[0]!, { closedBy: who.name }));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/recalls\/([^/]+)\/report$/,
+      name: '/recalls/{id}/report',
+      roles: readers,
+      async run({ res, url, params, resource }) {
+        resource(params[0]!);
+        const format = url.searchParams.get('format') ?? 'json';
+        if (!['json', 'csv', 'epcis'].includes(format)) {
+          return sendProblem(res, 400, `format ${format} must be json, csv or epcis`);
+        }
+        const recall = await getRecall(pool, params[0]!);
+        if (!recall) return sendProblem(res, 404, `no recall ${params[0]}`);
+        const report = await recallReport(pool, recall);
+        if (format === 'json') return sendJson(res, 200, report);
+        const text = format === 'csv' ? formatCsv(report) : formatEpcis(report);
+        res.writeHead(200, {
+          'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/ld+json',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/recalls\/([^/]+)\/quarantine$/,
+      name: '/recalls/{id}/quarantine',
+      roles: coordinators,
+      async run({ res, params, who, body, resource }) {
+        resource(params[0]!);
+        const b = await body();
+        const disposition = optionalString(b.disposition, 'disposition') ?? 'recalled';
+        const outcome = await quarantine(deps, params[0]!, {
+          site: optionalString(b.site, 'site'),
+          disposition: disposition as 'recalled',
+          notify: b.notify !== false,
+          requestedBy: who.name,
+        });
+        sendJson(res, 200, outcome);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/recalls\/([^/]+)\/notify$/,
+      name: '/recalls/{id}/notify',
+      roles: coordinators,
+      async run({ res, params, resource }) {
+        resource(params[0]!);
+        sendJson(res, 200, { recallId: params[0], notices: await notifyAll(deps, params[0]!) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/warranty\/([^/]+)$/,
+      name: '/warranty/{id}',
+      roles: readers,
+      async run({ res, url, params, resource }) {
+        resource(params[0]!);
+        sendJson(
+          res,
+          200,
+          await checkWarranty(pool, params[0]!, { gtin: url.searchParams.get('gtin') ?? undefined }),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/warranty\/([^/]+)\/claims$/,
+      name: '/warranty/{id}/claims',
+      roles: readers,
+      async run({ res, params, who, body, resource }) {
+        resource(params[0]!);
+        const b = await body();
+        const claimRef = optionalString(b.claimRef, 'claimRef');
+        if (claimRef === null) return sendProblem(res, 400, 'claimRef is required: the claim reference');
+        const check = await checkWarranty(pool, params[0]!, {
+          gtin: optionalString(b.gtin, 'gtin') ?? undefined,
+          claimRef,
+          claimedBy: who.name,
+        });
+        if (!check.exists) return sendJson(res, 404, check);
+        sendJson(res, check.claim?.duplicate ? 200 : 201, check);
+      },
+    },
+  ];
+
+  async function health(res: ServerResponse): Promise<void> {
+    let database = 'ok';
+    try {
+      await pool.query('SELECT 1');
+    } catch (err) {
+      database = oneLine(err);
+    }
+    sendJson(res, database === 'ok' ? 200 : 503, {
+      status: database === 'ok' ? 'ok' : 'unhealthy',
+      database,
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://ops.invalid');
+    const method = req.method ?? 'GET';
+    const started = process.hrtime.bigint();
+    let routeName = 'other';
+    let who: Principal | null = null;
+    let resource: string | null = null;
+    try {
+      if (url.pathname === '/healthz') {
+        routeName = '/healthz';
+        return await health(res);
+      }
+      if (url.pathname === '/metrics') {
+        routeName = '/metrics';
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+        return;
+      }
+      const matching = routes.filter((r) => r.pattern.test(url.pathname));
+      const route = matching.find((r) => r.method === method);
+      if (!route) {
+        if (matching.length > 0) {
+          return sendProblem(res, 405, `${method} is not allowed on ${url.pathname}`, {
+            headers: { allow: matching.map((r) => r.method).join(', ') },
+          });
+        }
+        return sendProblem(res, 404, `no such resource: ${url.pathname}`);
+      }
+      routeName = route.name;
+      const auth = await authenticate(pool, req.headers.authorization, route.roles);
+      if (!auth.ok) {
+        return sendProblem(res, auth.status, auth.reason, {
+          headers: auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {},
+        });
+      }
+      who = auth.principal;
+      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      await route.run({
+        req,
+        res,
+        url,
+        params,
+        who,
+        resource: (r) => (resource = r),
+        body: async () => {
+          const read = await readBody(req, MAX_BODY);
+          if (!read.ok) throw new UsageError(`the body is larger than ${MAX_BODY} bytes`);
+          if (read.body.length === 0) return {};
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(read.body.toString('utf8'));
+          } catch (err) {
+            throw new UsageError(`the body is not JSON: ${oneLine(err)}`);
+          }
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            throw new UsageError('the body must be a JSON object');
+          }
+          return parsed as Record<string, unknown>;
+        },
+      });
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof InvalidInputError) {
+        if (!res.headersSent) sendProblem(res, 400, err.message);
+      } else {
+        log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
+        if (!res.headersSent) {
+          const retriable = (err as { retriable?: boolean }).retriable === true;
+          sendProblem(
+            res,
+            retriable ? 503 : 500,
+            retriable ? oneLine(err) : 'internal error; see the ops API log',
+          );
+        }
+      }
+    } finally {
+      requests.inc({ route: routeName, status: String(res.statusCode) });
+      seconds.observe({ route: routeName }, Number(process.hrtime.bigint() - started) / 1e9);
+      if (routeName !== '/healthz' && routeName !== '/metrics' && routeName !== 'other') {
+        await audit(pool, {
+          actor: who?.name ?? 'anonymous',
+          role: who?.role ?? null,
+          action: `${method} ${routeName}`,
+          resource,
+          status: res.statusCode,
+          detail: Object.fromEntries(url.searchParams),
+        }).catch((err) =>
+          log.error('audit log write failed', { error: oneLine(err), action: `${method} ${routeName}` }),
+        );
+      }
+    }
+  }
+
+  return { handle, registry };
+}
