@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import type pg from 'pg';
-import { config, redis, Stages, waitFor } from './helpers';
+import { config, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { eventHash, parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
 import { createKafka, withAdmin } from '../libs/kafka';
@@ -130,6 +130,7 @@ async function capture(text: string, headers: Record<string, string> = {}): Prom
 
 /** Every published record landed (its lineage) or was dropped as a duplicate; returns which. */
 async function accounted(records: string[]): Promise<Map<string, 'landed' | 'duplicate'>> {
+  const prefix = await seenPrefix();
   return waitFor(`${records.length} raw records accounted for`, async () => {
     const landed = await pool.query<{ lineage: string }>(
       'SELECT lineage FROM ut.events WHERE lineage = ANY($1)',
@@ -137,7 +138,7 @@ async function accounted(records: string[]): Promise<Map<string, 'landed' | 'dup
     );
     const out = new Map<string, 'landed' | 'duplicate'>(landed.rows.map((row) => [row.lineage, 'landed']));
     for (const record of records) {
-      if (!out.has(record) && (await r.exists(`ut:dup:${record}`))) out.set(record, 'duplicate');
+      if (!out.has(record) && (await r.exists(`${prefix}dup:${record}`))) out.set(record, 'duplicate');
     }
     return out.size === records.length && out;
   });

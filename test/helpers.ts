@@ -7,6 +7,8 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../libs/config';
 import { createPool, ensureDatabase, migrate } from '../libs/store';
 import { spawnStage, stopStages } from '../services/cli/commands/pipeline';
+import { createKafka } from '../libs/kafka';
+import { seenSetPrefix } from '../libs/seenset';
 
 export const config: Config = loadConfig();
 export const logDir = path.join(config.stateDir, 'logs', 'test');
@@ -76,3 +78,6 @@ export class Stages {
 }
 
 export const randomSeed = () => crypto.randomInt(1, 2 ** 31 - 1);
+
+/** The seen-set key prefix of the stack's Kafka cluster (where the deduplicator's marks are). */
+export const seenPrefix = () => seenSetPrefix(createKafka({ brokers: config.kafkaBrokers }));

@@ -5,7 +5,7 @@
  */
 import type Redis from 'ioredis';
 import type pg from 'pg';
-import { config, randomSeed, redis, Stages, waitFor } from './helpers';
+import { config, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
@@ -75,7 +75,7 @@ describe('pipeline end to end', () => {
     const expected = demoCounts(records);
     const ranges = await produce(records);
     const accounts = await waitFor('every record accounted for', async () =>
-      settled(await accountFor(pool, r, ranges.before, ranges.after)),
+      settled(await accountFor(pool, r, ranges.before, ranges.after, await seenPrefix())),
     );
     expect(accounts).toEqual({
       produced: 3000,
@@ -91,14 +91,14 @@ describe('pipeline end to end', () => {
     const expected = demoCounts(records);
     const ranges = await produce(records);
     await waitFor('the sink to be half-way', async () => {
-      const a = await accountFor(pool, r, ranges.before, ranges.after);
+      const a = await accountFor(pool, r, ranges.before, ranges.after, await seenPrefix());
       return a.landed > 0 && a;
     });
     expect(await stages.signal('journey-sink', 'SIGTERM')).toBe(0);
     expect(await stages.signal('deduplicator', 'SIGTERM')).toBe(0);
     stages.start('journey-sink', 'deduplicator');
     const accounts = await waitFor('every record accounted for', async () =>
-      settled(await accountFor(pool, r, ranges.before, ranges.after)),
+      settled(await accountFor(pool, r, ranges.before, ranges.after, await seenPrefix())),
     );
     expect(accounts).toEqual({
       produced: 6000,

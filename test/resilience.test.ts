@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import type pg from 'pg';
-import { config, randomSeed, Stages, waitFor } from './helpers';
+import { config, randomSeed, seenPrefix, Stages, waitFor } from './helpers';
 import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
@@ -81,19 +81,20 @@ async function runDisturbed(
   const records = generateDemo({ events, dupRate: 0.1, invalidRate: 0.02, seed: randomSeed() });
   const expected = demoCounts(records);
   const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = await seenPrefix();
   try {
     const before = await rawEndOffsets(kafka);
     await produceRecords(kafka, codec, records);
     const after = await rawEndOffsets(kafka);
     const progress = async () => {
-      const a = await accountFor(pool, r, before, after).catch(() => undefined);
+      const a = await accountFor(pool, r, before, after, prefix).catch(() => undefined);
       return a ? (a.landed + a.duplicates + a.dlq) / a.produced : 0;
     };
     await disturb(progress);
     const accounts = await waitFor(
       'every record accounted for',
       async () => {
-        const a = await accountFor(pool, r, before, after);
+        const a = await accountFor(pool, r, before, after, prefix);
         return a.landed + a.duplicates + a.dlq >= a.produced && a;
       },
       { timeoutMs: 300_000 },

@@ -66,7 +66,8 @@ export async function accountFor(
   redis: Redis,
   before: Record<string, Map<number, number>>,
   after: Record<string, Map<number, number>>,
-  prefix = 'ut:',
+  /** The seen-set prefix of this Kafka cluster: `seenSetPrefix(kafka)`. */
+  prefix: string,
 ): Promise<Accounts> {
   let produced = 0;
   let landed = 0;

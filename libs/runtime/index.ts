@@ -117,17 +117,20 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `unitrail-${stage.name}` });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const groupId = opts.groupId ?? `ut.${stage.name}`;
-  // A short session: a SIGKILLed member is noticed within 10 s, not 30, so its partitions move on.
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 10000,
-    rebalanceTimeout: 20000,
-    minBytes: config.fetchMinBytes,
-    maxWaitTimeInMs: config.fetchMaxWaitMs,
-    heartbeatInterval: 1000,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    retry: { retries: 10 },
-  });
+  // A short session: a SIGKILLed member is noticed within 15 s, so its partitions move on; batches
+  // heartbeat between their steps so a slow one is not taken for a dead member.
+  const newConsumer = () =>
+    kafka.consumer({
+      groupId,
+      sessionTimeout: 15000,
+      rebalanceTimeout: 30000,
+      heartbeatInterval: 1000,
+      minBytes: config.fetchMinBytes,
+      maxWaitTimeInMs: config.fetchMaxWaitMs,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { retries: 10 },
+    });
+  let consumer = newConsumer();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const fault = faultInjector(stage.name);
 
@@ -146,25 +149,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
 
   await stage.start?.();
   await connectWithRetry(() => producer.connect(), 'kafka producer', log);
-  await connectWithRetry(() => consumer.connect(), 'kafka consumer', log);
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    state.joined = true;
-    log.info('joined group', { groupId, assignment: e.payload.memberAssignment });
-  });
-  for (const topic of stage.topics) await consumer.subscribe({ topic, fromBeginning: true });
 
   let stopping = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const progress = startProgress(stage.name, metrics, log);
   let lastRecordAt = Date.now();
-
-  consumer.on(consumer.events.CRASH, (e) => {
-    if (e.payload.restart) return; // kafkajs restarts the consumer itself
-    state.crashed = oneLine(e.payload.error);
-    log.error('consumer crashed', { error: e.payload.error });
-    void stop().then(() => (process.exitCode = 1));
-  });
 
   /** Processes a chunk, retrying retriable failures; false when the batch was given up (stopping or rebalancing). */
   const processChunk = async (
@@ -175,9 +165,11 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     stillOurs: () => boolean,
   ): Promise<boolean> => {
     const started = process.hrtime.bigint();
+    // A heartbeat refused because the group is rebalancing is answered by the commit that follows.
+    const beat = () => heartbeat().catch(() => {});
     for (let attempt = 0; ; attempt++) {
       try {
-        await processOnce(topic, partition, messages);
+        await processOnce(topic, partition, messages, beat);
         state.retrying = null;
         break;
       } catch (err) {
@@ -202,7 +194,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
     return true;
   };
 
-  const processOnce = async (topic: string, partition: number, messages: KafkaMessage[]) => {
+  const processOnce = async (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    beat: () => Promise<void>,
+  ) => {
     const decoded: InputRecord<In>[] = [];
     const early: { message: KafkaMessage; outputs: Output[] }[] = [];
     for (const message of messages) {
@@ -226,7 +223,9 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         });
       }
     }
+    await beat();
     const ctx = stage.prepare ? await stage.prepare(decoded) : (undefined as Ctx);
+    await beat();
     fault('after-prepare');
     const handled = decoded.map((record) => {
       try {
@@ -286,36 +285,83 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         topicMessages: [...byTopic].map(([t, msgs]) => ({ topic: t, messages: msgs })),
       });
     }
+    await beat();
     if (stage.write) await stage.write(handled);
     fault('after-produce');
     metrics.recordsIn.inc({ stage: stage.name, topic }, messages.length);
   };
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      const { topic, partition } = batch;
-      metrics.consumerLag.set(
-        { stage: stage.name, topic, partition: String(partition) },
-        Number(batch.offsetLag()),
-      );
-      for (let i = 0; i < batch.messages.length; i += config.batchSize) {
-        if (!isRunning() || isStale()) return;
-        const chunk = batch.messages.slice(i, i + config.batchSize);
-        if (!(await processChunk(topic, partition, chunk, heartbeat, () => isRunning() && !isStale())))
-          return;
-        const last = chunk[chunk.length - 1]!.offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-        lastRecordAt = Date.now();
-        state.lastBatchAt = lastRecordAt;
-        await heartbeat();
+  /** Joins the group and consumes; a consumer that crashes for good is replaced, with back-off. */
+  let crashes: number[] = [];
+  const startConsumer = async (): Promise<void> => {
+    await connectWithRetry(() => consumer.connect(), 'kafka consumer', log);
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      state.joined = true;
+      state.crashed = null;
+      log.info('joined group', { groupId, assignment: e.payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (e.payload.restart || stopping) return; // kafkajs restarts the consumer itself
+      state.joined = false;
+      state.crashed = oneLine(e.payload.error);
+      crashes = [...crashes.filter((t) => Date.now() - t < 300_000), Date.now()];
+      if (crashes.length > 10) {
+        log.error('consumer crashed 10 times in 5 minutes; giving up', { error: e.payload.error });
+        void stop().then(() => (process.exitCode = 1));
+        return;
       }
-      metrics.consumerLag.set({ stage: stage.name, topic, partition: String(partition) }, 0);
-    },
-  });
+      log.warn('consumer crashed; starting a new one', { error: oneLine(e.payload.error) });
+      const old = consumer;
+      void (async () => {
+        await old.disconnect().catch(() => {});
+        await sleep(1000 * crashes.length);
+        if (stopping) return;
+        consumer = newConsumer();
+        await startConsumer().catch((err) => {
+          log.error('cannot restart the consumer', { error: oneLine(err) });
+          void stop().then(() => (process.exitCode = 1));
+        });
+      })();
+    });
+    for (const topic of stage.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        metrics.consumerLag.set(
+          { stage: stage.name, topic, partition: String(partition) },
+          Number(batch.offsetLag()),
+        );
+        for (let i = 0; i < batch.messages.length; i += config.batchSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + config.batchSize);
+          if (!(await processChunk(topic, partition, chunk, heartbeat, () => isRunning() && !isStale())))
+            return;
+          const last = chunk[chunk.length - 1]!.offset;
+          try {
+            await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+          } catch (err) {
+            // The group moved on (this member was evicted or a rebalance began): the batch's effects are
+            // idempotent, so leave it uncommitted for the partition's next owner and let kafkajs rejoin.
+            log.warn('commit refused by the group; the batch will be redelivered', {
+              error: oneLine(err),
+              topic,
+              partition,
+            });
+            return;
+          }
+          resolveOffset(last);
+          lastRecordAt = Date.now();
+          state.lastBatchAt = lastRecordAt;
+          await heartbeat();
+        }
+        metrics.consumerLag.set({ stage: stage.name, topic, partition: String(partition) }, 0);
+      },
+    });
+  };
+  await startConsumer();
 
   const idleTimer =
     opts.idleExitMs === undefined

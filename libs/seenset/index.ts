@@ -7,7 +7,9 @@
  * Claims expire after the TTL window, so memory stays bounded.
  */
 import Redis from 'ioredis';
+import type { Kafka } from 'kafkajs';
 import { DependencyError } from '../errors';
+import { withAdmin } from '../kafka';
 
 export type ClaimResult = 'first' | 'replay' | 'duplicate';
 
@@ -117,6 +119,16 @@ export function createSeenSet({
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The seen-set's key prefix for one Kafka cluster. Claimants are raw-record coordinates, which a
+ * rebuilt cluster hands out again from offset 0; keying by cluster id keeps an old incarnation's
+ * claims and duplicate marks from being taken for the new one's.
+ */
+export async function seenSetPrefix(kafka: Kafka): Promise<string> {
+  const { clusterId } = await withAdmin(kafka, (admin) => admin.describeCluster());
+  return `ut:${clusterId}:`;
 }
 
 /** The short hex part of an EPCIS hash id, to keep Redis keys small. */

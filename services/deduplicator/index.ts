@@ -1,18 +1,25 @@
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
 import type { InputRecord, Stage } from '../../libs/runtime';
-import { createSeenSet, type ClaimResult } from '../../libs/seenset';
+import { createKafka } from '../../libs/kafka';
+import { createSeenSet, seenSetPrefix, type ClaimResult, type SeenSet } from '../../libs/seenset';
 import { topics } from '../../libs/topics';
 import { claimsOf, handleClaimed } from './handler';
 
 type Claims = Map<InputRecord<SerializationEvent>, ClaimResult>;
 
 export function deduplicatorStage(config: Config): Stage<SerializationEvent, Claims> {
-  const seenSet = createSeenSet({ url: config.redisUrl, ttlSeconds: config.dedupTtlSeconds });
+  let seenSet!: SeenSet;
   let redisUp = true;
   return {
     name: 'deduplicator',
     topics: [topics.validated.name],
+    start: async () => {
+      const prefix = await seenSetPrefix(
+        createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-deduplicator-admin' }),
+      );
+      seenSet = createSeenSet({ url: config.redisUrl, ttlSeconds: config.dedupTtlSeconds, prefix });
+    },
     // The claim is the only effect; a Redis failure is retriable, so the batch waits, unchecked events never pass.
     prepare: async (records) => {
       try {
@@ -25,7 +32,7 @@ export function deduplicatorStage(config: Config): Stage<SerializationEvent, Cla
       }
     },
     handle: (record, claims) => handleClaimed(record, claims.get(record)),
-    stop: () => seenSet.close(),
+    stop: async () => seenSet?.close(),
     health: () => ({ redis: redisUp ? 'up' : 'unreachable, retrying' }),
   };
 }

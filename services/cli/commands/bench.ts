@@ -14,6 +14,7 @@ import { afterStackUp, findJava, resolveKafkaJars, stackUp } from '../../../libs
 import { demoMasterdata, generateDemo } from '../../../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../../../libs/demo/produce';
 import { loadMasterdata } from '../../../libs/masterdata/load';
+import { seenSetPrefix } from '../../../libs/seenset';
 import { normalize } from '../../../libs/sources';
 import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from '../../../libs/perf';
 import { topics } from '../../../libs/topics';
@@ -66,6 +67,7 @@ const bench: Command = {
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const codec = createCodec({ url: config.schemaRegistryUrl });
     const redis = new Redis(config.redisUrl);
+    const prefix = await seenSetPrefix(kafka);
     await loadMasterdata(pool, kafka, codec, demoMasterdata());
     const env = { DATABASE_URL: dbUrl.toString(), LOG_LEVEL: 'warn' };
     const logDir = path.join(config.stateDir, 'logs', 'bench');
@@ -85,7 +87,7 @@ const bench: Command = {
       children = pipelineStages.map((s) => spawnStage(s, logDir, env));
       say(`bench: stages started; draining`);
       for (;;) {
-        const a = await accountFor(pool, redis, before, after);
+        const a = await accountFor(pool, redis, before, after, prefix);
         if (a.landed + a.duplicates + a.dlq >= a.produced) break;
         if (Date.now() - t0 > 30 * 60_000)
           throw new UnitrailError('BENCH_TIMEOUT', 'the backlog did not drain in 30 minutes');
@@ -112,7 +114,7 @@ const bench: Command = {
       }
       const lAfter = await rawEndOffsets(kafka);
       for (;;) {
-        const a = await accountFor(pool, redis, lBefore, lAfter);
+        const a = await accountFor(pool, redis, lBefore, lAfter, prefix);
         if (a.landed + a.duplicates + a.dlq >= a.produced) break;
         await sleep(500);
       }

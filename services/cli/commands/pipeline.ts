@@ -10,7 +10,7 @@ import { UsageError, UnitrailError } from '../../../libs/errors';
 import { createKafka, ensureTopics, groupLag } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
 import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
-import { createSeenSet } from '../../../libs/seenset';
+import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
 import { runStageUntilSignalled } from '../../../libs/runtime';
 import { afterStackUp, stackUp } from '../../../libs/stack';
 import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
@@ -235,6 +235,7 @@ const demo: Command = {
     const children = pipelineStages.map((s) => spawnStage(s, logDir));
     const redis = new Redis(config.redisUrl, { lazyConnect: false });
     try {
+      const prefix = await seenSetPrefix(kafka);
       const records = generateDemo(args);
       const before = await rawEndOffsets(kafka);
       const tProduce = Date.now();
@@ -248,7 +249,7 @@ const demo: Command = {
           if (c.exitCode !== null && c.exitCode !== 0)
             throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
         }
-        accounts = await accountFor(pool, redis, before, after);
+        accounts = await accountFor(pool, redis, before, after, prefix);
         const done = accounts.landed + accounts.duplicates + accounts.dlq;
         say(
           `demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`,
@@ -293,8 +294,8 @@ const stats: Command = {
   async run(input) {
     const config = loadConfig();
     const pool = createPool(config.databaseUrl, { max: 1 });
-    const seen = createSeenSet({ url: config.redisUrl });
     const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
       const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
       const groups: Record<string, string[]> = {
