@@ -4,6 +4,7 @@
 //   4. the local stack up (idempotent: reuses a running one)   5. integration tests against it
 // Integration tests get their own database and Redis db unless DATABASE_URL / REDIS_URL are set.
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 
 const env = {
   ...process.env,
@@ -12,6 +13,24 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
 const only = process.argv[2]; // optional: unit | integration
+
+// The integration tests' own database starts empty each run: the local Kafka may be new (a fresh
+// clone has fresh Kafka storage, whose offsets start again at 0) while PostgreSQL keeps old rows.
+if (!process.env.DATABASE_URL && only !== 'unit') {
+  const admin = new pg.Client({
+    connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres',
+    connectionTimeoutMillis: 5000,
+  });
+  try {
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS unitrail_test WITH (FORCE)');
+  } catch (err) {
+    // `stack up` names a PostgreSQL that is down and says how to start it; nothing to reset then.
+    process.stderr.write(`npm test: could not reset unitrail_test (${err.message}); going on\n`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
 
 function step(title, cmd, args) {
   const t0 = Date.now();

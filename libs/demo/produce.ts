@@ -68,6 +68,8 @@ export async function accountFor(
   after: Record<string, Map<number, number>>,
   /** The seen-set prefix of this Kafka cluster: `seenSetPrefix(kafka)`. */
   prefix: string,
+  /** Only rows written since then: a rebuilt Kafka hands the same coordinates out again. */
+  since = new Date(0),
 ): Promise<Accounts> {
   let produced = 0;
   let landed = 0;
@@ -80,14 +82,15 @@ export async function accountFor(
       produced += to - from;
       const l = await pool.query<{ n: string }>(
         `SELECT count(DISTINCT lineage) AS n FROM ut.events
-          WHERE lineage LIKE $1 AND split_part(lineage, '/', 3)::bigint >= $2 AND split_part(lineage, '/', 3)::bigint < $3`,
-        [`${topic}/${partition}/%`, from, to],
+          WHERE lineage LIKE $1 AND split_part(lineage, '/', 3)::bigint >= $2 AND split_part(lineage, '/', 3)::bigint < $3
+            AND inserted_at >= $4`,
+        [`${topic}/${partition}/%`, from, to, since],
       );
       landed += Number(l.rows[0]!.n);
       const d = await pool.query<{ n: string }>(
         `SELECT count(*) AS n FROM ut.dlq WHERE stage = 'validator' AND source_topic = $1 AND source_partition = $2
-            AND source_offset >= $3 AND source_offset < $4`,
-        [topic, partition, from, to],
+            AND source_offset >= $3 AND source_offset < $4 AND failed_at >= $5`,
+        [topic, partition, from, to, since],
       );
       dlq += Number(d.rows[0]!.n);
       for (let o = from; o < to; o += 1000) {

@@ -87,7 +87,7 @@ const bench: Command = {
       children = pipelineStages.map((s) => spawnStage(s, logDir, env));
       say(`bench: stages started; draining`);
       for (;;) {
-        const a = await accountFor(pool, redis, before, after, prefix);
+        const a = await accountFor(pool, redis, before, after, prefix, new Date(tp0 - 1000));
         if (a.landed + a.duplicates + a.dlq >= a.produced) break;
         if (Date.now() - t0 > 30 * 60_000)
           throw new UnitrailError('BENCH_TIMEOUT', 'the backlog did not drain in 30 minutes');

@@ -249,7 +249,7 @@ const demo: Command = {
           if (c.exitCode !== null && c.exitCode !== 0)
             throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
         }
-        accounts = await accountFor(pool, redis, before, after, prefix);
+        accounts = await accountFor(pool, redis, before, after, prefix, new Date(tProduce - 1000));
         const done = accounts.landed + accounts.duplicates + accounts.dlq;
         say(
           `demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`,
