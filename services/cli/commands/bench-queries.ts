@@ -366,9 +366,13 @@ CREATE FUNCTION bench.gsin(n bigint) RETURNS text LANGUAGE sql IMMUTABLE PARALLE
 const LOADED_TABLES = ['ut.events', 'ut.event_identifiers', 'ut.aggregation_facts', 'ut.unit_state'];
 
 /** Takes the loaded tables' indexes off (to build them once at the end), returning how to put them back. */
-async function dropIndexes(client: pg.PoolClient): Promise<string[]> {
-  const defs = await client.query<{ def: string; drop: string }>(
-    `SELECT CASE WHEN con.conname IS NOT NULL
+interface IndexDef {
+  table: string;
+  def: string;
+}
+async function dropIndexes(client: pg.PoolClient): Promise<IndexDef[]> {
+  const defs = await client.query<{ table: string; def: string; drop: string }>(
+    `SELECT i.indrelid::regclass::text AS table, CASE WHEN con.conname IS NOT NULL
                  THEN format('ALTER TABLE %s ADD CONSTRAINT %I %s', i.indrelid::regclass, con.conname, pg_get_constraintdef(con.oid))
                  ELSE pg_get_indexdef(i.indexrelid) END AS def,
             CASE WHEN con.conname IS NOT NULL
@@ -378,11 +382,11 @@ async function dropIndexes(client: pg.PoolClient): Promise<string[]> {
       WHERE i.indrelid = ANY($1::regclass[])`,
     [LOADED_TABLES],
   );
-  const restore: string[] = [];
-  for (const { def, drop } of defs.rows) {
+  const restore: IndexDef[] = [];
+  for (const { table, def, drop } of defs.rows) {
     try {
       await client.query(drop);
-      restore.push(def);
+      restore.push({ table, def });
     } catch {
       // Something else depends on it (a foreign key from a later migration): leave it in place.
     }
@@ -407,6 +411,7 @@ async function runJobs(
   jobs: string[][],
   workers: number,
   onDone: (done: number) => void,
+  { inTransaction = true } = {},
 ): Promise<void> {
   let next = 0;
   let done = 0;
@@ -417,9 +422,9 @@ async function runJobs(
       await client.query(`SET work_mem = '256MB'`);
       while (next < jobs.length) {
         const job = jobs[next++]!;
-        await client.query('BEGIN');
+        if (inTransaction) await client.query('BEGIN');
         for (const sql of job) await client.query(sql);
-        await client.query('COMMIT');
+        if (inTransaction) await client.query('COMMIT');
         onDone(++done);
       }
     } finally {
@@ -477,7 +482,7 @@ export async function benchQueries({
     try {
       await migrate(pool);
       const client = await pool.connect();
-      let restore: string[];
+      let restore: IndexDef[];
       try {
         await client.query(HELPERS);
         await unlogged(client);
@@ -497,20 +502,35 @@ export async function benchQueries({
         ),
       );
       const since = () => `${Math.round((performance.now() - started) / 1000)} s`;
+      // Largest tables first, so that the two builders finish together.
+      const bytes = await pool.query<{ t: string; n: string }>(
+        `SELECT t, (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(t::regclass)) AS n FROM unnest($1::text[]) AS t`,
+        [LOADED_TABLES],
+      );
+      const size = new Map(bytes.rows.map((r) => [r.t, Number(r.n)]));
+      restore.sort((a, b) => (size.get(b.table) ?? 0) - (size.get(a.table) ?? 0));
       say(`bench queries: building ${restore.length} indexes (${since()})`);
       await runJobs(
         pool,
-        restore.map((def) => [`SET maintenance_work_mem = '1GB'`, def]),
+        restore.map(({ def }) => [`SET maintenance_work_mem = '1GB'`, def]),
         workers,
         () => {},
       );
       // Statistics everywhere; the visibility map only where index-only scans read (aggregation
       // facts, unit state): vacuuming the ledger itself would read it all again for nothing.
       say(`bench queries: analyze (${since()})`);
-      await pool.query('ANALYZE ut.events');
-      await pool.query('ANALYZE ut.event_identifiers');
-      await pool.query('VACUUM (ANALYZE) ut.aggregation_facts');
-      await pool.query('VACUUM (ANALYZE) ut.unit_state');
+      await runJobs(
+        pool,
+        [
+          ['ANALYZE ut.events'],
+          ['VACUUM (ANALYZE) ut.aggregation_facts'],
+          ['ANALYZE ut.event_identifiers'],
+          ['VACUUM (ANALYZE) ut.unit_state'],
+        ],
+        workers,
+        () => {},
+        { inTransaction: false },
+      );
       generateSeconds = Math.round((performance.now() - started) / 1000);
     } finally {
       await pool.end();
