@@ -8,6 +8,7 @@ import { CompressionTypes, type Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { Codec } from '../avro';
 import { UsageError } from '../errors';
+import { hasValidCheckDigit } from '../gs1';
 import { topics } from '../topics';
 import { withDefaults, type Recall } from '.';
 import { containersHolding, requireRecall, saveRecall, unitsInScope } from './store';
@@ -33,7 +34,11 @@ export const MAX_LISTED_UNITS = 50_000;
 
 /** Checks a scope a person typed; throws a UsageError that says what to fix. */
 export function checkScope(input: RecallScopeInput): void {
-  if (!/^\d{14}$/.test(input.gtin)) throw new UsageError(`--gtin ${input.gtin} must be a 14-digit GTIN`);
+  if (!/^\d{14}$/.test(input.gtin) || !hasValidCheckDigit(input.gtin)) {
+    throw new UsageError(
+      `--gtin ${input.gtin} is not a GTIN (14 digits, or 8, 12, 13 padded, with its check digit)`,
+    );
+  }
   if (!input.reason.trim()) throw new UsageError('--reason is required: say why the goods are recalled');
   const { fromTime = null, toTime = null } = input;
   for (const [name, t] of [
