@@ -12,7 +12,8 @@ import { createPool } from '../libs/store';
 import { demoCounts, demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
 import { loadMasterdata } from '../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../libs/demo/produce';
-import { normalize } from '../libs/sources';
+import { normalize, type MesUnitEvent } from '../libs/sources';
+import { gs1CheckDigit } from '../libs/gs1';
 import { pipelineStages } from '../services/cli/commands/pipeline';
 
 jest.setTimeout(300_000);
@@ -107,5 +108,49 @@ describe('pipeline end to end', () => {
       dlq: expected.invalid,
     });
     expect(await landedIds(ranges)).toEqual(expectedIds(records));
+  });
+});
+
+describe('aggregation consistency end to end', () => {
+  it('sends packing a unit that is still inside another case to the DLQ with its reason', async () => {
+    const seed = randomSeed();
+    const [commission, pack] = generateDemo({ events: 2, seed }); // COMMISSION then PACK of one case
+    const packed = pack!.value as MesUnitEvent;
+    const otherCase = '240123450' + String(seed).padStart(9, '0').slice(-8);
+    const repack: DemoRecord = {
+      ...pack!,
+      value: {
+        ...packed,
+        msgId: `${packed.msgId}-again`,
+        caseSscc: otherCase + gs1CheckDigit(otherCase),
+        plantTimeMs: packed.plantTimeMs + 60_000,
+      },
+    };
+    const first = await produce([commission!, pack!]);
+    const packEventId = normalize(pack!.topic, pack!.value, {
+      topic: pack!.topic,
+      partition: 0,
+      offset: 0,
+      schemaId: 0,
+    }).eventId;
+    await waitFor(
+      'the first packing to land',
+      async () =>
+        (await pool.query('SELECT 1 FROM ut.events WHERE event_id = $1', [packEventId])).rowCount === 1,
+    );
+    expect((await landedIds(first)).length).toBe(2);
+    const second = await produce([repack]);
+    const topic = Object.keys(second.after).find((t) =>
+      [...second.after[t]!].some(([p, to]) => to > (second.before[t]?.get(p) ?? 0)),
+    )!;
+    const reasons = await waitFor('the repacking in the DLQ', async () => {
+      const rows = await pool.query<{ reason_codes: string[] }>(
+        'SELECT reason_codes FROM ut.dlq WHERE source_topic = $1 AND source_offset >= $2',
+        [topic, Math.min(...[...second.before[topic]!.values()])],
+      );
+      return rows.rows.find((r) => r.reason_codes.includes('CHILD_IN_OTHER_PARENT'));
+    });
+    // One reason per unit of the case, each naming the case it is still in.
+    expect(reasons.reason_codes).toEqual(Array(packed.serials.length).fill('CHILD_IN_OTHER_PARENT'));
   });
 });

@@ -3,13 +3,21 @@ import { createCodec } from '../../libs/avro';
 import { createKafka } from '../../libs/kafka';
 import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import type { Stage } from '../../libs/runtime';
-import { followCompacted, type CompactedView } from '../../libs/state';
-import { rawTopics, topics } from '../../libs/topics';
-import { handleRaw, type ValidatorContext } from './handler';
 import { adapters } from '../../libs/sources';
+import { followCompacted, type CompactedView } from '../../libs/state';
+import { createPool, db } from '../../libs/store';
+import { rawTopics, topics } from '../../libs/topics';
+import {
+  aggregationReasons,
+  childrenToLookUp,
+  CURRENT_PARENTS_SQL,
+  type Containment,
+} from './aggregation-rules';
+import { handleRaw, normalizeRecord, type ValidatorContext } from './handler';
 
 export function validatorStage(config: Config): Stage<unknown, ValidatorContext> {
   let view: CompactedView<MasterdataRecord> | undefined;
+  const pool = createPool(config.databaseUrl, { max: 2 });
   return {
     name: 'validator',
     topics: rawTopics,
@@ -23,16 +31,35 @@ export function validatorStage(config: Config): Stage<unknown, ValidatorContext>
       });
       await view.ready;
     },
-    prepare: async () => ({
-      now: Date.now(),
-      clockSkewMs: config.clockSkewSeconds * 1000,
-      horizonMs: config.horizonDays * 86400000,
-      masterdata: lookupFrom((k) => view!.get(k)),
-      ownSources: config.ownSources,
-    }),
+    // Effects before the pure handler: normalise the batch once, and ask the journey store where
+    // the children being packed are now, for the aggregation-consistency rule.
+    prepare: async (records) => {
+      const events = records.map(normalizeRecord);
+      const canonical = events.map((e) => (e instanceof Error ? null : e));
+      const children = childrenToLookUp(canonical);
+      const current = new Map<string, Containment>();
+      if (children.length > 0) {
+        const rows = await db('current parents', () =>
+          pool.query<{ child: string; parent: string; since: Date }>(CURRENT_PARENTS_SQL, [children]),
+        );
+        for (const r of rows.rows) current.set(r.child, { parent: r.parent, since: r.since.getTime() });
+      }
+      const aggregation = aggregationReasons(canonical, current);
+      return {
+        now: Date.now(),
+        clockSkewMs: config.clockSkewSeconds * 1000,
+        horizonMs: config.horizonDays * 86400000,
+        ownSources: config.ownSources,
+        masterdata: lookupFrom((k) => view!.get(k)),
+        batch: new Map(records.map((r, i) => [r, { event: events[i]!, aggregation: aggregation.get(i) }])),
+      };
+    },
     handle: handleRaw,
     sourceOf: (topic) => adapters[topic]?.sourceSystem ?? null,
-    stop: async () => view?.stop(),
+    stop: async () => {
+      await view?.stop();
+      await pool.end();
+    },
     health: () => ({ masterdata: view?.size() ?? 0 }),
   };
 }
