@@ -47,7 +47,7 @@ export async function startOpsApi({
 }): Promise<RunningOpsApi> {
   const deps = await openOpsDeps(config, { webhookSecret });
   if (deliverOptions) deps.deliverOptions = deliverOptions;
-  const handler = createOpsHandler({ deps, log });
+  const handler = createOpsHandler({ deps, log, ownSources: config.ownSources });
   const server = http.createServer((req, res) => void handler.handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>

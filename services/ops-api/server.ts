@@ -73,7 +73,16 @@ const optionalString = (v: unknown, name: string): string | null => {
   return v;
 };
 
-export function createOpsHandler({ deps, log }: { deps: OpsDeps; log: Logger }): OpsHandler {
+export function createOpsHandler({
+  deps,
+  log,
+  ownSources = ['MES'],
+}: {
+  deps: OpsDeps;
+  log: Logger;
+  /** Our own systems: a unit they commissioned is genuine (OWN_SOURCES). */
+  ownSources?: readonly string[];
+}): OpsHandler {
   const { pool } = deps;
   const registry = new client.Registry();
   registry.setDefaultLabels({ service: 'unitrail-ops-api' });
@@ -227,7 +236,10 @@ export function createOpsHandler({ deps, log }: { deps: OpsDeps; log: Logger }):
         sendJson(
           res,
           200,
-          await checkWarranty(pool, params[0]!, { gtin: url.searchParams.get('gtin') ?? undefined }),
+          await checkWarranty(pool, params[0]!, {
+            gtin: url.searchParams.get('gtin') ?? undefined,
+            ownSources,
+          }),
         );
       },
     },
@@ -245,6 +257,7 @@ export function createOpsHandler({ deps, log }: { deps: OpsDeps; log: Logger }):
           gtin: optionalString(b.gtin, 'gtin') ?? undefined,
           claimRef,
           claimedBy: who.name,
+          ownSources,
         });
         if (!check.exists) return sendJson(res, 404, check);
         sendJson(res, check.claim?.duplicate ? 200 : 201, check);

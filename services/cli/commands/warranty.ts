@@ -15,7 +15,8 @@ const warranty: Command = {
   async run(input) {
     const id = input.positionals[0]!;
     const claimRef = optString(input, 'claim');
-    const pool = createPool(loadConfig().databaseUrl, { max: 2 });
+    const config = loadConfig();
+    const pool = createPool(config.databaseUrl, { max: 2 });
     try {
       const check = await checkWarranty(pool, id, {
         gtin: optString(input, 'gtin'),
