@@ -19,6 +19,11 @@ describe('bench surge', () => {
     expect(new Set(events(surge).map((e) => e.eventId)).size).toBe(500);
     const normal = generateDemo({ events: 500, seed: 8 });
     expect(events(normal).some((e) => inScope(e, recall.gtin, recall.lots))).toBe(false);
+    // nothing in common, not even a case: the router would follow a shared container into the recall
+    const uris = (es: SerializationEvent[]) =>
+      new Set(es.flatMap((e) => touchedIdentifiers(e).map((t) => t.id.uri)));
+    const normalUris = uris(events(normal));
+    expect([...uris(events(surge))].filter((u) => normalUris.has(u))).toEqual([]);
   });
 
   it('takes quantiles by nearest rank', () => {

@@ -19,9 +19,10 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createKafka, ensureTopics, groupLag, withAdmin } from '../kafka';
+import { createKafka, ensureTopics, withAdmin } from '../kafka';
 import { createPool, ensureDatabase, migrate } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
+import { gs1CheckDigit } from '../gs1';
 import { loadMasterdata } from '../masterdata/load';
 import type { MesUnitEvent } from '../sources';
 import type { Recall } from '../recalls';
@@ -45,10 +46,8 @@ export interface SurgeBenchOptions {
   surgeFactor?: number;
   /** Consumers of the surge sink for each drain measurement; the largest also drains live. */
   consumerCounts?: number[];
-  /** Starts stage processes (`unitrail run`) with extra environment. */
-  startStages: (names: string[], env: NodeJS.ProcessEnv) => Running;
-  /** Starts n processes of one stage in its group. */
-  startConsumers: (stage: string, n: number, env: NodeJS.ProcessEnv) => Running;
+  /** Starts n processes of a stage in the consumer group given, with extra environment. */
+  startConsumers: (stage: string, n: number, groupId: string, env: NodeJS.ProcessEnv) => Running;
   progress?: (line: string) => void;
   /** Aborts the run (Ctrl-C): everything started is stopped, scratch databases dropped. */
   signal?: AbortSignal;
@@ -90,9 +89,10 @@ export interface LatencySummary {
   max_ms: number;
 }
 
+/** The demo's GS1 Company Prefix (its GLNs start with it). */
+const DEMO_COMPANY_PREFIX = world.plantGln.slice(0, 7);
 const PIPELINE = ['validator', 'deduplicator', 'enricher', 'router', 'journey-sink'];
 const SURGE_STAGE = 'journey-sink-surge';
-const SURGE_GROUP = `ut.${SURGE_STAGE}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The q-quantile (0..1) of the values, nearest rank. */
@@ -114,6 +114,8 @@ export function summarize(latencies: readonly number[]): LatencySummary {
 /**
  * Records in a recall's scope: the MES records (commission, pack) of a demo stream, all made one
  * GTIN and one lot, so a recall of that lot covers each of them and nothing of the normal stream.
+ * Their cases get SSCCs of their own (extension digit 9): the demo numbers cases by pallet only,
+ * and a case shared with the normal stream would pull its later events into the recall too.
  */
 export function surgeRecords({
   count,
@@ -127,12 +129,24 @@ export function surgeRecords({
   gtin?: string;
 }): DemoRecord[] {
   const out: DemoRecord[] = [];
+  const cases = new Map<string, string>();
+  const caseOf = (sscc: string) => {
+    let own = cases.get(sscc);
+    if (!own) {
+      const ref = String((seed % 10_000) * 100_000 + cases.size).padStart(9, '0');
+      const digits = `9${DEMO_COMPANY_PREFIX}${ref}`;
+      own = digits + String(gs1CheckDigit(digits));
+      cases.set(sscc, own);
+    }
+    return own;
+  };
   // 8 of a pallet's 13 records are MES records
   const demo = generateDemo({ events: Math.ceil((count * 13) / 8) + 13, seed });
   for (const r of demo) {
     if (out.length >= count) break;
     if (r.topic !== topics.rawMes.name) continue;
-    out.push({ ...r, value: { ...(r.value as MesUnitEvent), gtin, lot } });
+    const mes = r.value as MesUnitEvent;
+    out.push({ ...r, value: { ...mes, gtin, lot, caseSscc: mes.caseSscc && caseOf(mes.caseSscc) } });
   }
   return out;
 }
@@ -262,12 +276,6 @@ async function waitUntil(
   }
 }
 
-async function groupLags(kafka: Kafka, groups: Record<string, string[]>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [g, t] of Object.entries(groups)) out[g] = await groupLag(kafka, g, t);
-  return out;
-}
-
 /** True when the group's committed offsets reach `ends` on every partition. */
 async function caughtUp(kafka: Kafka, groupId: string, topic: string, ends: Map<number, number>) {
   return withAdmin(kafka, async (admin) => {
@@ -317,7 +325,6 @@ export async function runSurgeBench({
   warmupSeconds = 10,
   surgeFactor = 10,
   consumerCounts = [1, 4],
-  startStages,
   startConsumers,
   progress = () => {},
   signal,
@@ -328,46 +335,38 @@ export async function runSurgeBench({
   const running: Running[] = [];
   const scratch: { drop: () => Promise<void> }[] = [];
   const loadAtStart = os.loadavg()[0]!;
-  const recallId = `BENCH-SURGE-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
-  const pipelineGroups: Record<string, string[]> = {
-    'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
-    'ut.deduplicator': [topics.validated.name],
-    'ut.enricher': [topics.unique.name],
-    'ut.router': [topics.enriched.name],
-    'ut.journey-sink': [topics.journey.name],
+  const runId = crypto.randomBytes(4).toString('hex');
+  const recallId = `BENCH-SURGE-${runId.toUpperCase()}`;
+  // Consumer groups of this run's own, so other runs on the same stack (tests, a demo) neither
+  // take our records nor hand us theirs to write; each starts at its topics' end.
+  const groupOf = (stage: string) => `bench-surge.${runId}.${stage}`;
+  const inputs: Record<string, string[]> = {
+    validator: [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
+    deduplicator: [topics.validated.name],
+    enricher: [topics.unique.name],
+    router: [topics.enriched.name],
+    'journey-sink': [topics.journey.name],
+    [SURGE_STAGE]: [topics.journeySurge.name],
   };
-  /** Members each group should have: ours. More means another run joined and takes our records. */
-  const expected = new Map([...Object.keys(pipelineGroups).map((g) => [g, 1] as const), [SURGE_GROUP, 0]]);
-  let problem: string | null = null;
+  const startAtEnd = (groupId: string, topicNames: string[]) =>
+    withAdmin(kafka, async (admin) => {
+      for (const topic of topicNames) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+        });
+      }
+    });
   const guard: Guard = () => {
     if (signal?.aborted) throw new UnitrailError('BENCH_ABORTED', 'stopped');
-    if (problem) throw new UnitrailError('BENCH_DISTURBED', problem);
     for (const r of running) {
       const f = r.failure?.();
       if (f) throw new UnitrailError('BENCH_STAGE_FAILED', f);
     }
   };
-  const watch = setInterval(() => {
-    void withAdmin(kafka, async (admin) => {
-      const { groups } = await admin.describeGroups([...expected.keys()]);
-      for (const g of groups) {
-        const want = expected.get(g.groupId) ?? 0;
-        if (want > 0 && g.members.length > want) {
-          problem = `another run joined ${g.groupId} (${g.members.length} members, ours ${want}): stop it and run again`;
-        }
-      }
-    }).catch(() => {});
-  }, 2000);
   try {
-    // Other runs' stages in these groups would take some of our records into their databases.
-    for (const g of expected.keys()) {
-      await waitUntil(
-        `${g} to have no members (stop the other run's stages)`,
-        120_000,
-        async () => (await members(kafka, g)) === 0,
-        { everyMs: 2000, guard },
-      );
-    }
     await ensureTopics(kafka);
     await codec.registerAll();
     const db = await scratchDatabase(config.databaseUrl, 'surge');
@@ -376,33 +375,17 @@ export async function runSurgeBench({
     const env = { DATABASE_URL: db.url };
 
     progress(
-      `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
+      `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
     );
-    running.push(startStages(PIPELINE, env));
+    for (const [stage, t] of Object.entries(inputs)) await startAtEnd(groupOf(stage), t);
+    for (const stage of PIPELINE) running.push(startConsumers(stage, 1, groupOf(stage), env));
     const maxConsumers = Math.max(...consumerCounts);
-    const liveSurge = startConsumers(SURGE_STAGE, maxConsumers, env);
+    const liveSurge = startConsumers(SURGE_STAGE, maxConsumers, groupOf(SURGE_STAGE), env);
     running.push(liveSurge);
-    expected.set(SURGE_GROUP, maxConsumers);
-    for (const g of expected.keys()) {
-      await waitUntil(`${g} to join`, 120_000, async () => (await members(kafka, g)) > 0, { guard });
-    }
-    // Records of earlier runs that these groups never took would be load we did not make.
-    const backlog = await groupLags(kafka, { ...pipelineGroups, [SURGE_GROUP]: [topics.journeySurge.name] });
-    const behind = Object.values(backlog).reduce((a, b) => a + b, 0);
-    if (behind > 0) {
-      progress(`bench surge: the groups first take ${behind} records left by earlier runs`);
-      await waitUntil(
-        'the backlog of earlier runs to be taken',
-        300_000,
-        async () => {
-          const lags = await groupLags(kafka, {
-            ...pipelineGroups,
-            [SURGE_GROUP]: [topics.journeySurge.name],
-          });
-          return Object.values(lags).every((l) => l < 50);
-        },
-        { everyMs: 1000, guard },
-      );
+    for (const stage of Object.keys(inputs)) {
+      await waitUntil(`${stage} to join`, 120_000, async () => (await members(kafka, groupOf(stage))) > 0, {
+        guard,
+      });
     }
 
     const seedBase = crypto.randomInt(1, 2 ** 30);
@@ -477,15 +460,26 @@ export async function runSurgeBench({
       `bench surge: waiting for the normal flow (${sent.size} records) and the surge (${surgeSource.next}) to land`,
     );
     const latencies = { before: [] as number[], during: [] as number[] };
+    let lastSaid = Date.now();
     await waitUntil(
       'every normal record to land',
       300_000,
       async () => {
         const rows = await db.pool.query<{ lineage: string; at: number }>(
-          'SELECT lineage, extract(epoch FROM inserted_at) * 1000 AS at FROM ut.events WHERE recall_id IS NULL',
+          'SELECT lineage, extract(epoch FROM inserted_at) * 1000 AS at FROM ut.events',
         );
         const mine = rows.rows.filter((r) => sent.has(r.lineage));
-        if (mine.length < sent.size) return false;
+        if (mine.length < sent.size) {
+          if (Date.now() - lastSaid > 10_000) {
+            lastSaid = Date.now();
+            const landed = new Set(mine.map((r) => r.lineage));
+            const missing = [...sent.keys()].filter((l) => !landed.has(l));
+            progress(
+              `bench surge: ${mine.length} of ${sent.size} normal records landed; not yet e.g. ${missing.slice(0, 3).join(', ')}`,
+            );
+          }
+          return false;
+        }
         for (const r of mine) {
           const p = phaseOf.get(r.lineage);
           if (p) latencies[p].push(Number(r.at) - sent.get(r.lineage)!);
@@ -498,7 +492,7 @@ export async function runSurgeBench({
     await waitUntil(
       'the live surge consumers to drain the surge',
       300_000,
-      () => caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd),
+      () => caughtUp(kafka, groupOf(SURGE_STAGE), topics.journeySurge.name, surgeEnd),
       { guard },
     );
     const surgeOnTopic = [...surgeEnd].reduce((n, [p, end]) => n + end - (surgeStart.get(p) ?? 0), 0);
@@ -510,16 +504,10 @@ export async function runSurgeBench({
     for (const n of consumerCounts) {
       const target = await scratchDatabase(config.databaseUrl, `drain${n}`);
       scratch.push(target);
-      expected.set(SURGE_GROUP, 0);
-      await waitUntil(
-        `${SURGE_GROUP} to be empty`,
-        60_000,
-        async () => (await members(kafka, SURGE_GROUP)) === 0,
-        { guard },
-      );
+      const group = groupOf(`drain${n}`);
       await withAdmin(kafka, (admin) =>
         admin.setOffsets({
-          groupId: SURGE_GROUP,
+          groupId: group,
           topic: topics.journeySurge.name,
           partitions: [...surgeEnd.keys()].map((p) => ({
             partition: p,
@@ -529,21 +517,19 @@ export async function runSurgeBench({
       );
       progress(`bench surge: draining ${surgeOnTopic} surge records with ${n} consumer${n > 1 ? 's' : ''}`);
       const t0 = Date.now();
-      const consumers = startConsumers(SURGE_STAGE, n, { DATABASE_URL: target.url });
+      const consumers = startConsumers(SURGE_STAGE, n, group, { DATABASE_URL: target.url });
       running.push(consumers);
-      expected.set(SURGE_GROUP, n);
       let joinedAt = 0;
       await waitUntil(
         `${n} consumers to drain the surge`,
         600_000,
         async () => {
-          if (!joinedAt && (await members(kafka, SURGE_GROUP)) >= n) joinedAt = Date.now();
-          return caughtUp(kafka, SURGE_GROUP, topics.journeySurge.name, surgeEnd);
+          if (!joinedAt && (await members(kafka, group)) >= n) joinedAt = Date.now();
+          return caughtUp(kafka, group, topics.journeySurge.name, surgeEnd);
         },
         { guard },
       );
       const seconds = (Date.now() - t0) / 1000;
-      expected.set(SURGE_GROUP, 0);
       await consumers.stop();
       running.splice(running.indexOf(consumers), 1);
       drain.push({
@@ -577,7 +563,6 @@ export async function runSurgeBench({
       total_seconds: Math.round((Date.now() - tStart) / 1000),
     };
   } finally {
-    clearInterval(watch);
     for (const r of running.reverse()) await r.stop().catch(() => {});
     for (const s of scratch) await s.drop().catch(() => {});
   }

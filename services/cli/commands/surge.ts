@@ -15,9 +15,10 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka, groupLag, withAdmin } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
 import { runSurgeBench } from '../../../libs/bench';
+import { runStageUntilSignalled } from '../../../libs/runtime';
 import { stageFactories, stageNames } from '../../stages';
 import { cliEntry } from '../entry';
-import { spawnStage, stopStages } from './pipeline';
+import { stopStages } from './pipeline';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,13 +66,14 @@ export interface Supervisor {
 
 /**
  * Starts `consumers` processes of `stage` (`unitrail run STAGE`, so one consumer group: Kafka
- * spreads the partitions over them) and restarts any that exits, with back-off, until stop().
+ * spreads the partitions over them; or each in `groupId` when given) and restarts any that exits, with back-off, until stop().
  * Each logs to <logDir>/<stage>.<index>.log.
  */
 export function superviseStage({
   stage,
   consumers,
   logDir,
+  groupId,
   env = {},
   maxBackoffMs = 30_000,
   onEvent = () => {},
@@ -79,6 +81,8 @@ export function superviseStage({
   stage: string;
   consumers: number;
   logDir: string;
+  /** A consumer group other than the stage's own `ut.<stage>`. */
+  groupId?: string;
   env?: NodeJS.ProcessEnv;
   maxBackoffMs?: number;
   onEvent?: (line: string) => void;
@@ -96,7 +100,8 @@ export function superviseStage({
 
   const start = (slot: (typeof slots)[number]) => {
     const log = fs.openSync(path.join(logDir, `${stage}.${slot.index}.log`), 'a');
-    const child = spawn(process.execPath, [cliEntry(), 'run', stage], {
+    const args = groupId ? ['scale', stage, '--group', groupId, '--foreground'] : ['run', stage];
+    const child = spawn(process.execPath, [cliEntry(), ...args], {
       stdio: ['ignore', log, log],
       env: { ...process.env, METRICS_PORT: '0', ...env },
     });
@@ -174,13 +179,25 @@ const scale: Command = {
   name: 'scale',
   summary:
     'Run N consumer processes of one stage in its group (Kafka spreads the partitions), restart any that dies, show their lag; Ctrl-C stops them cleanly',
-  usage: 'STAGE --consumers N [--every SECONDS]',
-  options: { consumers: { type: 'string' }, every: { type: 'string' } },
+  usage: 'STAGE --consumers N [--every SECONDS] [--group GROUP]',
+  options: {
+    consumers: { type: 'string' },
+    every: { type: 'string' },
+    group: { type: 'string' },
+    foreground: { type: 'boolean' },
+  },
   positionals: [1, 1],
   async run(input) {
     const stage = input.positionals[0]!;
     const config = loadConfig();
-    const { groupId, topics: topicNames } = await stageGroup(stage, config);
+    const own = await stageGroup(stage, config);
+    const groupId = optString(input, 'group') ?? own.groupId;
+    const topicNames = own.topics;
+    if (input.values.foreground === true) {
+      // One consumer in this process: what the supervisor starts for each --group consumer.
+      await runStageUntilSignalled(stageFactories[stage]!(config), { config, groupId });
+      return 0;
+    }
     const consumers = wholeNumber(input, 'consumers', { max: 256 });
     const everyMs = wholeNumber(input, 'every', { max: 3600, fallback: 5 }) * 1000;
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-scale' });
@@ -191,7 +208,13 @@ const scale: Command = {
       );
     }
     const logDir = path.join(config.stateDir, 'logs');
-    const supervisor = superviseStage({ stage, consumers, logDir, onEvent: (l) => say(`scale: ${l}`) });
+    const supervisor = superviseStage({
+      stage,
+      consumers,
+      logDir,
+      groupId: groupId === own.groupId ? undefined : groupId,
+      onEvent: (l) => say(`scale: ${l}`),
+    });
     say(
       `scale: ${consumers} × ${stage} in group ${groupId} (pids ${supervisor
         .consumers()
@@ -361,24 +384,8 @@ const benchSurge: Command = {
       phaseSeconds: wholeNumber(input, 'seconds', { min: 5, max: 600, fallback: 60 }),
       surgeFactor: wholeNumber(input, 'surge-factor', { max: 100, fallback: 10 }),
       consumerCounts,
-      startStages: (names, env) => {
-        const children = names.map((n) => spawnStage(n, logDir, env));
-        let stopping = false;
-        return {
-          stop: () => {
-            stopping = true;
-            return stopStages(children);
-          },
-          failure: () => {
-            const i = children.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
-            return stopping || i < 0
-              ? null
-              : `${names[i]} ended (${children[i]!.signalCode ?? `exit ${children[i]!.exitCode}`}), see ${logDir}/${names[i]}.log`;
-          },
-        };
-      },
-      startConsumers: (stage, consumers, env) => {
-        const supervisor = superviseStage({ stage, consumers, env, logDir });
+      startConsumers: (stage, consumers, groupId, env) => {
+        const supervisor = superviseStage({ stage, consumers, groupId, env, logDir });
         return {
           stop: () => supervisor.stop(),
           failure: () => {
