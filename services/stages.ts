@@ -8,6 +8,7 @@ import { routerStage } from './router';
 import { journeySinkStage } from './journey-sink';
 import { dlqSinkStage } from './dlq-sink';
 import { runCaptureApi } from './capture-api';
+import { runOpsApi } from './ops-api';
 
 // The handlers' input types differ; the runtime only needs the common shape.
 type AnyStage = Stage<never, never>;
@@ -27,6 +28,7 @@ export const stageNames = Object.keys(stageFactories);
 /** HTTP services: `unitrail run NAME` serves until SIGTERM. */
 export const httpServices: Record<string, (config: Config) => Promise<void>> = {
   'capture-api': runCaptureApi,
+  'ops-api': runOpsApi,
 };
 
 export const runnableNames = [...stageNames, ...Object.keys(httpServices)];
