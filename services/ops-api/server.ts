@@ -285,6 +285,9 @@ export function createOpsHandler({
     let routeName = 'other';
     let who: Principal | null = null;
     let resource: string | null = null;
+    // A resource's answer is held until its audit entry is written: what a client saw was audited.
+    let held: unknown[] | undefined;
+    const release = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     try {
       if (url.pathname === '/healthz') {
         routeName = '/healthz';
@@ -307,6 +310,12 @@ export function createOpsHandler({
         return sendProblem(res, 404, `no such resource: ${url.pathname}`);
       }
       routeName = route.name;
+      res.end = ((...args: unknown[]) => {
+        held = args;
+        return res;
+      }) as ServerResponse['end'];
+      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      resource = params[0] ?? null;
       const auth = await authenticate(pool, req.headers.authorization, route.roles);
       if (!auth.ok) {
         return sendProblem(res, auth.status, auth.reason, {
@@ -314,7 +323,6 @@ export function createOpsHandler({
         });
       }
       who = auth.principal;
-      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
       await route.run({
         req,
         res,
@@ -340,10 +348,10 @@ export function createOpsHandler({
       });
     } catch (err) {
       if (err instanceof UsageError || err instanceof InvalidInputError) {
-        if (!res.headersSent) sendProblem(res, 400, err.message);
+        if (!res.headersSent && held === undefined) sendProblem(res, 400, err.message);
       } else {
         log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-        if (!res.headersSent) {
+        if (!res.headersSent && held === undefined) {
           const retriable = (err as { retriable?: boolean }).retriable === true;
           sendProblem(
             res,
@@ -367,6 +375,7 @@ export function createOpsHandler({
           log.error('audit log write failed', { error: oneLine(err), action: `${method} ${routeName}` }),
         );
       }
+      if (held !== undefined) release(...held);
     }
   }
 
