@@ -386,7 +386,8 @@ async function dropIndexes(client: pg.PoolClient): Promise<IndexDef[]> {
   for (const { table, def, drop } of defs.rows) {
     try {
       await client.query(drop);
-      restore.push({ table, def });
+      // A partitioned table's index reads back as "ON ONLY", which would build no partition's index.
+      restore.push({ table, def: def.replace(' ON ONLY ', ' ON ') });
     } catch {
       // Something else depends on it (a foreign key from a later migration): leave it in place.
     }
