@@ -28,7 +28,7 @@ import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { topics } from '../libs/topics';
 import { pipelineStages } from '../services/cli/commands/pipeline';
-import { createPublisher } from '../services/capture-api/publish';
+import { createPublisher } from '../libs/sources/epcis-publish';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
 
 jest.setTimeout(600_000);

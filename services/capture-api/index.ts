@@ -15,7 +15,7 @@ import { createKafka } from '../../libs/kafka';
 import { createLogger, type Logger } from '../../libs/log';
 import { createPool } from '../../libs/store';
 import { createCaptureHandler } from './server';
-import { createPublisher } from './publish';
+import { createPublisher } from '../../libs/sources/epcis-publish';
 
 export interface CaptureSettings {
   port: number;

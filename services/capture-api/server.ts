@@ -26,7 +26,7 @@ import {
   planCapture,
   touchJob,
 } from './jobs';
-import type { Publisher } from './publish';
+import type { Publisher } from '../../libs/sources/epcis-publish';
 
 /** Who may capture and read capture jobs; an admin sees every producer's jobs. */
 const captureRoles: readonly Role[] = ['producer', 'admin'];

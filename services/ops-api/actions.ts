@@ -20,7 +20,7 @@ import { loadParties, recallReport } from '../../libs/recalls/report';
 import { requireRecall } from '../../libs/recalls/store';
 import { UsageError } from '../../libs/errors';
 import { createPool, db } from '../../libs/store';
-import { createPublisher, type Publisher } from '../capture-api/publish';
+import { createPublisher, type Publisher } from '../../libs/sources/epcis-publish';
 
 export interface OpsDeps {
   pool: pg.Pool;

@@ -23,7 +23,7 @@ import { closeRecall, declareRecall } from '../../libs/recalls/declare';
 import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls/report';
 import { getRecall, listRecalls } from '../../libs/recalls/store';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
-import { readBody, sendJson, sendProblem } from '../capture-api/http';
+import { readBody, sendJson, sendProblem } from '../../libs/http';
 import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
 import { checkWarranty } from './warranty';
 

@@ -5,10 +5,10 @@
  * key ut.events, the DLQ and the deduplicator know it by), can be told to the job.
  */
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
-import type { Codec } from '../../libs/avro';
-import type { EpcisEventEnvelope } from '../../libs/sources';
-import { withAdmin } from '../../libs/kafka';
-import { topics } from '../../libs/topics';
+import type { Codec } from '../avro';
+import type { EpcisEventEnvelope } from '.';
+import { withAdmin } from '../kafka';
+import { topics } from '../topics';
 
 export interface OutgoingEvent {
   key: string;
