@@ -13,6 +13,7 @@
  * by lineage (raw topic/partition/offset), known from the producer's acknowledgements.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import os from 'node:os';
 import { Partitioners, type Kafka, type Message, type PartitionMetadata } from 'kafkajs';
 import pg from 'pg';
@@ -292,6 +293,28 @@ async function members(kafka: Kafka, groupId: string): Promise<number> {
   );
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Active recalls the router holds, from its /healthz; -1 while it does not answer. */
+async function activeRecalls(port: number): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const n = ((await res.json()) as { activeRecalls?: unknown }).activeRecalls;
+    return typeof n === 'number' ? n : -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** A database of its own, migrated; drop() removes it. */
 async function scratchDatabase(
   baseUrl: string,
@@ -378,7 +401,12 @@ export async function runSurgeBench({
       `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
     );
     for (const [stage, t] of Object.entries(inputs)) await startAtEnd(groupOf(stage), t);
-    for (const stage of PIPELINE) running.push(startConsumers(stage, 1, groupOf(stage), env));
+    // The router's health says how many recalls it routes: the surge starts once it has ours.
+    const routerPort = await freePort();
+    for (const stage of PIPELINE) {
+      const own = stage === 'router' ? { ...env, METRICS_PORT: String(routerPort) } : env;
+      running.push(startConsumers(stage, 1, groupOf(stage), own));
+    }
     const maxConsumers = Math.max(...consumerCounts);
     const liveSurge = startConsumers(SURGE_STAGE, maxConsumers, groupOf(SURGE_STAGE), env);
     running.push(liveSurge);
@@ -440,8 +468,19 @@ export async function runSurgeBench({
         acks: -1,
         messages: [{ key: recallId, value: await codec.encode(topics.recalls.name, value) }],
       });
+    const activeBefore = await activeRecalls(routerPort);
     await publish(recall);
-    await sleep(2000);
+    const tRecall = Date.now();
+    if (activeBefore < 0)
+      await sleep(3000); // a router that does not say: give it time
+    else
+      await waitUntil(
+        'the router to pick the recall up',
+        60_000,
+        async () => (await activeRecalls(routerPort)) > activeBefore,
+        { guard },
+      );
+    progress(`bench surge: the router routes recall ${recallId} after ${Date.now() - tRecall} ms`);
     phase = 'during';
     progress(
       `bench surge: recall ${recallId} declared; normal flow + ${surgeFactor}× surge for ${phaseSeconds} s`,
