@@ -7,9 +7,9 @@ import { formatJourney, unitJourney } from '../../../libs/journey';
 
 const journey: Command = {
   name: 'journey',
-  summary: "Print a unit's journey: its own events and those of every container while it was inside",
-  usage:
-    'ID [--gtin GTIN] [--json]   (ID: a serial with --gtin, an EPC URN, a Digital Link or an element string)',
+  summary:
+    "A unit's journey: its own events and its containers' while it was inside (ID: serial with --gtin, EPC URN, Digital Link, element string)",
+  usage: 'ID [--gtin GTIN] [--json]',
   options: { gtin: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(input) {
