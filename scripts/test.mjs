@@ -4,6 +4,9 @@
 //   4. the local stack up (idempotent: reuses a running one)   5. integration tests against it
 // Integration tests get their own database and Redis db unless DATABASE_URL / REDIS_URL are set.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 const env = {
@@ -32,6 +35,18 @@ if (!process.env.DATABASE_URL && only !== 'unit') {
   }
 }
 
+// Jest writes its results here too, so the run can end on one plain "N passed, N failed" line.
+const results = fs.mkdtempSync(path.join(os.tmpdir(), 'unitrail-test-'));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+function tally(file) {
+  if (!fs.existsSync(file)) return;
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  counts.passed += r.numPassedTests;
+  counts.failed += r.numFailedTests;
+  counts.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+}
+const summary = () => `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
+
 function step(title, cmd, args) {
   const t0 = Date.now();
   process.stderr.write(`\n== ${title}\n`);
@@ -39,6 +54,9 @@ function step(title, cmd, args) {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
     process.stderr.write(`== ${title}: FAILED after ${secs} s\n`);
+    tally(path.join(results, 'unit.json'));
+    tally(path.join(results, 'integration.json'));
+    console.log(summary());
     process.exit(r.status ?? 1);
   }
   process.stderr.write(`== ${title}: ok (${secs} s)\n`);
@@ -49,10 +67,28 @@ step('build (type check)', ...npx('tsc', '-p', 'tsconfig.build.json'));
 if (only !== 'integration') {
   step('lint', ...npx('eslint', '.'));
   step('format', ...npx('prettier', '--check', '.'));
-  step('unit tests', ...npx('jest', '--selectProjects', 'unit'));
+  step(
+    'unit tests',
+    ...npx('jest', '--selectProjects', 'unit', '--json', `--outputFile=${path.join(results, 'unit.json')}`),
+  );
 }
 if (only !== 'unit') {
   step('local stack up', process.execPath, ['dist/services/cli/main.js', 'stack', 'up']);
   // --forceExit: the registry client keeps HTTP sockets alive after the last test.
-  step('integration tests', ...npx('jest', '--selectProjects', 'integration', '--runInBand', '--forceExit'));
+  step(
+    'integration tests',
+    ...npx(
+      'jest',
+      '--selectProjects',
+      'integration',
+      '--runInBand',
+      '--forceExit',
+      '--json',
+      `--outputFile=${path.join(results, 'integration.json')}`,
+    ),
+  );
 }
+
+tally(path.join(results, 'unit.json'));
+tally(path.join(results, 'integration.json'));
+console.log(summary());
