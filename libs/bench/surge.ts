@@ -20,7 +20,7 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createKafka, ensureTopics, withAdmin } from '../kafka';
+import { createKafka, ensureTopics, groupLag, withAdmin } from '../kafka';
 import { createPool, ensureDatabase, migrate } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
@@ -522,6 +522,18 @@ export async function runSurgeBench({
         for (const r of mine) {
           const p = phaseOf.get(r.lineage);
           if (p) latencies[p].push(Number(r.at) - sent.get(r.lineage)!);
+        }
+        return true;
+      },
+      { everyMs: 1000, guard },
+    );
+    // and every surge record is through the router (they trail the normal flow's last records)
+    await waitUntil(
+      'the pipeline to pass every record on',
+      300_000,
+      async () => {
+        for (const stage of ['validator', 'deduplicator', 'enricher', 'router']) {
+          if ((await groupLag(kafka, groupOf(stage), inputs[stage]!)) > 0) return false;
         }
         return true;
       },
