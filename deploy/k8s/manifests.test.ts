@@ -8,12 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stageNames } from '../../services/stages';
+import { httpServices, stageNames } from '../../services/stages';
 import { topicByName, topics } from '../../libs/topics';
 import { settings } from '../../libs/config';
 
-/** The HTTP services (not consumer stages) and the variable naming the port that serves their /healthz. */
-const httpServices: Record<string, string> = { 'capture-api': 'CAPTURE_PORT', 'ops-api': 'OPS_API_PORT' };
+/** Each HTTP service and the variable naming the port that serves it, its /healthz and /metrics. */
+const httpPorts: Record<string, string> = { 'capture-api': 'CAPTURE_PORT', 'ops-api': 'OPS_PORT' };
 const cli = ['node', 'dist/services/cli/main.js'];
 
 // Until the `yaml` devDependency is added (then: parseAllDocuments(text).map((d) => d.toJS())),
@@ -92,6 +92,7 @@ describe('deploy/k8s', () => {
   });
 
   it('has one Deployment per stage and per HTTP service, each running it with `unitrail run`', () => {
+    expect(Object.keys(httpPorts).sort()).toEqual(Object.keys(httpServices).sort());
     const names = deployments.map((d) => d.metadata.name).sort();
     expect(names).toEqual([...stageNames, ...Object.keys(httpServices)].sort());
     for (const d of deployments) {
@@ -121,7 +122,7 @@ describe('deploy/k8s', () => {
     const known = new Set([
       ...Object.values(settings).map((s) => s.env),
       'LOG_LEVEL',
-      ...Object.values(httpServices),
+      ...Object.values(httpPorts),
     ]);
     for (const key of Object.keys(env)) expect(known.has(key) ? key : `unknown ${key}`).toBe(key);
     for (const d of deployments) {
@@ -135,7 +136,7 @@ describe('deploy/k8s', () => {
   it('probes /healthz on the port that serves it: METRICS_PORT for stages, the API port for HTTP services', () => {
     for (const d of deployments) {
       const c = container(d);
-      const portEnv = httpServices[d.metadata.name] ?? 'METRICS_PORT';
+      const portEnv = httpPorts[d.metadata.name] ?? 'METRICS_PORT';
       const port = Number(env[portEnv]);
       expect(port).toBeGreaterThan(0);
       expect(c.ports?.map((p) => p.containerPort)).toContain(port);
