@@ -357,6 +357,7 @@ export async function runSurgeBench({
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const running: Running[] = [];
   const scratch: { drop: () => Promise<void> }[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   const loadAtStart = os.loadavg()[0]!;
   const runId = crypto.randomBytes(4).toString('hex');
   const recallId = `BENCH-SURGE-${runId.toUpperCase()}`;
@@ -486,12 +487,17 @@ export async function runSurgeBench({
       `bench surge: recall ${recallId} declared; normal flow + ${surgeFactor}× surge for ${phaseSeconds} s`,
     );
     const surgeSource: PacedSource = { records: surge, rate: surgeFactor * rate, next: 0 };
-    try {
-      await normalPhase(phaseSeconds, [surgeSource]);
-    } finally {
+    // Closed once the pipeline has passed every record on (below), or on the way out: a recall
+    // closed earlier would send its last records, still on their way, to the normal flow.
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
       await publish({ ...recall, status: 'closed', closedAt: Date.now() }).catch(() => {});
       await producer.disconnect();
-    }
+    };
+    cleanups.push(close);
+    await normalPhase(phaseSeconds, [surgeSource]);
 
     // Every normal record landed (matched by lineage: rows of other runs' records do not count),
     // and the live surge consumers are through the surge.
@@ -539,6 +545,7 @@ export async function runSurgeBench({
       },
       { everyMs: 1000, guard },
     );
+    await close();
     const surgeEnd = await endOffsets(kafka, topics.journeySurge.name);
     await waitUntil(
       'the live surge consumers to drain the surge',
@@ -614,6 +621,7 @@ export async function runSurgeBench({
       total_seconds: Math.round((Date.now() - tStart) / 1000),
     };
   } finally {
+    for (const c of cleanups) await c().catch(() => {});
     for (const r of running.reverse()) await r.stop().catch(() => {});
     for (const s of scratch) await s.drop().catch(() => {});
   }
