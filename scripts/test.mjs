@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import Redis from 'ioredis';
 
 const env = {
   ...process.env,
@@ -17,8 +18,9 @@ const env = {
 };
 const only = process.argv[2]; // optional: unit | integration
 
-// The integration tests' own database starts empty each run: the local Kafka may be new (a fresh
-// clone has fresh Kafka storage, whose offsets start again at 0) while PostgreSQL keeps old rows.
+// The integration tests' own database and Redis db start empty each run, together: the seen-set
+// in Redis and the ledger in PostgreSQL must agree, or an event claimed by an earlier run would be
+// taken for a duplicate of a row that no longer exists.
 if (!process.env.DATABASE_URL && only !== 'unit') {
   const admin = new pg.Client({
     connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres',
@@ -27,6 +29,12 @@ if (!process.env.DATABASE_URL && only !== 'unit') {
   try {
     await admin.connect();
     await admin.query('DROP DATABASE IF EXISTS unitrail_test WITH (FORCE)');
+    if (!process.env.REDIS_URL) {
+      const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      await redis.flushdb();
+      redis.disconnect();
+    }
   } catch (err) {
     // `stack up` names a PostgreSQL that is down and says how to start it; nothing to reset then.
     process.stderr.write(`npm test: could not reset unitrail_test (${err.message}); going on\n`);
