@@ -5,7 +5,7 @@
  * PodDisruptionBudget; the surge sink's ScaledObject names a real topic, group and Deployment and
  * never scales beyond the surge partitions.
  */
-import { execFileSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
 import { httpServices, stageNames } from '../../services/stages';
@@ -16,18 +16,11 @@ import { settings } from '../../libs/config';
 const httpPorts: Record<string, string> = { 'capture-api': 'CAPTURE_PORT', 'ops-api': 'OPS_PORT' };
 const cli = ['node', 'dist/services/cli/main.js'];
 
-// Until the `yaml` devDependency is added (then: parseAllDocuments(text).map((d) => d.toJS())),
-// PyYAML reads the documents; safe_load_all, so anchors and merge keys work as in compose.
+// Multi-document YAML, merge keys on (as compose files use them); empty documents dropped.
 function parseYaml(text: string): unknown[] {
-  const json = execFileSync(
-    'python3',
-    [
-      '-c',
-      'import sys, json, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d is not None]))',
-    ],
-    { input: text, encoding: 'utf8' },
-  );
-  return JSON.parse(json) as unknown[];
+  return parseAllDocuments(text, { merge: true })
+    .map((d) => d.toJS() as unknown)
+    .filter((d) => d !== null && d !== undefined);
 }
 
 interface Manifest {

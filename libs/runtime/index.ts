@@ -128,6 +128,8 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
       minBytes: config.fetchMinBytes,
       maxWaitTimeInMs: config.fetchMaxWaitMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // `surge expand` adds partitions while stages run: notice them within 30 s, not 5 minutes.
+      metadataMaxAge: 30000,
       retry: { retries: 10 },
     });
   let consumer = newConsumer();

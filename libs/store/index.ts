@@ -92,7 +92,11 @@ export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): 
       const values: unknown[] = [];
       const tuples: string[] = [];
       const texts = new Map<string, string>();
-      rows.forEach(({ event: e, recallId, originTs }, i) => {
+      // One lock order for every sink: concurrent batches touching the same keys wait, never deadlock.
+      const ordered = [...rows].sort((a, b) =>
+        a.event.eventId < b.event.eventId ? -1 : a.event.eventId > b.event.eventId ? 1 : 0,
+      );
+      ordered.forEach(({ event: e, recallId, originTs }, i) => {
         const text = JSON.stringify(e);
         texts.set(e.eventId, text);
         const b = i * cols;
@@ -254,7 +258,7 @@ async function upsertUnitState(client: pg.PoolClient, rows: SinkRow[]): Promise<
     rp: [] as (string | null)[],
     recall: [] as (string | null)[],
   };
-  for (const [uri, { row, id }] of latest) {
+  for (const [uri, { row, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     c.uri.push(uri);
     c.scheme.push(id.scheme);
     c.gtin.push(id.gtin);
