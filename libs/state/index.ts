@@ -5,7 +5,9 @@
  */
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { Codec } from '../avro';
+import { createCodec, type Codec } from '../avro';
+import type { Config } from '../config';
+import { createKafka } from '../kafka';
 import { createLogger } from '../log';
 
 export interface CompactedView<V> {
@@ -79,4 +81,17 @@ export async function followCompacted<V>({
       await consumer.disconnect();
     },
   };
+}
+
+/** A stage's view of a compacted topic, caught up before it returns (what `Stage.start` waits for). */
+export async function followState<V>(config: Config, topic: string, name: string): Promise<CompactedView<V>> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `unitrail-${name}-state` });
+  const view = await followCompacted<V>({
+    kafka,
+    codec: createCodec({ url: config.schemaRegistryUrl }),
+    topic,
+    name,
+  });
+  await view.ready;
+  return view;
 }

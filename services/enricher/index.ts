@@ -1,10 +1,8 @@
 import type { Config } from '../../libs/config';
-import { createCodec } from '../../libs/avro';
 import type { SerializationEvent } from '../../libs/events';
-import { createKafka } from '../../libs/kafka';
 import { lookupFrom, type MasterdataLookup, type MasterdataRecord } from '../../libs/masterdata';
 import type { Stage } from '../../libs/runtime';
-import { followCompacted, type CompactedView } from '../../libs/state';
+import { followState, type CompactedView } from '../../libs/state';
 import { topics } from '../../libs/topics';
 import { handleEnrich } from './handler';
 
@@ -14,14 +12,7 @@ export function enricherStage(config: Config): Stage<SerializationEvent, Masterd
     name: 'enricher',
     topics: [topics.unique.name],
     start: async () => {
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-enricher-state' });
-      view = await followCompacted({
-        kafka,
-        codec: createCodec({ url: config.schemaRegistryUrl }),
-        topic: topics.masterdata.name,
-        name: 'enricher',
-      });
-      await view.ready;
+      view = await followState(config, topics.masterdata.name, 'enricher');
     },
     prepare: async () => lookupFrom((k) => view!.get(k)),
     handle: handleEnrich,

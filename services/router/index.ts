@@ -1,7 +1,5 @@
 import type { Config } from '../../libs/config';
-import { createCodec } from '../../libs/avro';
 import type { SerializationEvent } from '../../libs/events';
-import { createKafka } from '../../libs/kafka';
 import {
   createScopeMemory,
   indexRecalls,
@@ -10,7 +8,7 @@ import {
   type RecallIndex,
 } from '../../libs/recalls';
 import type { Stage } from '../../libs/runtime';
-import { followCompacted, type CompactedView } from '../../libs/state';
+import { followState, type CompactedView } from '../../libs/state';
 import { topics } from '../../libs/topics';
 import { route, type RouterContext } from './handler';
 
@@ -30,14 +28,7 @@ export function routerStage(config: Config): Stage<SerializationEvent, RouterCon
     name: 'router',
     topics: [topics.enriched.name],
     start: async () => {
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-router-state' });
-      view = await followCompacted({
-        kafka,
-        codec: createCodec({ url: config.schemaRegistryUrl }),
-        topic: topics.recalls.name,
-        name: 'router',
-      });
-      await view.ready;
+      view = await followState(config, topics.recalls.name, 'router');
     },
     prepare: async () => ({ recalls: current(), memory }),
     handle: route,

@@ -1,10 +1,8 @@
 import type { Config } from '../../libs/config';
-import { createCodec } from '../../libs/avro';
-import { createKafka } from '../../libs/kafka';
 import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import type { Stage } from '../../libs/runtime';
 import { adapters } from '../../libs/sources';
-import { followCompacted, type CompactedView } from '../../libs/state';
+import { followState, type CompactedView } from '../../libs/state';
 import { createPool, db } from '../../libs/store';
 import { rawTopics, topics } from '../../libs/topics';
 import {
@@ -22,14 +20,7 @@ export function validatorStage(config: Config): Stage<unknown, ValidatorContext>
     name: 'validator',
     topics: rawTopics,
     start: async () => {
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-validator-state' });
-      view = await followCompacted({
-        kafka,
-        codec: createCodec({ url: config.schemaRegistryUrl }),
-        topic: topics.masterdata.name,
-        name: 'validator',
-      });
-      await view.ready;
+      view = await followState(config, topics.masterdata.name, 'validator');
     },
     // Effects before the pure handler: normalise the batch once, and ask the journey store where
     // the children being packed are now, for the aggregation-consistency rule.
