@@ -3,9 +3,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
-import pg from 'pg';
 import { loadConfig, type Config } from '../libs/config';
-import { createPool, ensureDatabase, migrate } from '../libs/store';
+import { scratchDatabase } from '../libs/store';
 import { spawnStage, stopStages } from '../services/cli/commands/pipeline';
 import { createKafka } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
@@ -14,28 +13,8 @@ export const config: Config = loadConfig();
 export const logDir = path.join(config.stateDir, 'logs', 'test');
 
 /** A database of its own for a test file (migrated), dropped by `drop()`. */
-export async function freshDatabase(
-  tag: string,
-): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
-  const name = `unitrail_it_${tag}_${crypto.randomBytes(3).toString('hex')}`;
-  const url = new URL(config.databaseUrl);
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  const pool = createPool(url.toString());
-  await migrate(pool);
-  return {
-    url: url.toString(),
-    pool,
-    drop: async () => {
-      await pool.end();
-      const admin = new URL(config.databaseUrl);
-      admin.pathname = '/postgres';
-      const c = new pg.Client({ connectionString: admin.toString() });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function freshDatabase(tag: string): ReturnType<typeof scratchDatabase> {
+  return scratchDatabase(config.databaseUrl, `unitrail_it_${tag}_${crypto.randomBytes(3).toString('hex')}`);
 }
 
 export function redis(): Redis {

@@ -16,12 +16,11 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import { Partitioners, type Kafka, type Message, type PartitionMetadata } from 'kafkajs';
-import pg from 'pg';
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
 import { createKafka, ensureTopics, groupLag, withAdmin } from '../kafka';
-import { createPool, ensureDatabase, migrate } from '../store';
+import { scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
 import { loadMasterdata } from '../masterdata/load';
@@ -315,32 +314,6 @@ async function activeRecalls(port: number): Promise<number> {
   }
 }
 
-/** A database of its own, migrated; drop() removes it. */
-async function scratchDatabase(
-  baseUrl: string,
-  tag: string,
-): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
-  const url = new URL(baseUrl);
-  const name = `unitrail_bench_${tag}_${crypto.randomBytes(3).toString('hex')}`;
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  const pool = createPool(url.toString());
-  await migrate(pool);
-  return {
-    url: url.toString(),
-    pool,
-    drop: async () => {
-      await pool.end();
-      const admin = new URL(baseUrl);
-      admin.pathname = '/postgres';
-      const c = new pg.Client({ connectionString: admin.toString() });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 export async function runSurgeBench({
   config,
   rate = 100,
@@ -393,7 +366,10 @@ export async function runSurgeBench({
   try {
     await ensureTopics(kafka);
     await codec.registerAll();
-    const db = await scratchDatabase(config.databaseUrl, 'surge');
+    const db = await scratchDatabase(
+      config.databaseUrl,
+      `unitrail_bench_surge_${crypto.randomBytes(3).toString('hex')}`,
+    );
     scratch.push(db);
     await loadMasterdata(db.pool, kafka, codec, demoMasterdata());
     const env = { DATABASE_URL: db.url };
@@ -560,7 +536,10 @@ export async function runSurgeBench({
     running.splice(running.indexOf(liveSurge), 1);
     const drain: DrainResult[] = [];
     for (const n of consumerCounts) {
-      const target = await scratchDatabase(config.databaseUrl, `drain${n}`);
+      const target = await scratchDatabase(
+        config.databaseUrl,
+        `unitrail_bench_drain${n}_${crypto.randomBytes(3).toString('hex')}`,
+      );
       scratch.push(target);
       const group = groupOf(`drain${n}`);
       await withAdmin(kafka, (admin) =>

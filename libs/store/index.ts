@@ -4,6 +4,8 @@ import pg from 'pg';
 import { DependencyError } from '../errors';
 import { touchedIdentifiers, type SerializationEvent } from '../events';
 
+import { migrate } from './migrate';
+
 export { migrate, listMigrations } from './migrate';
 
 export function createPool(url: string, { max = 4 }: { max?: number } = {}): pg.Pool {
@@ -53,6 +55,39 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   } finally {
     await client.end();
   }
+}
+
+/** Drops a database on the same server as `baseUrl` (connecting to the maintenance db `postgres`). */
+export async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  const admin = new URL(baseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A migrated database of its own beside `baseUrl`'s, for a test or a benchmark; drop() removes it. */
+export async function scratchDatabase(
+  baseUrl: string,
+  name: string,
+): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  await ensureDatabase(url.toString());
+  const pool = createPool(url.toString());
+  await migrate(pool);
+  return {
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      await dropDatabase(baseUrl, name);
+    },
+  };
 }
 
 const LEDGER_LOCK = 724_002;

@@ -1,7 +1,6 @@
 /** `unitrail bench`: end-to-end throughput and latency of the pipeline, beside Kafka's and PostgreSQL's raw rates. */
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import Redis from 'ioredis';
 import type { Command } from '../command';
 import { optString } from '../command';
@@ -9,7 +8,7 @@ import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
 import { createKafka } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
-import { createPool, ensureDatabase, migrate } from '../../../libs/store';
+import { dropDatabase, scratchDatabase } from '../../../libs/store';
 import { afterStackUp, findJava, resolveKafkaJars, stackUp } from '../../../libs/stack';
 import { demoMasterdata, generateDemo } from '../../../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../../../libs/demo/produce';
@@ -53,17 +52,9 @@ const bench: Command = {
     for (const step of afterStackUp) await step();
     const config = loadConfig();
     // A database of its own, fresh each run, so the figures are for this run's rows only.
-    const dbUrl = new URL(config.databaseUrl);
-    dbUrl.pathname = '/unitrail_bench_pipeline';
-    const admin = new URL(config.databaseUrl);
-    admin.pathname = '/postgres';
-    const adminClient = new pg.Client({ connectionString: admin.toString() });
-    await adminClient.connect();
-    await adminClient.query('DROP DATABASE IF EXISTS unitrail_bench_pipeline WITH (FORCE)');
-    await adminClient.end();
-    await ensureDatabase(dbUrl.toString());
-    const pool = createPool(dbUrl.toString(), { max: 2 });
-    await migrate(pool);
+    await dropDatabase(config.databaseUrl, 'unitrail_bench_pipeline');
+    const { url: benchDbUrl, pool } = await scratchDatabase(config.databaseUrl, 'unitrail_bench_pipeline');
+    const dbUrl = new URL(benchDbUrl);
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const codec = createCodec({ url: config.schemaRegistryUrl });
     const redis = new Redis(config.redisUrl);
