@@ -10,10 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import type pg from 'pg';
-import { config, redis, seenPrefix, Stages, waitFor } from './helpers';
+import { config, pipelineGroupsFree, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { eventHash, parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
-import { createKafka, withAdmin } from '../libs/kafka';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { pipelineStages } from '../services/cli/commands/pipeline';
@@ -54,27 +53,10 @@ interface Job {
   failure?: string;
 }
 
-/**
- * Stages of another run (another test file, a demo) would share our consumer groups and take some
- * of our records with their own settings and seen-set: wait for the groups to be free, or say why not.
- */
-async function groupsFree(): Promise<void> {
-  const groups = pipelineStages.map((s) => `ut.${s}`);
-  const kafka = createKafka({ brokers: config.kafkaBrokers });
-  await waitFor(
-    'the pipeline consumer groups to be free of another run (stop its stages first)',
-    async () => {
-      const described = await withAdmin(kafka, (admin) => admin.describeGroups(groups));
-      return described.groups.every((g) => g.members.length === 0);
-    },
-    { timeoutMs: 180_000, everyMs: 2000 },
-  );
-}
-
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   r = redis();
-  await groupsFree();
+  await pipelineGroupsFree();
   stages.start(...pipelineStages);
   api = await startCaptureApi({ config, port: 0, maxBytes });
   base = `http://127.0.0.1:${api.port}`;

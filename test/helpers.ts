@@ -5,8 +5,8 @@ import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { loadConfig, type Config } from '../libs/config';
 import { scratchDatabase } from '../libs/store';
-import { spawnStage, stopStages } from '../services/cli/commands/pipeline';
-import { createKafka } from '../libs/kafka';
+import { pipelineStages, spawnStage, stopStages } from '../services/cli/commands/pipeline';
+import { createKafka, withAdmin } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
 
 export const config: Config = loadConfig();
@@ -60,3 +60,20 @@ export const randomSeed = () => crypto.randomInt(1, 2 ** 31 - 1);
 
 /** The seen-set key prefix of the stack's Kafka cluster (where the deduplicator's marks are). */
 export const seenPrefix = () => seenSetPrefix(createKafka({ brokers: config.kafkaBrokers }));
+
+/**
+ * Waits until no other run's stages are members of the pipeline's consumer groups (a second suite
+ * or a demo on the same stack would take this run's records).
+ */
+export async function pipelineGroupsFree(): Promise<void> {
+  const groups = pipelineStages.map((s) => `ut.${s}`);
+  const kafka = createKafka({ brokers: config.kafkaBrokers });
+  await waitFor(
+    'the pipeline consumer groups to be free of another run (stop its stages first)',
+    async () => {
+      const described = await withAdmin(kafka, (admin) => admin.describeGroups(groups));
+      return described.groups.every((g) => g.members.length === 0);
+    },
+    { timeoutMs: 180_000, everyMs: 2000 },
+  );
+}

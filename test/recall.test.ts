@@ -10,13 +10,13 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type Redis from 'ioredis';
 import type pg from 'pg';
-import { config, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
+import { config, pipelineGroupsFree, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { createCodec } from '../libs/avro';
 import { generateDemo, demoMasterdata, world, type DemoRecord } from '../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
 import { parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
-import { createKafka, withAdmin } from '../libs/kafka';
+import { createKafka } from '../libs/kafka';
 import type { MasterdataRecord } from '../libs/masterdata';
 import { loadMasterdata } from '../libs/masterdata/load';
 import { verifySignature } from '../libs/notify';
@@ -46,18 +46,6 @@ let base: string;
 let receiver: http.Server;
 const webhooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
 const token = { coordinator: '', reader: '' };
-
-async function groupsFree(): Promise<void> {
-  const groups = pipelineStages.map((s) => `ut.${s}`);
-  await waitFor(
-    'the pipeline consumer groups to be free of another run (stop its stages first)',
-    async () => {
-      const described = await withAdmin(kafka, (admin) => admin.describeGroups(groups));
-      return described.groups.every((g) => g.members.length === 0);
-    },
-    { timeoutMs: 180_000, everyMs: 2000 },
-  );
-}
 
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
@@ -97,7 +85,7 @@ beforeAll(async () => {
     },
   ];
   await loadMasterdata(pool, kafka, codec, masterdata);
-  await groupsFree();
+  await pipelineGroupsFree();
   stages.start(...pipelineStages);
   api = await startOpsApi({ config, port: 0, deliverOptions: { baseMs: 50, attempts: 3 } });
   base = `http://127.0.0.1:${api.port}`;

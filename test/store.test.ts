@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { freshDatabase } from './helpers';
 import { verifyLedger, writeBatch, listMigrations, migrate } from '../libs/store';
-import type { Identifier, SerializationEvent } from '../libs/events';
+import { canonicalEvent, type Identifier, type SerializationEvent } from '../libs/events';
 
 const sgtin = (serial: string): Identifier => ({
   uri: `https://id.gs1.org/01/04012345100019/21/${serial}`,
@@ -25,38 +25,17 @@ const sscc = (n: string): Identifier => ({
 let seq = 0;
 function ev(over: Partial<SerializationEvent>): SerializationEvent {
   seq++;
-  return {
+  return canonicalEvent({
     eventId: `ni:///sha-256;${seq.toString(16).padStart(64, '0')}?ver=CBV2.0`,
-    sourceEventId: null,
     eventType: 'ObjectEvent',
     action: 'OBSERVE',
-    epcList: [],
-    parentId: null,
-    childEpcs: [],
-    inputEpcList: [],
-    outputEpcList: [],
-    quantityList: [],
     eventTime: Date.UTC(2026, 0, 5, 6),
     eventTimeZoneOffset: '+01:00',
-    recordTime: null,
-    sourceTimestamp: null,
-    readPoint: null,
-    bizLocation: null,
-    bizStep: null,
-    disposition: null,
-    sourceList: [],
-    destinationList: [],
-    bizTransactionList: [],
     sourceSystem: 'MES',
-    operatorId: null,
     machineId: 'm1',
-    geo: null,
-    sensorElements: null,
-    extensions: null,
-    enrichment: null,
     lineage: { topic: 'ut.raw.mes.v1', partition: 0, offset: seq, schemaId: 1 },
     ...over,
-  };
+  });
 }
 const row = (event: SerializationEvent) => ({ event, recallId: null });
 

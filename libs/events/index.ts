@@ -116,3 +116,42 @@ export function eventKey(event: SerializationEvent): string {
     event.inputEpcList[0];
   return first?.uri ?? event.eventId;
 }
+
+/** The fields every canonical event must be given; the rest have schema defaults. */
+export type RequiredEventFields = Pick<
+  SerializationEvent,
+  'eventId' | 'eventType' | 'eventTime' | 'sourceSystem' | 'lineage'
+>;
+
+/** A canonical event with every optional field at its schema default (null or empty), overridden by `fields`. */
+export function canonicalEvent(
+  fields: RequiredEventFields & Partial<SerializationEvent>,
+): SerializationEvent {
+  return {
+    sourceEventId: null,
+    action: null,
+    epcList: [],
+    parentId: null,
+    childEpcs: [],
+    inputEpcList: [],
+    outputEpcList: [],
+    quantityList: [],
+    eventTimeZoneOffset: '+00:00',
+    recordTime: null,
+    sourceTimestamp: null,
+    readPoint: null,
+    bizLocation: null,
+    bizStep: null,
+    disposition: null,
+    sourceList: [],
+    destinationList: [],
+    bizTransactionList: [],
+    operatorId: null,
+    machineId: null,
+    geo: null,
+    sensorElements: null,
+    extensions: null,
+    enrichment: null,
+    ...fields,
+  };
+}

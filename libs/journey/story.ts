@@ -4,7 +4,7 @@
  * and the unit shipped to a store; a second unit stays in its case on the pallet. The tests of
  * journeys and of the analyst views (and the examples in docs/sql-guide.md) use it.
  */
-import type { Identifier, SerializationEvent } from '../events';
+import { canonicalEvent, type Identifier, type SerializationEvent } from '../events';
 import { gs1CheckDigit, toIdentifier } from '../gs1';
 
 const withCheck = (digits: string) => digits + String(gs1CheckDigit(digits));
@@ -21,38 +21,17 @@ export const STORE = gln('3');
 let seq = 0;
 function ev(over: Partial<SerializationEvent>): SerializationEvent {
   seq++;
-  return {
+  return canonicalEvent({
     eventId: `ni:///sha-256;${(0xa000 + seq).toString(16).padStart(64, '0')}?ver=CBV2.0`,
-    sourceEventId: null,
     eventType: 'ObjectEvent',
     action: 'OBSERVE',
-    epcList: [],
-    parentId: null,
-    childEpcs: [],
-    inputEpcList: [],
-    outputEpcList: [],
-    quantityList: [],
     eventTime: 0,
     eventTimeZoneOffset: '+01:00',
-    recordTime: null,
-    sourceTimestamp: null,
-    readPoint: null,
-    bizLocation: null,
-    bizStep: null,
-    disposition: null,
-    sourceList: [],
-    destinationList: [],
-    bizTransactionList: [],
     sourceSystem: 'WMS',
-    operatorId: null,
     machineId: 'scanner-1',
-    geo: null,
-    sensorElements: null,
-    extensions: null,
-    enrichment: null,
     lineage: { topic: 'ut.raw.wms.v1', partition: 0, offset: seq, schemaId: 1 },
     ...over,
-  };
+  });
 }
 export const at = (day: number, hour: number) => Date.UTC(2026, 2, day, hour);
 /** Each place records in its own zone: the plant in Berlin, the DC in Chicago, the store in New York. */

@@ -16,10 +16,16 @@ export interface StageMetrics {
   retries: client.Counter<'stage' | 'code'>;
 }
 
-export function createStageMetrics(stage: string): StageMetrics {
+/** A Prometheus registry for one service, labelled `unitrail-<name>`, with Node's default metrics. */
+export function serviceRegistry(name: string): client.Registry {
   const registry = new client.Registry();
-  registry.setDefaultLabels({ service: `unitrail-${stage}` });
+  registry.setDefaultLabels({ service: `unitrail-${name}` });
   client.collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function createStageMetrics(stage: string): StageMetrics {
+  const registry = serviceRegistry(stage);
   const labels = { registers: [registry] };
   return {
     registry,

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import client from 'prom-client';
+import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, oneLine } from '../../libs/errors';
 import type { Logger } from '../../libs/log';
 import type { EpcisEventEnvelope } from '../../libs/sources';
@@ -56,9 +57,7 @@ export function createCaptureHandler({
   log,
   heartbeatMs = 15_000,
 }: CaptureHandlerOptions): CaptureHandler {
-  const registry = new client.Registry();
-  registry.setDefaultLabels({ service: 'unitrail-capture-api' });
-  client.collectDefaultMetrics({ register: registry });
+  const registry = serviceRegistry('capture-api');
   const requests = new client.Counter({
     name: 'unitrail_capture_requests_total',
     help: 'HTTP requests by route and status',

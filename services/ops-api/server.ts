@@ -16,6 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
+import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, UsageError, oneLine } from '../../libs/errors';
 import { unitJourney } from '../../libs/journey';
 import type { Logger } from '../../libs/log';
@@ -84,9 +85,7 @@ export function createOpsHandler({
   ownSources?: readonly string[];
 }): OpsHandler {
   const { pool } = deps;
-  const registry = new client.Registry();
-  registry.setDefaultLabels({ service: 'unitrail-ops-api' });
-  client.collectDefaultMetrics({ register: registry });
+  const registry = serviceRegistry('ops-api');
   const requests = new client.Counter({
     name: 'unitrail_ops_requests_total',
     help: 'HTTP requests by route and status',

@@ -1,5 +1,5 @@
 import { validate, type RuleContext } from './rules';
-import type { Identifier, SerializationEvent } from '../../libs/events';
+import { canonicalEvent, type Identifier, type SerializationEvent } from '../../libs/events';
 
 const id = (uri: string): Identifier => ({
   uri,
@@ -19,38 +19,18 @@ const ctx: RuleContext = {
 };
 
 function event(overrides: Partial<SerializationEvent> = {}): SerializationEvent {
-  return {
+  return canonicalEvent({
     eventId: 'ni:///sha-256;00?ver=CBV2.0',
-    sourceEventId: null,
     eventType: 'ObjectEvent',
     action: 'ADD',
     epcList: [id('https://id.gs1.org/01/04012345100019/21/001')],
-    parentId: null,
-    childEpcs: [],
-    inputEpcList: [],
-    outputEpcList: [],
-    quantityList: [],
     eventTime: now - 1000,
-    eventTimeZoneOffset: '+00:00',
-    recordTime: null,
-    sourceTimestamp: null,
-    readPoint: null,
-    bizLocation: null,
     bizStep: 'commissioning',
     disposition: 'active',
-    sourceList: [],
-    destinationList: [],
-    bizTransactionList: [],
     sourceSystem: 'MES',
-    operatorId: null,
-    machineId: null,
-    geo: null,
-    sensorElements: null,
-    extensions: null,
-    enrichment: null,
     lineage: { topic: 't', partition: 0, offset: 0, schemaId: 1 },
     ...overrides,
-  };
+  });
 }
 const codes = (e: SerializationEvent) => validate(e, ctx).map((r) => r.code);
 
