@@ -20,7 +20,7 @@ import { startCaptureApi, type RunningCaptureApi } from '../services/capture-api
 
 jest.setTimeout(600_000);
 
-const conformance = path.join(__dirname, '../../shared/conformance');
+const conformance = path.join(__dirname, 'fixtures/conformance');
 const documentsIn = (dir: string) =>
   fs
     .readdirSync(path.join(conformance, dir))

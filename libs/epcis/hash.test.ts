@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { eventHash, parseDocument, preHash } from '.';
 import type { EpcisEvent } from '.';
 
-const vectors = path.join(__dirname, '../../../shared/conformance/epcis-hash');
+const vectors = path.join(__dirname, '../../test/fixtures/conformance/epcis-hash');
 const lines = (file: string) =>
   readFileSync(path.join(vectors, file), 'utf8')
     .split('\n')

@@ -5,7 +5,7 @@ import type { SerializationEvent } from '../events';
 import { eventHash, parseDocument, toSerializationEvent } from '.';
 import type { EpcisEvent } from '.';
 
-const conformance = path.join(__dirname, '../../../shared/conformance');
+const conformance = path.join(__dirname, '../../test/fixtures/conformance');
 const lineage = { topic: 'ut.raw.epcis.v1', partition: 0, offset: 42, schemaId: 1 };
 const mapAll = (file: string): SerializationEvent[] =>
   parseDocument(readFileSync(path.join(conformance, file), 'utf8')).events.map((e) =>

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { InvalidInputError } from '../errors';
 import { eventHash, parseDocument, preHash } from '.';
 
-const examples = path.join(__dirname, '../../../shared/conformance/epcis-examples');
+const examples = path.join(__dirname, '../../test/fixtures/conformance/epcis-examples');
 const example = (file: string) => readFileSync(path.join(examples, file), 'utf8');
 
 /** The InvalidInputError a document raises: its reason code and message. */

@@ -1,5 +1,5 @@
 /**
- * The EPCIS event-hash vectors (../shared/conformance/epcis-hash, from the CBV 2.0 reference
+ * The EPCIS event-hash vectors (test/fixtures/conformance/epcis-hash, from the CBV 2.0 reference
  * implementation) are the referee for the canonical Digital Link: every EPC URI in a source document
  * must convert to a Digital Link that the reference wrote into that document's pre-hash strings.
  */
@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toDigitalLink } from '.';
 
-const dir = join(__dirname, '../../../shared/conformance/epcis-hash');
+const dir = join(__dirname, '../../test/fixtures/conformance/epcis-hash');
 
 // Pre-hash lines are `field=value` run together, so a Digital Link value ends where the next field
 // name (or a `{namespace}` extension) starts.
@@ -35,7 +35,7 @@ function epcUrisIn(name: string): string[] {
 }
 
 /**
- * The shared copy of epcisDocWithAllGS1Keys.prehashes is garbled (text spliced into the middle of
+ * The upstream copy of epcisDocWithAllGS1Keys.prehashes is garbled (text spliced into the middle of
  * five Digital Links); it is byte-identical to the reference repository's tests/examples file. For
  * those, the expected value is the reference's clean copy,
  * tests/examples/expected/CBV2.0/epcisDocWithAllGS1Keys.prehashes (RalphTro/epcis-event-hash-generator).
@@ -69,10 +69,10 @@ describe('canonical Digital Link against the EPCIS event-hash reference', () => 
     expect(prehashValues(name)).toContain(toDigitalLink(uri, { eventHash: true }));
   });
 
-  it.each(spliced)('%s: %s (garbled in the shared copy)', (name, uri) => {
+  it.each(spliced)('%s: %s (garbled in the upstream copy)', (name, uri) => {
     const clean = garbled[name][uri];
     expect(toDigitalLink(uri, { eventHash: true })).toBe(clean);
-    // Once the shared copy is repaired this fails: then drop the entry from `garbled`.
+    // Once the upstream copy is repaired this fails: then drop the entry from `garbled`.
     expect(prehashValues(name)).not.toContain(clean);
   });
 

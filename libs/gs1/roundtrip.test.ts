@@ -1,12 +1,12 @@
 /**
- * Every EPC URI and Digital Link in the shared conformance documents (GS1's EPCIS examples and the
+ * Every EPC URI and Digital Link in the conformance documents (test/fixtures/conformance) (GS1's EPCIS examples and the
  * event-hash vectors) survives a trip through each notation and back unchanged.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGs1, toDigitalLink, toElementString, toEpcUrn, toIdentifier } from '.';
 
-const root = join(__dirname, '../../../shared/conformance');
+const root = join(__dirname, '../../test/fixtures/conformance');
 
 function documents(): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' })

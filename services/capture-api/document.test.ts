@@ -6,7 +6,7 @@ import { normalize } from '../../libs/sources';
 import { topics } from '../../libs/topics';
 import { checkDocument } from './document';
 
-const conformance = path.join(__dirname, '../../../shared/conformance');
+const conformance = path.join(__dirname, '../../test/fixtures/conformance');
 const documents = ['epcis-examples', 'epcis-hash'].flatMap((dir) =>
   fs
     .readdirSync(path.join(conformance, dir))
