@@ -98,6 +98,13 @@ export const settings = {
     default: '100',
     parse: int({ min: 0, max: 10000 }),
   },
+  unhealthyAfterSeconds: {
+    env: 'UNHEALTHY_AFTER_SECONDS',
+    description:
+      "A stage's /healthz answers 503 once one batch has been retried this long (a dependency down), or a crashed consumer has not recovered this long",
+    default: '60',
+    parse: int({ min: 1, max: 86400 }),
+  },
   dedupTtlSeconds: {
     env: 'DEDUP_TTL_SECONDS',
     description: 'How long the deduplicator remembers an event hash (the duplicate window)',

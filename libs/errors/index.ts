@@ -56,12 +56,8 @@ export interface Reason {
   message: string;
 }
 
-export function isRetriable(err: unknown): boolean {
-  if (err instanceof UnitrailError) return err.retriable;
-  // Network-level failures from drivers (ECONNREFUSED, ETIMEDOUT...) are transient by nature.
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)/.test(code);
-}
+/** Retry or not is decided from codes in one place, libs/retry; re-exported for existing callers. */
+export { isRetriable } from '../retry';
 
 /** One line for a person: the message, never a stack. */
 export function oneLine(err: unknown): string {

@@ -16,6 +16,7 @@ import { topics } from '../topics';
 import { db } from '../store';
 import type { Recall } from '../recalls';
 import type { Parties, RecallReport } from '../recalls/report';
+import { backoffMs as retryBackoffMs, isRetriable } from '../retry';
 
 export const SIGNATURE_HEADER = 'x-unitrail-signature';
 
@@ -35,14 +36,14 @@ export type DeliveryResult =
   { ok: true; attempts: number; status: number } | { ok: false; attempts: number; error: string };
 
 /** Retrying makes sense after a network failure, a time-out, 429 or a 5xx; not after another 4xx. */
-export const retriableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
+export const retriableStatus = (status: number) => isRetriable({ status });
 
-/** Exponential back-off with full jitter: attempt 1 waits up to base, then 2×, 4×... capped. */
+/** Exponential back-off with full jitter (libs/retry): attempt 1 waits up to base, then 2×, 4×... capped. */
 export function backoffMs(
   attempt: number,
   { baseMs = 500, maxMs = 10_000, random = Math.random } = {},
 ): number {
-  return Math.round(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+  return retryBackoffMs(attempt - 1, { initialMs: baseMs, maxMs, jitter: 1, random });
 }
 
 /** POSTs a signed JSON body, retrying with back-off; never throws. */

@@ -16,6 +16,7 @@ import { createKafka, groupLag, withAdmin } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
 import { runSurgeBench } from '../../../libs/bench';
 import { runStageUntilSignalled } from '../../../libs/runtime';
+import { backoffMs } from '../../../libs/retry';
 import { stageFactories, stageNames } from '../../stages';
 import { cliEntry } from '../entry';
 import { stopStages } from './pipeline';
@@ -43,7 +44,7 @@ export async function stageGroup(
   const stage = factory(config);
   // Constructing a stage may open a pool or a client; it is only asked for its name and topics.
   await stage.stop?.().catch(() => {});
-  return { groupId: `ut.${stage.name}`, topics: stage.topics };
+  return { groupId: `ut.${stage.name}`, topics: [...stage.topics] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +114,8 @@ export function superviseStage({
       if (stopping) return;
       // A process that ran a while restarts at once; one that keeps failing backs off.
       const ranMs = Date.now() - slot.startedAt;
-      const backoff = ranMs > 60_000 ? 0 : Math.min(maxBackoffMs, 1000 * 2 ** Math.min(slot.restarts, 5));
+      const backoff =
+        ranMs > 60_000 ? 0 : backoffMs(slot.restarts, { initialMs: 1000, maxMs: maxBackoffMs, jitter: 0.2 });
       slot.restarts++;
       onEvent(
         `${stage} #${slot.index} (pid ${child.pid}) ended (${slot.lastExit}); restarting in ${backoff / 1000} s`,

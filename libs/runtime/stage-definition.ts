@@ -1,0 +1,69 @@
+/**
+ * A stage declared statically (like a component registered with its spec): its name, inputs,
+ * outputs and handler are plain data, readable without opening a pool or a connection, so the
+ * topology can be printed and checked; `open(config)` builds what it needs to run.
+ */
+import type { Config } from '../config';
+import type { Handled, InputRecord, Output, Stage } from './stage';
+
+/** What `open` builds: the effects around the pure handler (all optional). */
+export interface StageResources<In, Ctx> {
+  /** Opens pools, followers; awaited before consuming. */
+  start?: () => Promise<void>;
+  /** Effects before the handler; its result is the handler's context. */
+  prepare?: (records: InputRecord<In>[]) => Promise<Ctx>;
+  /** Sinks: writes the handled batch before offsets are committed. */
+  write?: (handled: Handled<In>[]) => Promise<void>;
+  stop?: () => Promise<void>;
+  health?: () => Record<string, unknown>;
+}
+
+export interface StageDefinition<In = unknown, Ctx = unknown, Out extends string = string> {
+  /** Also the consumer group: `ut.<name>`. */
+  readonly name: string;
+  /** One line for `unitrail topology` and the docs. */
+  readonly summary: string;
+  readonly inputs: readonly string[];
+  /** Topics the handler produces to (the DLQ is implied for every stage). */
+  readonly outputs: readonly Out[];
+  /** What it writes besides topics (a sink's tables), for the topology. */
+  readonly writes?: string;
+  readonly handler: (record: InputRecord<In>, ctx: Ctx) => Output<Out>[];
+  /** Source system of an input topic, to label records that cannot even be decoded. */
+  readonly sourceOf?: (topic: string) => string | null;
+  readonly open?: (config: Config) => StageResources<In, Ctx>;
+}
+
+/**
+ * Declares a stage. The handler's outputs are typed by `outputs`: producing to a topic the stage
+ * does not declare is a type error.
+ */
+export function defineStage<In, Ctx, const Out extends string>(
+  definition: StageDefinition<In, Ctx, Out>,
+): StageDefinition<In, Ctx, Out> {
+  return Object.freeze({ ...definition });
+}
+
+/** The consumer group of a stage. */
+export const groupOf = (definition: { name: string }) => `ut.${definition.name}`;
+
+/** Opens a declared stage for the runtime: its resources are created here, not at declaration. */
+export function openStage<In, Ctx, Out extends string>(
+  definition: StageDefinition<In, Ctx, Out>,
+  config: Config,
+): Stage<In, Ctx> {
+  const resources = definition.open?.(config) ?? {};
+  return {
+    name: definition.name,
+    topics: definition.inputs,
+    handle: definition.handler,
+    sourceOf: definition.sourceOf,
+    ...resources,
+  };
+}
+
+/**
+ * Any declared stage, for lists of stages whose input types differ. The handler is stored with its
+ * own types; the runtime only ever calls it with what the same definition's `prepare` returned.
+ */
+export type AnyStageDefinition = StageDefinition<never, never, string>;

@@ -1,0 +1,74 @@
+/** What a stage is, for the runtime: the records it gets, the outputs it returns, its effects. */
+import type { Reason } from '../errors';
+
+/**
+ * Header carrying the Kafka timestamp of the raw record an output descends from, copied from input
+ * to outputs by every stage, so the sink can tell the end-to-end latency of each event.
+ */
+export const ORIGIN_TS_HEADER = 'ut-origin-ts';
+
+/** A decoded input record with its coordinates. */
+export interface InputRecord<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  headers: Record<string, string>;
+  value: T;
+  schemaId: number;
+  /** The original value bytes, for the DLQ. */
+  raw: Buffer | null;
+}
+
+/** Labels that metrics and the DLQ use to say where a record came from. */
+export interface RecordLabels {
+  source?: string | null;
+  device?: string | null;
+  eventId?: string | null;
+}
+
+/** A record for a topic; `Topic` narrows the topics a handler may produce to (its declared outputs). */
+export interface Produce<Topic extends string = string> {
+  kind: 'produce';
+  topic: Topic;
+  key: string | null;
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Output<Topic extends string = string> =
+  | Produce<Topic>
+  | ({ kind: 'dlq'; reasons: Reason[] } & RecordLabels)
+  | ({ kind: 'drop'; reason: string } & RecordLabels)
+  /** Handled with no output (a sink's row is written by `write`). */
+  | { kind: 'done' };
+
+/** A record and what its handler returned, as `write` receives them. */
+export interface Handled<In> {
+  record: InputRecord<In>;
+  outputs: Output[];
+}
+
+/**
+ * A stage as the runtime runs it (what `openStage(definition, config)` returns, and what stages
+ * written before `defineStage` construct by hand).
+ */
+export interface Stage<In, Ctx = undefined> {
+  /** validator, deduplicator, ... Also the consumer group suffix (`ut.<name>`). */
+  name: string;
+  /** Input topics. */
+  topics: readonly string[];
+  /** Effects before the pure handler (seen-set claims, state snapshots); its result is `handle`'s context. */
+  prepare?: (records: InputRecord<In>[]) => Promise<Ctx>;
+  /** Pure: one input record (plus read-only context) → outputs. Throwing a non-retriable error sends the record to the DLQ. */
+  handle: (record: InputRecord<In>, ctx: Ctx) => Output[];
+  /** Sinks: write the handled batch (in one transaction) before offsets are committed. Records sent to the DLQ are not in it. */
+  write?: (handled: Handled<In>[]) => Promise<void>;
+  /** Opens what the stage needs (pools, state followers); awaited before consuming. */
+  start?: () => Promise<void>;
+  stop?: () => Promise<void>;
+  /** Source system of an input topic, to label records that cannot even be decoded. */
+  sourceOf?: (topic: string) => string | null;
+  /** Health detail of the stage's own dependencies. */
+  health?: () => Record<string, unknown>;
+}
