@@ -5,8 +5,10 @@ import { DependencyError } from '../errors';
 import { touchedIdentifiers, type SerializationEvent } from '../events';
 
 import { migrate } from './migrate';
+import { storableText } from './text';
 
 export { migrate, listMigrations } from './migrate';
+export { storableText } from './text';
 
 export function createPool(url: string, { max = 4 }: { max?: number } = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
@@ -408,6 +410,22 @@ export async function verifyLedger(
   return { ok: true, batches: done, rows };
 }
 
+/** The row with its text labels storable (see storableText); the original key, value and headers stay bytes. */
+function storableDlqRow(r: DlqRow): DlqRow {
+  const t = storableText;
+  return {
+    ...r,
+    dlqId: t(r.dlqId),
+    stage: t(r.stage),
+    reasons: r.reasons.map((x) => ({ code: t(x.code), message: t(x.message) })),
+    sourceTopic: t(r.sourceTopic),
+    sourceSystem: t(r.sourceSystem),
+    deviceId: t(r.deviceId),
+    eventId: t(r.eventId),
+    replayOf: t(r.replayOf),
+  };
+}
+
 export interface DlqRow {
   dlqId: string;
   stage: string;
@@ -430,7 +448,7 @@ export async function writeDlq(pool: pg.Pool, rows: DlqRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db('dlq write', async () => {
     const values: unknown[] = [];
-    const tuples = rows.map((r, i) => {
+    const tuples = rows.map(storableDlqRow).map((r, i) => {
       values.push(
         r.dlqId,
         r.stage,
