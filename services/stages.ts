@@ -1,29 +1,56 @@
-/** Every stage by name: what `unitrail run STAGE`, the demo and the containers start. */
+/**
+ * Every stage, declared once: what `unitrail run STAGE`, the demo, the containers and
+ * `unitrail topology` use. Add a stage: declare it with defineStage in services/<stage>/index.ts
+ * and add it to `stages` below.
+ */
 import type { Config } from '../libs/config';
-import type { Stage } from '../libs/runtime';
-import { validatorStage } from './validator';
-import { deduplicatorStage } from './deduplicator';
-import { enricherStage } from './enricher';
-import { routerStage } from './router';
-import { journeySinkStage } from './journey-sink';
-import { dlqSinkStage } from './dlq-sink';
+import { groupOf, openStage, type Stage, type StageDefinition } from '../libs/runtime';
+import { topics } from '../libs/topics';
+import { validator } from './validator';
+import { deduplicator } from './deduplicator';
+import { enricher } from './enricher';
+import { router } from './router';
+import { journeySink, journeySinkSurge } from './journey-sink';
+import { dlqSink } from './dlq-sink';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
 
-// The handlers' input types differ; the runtime only needs the common shape.
-type AnyStage = Stage<never, never>;
+export const stages: readonly StageDefinition[] = [
+  validator,
+  deduplicator,
+  enricher,
+  router,
+  journeySink,
+  journeySinkSurge,
+  dlqSink,
+];
 
-export const stageFactories: Record<string, (config: Config) => AnyStage> = {
-  validator: (c) => validatorStage(c) as unknown as AnyStage,
-  deduplicator: (c) => deduplicatorStage(c) as unknown as AnyStage,
-  enricher: (c) => enricherStage(c) as unknown as AnyStage,
-  router: (c) => routerStage(c) as unknown as AnyStage,
-  'journey-sink': (c) => journeySinkStage(c) as unknown as AnyStage,
-  'journey-sink-surge': (c) => journeySinkStage(c, { surge: true }) as unknown as AnyStage,
-  'dlq-sink': (c) => dlqSinkStage(c) as unknown as AnyStage,
+export const stageNames = stages.map((s) => s.name);
+
+export function stageByName(name: string): StageDefinition | undefined {
+  return stages.find((s) => s.name === name);
+}
+
+/** A stage opened to run (its pools and followers are created here). */
+export const stageFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = Object.fromEntries(
+  stages.map((s) => [s.name, (config: Config) => openStage(s, config)]),
+);
+
+/** Consumer groups and their input topics, without opening anything. */
+export const stageGroups: Record<string, string[]> = Object.fromEntries(
+  stages.map((s) => [groupOf(s), [...s.inputs]]),
+);
+
+/** Who writes to a topic from outside the stages (for `unitrail topology`). */
+export const outsideProducers: Record<string, string[]> = {
+  [topics.rawMes.name]: ['MES'],
+  [topics.rawWms.name]: ['WMS'],
+  [topics.rawTms.name]: ['TMS'],
+  [topics.rawEpcis.name]: ['capture-api'],
+  [topics.masterdata.name]: ['masterdata load'],
+  [topics.recalls.name]: ['recall declare', 'ops-api'],
+  [topics.alerts.name]: ['recall notify'],
 };
-
-export const stageNames = Object.keys(stageFactories);
 
 /** HTTP services: `unitrail run NAME` serves until SIGTERM. */
 export const httpServices: Record<string, (config: Config) => Promise<void>> = {

@@ -83,7 +83,7 @@ async function rawCoordsOf(row: {
   source_offset: string;
   original_value: Buffer | null;
 }): Promise<string | null> {
-  if (rawTopics.includes(row.source_topic))
+  if (rawTopics.some((t) => t === row.source_topic))
     return `${row.source_topic}/${row.source_partition}/${row.source_offset}`;
   if (row.source_topic === topics.dlq.name || !row.original_value) return null;
   try {

@@ -11,9 +11,9 @@ export interface StageResources<In, Ctx> {
   /** Opens pools, followers; awaited before consuming. */
   start?: () => Promise<void>;
   /** Effects before the handler; its result is the handler's context. */
-  prepare?: (records: InputRecord<In>[]) => Promise<Ctx>;
+  prepare?(records: InputRecord<In>[]): Promise<Ctx>;
   /** Sinks: writes the handled batch before offsets are committed. */
-  write?: (handled: Handled<In>[]) => Promise<void>;
+  write?(handled: Handled<In>[]): Promise<void>;
   stop?: () => Promise<void>;
   health?: () => Record<string, unknown>;
 }
@@ -24,14 +24,18 @@ export interface StageDefinition<In = unknown, Ctx = unknown, Out extends string
   /** One line for `unitrail topology` and the docs. */
   readonly summary: string;
   readonly inputs: readonly string[];
-  /** Topics the handler produces to (the DLQ is implied for every stage). */
+  /** Topics the handler produces to; the DLQ is implied for every stage. */
   readonly outputs: readonly Out[];
-  /** What it writes besides topics (a sink's tables), for the topology. */
-  readonly writes?: string;
-  readonly handler: (record: InputRecord<In>, ctx: Ctx) => Output<Out>[];
+  /** Compacted topics whose state the stage keeps in memory (master data, recalls). */
+  readonly follows?: readonly string[];
+  /** What it reads or writes besides topics (a sink's tables, the seen-set), for the topology. */
+  readonly stores?: string;
+  /** Pure: one record (plus the context `prepare` returned) → outputs to the declared topics. */
+  handler(record: InputRecord<In>, ctx: Ctx): Output<NoInfer<Out>>[];
   /** Source system of an input topic, to label records that cannot even be decoded. */
   readonly sourceOf?: (topic: string) => string | null;
-  readonly open?: (config: Config) => StageResources<In, Ctx>;
+  /** Builds the stage's resources (pools, followers): called only when the stage is opened to run. */
+  open?(config: Config): StageResources<In, Ctx>;
 }
 
 /**
@@ -56,14 +60,8 @@ export function openStage<In, Ctx, Out extends string>(
   return {
     name: definition.name,
     topics: definition.inputs,
-    handle: definition.handler,
+    handle: (record, ctx) => definition.handler(record, ctx),
     sourceOf: definition.sourceOf,
     ...resources,
   };
 }
-
-/**
- * Any declared stage, for lists of stages whose input types differ. The handler is stored with its
- * own types; the runtime only ever calls it with what the same definition's `prepare` returned.
- */
-export type AnyStageDefinition = StageDefinition<never, never, string>;

@@ -52,6 +52,10 @@ export interface Handled<In> {
 /**
  * A stage as the runtime runs it (what `openStage(definition, config)` returns, and what stages
  * written before `defineStage` construct by hand).
+ *
+ * `prepare`, `handle` and `write` are declared as methods on purpose: TypeScript then lets a list
+ * hold stages whose input and context types differ (`Stage<unknown, unknown>`) without casts. The
+ * runtime only ever hands `handle` the context its own `prepare` returned.
  */
 export interface Stage<In, Ctx = undefined> {
   /** validator, deduplicator, ... Also the consumer group suffix (`ut.<name>`). */
@@ -59,11 +63,11 @@ export interface Stage<In, Ctx = undefined> {
   /** Input topics. */
   topics: readonly string[];
   /** Effects before the pure handler (seen-set claims, state snapshots); its result is `handle`'s context. */
-  prepare?: (records: InputRecord<In>[]) => Promise<Ctx>;
+  prepare?(records: InputRecord<In>[]): Promise<Ctx>;
   /** Pure: one input record (plus read-only context) → outputs. Throwing a non-retriable error sends the record to the DLQ. */
-  handle: (record: InputRecord<In>, ctx: Ctx) => Output[];
+  handle(record: InputRecord<In>, ctx: Ctx): Output[];
   /** Sinks: write the handled batch (in one transaction) before offsets are committed. Records sent to the DLQ are not in it. */
-  write?: (handled: Handled<In>[]) => Promise<void>;
+  write?(handled: Handled<In>[]): Promise<void>;
   /** Opens what the stage needs (pools, state followers); awaited before consuming. */
   start?: () => Promise<void>;
   stop?: () => Promise<void>;

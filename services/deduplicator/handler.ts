@@ -20,7 +20,7 @@ export function claimsOf(records: InputRecord<SerializationEvent>[]): Claim[] {
 export function handleClaimed(
   record: InputRecord<SerializationEvent>,
   result: ClaimResult | undefined,
-): Output[] {
+): Output<typeof topics.unique.name>[] {
   const e = record.value;
   if (result === 'duplicate') {
     return [

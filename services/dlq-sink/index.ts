@@ -1,20 +1,27 @@
 /** dlq-sink: keeps ut.dlq.v1 queryable in PostgreSQL (ut.dlq) for `unitrail dlq list/show/replay` and stats. */
 import type { Config } from '../../libs/config';
-import type { Stage } from '../../libs/runtime';
+import { defineStage, openStage, type Stage } from '../../libs/runtime';
 import { createPool, writeDlq, type DlqRow } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
-export function dlqSinkStage(config: Config): Stage<DlqRow> {
-  const pool = createPool(config.databaseUrl, { max: 2 });
-  return {
-    name: 'dlq-sink',
-    topics: [topics.dlq.name],
-    handle: () => [{ kind: 'done' }],
-    write: (handled) =>
-      writeDlq(
-        pool,
-        handled.map(({ record }) => record.value),
-      ),
-    stop: () => pool.end(),
-  };
-}
+export const dlqSink = defineStage({
+  name: 'dlq-sink',
+  summary: 'ut.dlq.v1 → ut.dlq, for inspection and replay',
+  inputs: [topics.dlq.name],
+  outputs: [],
+  stores: 'writes PostgreSQL ut.dlq',
+  handler: () => [{ kind: 'done' }],
+  open(config: Config) {
+    const pool = createPool(config.databaseUrl, { max: 2 });
+    return {
+      write: (handled: { record: { value: DlqRow } }[]) =>
+        writeDlq(
+          pool,
+          handled.map(({ record }) => record.value),
+        ),
+      stop: () => pool.end(),
+    };
+  },
+});
+
+export const dlqSinkStage = (config: Config): Stage<DlqRow, unknown> => openStage(dlqSink, config);

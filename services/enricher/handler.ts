@@ -19,7 +19,10 @@ export function enrich(e: SerializationEvent, md: MasterdataLookup): Serializati
   };
 }
 
-export function handleEnrich(record: InputRecord<SerializationEvent>, md: MasterdataLookup): Output[] {
+export function handleEnrich(
+  record: InputRecord<SerializationEvent>,
+  md: MasterdataLookup,
+): Output<typeof topics.enriched.name>[] {
   return [
     {
       kind: 'produce',

@@ -5,31 +5,51 @@
  */
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
-import { ORIGIN_TS_HEADER, type Stage } from '../../libs/runtime';
+import { defineStage, openStage, ORIGIN_TS_HEADER, type Handled, type Stage } from '../../libs/runtime';
 import { createPool, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
+
+const sinkOn = (name: string, input: string, summary: string) =>
+  defineStage({
+    name,
+    summary,
+    inputs: [input],
+    outputs: [],
+    stores: 'writes PostgreSQL: ledger, identifiers, aggregation, unit state, hash chain',
+    handler: () => [{ kind: 'done' }],
+    open(config: Config) {
+      const pool = createPool(config.databaseUrl);
+      return {
+        write: async (handled: Handled<SerializationEvent>[]) => {
+          await writeBatch(
+            pool,
+            handled.map(({ record }) => ({
+              event: record.value,
+              recallId: record.headers['ut-recall-id'] ?? null,
+              originTs: Number(record.headers[ORIGIN_TS_HEADER]) || null,
+            })),
+            name,
+          );
+        },
+        stop: () => pool.end(),
+      };
+    },
+  });
+
+export const journeySink = sinkOn(
+  'journey-sink',
+  topics.journey.name,
+  'one transaction per batch: ledger, identifiers, aggregation facts, unit state, hash chain',
+);
+export const journeySinkSurge = sinkOn(
+  'journey-sink-surge',
+  topics.journeySurge.name,
+  'the same on the surge topic, scaled on its own during a recall',
+);
 
 export function journeySinkStage(
   config: Config,
   { surge = false }: { surge?: boolean } = {},
-): Stage<SerializationEvent> {
-  const pool = createPool(config.databaseUrl);
-  const name = surge ? 'journey-sink-surge' : 'journey-sink';
-  return {
-    name,
-    topics: [surge ? topics.journeySurge.name : topics.journey.name],
-    handle: () => [{ kind: 'done' }],
-    write: async (handled) => {
-      await writeBatch(
-        pool,
-        handled.map(({ record }) => ({
-          event: record.value,
-          recallId: record.headers['ut-recall-id'] ?? null,
-          originTs: Number(record.headers[ORIGIN_TS_HEADER]) || null,
-        })),
-        name,
-      );
-    },
-    stop: () => pool.end(),
-  };
+): Stage<SerializationEvent, unknown> {
+  return openStage(surge ? journeySinkSurge : journeySink, config);
 }

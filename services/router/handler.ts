@@ -37,10 +37,19 @@ export interface RouterContext {
   memory?: ScopeMemory;
 }
 
+/** The router's outputs: the journey, the surge, exceptions and alerts. */
+export const routerOutputs = [
+  topics.journey.name,
+  topics.journeySurge.name,
+  topics.exceptions.name,
+  topics.alerts.name,
+] as const;
+export type RouterOutput = Output<(typeof routerOutputs)[number]>;
+
 export function route(
   record: InputRecord<SerializationEvent>,
   ctx: RouterContext | readonly Recall[],
-): Output[] {
+): RouterOutput[] {
   const { recalls, memory } = Array.isArray(ctx)
     ? { recalls: indexRecalls(ctx as Recall[]), memory: undefined }
     : (ctx as RouterContext);
@@ -48,7 +57,7 @@ export function route(
   const key = record.key?.toString('utf8') ?? null;
   const recall = recallFor(e, recalls, memory);
   if (memory) learnScope(e, recall, recalls, memory);
-  const out: Output[] = [
+  const out: RouterOutput[] = [
     recall
       ? {
           kind: 'produce',
@@ -73,7 +82,7 @@ export function route(
 }
 
 /** The alert id is the recall and the event: a replayed event raises the same alert, not a second one. */
-function breachAlert(e: SerializationEvent, recall: Recall): Output {
+function breachAlert(e: SerializationEvent, recall: Recall): RouterOutput {
   const where = e.bizLocation ?? e.readPoint ?? 'an unknown place';
   return {
     kind: 'produce',

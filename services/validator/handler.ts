@@ -37,7 +37,10 @@ export function normalizeRecord(record: InputRecord<unknown>): SerializationEven
   }
 }
 
-export function handleRaw(record: InputRecord<unknown>, ctx: ValidatorContext): Output[] {
+/** Its outputs: the validated topic (and the DLQ, implied). */
+export type ValidatorOutput = Output<typeof topics.validated.name>;
+
+export function handleRaw(record: InputRecord<unknown>, ctx: ValidatorContext): ValidatorOutput[] {
   const labels = sourceLabels(record.topic, record.value);
   const known = ctx.batch?.get(record);
   const event = known?.event ?? normalizeRecord(record);

@@ -1,6 +1,6 @@
 import type { Config } from '../../libs/config';
 import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
-import type { Stage } from '../../libs/runtime';
+import { defineStage, openStage, type Stage } from '../../libs/runtime';
 import { adapters } from '../../libs/sources';
 import { followState, type CompactedView } from '../../libs/state';
 import { createPool, db } from '../../libs/store';
@@ -13,44 +13,54 @@ import {
 } from './aggregation-rules';
 import { handleRaw, normalizeRecord, type ValidatorContext } from './handler';
 
-export function validatorStage(config: Config): Stage<unknown, ValidatorContext> {
-  let view: CompactedView<MasterdataRecord> | undefined;
-  const pool = createPool(config.databaseUrl, { max: 2 });
-  return {
-    name: 'validator',
-    topics: rawTopics,
-    start: async () => {
-      view = await followState(config, topics.masterdata.name, 'validator');
-    },
-    // Effects before the pure handler: normalise the batch once, and ask the journey store where
-    // the children being packed are now, for the aggregation-consistency rule.
-    prepare: async (records) => {
-      const events = records.map(normalizeRecord);
-      const canonical = events.map((e) => (e instanceof Error ? null : e));
-      const children = childrenToLookUp(canonical);
-      const current = new Map<string, Containment>();
-      if (children.length > 0) {
-        const rows = await db('current parents', () =>
-          pool.query<{ child: string; parent: string; since: Date }>(CURRENT_PARENTS_SQL, [children]),
-        );
-        for (const r of rows.rows) current.set(r.child, { parent: r.parent, since: r.since.getTime() });
-      }
-      const aggregation = aggregationReasons(canonical, current);
-      return {
-        now: Date.now(),
-        clockSkewMs: config.clockSkewSeconds * 1000,
-        horizonMs: config.horizonDays * 86400000,
-        ownSources: config.ownSources,
-        masterdata: lookupFrom((k) => view!.get(k)),
-        batch: new Map(records.map((r, i) => [r, { event: events[i]!, aggregation: aggregation.get(i) }])),
-      };
-    },
-    handle: handleRaw,
-    sourceOf: (topic) => adapters[topic]?.sourceSystem ?? null,
-    stop: async () => {
-      await view?.stop();
-      await pool.end();
-    },
-    health: () => ({ masterdata: view?.size() ?? 0 }),
-  };
-}
+export const validator = defineStage({
+  name: 'validator',
+  summary: 'map each source to EPCIS, then to the canonical event; rules with reason codes',
+  inputs: rawTopics,
+  outputs: [topics.validated.name],
+  follows: [topics.masterdata.name],
+  stores: 'reads PostgreSQL (where packed children are now)',
+  handler: handleRaw,
+  sourceOf: (topic) => adapters[topic]?.sourceSystem ?? null,
+  open(config: Config) {
+    let view: CompactedView<MasterdataRecord> | undefined;
+    const pool = createPool(config.databaseUrl, { max: 2 });
+    return {
+      start: async () => {
+        view = await followState(config, topics.masterdata.name, 'validator');
+      },
+      // Effects before the pure handler: normalise the batch once, and ask the journey store where
+      // the children being packed are now, for the aggregation-consistency rule.
+      prepare: async (records): Promise<ValidatorContext> => {
+        const events = records.map(normalizeRecord);
+        const canonical = events.map((e) => (e instanceof Error ? null : e));
+        const children = childrenToLookUp(canonical);
+        const current = new Map<string, Containment>();
+        if (children.length > 0) {
+          const rows = await db('current parents', () =>
+            pool.query<{ child: string; parent: string; since: Date }>(CURRENT_PARENTS_SQL, [children]),
+          );
+          for (const r of rows.rows) current.set(r.child, { parent: r.parent, since: r.since.getTime() });
+        }
+        const aggregation = aggregationReasons(canonical, current);
+        return {
+          now: Date.now(),
+          clockSkewMs: config.clockSkewSeconds * 1000,
+          horizonMs: config.horizonDays * 86400000,
+          ownSources: config.ownSources,
+          masterdata: lookupFrom((k) => view!.get(k)),
+          batch: new Map(records.map((r, i) => [r, { event: events[i]!, aggregation: aggregation.get(i) }])),
+        };
+      },
+      stop: async () => {
+        await view?.stop();
+        await pool.end();
+      },
+      health: () => ({ masterdata: view?.size() ?? 0 }),
+    };
+  },
+});
+
+/** The validator opened to run (kept for callers that build it by hand). */
+export const validatorStage = (config: Config): Stage<unknown, ValidatorContext> =>
+  openStage(validator, config);

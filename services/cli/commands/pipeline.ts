@@ -16,8 +16,7 @@ import { afterStackUp, stackUp } from '../../../libs/stack';
 import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
-import { httpServices, runnableNames, stageFactories } from '../../stages';
-import { topics } from '../../../libs/topics';
+import { httpServices, runnableNames, stageFactories, stageGroups, stageNames } from '../../stages';
 import { cliEntry } from '../entry';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -204,15 +203,8 @@ export async function stopStages(children: ChildProcess[], timeoutMs = 30000): P
   );
 }
 
-export const pipelineStages = [
-  'validator',
-  'deduplicator',
-  'enricher',
-  'router',
-  'journey-sink',
-  'journey-sink-surge',
-  'dlq-sink',
-];
+/** Every stage of the split deployment, one process each (services/stages.ts). */
+export const pipelineStages = stageNames;
 
 const demo: Command = {
   name: 'demo',
@@ -298,15 +290,7 @@ const stats: Command = {
     const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
       const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
-      const groups: Record<string, string[]> = {
-        'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
-        'ut.deduplicator': [topics.validated.name],
-        'ut.enricher': [topics.unique.name],
-        'ut.router': [topics.enriched.name],
-        'ut.journey-sink': [topics.journey.name],
-        'ut.journey-sink-surge': [topics.journeySurge.name],
-        'ut.dlq-sink': [topics.dlq.name],
-      };
+      const groups = stageGroups;
       const lag: Record<string, number> = {};
       for (const [g, t] of Object.entries(groups)) lag[g] = await groupLag(kafka, g, t);
       const report = {

@@ -15,9 +15,9 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka, groupLag, withAdmin } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
 import { runSurgeBench } from '../../../libs/bench';
-import { runStageUntilSignalled } from '../../../libs/runtime';
+import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
 import { backoffMs } from '../../../libs/retry';
-import { stageFactories, stageNames } from '../../stages';
+import { stageByName, stageFactories, stageNames } from '../../stages';
 import { cliEntry } from '../entry';
 import { stopStages } from './pipeline';
 
@@ -34,17 +34,14 @@ function wholeNumber(input: CommandInput, name: string, { min = 1, max = 10_000,
   return n;
 }
 
-/** A stage's consumer group and input topics, as `unitrail run` would use them. */
+/** A stage's consumer group and input topics, as `unitrail run` would use them (nothing is opened). */
 export async function stageGroup(
   name: string,
-  config: Config,
+  _config: Config,
 ): Promise<{ groupId: string; topics: string[] }> {
-  const factory = stageFactories[name];
-  if (!factory) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
-  const stage = factory(config);
-  // Constructing a stage may open a pool or a client; it is only asked for its name and topics.
-  await stage.stop?.().catch(() => {});
-  return { groupId: `ut.${stage.name}`, topics: [...stage.topics] };
+  const stage = stageByName(name);
+  if (!stage) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
+  return { groupId: groupOf(stage), topics: [...stage.inputs] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeTopology, formatTopology } from '../libs/runtime';
+import { allTopics } from '../libs/topics';
+import { outsideProducers, stages } from './stages';
+
+const topology = describeTopology(stages, { outsideProducers });
+
+describe('the topology', () => {
+  it('is described from the declarations alone: every topic is produced by someone, every stage input exists', () => {
+    const names = new Set(allTopics.map((t) => t.name));
+    for (const s of topology.stages)
+      for (const t of [...s.inputs, ...s.outputs, ...s.follows]) expect(names).toContain(t);
+    for (const t of topology.topics) expect([t.name, t.producers.length > 0]).toEqual([t.name, true]);
+    expect(new Set(topology.stages.map((s) => s.group)).size).toBe(topology.stages.length);
+  });
+
+  it('is what the README\'s "What runs where" diagram names: every stage and every topic', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../README.md'), 'utf8');
+    const diagram = /## What runs where\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const named = (word: string) =>
+      new RegExp(`(^|[\\s(·])${word.replace(/\./g, '\\.')}($|[\\s),;·])`, 'm').test(diagram);
+    const missing = [...topology.stages.map((s) => s.name), ...topology.topics.map((t) => t.name)].filter(
+      (n) => !named(n),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('prints each topic with who writes and reads it, and each stage with its group', () => {
+    const text = formatTopology(topology);
+    expect(text).toMatch(/ut\.events\.validated\.v1 +\(3\) +validator → deduplicator/);
+    expect(text).toContain('journey-sink-surge (ut.journey-sink-surge)');
+    expect(text).toMatch(/ut\.masterdata\.v1 .*→ validator \(follows\), enricher \(follows\)/);
+  });
+});
