@@ -4,7 +4,7 @@
  * and add it to `stages` below.
  */
 import type { Config } from '../libs/config';
-import { groupOf, openStage, type Stage, type StageDefinition } from '../libs/runtime';
+import { groupOf, openFused, openStage, type Stage, type StageDefinition } from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { validator } from './validator';
 import { deduplicator } from './deduplicator';
@@ -36,6 +36,21 @@ export const stageFactories: Record<string, (config: Config) => Stage<unknown, u
   stages.map((s) => [s.name, (config: Config) => openStage(s, config)]),
 );
 
+/**
+ * The fused deployment (`unitrail run pipeline`, group ut.pipeline): these stages in one process
+ * per set of raw partitions, records passed in memory, raw offsets committed after the sink's
+ * COMMIT. The surge sink and the DLQ sink still run on their own (`run journey-sink-surge`, `run dlq-sink`).
+ */
+export const fusedPipeline = {
+  name: 'pipeline',
+  stages: [validator, deduplicator, enricher, router, journeySink],
+  alongside: [journeySinkSurge.name, dlqSink.name],
+} as const;
+
+export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
+  [fusedPipeline.name]: (config) => openFused(fusedPipeline.stages, config, { name: fusedPipeline.name }),
+};
+
 /** Consumer groups and their input topics, without opening anything. */
 export const stageGroups: Record<string, string[]> = Object.fromEntries(
   stages.map((s) => [groupOf(s), [...s.inputs]]),
@@ -58,4 +73,4 @@ export const httpServices: Record<string, (config: Config) => Promise<void>> = {
   'ops-api': runOpsApi,
 };
 
-export const runnableNames = [...stageNames, ...Object.keys(httpServices)];
+export const runnableNames = [...stageNames, ...Object.keys(fusedFactories), ...Object.keys(httpServices)];

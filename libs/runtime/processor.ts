@@ -182,7 +182,7 @@ export function createBatchProcessor<In, Ctx>({
           },
         });
       } else if (out.kind === 'dlq' && !wouldLoop(item.coords)) {
-        const dlq = dlqRecord(stage.name, item.coords, item.schemaId, out);
+        const dlq = dlqRecord(out.stage ?? stage.name, item.coords, item.schemaId, out);
         encoded.push({
           topic: dlqTopic,
           message: { key: dlq.dlqId, value: await codec.encode(dlqTopic, dlq) },

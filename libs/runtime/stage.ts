@@ -38,7 +38,8 @@ export interface Produce<Topic extends string = string> {
 
 export type Output<Topic extends string = string> =
   | Produce<Topic>
-  | ({ kind: 'dlq'; reasons: Reason[] } & RecordLabels)
+  /** `stage`: the stage that refused it, when not the one running (a fused deployment names the inner stage). */
+  | ({ kind: 'dlq'; reasons: Reason[]; stage?: string } & RecordLabels)
   | ({ kind: 'drop'; reason: string } & RecordLabels)
   /** Handled with no output (a sink's row is written by `write`). */
   | { kind: 'done' };

@@ -16,7 +16,14 @@ import { afterStackUp, stackUp } from '../../../libs/stack';
 import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
-import { httpServices, runnableNames, stageFactories, stageGroups, stageNames } from '../../stages';
+import {
+  fusedFactories,
+  httpServices,
+  runnableNames,
+  stageFactories,
+  stageGroups,
+  stageNames,
+} from '../../stages';
 import { cliEntry } from '../entry';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -145,7 +152,7 @@ const run: Command = {
   positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
-    const factory = stageFactories[name];
+    const factory = stageFactories[name] ?? fusedFactories[name];
     const service = httpServices[name];
     if (!factory && !service)
       throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);

@@ -1,0 +1,156 @@
+import { loadConfig } from '../config';
+import { InvalidInputError } from '../errors';
+import { topics } from '../topics';
+import { openFused } from './fused';
+import {
+  createBatchProcessor,
+  type ConsumedMessage,
+  type RecordCodec,
+  type TopicMessages,
+} from './processor';
+import { defineStage } from './stage-definition';
+import type { Handled, InputRecord } from './stage';
+
+const codec: RecordCodec = {
+  encode: async (topic, value) => Buffer.from(`J${JSON.stringify({ topic, value })}`),
+  decode: async <T>(buf: Buffer | null) => ({
+    value: JSON.parse(buf!.subarray(1).toString('utf8')) as T,
+    schemaId: 3,
+  }),
+};
+const config = loadConfig({});
+type N = { n: number; tag?: string };
+
+/** validate → count (prepare) → sink, with an alert going to Kafka from the middle. */
+function chain() {
+  const written: Handled<N>[] = [];
+  const prepared: number[][] = [];
+  const validate = defineStage({
+    name: 'validate',
+    summary: 'refuses negative numbers',
+    inputs: ['t.raw'],
+    outputs: ['t.valid'],
+    handler: (r: InputRecord<N>) => {
+      if (r.value.n < 0) throw new InvalidInputError([{ code: 'NEGATIVE', message: 'n < 0' }]);
+      if (r.value.n === 0) return [{ kind: 'drop', reason: 'duplicate' }];
+      return [{ kind: 'produce', topic: 't.valid', key: `k${r.value.n}`, value: { n: r.value.n * 10 } }];
+    },
+  });
+  const count = defineStage({
+    name: 'count',
+    summary: 'tags big numbers, alerts on them',
+    inputs: ['t.valid'],
+    outputs: ['t.journey', 't.alerts'],
+    handler: (r: InputRecord<N>, ctx: string) => [
+      {
+        kind: 'produce',
+        topic: 't.journey',
+        key: null,
+        value: { n: r.value.n, tag: ctx },
+        headers: { h: 'v' },
+      },
+      ...(r.value.n > 20
+        ? [{ kind: 'produce' as const, topic: 't.alerts' as const, key: null, value: r.value }]
+        : []),
+    ],
+    open: () => ({
+      prepare: async (records: InputRecord<N>[]) => {
+        prepared.push(records.map((r) => r.value.n));
+        return 'counted';
+      },
+    }),
+  });
+  const sink = defineStage({
+    name: 'sink',
+    summary: 'writes',
+    inputs: ['t.journey'],
+    outputs: [],
+    handler: () => [{ kind: 'done' }],
+    open: () => ({ write: async (h: Handled<N>[]) => void written.push(...h) }),
+  });
+  return { definitions: [validate, count, sink], written, prepared };
+}
+
+const message = (offset: number, n: number): ConsumedMessage => ({
+  offset: String(offset),
+  key: null,
+  value: Buffer.from(`J${JSON.stringify({ n })}`),
+  timestamp: '1700000000000',
+});
+
+describe('a fused deployment', () => {
+  it('passes records between handlers in memory, writes the sink, and sends only the rest to Kafka', async () => {
+    const { definitions, written, prepared } = chain();
+    const roundTrips: string[] = [];
+    const fused = openFused(definitions, config, {
+      roundTrip: (topic, value) => {
+        roundTrips.push(topic);
+        return JSON.parse(JSON.stringify(value));
+      },
+    });
+    expect(fused.topics).toEqual(['t.raw']);
+    const sent: TopicMessages[] = [];
+    const processor = createBatchProcessor({
+      stage: fused,
+      codec,
+      send: async (b) => void sent.push(...b),
+    });
+    const result = await processor.process({
+      topic: 't.raw',
+      partition: 1,
+      messages: [message(10, 1), message(11, -1), message(12, 3), message(13, 0)],
+    });
+    // in memory: validate's outputs reached count in one batch, count's journey outputs the sink
+    expect(prepared).toEqual([[10, 30]]);
+    expect(roundTrips).toEqual(['t.valid', 't.valid', 't.journey', 't.journey']);
+    expect(written.map((h) => h.record.value)).toEqual([
+      { n: 10, tag: 'counted' },
+      { n: 30, tag: 'counted' },
+    ]);
+    // the sink sees the headers a Kafka record would carry: origin timestamp and the producer's own
+    expect(written[0]!.record.headers).toEqual({ 'ut-origin-ts': '1700000000000', h: 'v' });
+    expect(written[0]!.record.topic).toBe('t.journey');
+    // only the alert and the DLQ go to Kafka; the DLQ record names the inner stage and the raw coordinates
+    expect(sent.map((t) => t.topic).sort()).toEqual(['t.alerts', topics.dlq.name]);
+    const dlq = JSON.parse(
+      sent
+        .find((t) => t.topic === topics.dlq.name)!
+        .messages[0]!.value.subarray(1)
+        .toString('utf8'),
+    ).value;
+    expect(dlq).toMatchObject({
+      dlqId: 'validate/t.raw/1/11',
+      stage: 'validate',
+      reasons: [{ code: 'NEGATIVE' }],
+    });
+    expect(result).toMatchObject({ records: 4, produced: 1, dlq: 1, dropped: 1 });
+  });
+
+  it('isolates a record that fails for good inside the chain and lands the rest', async () => {
+    const { definitions, written } = chain();
+    const sink = definitions[2]!;
+    const failing = defineStage({
+      ...sink,
+      open: () => ({
+        write: async (h: Handled<N>[]) => {
+          if (h.some((x) => x.record.value.n === 20))
+            throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+              code: '22021',
+            });
+          written.push(...h);
+        },
+      }),
+    });
+    const fused = openFused([definitions[0]!, definitions[1]!, failing], config, { roundTrip: (_t, v) => v });
+    const sent: TopicMessages[] = [];
+    const processor = createBatchProcessor({ stage: fused, codec, send: async (b) => void sent.push(...b) });
+    await processor.process({ topic: 't.raw', partition: 0, messages: [1, 2, 3].map((n) => message(n, n)) });
+    expect(written.map((h) => h.record.value.n)).toEqual([10, 30]);
+    const dlq = sent
+      .filter((t) => t.topic === topics.dlq.name)
+      .flatMap((t) => t.messages.map((m) => JSON.parse(m.value.subarray(1).toString('utf8')).value));
+    expect(
+      dlq.map((d: { dlqId: string; reasons: { code: string }[] }) => [d.dlqId, d.reasons[0]!.code]),
+    ).toEqual([['pipeline/t.raw/0/2', 'WRITE_FAILED']]);
+  });
+});

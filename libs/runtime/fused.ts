@@ -1,0 +1,145 @@
+/**
+ * The fused deployment: several declared stages run as one stage in one process, records passing
+ * between their handlers in memory instead of through topics. The fused stage consumes the first
+ * stage's inputs; a record produced to a topic that a later fused stage consumes is handed to that
+ * stage at once; every other output (the DLQ, alerts, the surge topic...) still goes to Kafka; the
+ * sinks' `write` runs in the fused stage's `write`, so the runtime commits the raw offsets only after
+ * the sink's COMMIT. Poison isolation, retries and health are the runtime's, unchanged.
+ *
+ * What a handler receives is exactly what it would get from Kafka: each value handed on in memory
+ * goes through the topic's Avro type (the same avsc options as the registry codec), so defaults,
+ * nulls and number types are those of the round trip.
+ */
+import { avroType } from '../avro';
+import type { Config } from '../config';
+import { isRetriable } from '../retry';
+import { oneLine, UnitrailError, type Reason } from '../errors';
+import { topicByName } from '../topics';
+import { openStage, type StageDefinition } from './stage-definition';
+import { ORIGIN_TS_HEADER, type Handled, type InputRecord, type Output, type Stage } from './stage';
+
+/** A value as the consumer of `topic` would decode it: through the topic's Avro type. */
+export function avroRoundTrip(topic: string, value: unknown): unknown {
+  const spec = topicByName(topic);
+  if (!spec) throw new UnitrailError('UNKNOWN_TOPIC', `no topic ${topic} in libs/topics`);
+  const type = avroType(spec.valueSchema);
+  return type.fromBuffer(type.toBuffer(value));
+}
+
+interface Fused {
+  /** What goes to Kafka (or is dropped) for the raw record. */
+  outputs: Output[];
+  /** What each sink of the chain writes for it, by stage index. */
+  writes: Map<number, Handled<unknown>[]>;
+}
+
+function reasonsOf(err: unknown): Reason[] {
+  const carried = (err as { reasons?: Reason[] } | null)?.reasons;
+  if (Array.isArray(carried) && carried.length > 0) return carried;
+  return [{ code: err instanceof UnitrailError ? err.code : 'HANDLER_ERROR', message: oneLine(err) }];
+}
+
+/**
+ * Opens `definitions` (in flow order) as one stage named `name`. Its inputs are the first stage's;
+ * a stage later in the list receives in memory what an earlier one produces to its inputs.
+ */
+export function openFused(
+  definitions: readonly StageDefinition[],
+  config: Config,
+  { name = 'pipeline', roundTrip = avroRoundTrip }: { name?: string; roundTrip?: typeof avroRoundTrip } = {},
+): Stage<unknown, Map<InputRecord<unknown>, Fused>> {
+  const opened = definitions.map((d) => ({ definition: d, stage: openStage(d, config) }));
+  const consumerOf = (topic: string, after: number) =>
+    opened.findIndex((o, i) => i > after && o.stage.topics.includes(topic));
+  const fusedOf = new WeakMap<InputRecord<unknown>, Fused>();
+
+  return {
+    name,
+    topics: opened[0]!.stage.topics,
+    sourceOf: opened[0]!.stage.sourceOf,
+    start: async () => {
+      for (const o of opened) await o.stage.start?.();
+    },
+    stop: async () => {
+      for (const o of opened) await o.stage.stop?.();
+    },
+    health: () => Object.fromEntries(opened.map((o) => [o.definition.name, o.stage.health?.() ?? {}])),
+
+    // The whole chain runs here, stage by stage over the batch (each stage's prepare is batch-wide);
+    // a failure for good anywhere makes the runtime split the raw batch and run the halves again.
+    async prepare(raw) {
+      const result = new Map<InputRecord<unknown>, Fused>();
+      let pending = new Map<number, { origin: InputRecord<unknown>; record: InputRecord<unknown> }[]>([
+        [0, raw.map((r) => ({ origin: r, record: r }))],
+      ]);
+      for (const r of raw) {
+        const fused: Fused = { outputs: [], writes: new Map() };
+        result.set(r, fused);
+        fusedOf.set(r, fused);
+      }
+      for (let i = 0; i < opened.length; i++) {
+        const items = pending.get(i) ?? [];
+        pending.delete(i);
+        if (items.length === 0) continue;
+        const { stage } = opened[i]!;
+        const ctx = stage.prepare ? await stage.prepare(items.map((x) => x.record)) : undefined;
+        const next = pending;
+        for (const { origin, record } of items) {
+          const fused = result.get(origin)!;
+          let outputs: Output[];
+          try {
+            outputs = stage.handle(record, ctx);
+          } catch (err) {
+            if (isRetriable(err)) throw err;
+            outputs = [{ kind: 'dlq', reasons: reasonsOf(err) }];
+          }
+          for (const out of outputs) {
+            if (out.kind === 'produce') {
+              const j = consumerOf(out.topic, i);
+              if (j < 0) {
+                fused.outputs.push(out);
+                continue;
+              }
+              const inner: InputRecord<unknown> = {
+                topic: out.topic,
+                partition: origin.partition,
+                offset: origin.offset,
+                key: out.key === null ? null : Buffer.from(out.key),
+                headers: { [ORIGIN_TS_HEADER]: origin.headers[ORIGIN_TS_HEADER]!, ...out.headers },
+                value: roundTrip(out.topic, out.value),
+                schemaId: origin.schemaId,
+                raw: origin.raw,
+              };
+              next.set(j, [...(next.get(j) ?? []), { origin, record: inner }]);
+            } else if (out.kind === 'dlq') {
+              // The DLQ record names the stage that refused it, with the raw record's bytes and coordinates.
+              fused.outputs.push({ ...out, stage: out.stage ?? stage.name });
+            } else if (out.kind === 'drop') {
+              fused.outputs.push(out);
+            }
+          }
+          if (stage.write && !outputs.some((o) => o.kind === 'dlq')) {
+            fused.writes.set(i, [...(fused.writes.get(i) ?? []), { record, outputs }]);
+          }
+        }
+        pending = next;
+      }
+      return result;
+    },
+
+    handle(record, ctx) {
+      const outputs = ctx.get(record)?.outputs ?? [];
+      return outputs.length > 0 ? outputs : [{ kind: 'done' }];
+    },
+
+    // Sinks write in flow order; the runtime commits the raw offsets after this returns.
+    async write(handled) {
+      for (let i = 0; i < opened.length; i++) {
+        const { stage } = opened[i]!;
+        if (!stage.write) continue;
+        const rows = handled.flatMap(({ record }) => fusedOf.get(record)?.writes.get(i) ?? []);
+        if (rows.length > 0) await stage.write(rows);
+      }
+    },
+  };
+}
