@@ -16,7 +16,7 @@ import { loadMasterdata } from '../libs/masterdata/load';
 import { produceRecords } from '../libs/demo/produce';
 import { normalize, type EpcisEventEnvelope, type MesUnitEvent } from '../libs/sources';
 import { rawTopics, topics } from '../libs/topics';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 
 jest.setTimeout(300_000);
 
@@ -28,7 +28,7 @@ const stages = new Stages();
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
 });
 afterAll(async () => {
   await stages.stopAll();
