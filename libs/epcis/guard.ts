@@ -25,6 +25,8 @@ export const inputLimits = {
   maxIdentifiersPerEvent: 10_000,
   /** Events in one document. */
   maxEventsPerDocument: 10_000,
+  /** Items of any one list (JSON array, or child elements of one XML element), checked while reading. */
+  maxListItems: 10_000,
 } as const;
 
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -69,6 +71,8 @@ export function checkJsonDepth(text: string, maxDepth: number = inputLimits.maxD
  */
 export function checkXmlDepth(text: string, maxDepth: number = inputLimits.maxDepth): void {
   let depth = 0;
+  // Children counted per open element, so that one list of 100,000 EPCs is refused before parsing.
+  const children: number[] = [0];
   for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
     const next = text[i + 1];
     let skipTo: string | null = null;
@@ -83,7 +87,10 @@ export function checkXmlDepth(text: string, maxDepth: number = inputLimits.maxDe
       continue;
     }
     if (next === '/') {
-      depth--;
+      if (depth > 0) {
+        depth--;
+        children.pop();
+      }
       continue;
     }
     // An opening tag: find its end outside quoted attribute values.
@@ -97,7 +104,16 @@ export function checkXmlDepth(text: string, maxDepth: number = inputLimits.maxDe
       else if (c === 62 /* > */) break;
     }
     if (j >= text.length) return;
-    if (text[j - 1] !== '/' && ++depth > maxDepth) throw tooDeep(maxDepth, `line ${lineAt(text, i)}`);
+    if (++children[depth]! > inputLimits.maxListItems) {
+      throw epcisError(
+        'INPUT_TOO_LARGE',
+        `an element has more than ${inputLimits.maxListItems} child elements (at line ${lineAt(text, i)}); split the document or the event`,
+      );
+    }
+    if (text[j - 1] !== '/') {
+      if (++depth > maxDepth) throw tooDeep(maxDepth, `line ${lineAt(text, i)}`);
+      children.push(0);
+    }
     i = j;
   }
 }
@@ -175,6 +191,12 @@ export function checkValue(value: JsonValue, path = '$'): void {
       if (!Number.isFinite(v))
         throw epcisError('INPUT_NUMBER_INVALID', `${where} is not a finite number (it overflows a double)`);
     } else if (Array.isArray(v)) {
+      if (v.length > inputLimits.maxListItems) {
+        throw epcisError(
+          'INPUT_TOO_LARGE',
+          `${where} lists ${v.length} items; at most ${inputLimits.maxListItems} (split the document or the event)`,
+        );
+      }
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i]!, `${where}[${i}]`]);
     } else if (v !== null && typeof v === 'object') {
       for (const key of Object.keys(v)) {
