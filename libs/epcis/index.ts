@@ -3,6 +3,7 @@
  * mapping of an EPCIS event onto the canonical SerializationEvent.
  */
 export type { EpcisEvent, EpcisContext, JsonObject, JsonValue } from './event';
+export { isJsonObject } from './event';
 export { parseDocument, readJson, eventsOfJson } from './parse';
 export { checkJsonSchema, warmSchema } from './schema';
 export { doorCodes, inputLimits, textProblem } from './guard';
