@@ -252,6 +252,7 @@ describe('capture → pipeline → PostgreSQL', () => {
       '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
       type: 'EPCISDocument',
       schemaVersion: '2.0',
+      creationDate: eventTime,
       epcisBody: { eventList: [event(`${tag}a`), bad, event(`${tag}b`), event(`${tag}c`)] },
     });
     const job = await capture(text);

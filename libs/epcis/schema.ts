@@ -8,7 +8,8 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { JsonValue } from './event';
+import { type JsonValue, isJsonObject } from './event';
+import { standardContextUrl } from './vocabulary';
 import { epcisError } from './errors';
 import gs1Schema from './json-schema/EPCIS-JSON-Schema.json';
 
@@ -31,14 +32,23 @@ export function warmSchema(): void {
  */
 export function checkJsonSchema(root: JsonValue): void {
   warmSchema();
-  if (Array.isArray(root)) {
-    root.forEach((item, i) => checkOne(item, `$[${i}]`));
-    return;
-  }
-  checkOne(root, '$');
+  if (!Array.isArray(root)) return checkOne(root, '$');
+  // A bare list of events is ours, not GS1's: each is checked as the one event of a document.
+  root.forEach((item, i) => {
+    const context =
+      isJsonObject(item) && item['@context'] !== undefined ? item['@context'] : standardContextUrl;
+    const alone = {
+      '@context': context,
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2000-01-01T00:00:00Z',
+      epcisBody: { eventList: [item] },
+    };
+    checkOne(alone, '$', (path) => path.replace(/^\$\.epcisBody\.eventList\[0\]/, `$[${i}]`));
+  });
 }
 
-function checkOne(value: JsonValue, base: string): void {
+function checkOne(value: JsonValue, base: string, rewrite: (path: string) => string = (p) => p): void {
   if (compiled!(value)) return;
   const errors = compiled!.errors ?? [];
   // if/then and allOf wrap the real error: report the innermost one.
@@ -47,7 +57,7 @@ function checkOne(value: JsonValue, base: string): void {
     'SCHEMA_VIOLATION',
     first === undefined
       ? `${base} does not match GS1's EPCIS 2.0 JSON Schema`
-      : `${jsonPath(base, first.instancePath)} ${describe(first)} (GS1 EPCIS 2.0 JSON Schema)`,
+      : `${rewrite(jsonPath(base, first.instancePath))} ${describe(first)} (GS1 EPCIS 2.0 JSON Schema)`,
   );
 }
 
