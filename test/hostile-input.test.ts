@@ -144,6 +144,15 @@ describe('the capture API refuses hostile documents with 400 and the reason', ()
     expect(Number(rows[0]!.n)).toBe(0);
   });
 
+  it('answers a capture id that is not text with 400, not 500', async () => {
+    for (const id of ['%ud800', '%FF%FE', 'a%00b']) {
+      const res = await fetch(`http://127.0.0.1:${capture.port}/capture/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(400);
+    }
+  });
+
   it('still takes a good document (the control)', async () => {
     const { status } = await post(json(event()));
     expect(status).toBe(202);
