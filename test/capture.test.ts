@@ -252,6 +252,7 @@ describe('capture → pipeline → PostgreSQL', () => {
       '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
       type: 'EPCISDocument',
       schemaVersion: '2.0',
+      creationDate: eventTime,
       epcisBody: { eventList: [event(`${tag}a`), bad, event(`${tag}b`), event(`${tag}c`)] },
     });
     const job = await capture(text);
@@ -340,7 +341,15 @@ describe('capture API refusals', () => {
     const body = (await json.json()) as { title: string; reasons: { code: string }[] };
     expect(body.title).toMatch(/line 3/);
     expect(body.reasons[0]!.code).toBe('EPCIS_MALFORMED');
-    const noList = await post('{"type": "EPCISDocument", "epcisBody": {}}');
+    const noList = await post(
+      JSON.stringify({
+        '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+        type: 'EPCISDocument',
+        schemaVersion: '2.0',
+        creationDate: '2025-06-01T10:00:00Z',
+        epcisBody: {},
+      }),
+    );
     expect(noList.status).toBe(400);
     expect(((await noList.json()) as { title: string }).title).toMatch(/\$\.epcisBody/);
   });

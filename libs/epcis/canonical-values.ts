@@ -17,21 +17,39 @@ export interface ParsedTime {
   offset: string | null;
 }
 
-/** Parses an ISO 8601 date-time; null when the text is not one. */
+/** Parses an ISO 8601 date-time; null when the text is not one (readTimestamp says why). */
 export function parseTimestamp(text: string): ParsedTime | null {
+  const read = readTimestamp(text);
+  return typeof read === 'string' ? null : read;
+}
+
+/**
+ * The years a date-time may name. ISO 8601 counts in the Gregorian calendar, which began in 1583
+ * (earlier years only "by agreement of the partners"); XML Schema 1.0 has no year 0000. A year
+ * below that is a typo (`0025` for `2025`), never an event, so it is refused, not guessed at.
+ */
+export const earliestYear = 1583;
+export const notIso = 'is not an ISO 8601 date-time';
+export const latestYear = 9999;
+
+/**
+ * Reads an ISO 8601 date-time strictly: the parsed time, or why the text is not one. Every part is
+ * range-checked against the calendar (31 February, hour 25, second 60, offset +15:00 are refused)
+ * instead of being rolled over by Date.UTC, which also reads years 0-99 as 1900-1999.
+ */
+export function readTimestamp(text: string): ParsedTime | string {
   const fast = parseCommonTimestamp(text);
   if (fast !== undefined) return fast;
   const m = isoDateTime.exec(text.trim());
-  if (!m) return null;
+  if (!m) return `${JSON.stringify(text)} ${notIso}`;
   const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = m;
   // Microseconds as the reference reads them (digits past the sixth dropped), then rounded to
   // milliseconds half to even, as Python's round(µs, -3) does.
   const micros = Number(fraction.padEnd(6, '0').slice(0, 6));
-  let ms = Math.floor(micros / 1000);
-  const rest = micros % 1000;
-  if (rest > 500 || (rest === 500 && ms % 2 === 1)) ms += 1;
-  let offsetMinutes = 0;
+  let offsetHours = 0;
+  let offsetMins = 0;
   let offset: string | null = null;
+  let sign = 1;
   if (zone !== undefined) {
     if (zone.toUpperCase() === 'Z') {
       offset = '+00:00';
@@ -39,21 +57,64 @@ export function parseTimestamp(text: string): ParsedTime | null {
       const hh = zone.slice(1, 3);
       const mm = zone.length > 3 ? zone.slice(-2) : '00';
       offset = `${zone[0]}${hh}:${mm}`;
-      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+      sign = zone[0] === '-' ? -1 : 1;
+      offsetHours = Number(hh);
+      offsetMins = Number(mm);
     }
   }
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
-  const epochMs = Date.UTC(Number(y), month - 1, day, hour, minute, second) - offsetMinutes * 60_000 + ms;
-  return Number.isFinite(epochMs) ? { epochMs, offset } : null;
+  return civilTime(
+    text,
+    [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)],
+    micros,
+    sign,
+    offsetHours,
+    offsetMins,
+    offset,
+  );
+}
+
+/** A calendar date-time → epoch ms, or why it names no instant. */
+function civilTime(
+  text: string,
+  [year, month, day, hour, minute, second]: number[],
+  micros: number,
+  sign: number,
+  offsetHours: number,
+  offsetMins: number,
+  offset: string | null,
+): ParsedTime | string {
+  const bad = (why: string) => `${JSON.stringify(text)} is not a real date-time: ${why}`;
+  if (year < earliestYear || year > latestYear)
+    return bad(`year ${year} is outside ${earliestYear}-${latestYear}`);
+  if (month < 1 || month > 12) return bad(`month ${month} does not exist`);
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days)
+    return bad(`day ${day} does not exist (${year}-${pad(month, 2)} has ${days} days)`);
+  // 24:00:00 is the end of the day (ISO 8601, XML Schema 1.0); any other hour past 23 is not.
+  if (hour > 24 || (hour === 24 && (minute > 0 || second > 0 || micros > 0)))
+    return bad(`hour ${hour} does not exist`);
+  if (minute > 59) return bad(`minute ${minute} does not exist`);
+  if (second > 59) return bad(`second ${second} does not exist`);
+  if (offsetHours > 14 || offsetMins > 59 || (offsetHours === 14 && offsetMins > 0))
+    return bad(`offset ${offset} is beyond ±14:00`);
+  let ms = Math.floor(micros / 1000);
+  const rest = micros % 1000;
+  if (rest > 500 || (rest === 500 && ms % 2 === 1)) ms += 1;
+  // Date.UTC reads years 0-99 as 1900-1999; the year range above keeps it out of that trap.
+  const epochMs =
+    Date.UTC(year, month - 1, day, hour, minute, second) -
+    sign * (offsetHours * 60 + offsetMins) * 60_000 +
+    ms;
+  return { epochMs, offset };
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** The usual `YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)` read without a regular expression (every event has one). */
-function parseCommonTimestamp(t: string): ParsedTime | null | undefined {
+function parseCommonTimestamp(t: string): ParsedTime | string | undefined {
   const n = t.length;
   if (n < 20 || t[4] !== '-' || t[7] !== '-' || t[10] !== 'T' || t[13] !== ':' || t[16] !== ':')
     return undefined;
@@ -63,37 +124,34 @@ function parseCommonTimestamp(t: string): ParsedTime | null | undefined {
   const hour = digitsAt(t, 11, 2);
   const minute = digitsAt(t, 14, 2);
   const second = digitsAt(t, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
   let i = 19;
   let micros = 0;
   if (t[i] === '.') {
     let scale = 100_000;
+    const digitsFrom = i + 1;
     for (i++; i < n && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57; i++) {
       micros += (t.charCodeAt(i) - 48) * scale;
       scale = scale >= 10 ? scale / 10 : 0;
     }
+    if (i === digitsFrom) return undefined;
   }
   let offset: string;
-  let offsetMinutes = 0;
+  let sign = 1;
+  let oh = 0;
+  let om = 0;
   if (i === n - 1 && t[i] === 'Z') {
     offset = '+00:00';
   } else if (i === n - 6 && (t[i] === '+' || t[i] === '-') && t[i + 3] === ':') {
-    const oh = digitsAt(t, i + 1, 2);
-    const om = digitsAt(t, i + 4, 2);
+    oh = digitsAt(t, i + 1, 2);
+    om = digitsAt(t, i + 4, 2);
     if (oh < 0 || om < 0) return undefined;
     offset = t.slice(i);
-    offsetMinutes = (t[i] === '-' ? -1 : 1) * (oh * 60 + om);
+    sign = t[i] === '-' ? -1 : 1;
   } else {
     return undefined;
   }
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 24) return null;
-  if (minute < 0 || minute > 59 || second < 0 || second > 60) return null;
-  let ms = Math.floor(micros / 1000);
-  const rest = micros % 1000;
-  if (rest > 500 || (rest === 500 && ms % 2 === 1)) ms += 1;
-  return {
-    epochMs: Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000 + ms,
-    offset,
-  };
+  return civilTime(t, [year, month, day, hour, minute, second], micros, sign, oh, om, offset);
 }
 
 /** The number written in `count` digits at `from`, or -1. */

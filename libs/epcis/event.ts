@@ -53,17 +53,33 @@ export function prefixesOf(event: JsonObject): Readonly<Record<string, string>> 
 let lastContext: object | undefined;
 let lastPrefixes: Readonly<Record<string, string>> | undefined;
 
+/**
+ * The prefixes a document declares itself (in its `@context` objects, or as XML namespaces of its
+ * user extensions), as opposed to the standard context's: CBV 2.0's hash expands values written as
+ * CURIEs with these.
+ */
+export function declaredPrefixes(prefixes: Readonly<Record<string, string>>): ReadonlySet<string> {
+  return declared.get(prefixes) ?? noPrefixes;
+}
+const declared = new WeakMap<object, ReadonlySet<string>>();
+const noPrefixes: ReadonlySet<string> = new Set();
+
 function computePrefixes(context: JsonValue[] | JsonObject): Readonly<Record<string, string>> {
   const prefixes: Record<string, string> = { ...standardPrefixes };
+  const own = new Set<string>();
   for (const part of Array.isArray(context) ? context : [context]) {
     if (!isJsonObject(part)) continue;
     for (const [term, definition] of Object.entries(part)) {
       if (term.startsWith('@') || term.includes(':')) continue;
       const iri =
         typeof definition === 'string' ? definition : isJsonObject(definition) ? definition['@id'] : null;
-      if (typeof iri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(iri)) prefixes[term] = iri;
+      if (typeof iri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(iri)) {
+        prefixes[term] = iri;
+        own.add(term);
+      }
     }
   }
+  if (own.size > 0) declared.set(prefixes, own);
   prefixCache.set(context, prefixes);
   return prefixes;
 }

@@ -11,7 +11,15 @@
  */
 import { hash as digest } from 'node:crypto';
 import { canonicalTimestamp, canonicalValue, pythonNumber } from './canonical-values';
-import { type EpcisEvent, type JsonObject, type JsonValue, isJsonObject, prefixesOf } from './event';
+import {
+  type EpcisContext,
+  type EpcisEvent,
+  type JsonObject,
+  type JsonValue,
+  declaredPrefixes,
+  isJsonObject,
+  prefixesOf,
+} from './event';
 import {
   type Vocabulary,
   bizStepVocabulary,
@@ -127,6 +135,8 @@ const canonicalPosition = new Map(canonicalOrder.map((f, i) => [f.key, i]));
 
 /** Fields that never enter the hash. */
 const excludedKeys = new Set(['@context', 'type', 'eventID', 'recordTime', 'errorDeclaration']);
+/** The text of an XML user-extension element that also has attributes or children. */
+export const textKey = '#text';
 /** Comments are not data, at any depth. */
 const commentKeys = new Set(['comment', 'rdfs:comment']);
 
@@ -144,14 +154,53 @@ const typedLists: Readonly<Record<string, TypedList>> = {
 
 type Prefixes = Readonly<Record<string, string>>;
 
+/** XML Schema instance attributes (xsi:type, xsi:nil...) say how a value is written, not what it is. */
+const xsiNamespace = 'http://www.w3.org/2001/XMLSchema-instance';
+const xsiKeyStart = `{${xsiNamespace}}`;
+
+/**
+ * The reference implementation's `ignoreFields` (its own extension, not CBV 2.0): a list of
+ * top-level event fields left out of the hash, under a key in this namespace.
+ */
+export const ignoreFieldsNamespace = 'https://repository-x.example.com/';
+const ignoreFieldsName = `{${ignoreFieldsNamespace}}ignoreFields`;
+
+/** Which of `keys` is the ignoreFields list in this context (a prefixed or full-IRI key), if any. */
+export function ignoreFieldsKey(keys: Iterable<string>, context: EpcisContext): string | undefined {
+  const prefixes = prefixesOf({ '@context': context });
+  for (const key of keys) {
+    if (key.endsWith('ignoreFields') && expandKey(key, prefixes) === ignoreFieldsName) return key;
+  }
+  return undefined;
+}
+
+/** The fields an event's ignoreFields list names (as written and expanded), with the list's own key. */
+function ignoredFields(event: EpcisEvent, prefixes: Prefixes): Set<string> | undefined {
+  let ignored: Set<string> | undefined;
+  for (const key in event) {
+    if (!key.endsWith('ignoreFields') || expandKey(key, prefixes) !== ignoreFieldsName) continue;
+    ignored ??= new Set();
+    ignored.add(key);
+    const list = event[key];
+    for (const field of Array.isArray(list) ? list : []) {
+      if (typeof field !== 'string') continue;
+      ignored.add(field);
+      ignored.add(expandKey(field, prefixes));
+    }
+  }
+  return ignored;
+}
+
 /** The canonical pre-hash string of an event (what SHA-256 is computed over). */
 export function preHash(event: EpcisEvent): string {
   const prefixes = prefixesOf(event);
   const ordered: string[] = new Array<string>(canonicalOrder.length).fill('');
   const leftovers: string[] = [];
+  const ignored = ignoredFields(event, prefixes);
   for (const key in event) {
     const v = event[key];
     if (v === undefined || v === null) continue;
+    if (ignored !== undefined && (ignored.has(key) || ignored.has(expandKey(key, prefixes)))) continue;
     const position = canonicalPosition.get(key);
     if (position !== undefined) {
       const spec = canonicalOrder[position];
@@ -291,15 +340,23 @@ function remainder(spec: FieldSpec, v: JsonValue, prefixes: Prefixes): JsonValue
  * sorted children; a list is the same name repeated.
  */
 function generic(name: string, v: JsonValue | undefined, prefixes: Prefixes, out: string[]): string[] {
-  if (v === undefined || v === null) return out;
+  if (v === undefined || v === null || name.startsWith(xsiKeyStart)) return out;
   if (Array.isArray(v)) {
     for (const item of v) generic(name, item, prefixes, out);
   } else if (isJsonObject(v)) {
     const children: string[] = [];
+    let own = '';
     for (const key in v) {
-      if (!commentKeys.has(key)) generic(expandKey(key, prefixes), v[key], prefixes, children);
+      if (key === textKey) {
+        // An XML element's own text beside its attributes or children (`#text`, as the reference
+        // reads JSON): `name=value` followed by the sorted children.
+        const t = v[key];
+        const text =
+          typeof t === 'string' || typeof t === 'number' || typeof t === 'boolean' ? scalarText(t) : '';
+        if (text !== '') own = `=${canonicalValue(expandCurie(text, prefixes))}`;
+      } else if (!commentKeys.has(key)) generic(expandKey(key, prefixes), v[key], prefixes, children);
     }
-    out.push(name + sortJoin(children));
+    out.push(name + own + sortJoin(children));
   } else {
     const text = scalarText(v);
     out.push(text === '' ? name : `${name}=${canonicalValue(expandCurie(text, prefixes))}`);
@@ -368,18 +425,23 @@ export function expandKey(key: string, prefixes: Prefixes): string {
     const cut = Math.max(key.lastIndexOf('/'), key.lastIndexOf('#')) + 1;
     return `{${key.slice(0, cut)}}${key.slice(cut)}`;
   }
-  const ns = prefixes[prefix];
+  const ns = Object.hasOwn(prefixes, prefix) ? prefixes[prefix] : undefined;
   return ns === undefined ? key : `{${ns}}${key.slice(colon + 1)}`;
 }
 
 /**
  * `gs1:Temperature` → `https://gs1.org/voc/Temperature`: values written as compact IRIs of the GS1
- * and CBV vocabularies. Other prefixes stay as written in values: XML reads `example:x` as a URI
- * of scheme `example`, and expanding it only in JSON-LD would split one event into two hashes.
+ * and CBV vocabularies, and of any prefix the document declares itself (its `@context`, or the XML
+ * namespaces of its user extensions), as CBV 2.0's hash rules expand every CURIE. Prefixes only
+ * the standard context knows (`cbvmda:`, `rdfs:`...) stay as written, as the reference does.
  */
 function expandCurie(text: string, prefixes: Prefixes): string {
   const colon = text.indexOf(':');
-  if (colon <= 0 || colon > 12 || text.startsWith('//', colon + 1) || text.startsWith('urn:')) return text;
-  const ns = prefixes[text.slice(0, colon)];
-  return ns === gs1VocNamespace || ns === cbvNamespace ? ns + text.slice(colon + 1) : text;
+  if (colon <= 0 || text.startsWith('//', colon + 1) || text.startsWith('urn:')) return text;
+  const prefix = text.slice(0, colon);
+  const ns = Object.hasOwn(prefixes, prefix) ? prefixes[prefix] : undefined;
+  if (ns === undefined) return text;
+  return ns === gs1VocNamespace || ns === cbvNamespace || declaredPrefixes(prefixes).has(prefix)
+    ? ns + text.slice(colon + 1)
+    : text;
 }

@@ -3,7 +3,11 @@
  * mapping of an EPCIS event onto the canonical SerializationEvent.
  */
 export type { EpcisEvent, EpcisContext, JsonObject, JsonValue } from './event';
-export { parseDocument } from './parse';
+export { isJsonObject } from './event';
+export { parseDocument, readJson, eventsOfJson } from './parse';
+export { checkJsonSchema, warmSchema } from './schema';
+export { doorCodes, inputLimits, textProblem } from './guard';
+export { readTimestamp, earliestYear, latestYear } from './canonical-values';
 export type { DocumentFormat, ParsedDocument } from './parse';
 export { eventHash, preHash } from './hash';
 export { toSerializationEvent } from './map';

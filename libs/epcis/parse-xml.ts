@@ -8,6 +8,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { isEventType, contextFor, type EpcisEvent, type JsonObject, type JsonValue } from './event';
 import { epcisError } from './errors';
+import { checkXmlCharacters, checkXmlDepth } from './guard';
+import { ignoreFieldsNamespace, textKey } from './hash';
 
 interface XmlElement {
   /** Namespace URI, '' for none. */
@@ -18,6 +20,20 @@ interface XmlElement {
   children: XmlElement[];
   text: string;
   line: number;
+  /** `xsi:nil="true"`: the element stands for no value (XML Schema 1.0 §2.6.2); it is left out. */
+  nil: boolean;
+}
+
+const xsiNamespace = 'http://www.w3.org/2001/XMLSchema-instance';
+
+/** Attributes that carry data: xsi:type, xsi:nil and the like only say how a value is written. */
+function dataAttributes(el: XmlElement): XmlElement['attributes'] {
+  return el.attributes.filter((a) => a.ns !== xsiNamespace);
+}
+
+/** Child elements that hold a value (xsi:nil ones do not). */
+function present(children: XmlElement[]): XmlElement[] {
+  return children.some((c) => c.nil) ? children.filter((c) => !c.nil) : children;
 }
 
 /** The EPCIS, EPCIS query and EPCglobal namespaces: elements in them are standard fields. */
@@ -42,10 +58,27 @@ const metaData = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
+/** `<!DOCTYPE EPCISDocument>`: a name and nothing else, as GS1's own examples carry. */
+const bareDoctype = /<!DOCTYPE\s+[A-Za-z_][\w.:-]*\s*>/;
+
 export function parseXmlDocument(text: string): EpcisEvent[] {
-  const xml = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (/<!DOCTYPE/i.test(xml))
-    throw epcisError('EPCIS_MALFORMED', 'XML with a DOCTYPE declaration is not accepted');
+  let xml = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  checkXmlCharacters(xml);
+  const doctype = /<!DOCTYPE/i.exec(xml);
+  if (doctype !== null) {
+    // Only a bare name is harmless: an internal subset ([...], ENTITY declarations) or an external
+    // identifier (SYSTEM, PUBLIC) is how entity expansion and external entity attacks start.
+    const bare = bareDoctype.exec(xml);
+    if (bare === null || bare.index !== doctype.index || /<!DOCTYPE/i.test(xml.slice(doctype.index + 9))) {
+      throw epcisError(
+        'EPCIS_MALFORMED',
+        'XML with a DOCTYPE that has an internal subset, ENTITY declarations or an external identifier is not accepted (a bare <!DOCTYPE name> is)',
+      );
+    }
+    // Blanked, not cut, so that line numbers in messages stay right.
+    xml = xml.slice(0, bare.index) + ' '.repeat(bare[0].length) + xml.slice(bare.index + bare[0].length);
+  }
+  checkXmlDepth(xml);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { line, col, msg } = valid.err;
@@ -76,6 +109,7 @@ export function parseXmlDocument(text: string): EpcisEvent[] {
   }
 
   const prefixes = new PrefixTable();
+  const ignore = ignoreFieldsOf(root, prefixes);
   const events: EpcisEvent[] = [];
   eventElements.forEach((el, i) => {
     if (!isEventType(el.local) || !isStandardNamespace(el.ns)) {
@@ -84,11 +118,27 @@ export function parseXmlDocument(text: string): EpcisEvent[] {
         `event #${i + 1} at line ${el.line}: <${qname(el)}> is not one of ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent`,
       );
     }
-    events.push(convertEvent(el, prefixes));
+    const event = convertEvent(el, prefixes);
+    if (ignore !== undefined && event[ignore[0]] === undefined) event[ignore[0]] = [...ignore[1]];
+    events.push(event);
   });
   const context = contextFor(prefixes.used);
   for (const event of events) event['@context'] = context;
   return events;
+}
+
+/**
+ * The reference implementation's document-level `<repository-x:ignoreFields>` (its own extension,
+ * not part of EPCIS): the elements listed in it name top-level event fields left out of the hash.
+ * Each event carries the list under the same key, as a JSON-LD event would (parse.ts).
+ */
+function ignoreFieldsOf(root: XmlElement, prefixes: PrefixTable): [string, string[]] | undefined {
+  const list = root.children.find((c) => c.ns === ignoreFieldsNamespace && c.local === 'ignoreFields');
+  if (list === undefined) return undefined;
+  const fields = list.children.map((c) =>
+    isStandardNamespace(c.ns) ? c.local : prefixes.keyFor(c.prefix, c.ns, c.local),
+  );
+  return [prefixes.keyFor(list.prefix, list.ns, list.local), fields];
 }
 
 /** Line of each event element, for error messages: `line 12`. */
@@ -122,6 +172,10 @@ function toElements(nodes: OrderedNode[], scope: Map<string, string>, lineStarts
     let text = '';
     for (const c of childNodes) if (typeof c['#text'] === 'string') text += c['#text'];
     const meta = (node as Record<symbol, { startIndex?: number } | undefined>)[metaData];
+    const nil = attributes.some(
+      (a) =>
+        a.ns === xsiNamespace && a.local === 'nil' && (a.value.trim() === 'true' || a.value.trim() === '1'),
+    );
     out.push({
       ns: inner.get(prefix) ?? '',
       prefix,
@@ -130,6 +184,7 @@ function toElements(nodes: OrderedNode[], scope: Map<string, string>, lineStarts
       children: toElements(childNodes, inner, lineStarts),
       text: text.trim(),
       line: lineOf(meta?.startIndex ?? 0, lineStarts),
+      nil,
     });
   }
   return out;
@@ -167,8 +222,9 @@ function findEventList(el: XmlElement): XmlElement | undefined {
 
 /** EPCIS 1.x wraps newer fields (and TransformationEvent) in <extension> / <baseExtension>. */
 function dissolveExtensions(children: XmlElement[]): XmlElement[] {
-  if (!children.some(isWrapper)) return children;
-  return children.flatMap((c) => (isWrapper(c) ? dissolveExtensions(c.children) : [c]));
+  const kept = present(children);
+  if (!kept.some(isWrapper)) return kept;
+  return kept.flatMap((c) => (isWrapper(c) ? dissolveExtensions(c.children) : [c]));
 }
 
 function isWrapper(el: XmlElement): boolean {
@@ -246,7 +302,7 @@ function convertEvent(el: XmlElement, prefixes: PrefixTable): EpcisEvent {
       event[field] = kids.map((k) => convertStructured(k, prefixes, sensorValue));
     } else if (field === 'ilmd') {
       event[field] = convertStructured(child, prefixes);
-    } else if (kids.length > 0 || child.attributes.length > 0) {
+    } else if (kids.length > 0 || dataAttributes(child).length > 0) {
       add(event, field, convertGeneric(child, prefixes));
     } else {
       add(event, field, child.text);
@@ -293,13 +349,15 @@ function convertStructured(
     if (!isStandardNamespace(child.ns)) {
       add(obj, prefixes.keyFor(child.prefix, child.ns, child.local), convertGeneric(child, prefixes));
     } else if (child.local === 'correctiveEventIDs') {
-      obj.correctiveEventIDs = child.children.map((c) => c.text);
+      obj.correctiveEventIDs = present(child.children).map((c) => c.text);
     } else if (child.local === 'sensorMetadata') {
       obj.sensorMetadata = convertStructured(child, prefixes, leaf);
     } else if (child.local === 'sensorReport') {
       add(obj, 'sensorReport', convertStructured(child, prefixes, leaf), true);
-    } else if (child.children.length > 0 || child.attributes.length > 0) {
-      add(obj, child.local, convertStructured(child, prefixes, leaf));
+    } else if (present(child.children).length > 0 || dataAttributes(child).length > 0) {
+      const inner = convertStructured(child, prefixes, leaf);
+      if (child.text !== '') inner[textKey] = child.text;
+      add(obj, child.local, inner);
     } else {
       add(obj, child.local, leaf(child.local, child.text));
     }
@@ -307,15 +365,21 @@ function convertStructured(
   return obj;
 }
 
-/** A user-extension element: text, or an object of its attributes and children. */
+/**
+ * A user-extension element: its text, or an object of its attributes, children and - when it has
+ * text beside them - the text under `#text` (as the reference implementation reads JSON), so that
+ * the value is in the event and in its hash. xsi:* attributes are not data and are not kept.
+ */
 function convertGeneric(el: XmlElement, prefixes: PrefixTable): JsonValue {
-  if (el.children.length === 0 && el.attributes.length === 0) return el.text;
+  const attributes = dataAttributes(el);
+  const children = present(el.children);
+  if (children.length === 0 && attributes.length === 0) return el.text;
   const obj: JsonObject = {};
-  for (const a of el.attributes) {
-    if (a.ns === 'http://www.w3.org/2001/XMLSchema-instance') continue;
+  for (const a of attributes) {
     obj[a.ns === '' ? a.local : prefixes.keyFor(a.prefix, a.ns, a.local)] = a.value.trim();
   }
-  for (const child of el.children) {
+  if (el.text !== '') obj[textKey] = el.text;
+  for (const child of children) {
     const key = child.ns === '' ? child.local : prefixes.keyFor(child.prefix, child.ns, child.local);
     add(obj, key, convertGeneric(child, prefixes));
   }

@@ -13,6 +13,8 @@ import {
   isJsonObject,
 } from './event';
 import { epcisError } from './errors';
+import { checkJsonDepth, checkValue, inputLimits } from './guard';
+import { ignoreFieldsKey } from './hash';
 import { parseXmlDocument, xmlLineOf } from './parse-xml';
 import { validateEvent } from './validate';
 import { isStandardContextUrl, standardContextUrl } from './vocabulary';
@@ -46,7 +48,12 @@ export function parseDocument(input: string | Buffer): ParsedDocument {
   );
 }
 
-function parseJsonDocument(text: string): EpcisEvent[] {
+/**
+ * JSON text → value, refused at the door (guard.ts) when it nests too deep, holds text that cannot
+ * be stored (NUL, lone surrogates) or numbers that overflow. Throws InvalidInputError.
+ */
+export function readJson(text: string): JsonValue {
+  checkJsonDepth(text);
   let root: JsonValue;
   try {
     root = JSON.parse(text.replace(/^\ufeff/, '')) as JsonValue;
@@ -56,6 +63,16 @@ function parseJsonDocument(text: string): EpcisEvent[] {
       `JSON is not well-formed${jsonErrorPlace(text, err)}: ${(err as Error).message}`,
     );
   }
+  checkValue(root);
+  return root;
+}
+
+function parseJsonDocument(text: string): EpcisEvent[] {
+  return eventsOfJson(readJson(text));
+}
+
+/** The events of a parsed JSON document (EPCISDocument, EPCISQueryDocument, an event, a list). */
+export function eventsOfJson(root: JsonValue): EpcisEvent[] {
   if (Array.isArray(root)) return withContext(root, '$', normaliseContext(undefined));
   if (!isJsonObject(root))
     throw epcisError('EPCIS_MALFORMED', '$: expected an EPCIS document or event object');
@@ -70,11 +87,20 @@ function parseJsonDocument(text: string): EpcisEvent[] {
   }
   const body = root.epcisBody;
   if (!isJsonObject(body)) throw epcisError('EPCIS_MALFORMED', '$.epcisBody is missing or not an object');
-  if (body.eventList !== undefined) return withContext(body.eventList, '$.epcisBody.eventList', context);
-  if (body.event !== undefined) return withContext([body.event], '$.epcisBody.event', context, true);
-  const results = isJsonObject(body.queryResults) ? body.queryResults.resultsBody : undefined;
-  if (isJsonObject(results) && results.eventList !== undefined) {
-    return withContext(results.eventList, '$.epcisBody.queryResults.resultsBody.eventList', context);
+  const ignore = ignoreFieldsOf(root, '$', context);
+  if (body.eventList !== undefined)
+    return withContext(body.eventList, '$.epcisBody.eventList', context, false, ignore);
+  if (body.event !== undefined) return withContext([body.event], '$.epcisBody.event', context, true, ignore);
+  const queryResults = isJsonObject(body.queryResults) ? body.queryResults : undefined;
+  const results = queryResults?.resultsBody;
+  if (queryResults !== undefined && isJsonObject(results) && results.eventList !== undefined) {
+    return withContext(
+      results.eventList,
+      '$.epcisBody.queryResults.resultsBody.eventList',
+      context,
+      false,
+      ignoreFieldsOf(queryResults, '$.epcisBody.queryResults', context),
+    );
   }
   throw epcisError(
     'EPCIS_MALFORMED',
@@ -82,16 +108,48 @@ function parseJsonDocument(text: string): EpcisEvent[] {
   );
 }
 
-function withContext(list: JsonValue, path: string, context: EpcisContext, single = false): EpcisEvent[] {
+function withContext(
+  list: JsonValue,
+  path: string,
+  context: EpcisContext,
+  single = false,
+  ignore?: [string, JsonValue],
+): EpcisEvent[] {
   if (!Array.isArray(list)) throw epcisError('EPCIS_MALFORMED', `${path} must be a list of events`);
+  if (list.length > inputLimits.maxEventsPerDocument) {
+    throw epcisError(
+      'INPUT_TOO_LARGE',
+      `${path} has ${list.length} events; at most ${inputLimits.maxEventsPerDocument} per document (split it)`,
+    );
+  }
   return list.map((item, i) => {
     const where = single ? path : `${path}[${i}]`;
     const event = validateEvent(item, (field) => where + field);
     const own = event['@context'];
     // All events of a document share one context object, so prefix lookups are computed once.
     event['@context'] = own === undefined ? context : [...context, ...normaliseContext(own).slice(1)];
+    // The document's ignoreFields travel with each event, so that its hash never needs the document.
+    if (ignore !== undefined && event[ignore[0]] === undefined) event[ignore[0]] = ignore[1];
     return event;
   });
+}
+
+/**
+ * The reference implementation's own extension (not part of EPCIS or CBV): a document-level list,
+ * under the key `<prefix>:ignoreFields` whose prefix the document binds to
+ * `https://repository-x.example.com/`, of top-level event fields to leave out of the hash.
+ */
+function ignoreFieldsOf(
+  holder: JsonObject,
+  path: string,
+  context: EpcisContext,
+): [string, JsonValue] | undefined {
+  const key = ignoreFieldsKey(Object.keys(holder), context);
+  if (key === undefined) return undefined;
+  const list = holder[key];
+  if (!Array.isArray(list) || !list.every((f) => typeof f === 'string'))
+    throw epcisError('EPCIS_MALFORMED', `${path}.${key} must be a list of field names`);
+  return [key, list];
 }
 
 /** The standard context first, then the document's own definitions; remote contexts are never fetched. */

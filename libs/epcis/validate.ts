@@ -3,8 +3,9 @@
  * mapping never meet a field of the wrong kind. Messages say what is wrong and where.
  */
 import { type EpcisEvent, type JsonObject, type JsonValue, isEventType, isJsonObject } from './event';
-import { parseTimestamp } from './canonical-values';
+import { notIso, readTimestamp } from './canonical-values';
 import { epcisError } from './errors';
+import { checkValue, inputLimits } from './guard';
 
 /** Where a field sits, for messages: a JSON path (`$.epcisBody.eventList[2].epcList[0]`) or an XML line. */
 export type Locate = (field: string) => string;
@@ -27,6 +28,8 @@ const stringFields = [
 
 export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
   if (!isJsonObject(event)) throw malformed(at(''), 'an event must be an object');
+  checkSize(event, at);
+  checkValue(event, at(''));
   if (!isEventType(event.type)) {
     throw epcisError(
       'EPCIS_UNSUPPORTED_TYPE',
@@ -39,6 +42,7 @@ export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
   }
   checkTime(event, 'eventTime', at, true);
   checkTime(event, 'recordTime', at, false);
+  checkSensorTimes(event, at);
   const offset = event.eventTimeZoneOffset;
   if (typeof offset === 'string' && !/^[+-]\d{2}:\d{2}$/.test(offset)) {
     throw malformed(at('.eventTimeZoneOffset'), `${JSON.stringify(offset)} is not an offset like +01:00`);
@@ -67,6 +71,10 @@ export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
         !(typeof q === 'string' && Number.isFinite(Number(q)))
       ) {
         throw malformed(`${where}.quantity`, `${JSON.stringify(q)} is not a number`);
+      }
+      // EPCIS 2.0 §7.3.3.3: a quantity is how much there is; there is no negative amount of goods.
+      if (q !== undefined && Number(q) < 0) {
+        throw epcisError('QUANTITY_NEGATIVE', `${where}.quantity ${JSON.stringify(q)} is negative`);
       }
     });
   }
@@ -103,8 +111,81 @@ function checkTime(event: JsonObject, field: string, at: Locate, required: boole
       at(`.${field}`),
       required ? 'is required (an ISO 8601 date-time)' : 'must be a date-time',
     );
-  if (parseTimestamp(v) === null)
-    throw malformed(at(`.${field}`), `${JSON.stringify(v)} is not an ISO 8601 date-time`);
+  const read = readTimestamp(v);
+  if (typeof read !== 'string') return;
+  if (read.endsWith(notIso)) throw malformed(at(`.${field}`), read);
+  throw epcisError('TIME_INVALID', `${at(`.${field}`)}: ${read}`);
+}
+
+/** Date-times inside sensor elements: refused like eventTime when they name no real instant. */
+function checkSensorTimes(event: JsonObject, at: Locate): void {
+  const list = event.sensorElementList;
+  if (!Array.isArray(list)) return;
+  list.forEach((element, i) => {
+    if (!isJsonObject(element)) return;
+    const parts: [string, JsonValue | undefined][] = [['sensorMetadata', element.sensorMetadata]];
+    const reports = element.sensorReport;
+    (Array.isArray(reports) ? reports : [reports]).forEach((r, j) => parts.push([`sensorReport[${j}]`, r]));
+    for (const [name, part] of parts) {
+      if (!isJsonObject(part)) continue;
+      for (const key of ['time', 'startTime', 'endTime']) {
+        const v = part[key];
+        if (typeof v !== 'string') continue;
+        const read = readTimestamp(v);
+        if (typeof read === 'string')
+          throw epcisError('TIME_INVALID', `${at(`.sensorElementList[${i}].${name}.${key}`)}: ${read}`);
+      }
+    }
+  });
+}
+
+/**
+ * Limits checked before any per-identifier work: how many identifiers an event lists, and how
+ * long each may be (docs/input.md).
+ */
+function checkSize(event: JsonObject, at: Locate): void {
+  let count = 0;
+  for (const field of [...epcLists, ...quantityLists]) {
+    const v = event[field];
+    if (Array.isArray(v)) count += v.length;
+  }
+  if (count > inputLimits.maxIdentifiersPerEvent) {
+    throw epcisError(
+      'INPUT_TOO_LARGE',
+      `${at('')} lists ${count} EPCs and quantities; at most ${inputLimits.maxIdentifiersPerEvent} fit in one event (split it)`,
+    );
+  }
+  const long = (v: JsonValue | undefined, where: string) => {
+    if (typeof v === 'string' && v.length > inputLimits.maxIdentifierChars) {
+      throw epcisError(
+        'IDENTIFIER_TOO_LONG',
+        `${at(where)} is ${v.length} characters long; identifiers may have at most ${inputLimits.maxIdentifierChars}`,
+      );
+    }
+  };
+  for (const field of epcLists) {
+    const v = event[field];
+    if (Array.isArray(v)) v.forEach((item, i) => long(item, `.${field}[${i}]`));
+  }
+  for (const field of quantityLists) {
+    const v = event[field];
+    if (Array.isArray(v))
+      v.forEach((item, i) => isJsonObject(item) && long(item.epcClass, `.${field}[${i}].epcClass`));
+  }
+  for (const field of stringFields) long(event[field], `.${field}`);
+  for (const field of ['readPoint', 'bizLocation']) {
+    const v = event[field];
+    if (isJsonObject(v)) long(v.id, `.${field}.id`);
+  }
+  for (const [field, valueKey] of Object.entries(typedLists)) {
+    const v = event[field];
+    if (!Array.isArray(v)) continue;
+    v.forEach((item, i) => {
+      if (!isJsonObject(item)) return;
+      long(item[valueKey], `.${field}[${i}].${valueKey}`);
+      long(item.type, `.${field}[${i}].type`);
+    });
+  }
 }
 
 function eachOf(

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reason } from '../errors';
+import { textProblem } from '../epcis/guard';
 
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: true };
 
@@ -90,4 +91,44 @@ export function sendProblem(
     ...headers,
   });
   res.end(text);
+}
+
+export type Decoded = { ok: true; value: string } | { ok: false; reason: string };
+
+/**
+ * A percent-encoded path segment or query value → text, strictly: malformed escapes (`%ud800`),
+ * bytes that are not UTF-8 (`%ED%A0%80` is a surrogate, `%FF%FE` no character at all) and NUL are
+ * refused with a reason instead of throwing (a 500) or being replaced by U+FFFD (altered).
+ */
+export function decodeStrict(raw: string, what: string): Decoded {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    return { ok: false, reason: `${what} ${JSON.stringify(raw)} is not percent-encoded UTF-8` };
+  }
+  const problem = textProblem(value);
+  return problem === null
+    ? { ok: true, value }
+    : { ok: false, reason: `${what} ${JSON.stringify(raw)} ${problem}` };
+}
+
+/** The query's parameters decoded strictly (`+` is a space), or why one cannot be. */
+export function decodeQuery(
+  search: string,
+): { ok: true; params: Record<string, string> } | { ok: false; reason: string } {
+  const params: Record<string, string> = {};
+  for (const part of search.replace(/^\?/, '').split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decodeStrict((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '), 'query parameter');
+    if (!name.ok) return name;
+    const value = decodeStrict(
+      eq < 0 ? '' : part.slice(eq + 1).replace(/\+/g, ' '),
+      `query parameter ${name.value}`,
+    );
+    if (!value.ok) return value;
+    params[name.value] = value.value;
+  }
+  return { ok: true, params };
 }

@@ -4,9 +4,9 @@
  * one hash identifies it: the same handling reported by MES and by a partner's EPCIS document meets.
  * Add a source: a schema in avro/sources/, a topic in libs/topics, an adapter file here, one line in index.ts.
  */
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, type Reason } from '../errors';
 import type { Geo } from '../events';
-import type { EpcisEvent } from '../epcis';
+import { type EpcisEvent, earliestYear, inputLimits, latestYear, textProblem } from '../epcis';
 
 export type EpcisJsonEvent = EpcisEvent;
 
@@ -38,4 +38,77 @@ export function requireFields<T extends object>(
       missing.map((f) => ({ code: 'REQUIRED_FIELD', message: `${source} record has no ${f}` })),
     );
   }
+}
+
+/**
+ * The door for source records, before any mapping: every string is storable text (no NUL, no lone
+ * surrogate) and, where `maxChars` is given, no longer than an identifier may be; every number is
+ * finite. A record that fails is refused with its reasons (the validator sends it to the DLQ).
+ */
+export function checkRecord(
+  source: string,
+  record: unknown,
+  { maxChars = inputLimits.maxIdentifierChars as number | null } = {},
+): void {
+  const reasons: Reason[] = [];
+  const walk = (v: unknown, where: string) => {
+    if (typeof v === 'string') {
+      const problem = textProblem(v);
+      if (problem !== null)
+        reasons.push({ code: 'INPUT_TEXT_INVALID', message: `${source} ${where} ${problem}` });
+      else if (maxChars !== null && v.length > maxChars) {
+        reasons.push({
+          code: 'IDENTIFIER_TOO_LONG',
+          message: `${source} ${where} is ${v.length} characters long; at most ${maxChars}`,
+        });
+      }
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v))
+        reasons.push({ code: 'INPUT_NUMBER_INVALID', message: `${source} ${where} is not a finite number` });
+    } else if (Array.isArray(v)) {
+      if (v.length > inputLimits.maxListItems) {
+        reasons.push({
+          code: 'INPUT_TOO_LARGE',
+          message: `${source} ${where} lists ${v.length} items; at most ${inputLimits.maxListItems}`,
+        });
+        return;
+      }
+      v.forEach((item, i) => walk(item, `${where}[${i}]`));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, child] of Object.entries(v)) walk(child, where === '' ? key : `${where}.${key}`);
+    }
+  };
+  walk(record, '');
+  if (reasons.length > 0) throw new InvalidInputError(reasons);
+}
+
+const earliestMs = Date.UTC(earliestYear, 0, 1);
+const latestMs = Date.UTC(latestYear, 11, 31, 23, 59, 59, 999);
+
+/** An epoch time in ms that names a real instant in the years dates may have (docs/input.md). */
+export function requireEpochMs(source: string, field: string, ms: number): void {
+  if (!Number.isInteger(ms) || ms < earliestMs || ms > latestMs) {
+    throw new InvalidInputError([
+      {
+        code: 'TIME_INVALID',
+        message: `${source} ${field} ${ms} is not a time in the years ${earliestYear}-${latestYear} (epoch ms ${earliestMs} to ${latestMs})`,
+      },
+    ]);
+  }
+}
+
+/** WGS 84 latitude and longitude, when given. */
+export function requireGeo(source: string, latitude: number | null, longitude: number | null): void {
+  const reasons: Reason[] = [];
+  if (latitude !== null && !(latitude >= -90 && latitude <= 90))
+    reasons.push({
+      code: 'INPUT_NUMBER_INVALID',
+      message: `${source} latitude ${latitude} is not within -90..90`,
+    });
+  if (longitude !== null && !(longitude >= -180 && longitude <= 180))
+    reasons.push({
+      code: 'INPUT_NUMBER_INVALID',
+      message: `${source} longitude ${longitude} is not within -180..180`,
+    });
+  if (reasons.length > 0) throw new InvalidInputError(reasons);
 }

@@ -1,6 +1,7 @@
 /** EPCIS 2.0 events captured by the capture API: already EPCIS, one event per raw record. */
 import type { EpcisJsonEvent, SourceAdapter } from './adapter';
 import { InvalidInputError } from '../errors';
+import { readJson, isJsonObject } from '../epcis';
 
 export interface EpcisEventEnvelope {
   captureId: string;
@@ -16,13 +17,11 @@ const parsed = new WeakMap<EpcisEventEnvelope, EpcisJsonEvent>();
 function eventOf(r: EpcisEventEnvelope): EpcisJsonEvent {
   let e = parsed.get(r);
   if (!e) {
-    try {
-      e = JSON.parse(r.event) as EpcisJsonEvent;
-    } catch (err) {
-      throw new InvalidInputError([
-        { code: 'EPCIS_MALFORMED', message: `event is not JSON: ${(err as Error).message}` },
-      ]);
-    }
+    // The same door as the capture API: depth before parsing, then text and numbers.
+    const value = readJson(r.event);
+    if (!isJsonObject(value))
+      throw new InvalidInputError([{ code: 'EPCIS_MALFORMED', message: 'event is not a JSON object' }]);
+    e = value as EpcisJsonEvent;
     parsed.set(r, e);
   }
   return e;

@@ -2,13 +2,13 @@
  * Source normalisation: raw topic → adapter → EPCIS event → canonical SerializationEvent.
  * The registry below is the one place a new source is wired in.
  */
-import type { SourceAdapter } from './adapter';
+import { checkRecord, type SourceAdapter } from './adapter';
 import { mesAdapter } from './mes';
 import { wmsAdapter } from './wms';
 import { tmsAdapter } from './tms';
 import { epcisAdapter } from './epcis';
 import { topics } from '../topics';
-import { toSerializationEvent } from '../epcis';
+import { inputLimits, toSerializationEvent } from '../epcis';
 import type { Lineage, SerializationEvent } from '../events';
 
 export type { SourceAdapter, EpcisJsonEvent } from './adapter';
@@ -17,6 +17,8 @@ export type { WmsMovement } from './wms';
 export type { TmsShipmentEvent } from './tms';
 export type { EpcisEventEnvelope } from './epcis';
 export { wallClockToUtc, isoWithOffset, parseIsoWithOffset, formatOffset } from './time';
+export { checkRecord } from './adapter';
+export { expiryDate } from './mes';
 
 export const adapters: Record<string, SourceAdapter<never>> = {
   [topics.rawMes.name]: mesAdapter as SourceAdapter<never>,
@@ -45,6 +47,11 @@ export function sourceLabels(
 export function normalize(topic: string, record: unknown, lineage: Lineage): SerializationEvent {
   const adapter = adapters[topic] as SourceAdapter<unknown> | undefined;
   if (!adapter) throw new Error(`no source adapter for topic ${topic}`);
+  // Our systems' records hold identifiers only; an EPCIS envelope holds a whole event as text,
+  // whose identifiers libs/epcis checks one by one.
+  checkRecord(adapter.sourceSystem, record, {
+    maxChars: adapter.sourceSystem === 'EPCIS' ? null : inputLimits.maxIdentifierChars,
+  });
   const epcis = adapter.toEpcis(record);
   const event = toSerializationEvent(epcis, { sourceSystem: adapter.sourceSystem, lineage });
   const lot = adapter.lotOf?.(record) ?? null;

@@ -6,7 +6,8 @@
 import type { SourceAdapter, EpcisJsonEvent } from './adapter';
 import { formatOffset, isoWithOffset, wallClockToUtc } from './time';
 import { toDigitalLink } from '../gs1';
-import { requireFields } from './adapter';
+import { InvalidInputError } from '../errors';
+import { requireEpochMs, requireFields, requireGeo } from './adapter';
 
 export interface MesUnitEvent {
   msgId: string;
@@ -38,6 +39,9 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
     r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null,
   toEpcis(r): EpcisJsonEvent {
     requireFields('MES', r, ['msgId', 'plantZone', 'plantGln', 'machineId', 'gtin']);
+    requireEpochMs('MES', 'plantTimeMs', r.plantTimeMs);
+    requireGeo('MES', r.latitude, r.longitude);
+    const expiry = r.expiry ? expiryDate(r.expiry) : null;
     const { utcMs, offsetMinutes } = wallClockToUtc(r.plantTimeMs, r.plantZone);
     const eventTime = isoWithOffset(utcMs, offsetMinutes);
     const where = {
@@ -64,7 +68,7 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
             ? {
                 ilmd: {
                   ...(r.lot ? { 'cbvmda:lotNumber': r.lot } : {}),
-                  ...(r.expiry ? { 'cbvmda:itemExpirationDate': expiryDate(r.expiry) } : {}),
+                  ...(expiry ? { 'cbvmda:itemExpirationDate': expiry } : {}),
                 },
               }
             : {}),
@@ -96,8 +100,24 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
   },
 };
 
-/** YYMMDD → YYYY-MM-DD (GS1 AI 17: years 00-49 → 20xx, 51-99 → 19xx, simplified sliding window). */
-function expiryDate(yymmdd: string): string {
-  const yy = Number(yymmdd.slice(0, 2));
-  return `${yy < 51 ? 2000 + yy : 1900 + yy}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
+/**
+ * YYMMDD → YYYY-MM-DD (GS1 AI 17: years 00-49 → 20xx, 51-99 → 19xx, simplified sliding window).
+ * Day 00 is GS1's "no day given", which the General Specifications read as the month's last day.
+ * Anything that is not such a date is refused: it used to become "NaN--".
+ */
+export function expiryDate(yymmdd: string): string {
+  const m = /^(\d{2})(\d{2})(\d{2})$/.exec(yymmdd);
+  const refuse = (why: string) =>
+    new InvalidInputError([
+      { code: 'EXPIRY_INVALID', message: `MES expiry ${JSON.stringify(yymmdd)} ${why} (GS1 AI 17: YYMMDD)` },
+    ]);
+  if (m === null) throw refuse('is not six digits');
+  const yy = Number(m[1]);
+  const year = yy < 51 ? 2000 + yy : 1900 + yy;
+  const month = Number(m[2]);
+  if (month < 1 || month > 12) throw refuse(`has no month ${m[2]}`);
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const day = m[3] === '00' ? last : Number(m[3]);
+  if (day > last) throw refuse(`has no day ${m[3]} (${year}-${m[2]} has ${last} days)`);
+  return `${year}-${m[2]}-${String(day).padStart(2, '0')}`;
 }

@@ -1,5 +1,6 @@
 /** Time conversions the sources need: plant wall-clock + IANA zone, ISO offsets, epoch seconds. */
 import { InvalidInputError } from '../errors';
+import { readTimestamp } from '../epcis/canonical-values';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {
@@ -77,9 +78,10 @@ export function parseIsoWithOffset(text: string): { utcMs: number; offset: strin
       },
     ]);
   }
-  const utcMs = Date.parse(text);
-  if (Number.isNaN(utcMs))
-    throw new InvalidInputError([{ code: 'TIME_FORMAT', message: `'${text}' is not a valid time` }]);
+  // Read strictly: Date.parse rolls 2025-02-31 over to March and years 0-99 into the 1900s.
+  const read = readTimestamp(text);
+  if (typeof read === 'string') throw new InvalidInputError([{ code: 'TIME_INVALID', message: read }]);
+  const utcMs = read.epochMs;
   const m = /(Z|[+-]\d{2}:?\d{2})$/.exec(text)![1]!;
   const offset = m === 'Z' ? '+00:00' : m.length === 5 ? `${m.slice(0, 3)}:${m.slice(3)}` : m;
   return { utcMs, offset };

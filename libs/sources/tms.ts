@@ -4,7 +4,7 @@
  * in_transit; ARRIVED → arriving, in_transit; DELIVERED → receiving, in_progress (the consignee's step).
  */
 import type { EpcisJsonEvent, SourceAdapter } from './adapter';
-import { requireFields } from './adapter';
+import { requireEpochMs, requireFields, requireGeo } from './adapter';
 import { toDigitalLink } from '../gs1';
 
 export interface TmsShipmentEvent {
@@ -39,6 +39,8 @@ export const tmsAdapter: SourceAdapter<TmsShipmentEvent> = {
     r.latitude !== null && r.longitude !== null ? { latitude: r.latitude, longitude: r.longitude } : null,
   toEpcis(r): EpcisJsonEvent {
     requireFields('TMS', r, ['eventRef', 'carrierId', 'vehicleId', 'fromGln', 'toGln', 'waybill']);
+    requireEpochMs('TMS', 'tsEpochSec (as ms)', r.tsEpochSec * 1000);
+    requireGeo('TMS', r.latitude, r.longitude);
     const step = steps[r.status];
     const site = toDigitalLink(`(414)${step.at === 'from' ? r.fromGln : r.toGln}`);
     return {

@@ -12,7 +12,11 @@ import {
   type EpcisEvent,
   type JsonObject,
   type JsonValue,
+  checkJsonSchema,
+  doorCodes,
+  eventsOfJson,
   parseDocument,
+  readJson,
   toSerializationEvent,
 } from '../../libs/epcis';
 // The per-event halves of parseDocument, so that one bad event does not sink its neighbours.
@@ -107,13 +111,25 @@ interface ParsedEvents {
   whereOf: (index: number, event?: EpcisEvent) => string;
 }
 
+/**
+ * In this order: the door (depth, size, text, numbers: libs/epcis guard.ts), GS1's JSON Schema
+ * (JSON documents), then the project's own rules event by event. Anything refused at the door or
+ * by the schema refuses the whole document (400); an event that fails our own rules is listed.
+ */
 function parseEvents(text: string): ParsedEvents {
   try {
+    if (/^[\s\ufeff]*[{[]/.test(text)) {
+      const root = readJson(text);
+      checkJsonSchema(root);
+      const items = eventsOfJson(root).map((event) => ({ event }));
+      return { format: 'json', items, whereOf: jsonWhere(text) };
+    }
     const { events, format } = parseDocument(text);
     const items = events.map((event) => ({ event }));
     return { format, items, whereOf: format === 'xml' ? xmlWhere : jsonWhere(text) };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
+    if (err.reasons.some((r) => doorCodes.has(r.code))) throw err;
     // Something in the document is wrong: find out whether it is one event (reject that one) or
     // the document itself (rethrow: 400).
     const oneByOne = /^[\s\ufeff]*</.test(text) ? xmlOneByOne(text) : jsonOneByOne(text);

@@ -14,6 +14,7 @@ import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
 import { createKafka } from '../../libs/kafka';
 import { createLogger, type Logger } from '../../libs/log';
 import { createPool } from '../../libs/store';
+import { warmSchema } from '../../libs/epcis';
 import { createCaptureHandler } from './server';
 import { createPublisher } from '../../libs/sources/epcis-publish';
 
@@ -71,6 +72,8 @@ export async function startCaptureApi({
       'OWN_SOURCES includes EPCIS: the validator checks master data the capture API cannot see, so events it rejects for that reach the DLQ, not the capture job',
     );
   }
+  // GS1's JSON Schema takes seconds to compile: before the first request, not during it.
+  warmSchema();
   const handler = createCaptureHandler({
     pool,
     publisher,

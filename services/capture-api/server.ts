@@ -15,6 +15,7 @@ import { authenticate, type Principal, type Role } from '../../libs/tokens';
 import type { RuleContext } from '../validator/rules';
 import { checkDocument } from './document';
 import { checkMediaType, errorBehaviourOf, readBody, sendJson, sendProblem, utf8 } from './http';
+import { decodeStrict } from '../../libs/http';
 import {
   type CaptureJob,
   type JobEvent,
@@ -239,7 +240,9 @@ export function createCaptureHandler({
           sendProblem(res, 405, `${method} is not allowed on /capture`, { headers: { allow: 'GET, POST' } });
       } else if (url.pathname.startsWith('/capture/')) {
         route = '/capture/{id}';
-        if (method === 'GET') await one(req, res, decodeURIComponent(url.pathname.slice(9)));
+        const id = decodeStrict(url.pathname.slice(9), 'capture id');
+        if (!id.ok) sendProblem(res, 400, id.reason);
+        else if (method === 'GET') await one(req, res, id.value);
         else
           sendProblem(res, 405, `${method} is not allowed on a capture job`, { headers: { allow: 'GET' } });
       } else if (url.pathname === '/healthz') {

@@ -24,7 +24,8 @@ import { closeRecall, declareRecall } from '../../libs/recalls/declare';
 import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls/report';
 import { getRecall, listRecalls } from '../../libs/recalls/store';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
-import { readBody, sendJson, sendProblem } from '../../libs/http';
+import { decodeQuery, decodeStrict, readBody, sendJson, sendProblem, utf8 } from '../../libs/http';
+import { textProblem } from '../../libs/epcis';
 import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
 import { checkWarranty } from './warranty';
 
@@ -73,6 +74,22 @@ const optionalString = (v: unknown, name: string): string | null => {
   if (typeof v !== 'string') throw new UsageError(`${name} must be a string`);
   return v;
 };
+
+/** A body whose strings hold NUL or lone surrogates is refused (it could not be stored as sent). */
+function refuseUnstorableText(v: unknown, where: string): void {
+  if (typeof v === 'string') {
+    const problem = textProblem(v);
+    if (problem !== null) throw new UsageError(`${where} ${problem}`);
+  } else if (Array.isArray(v)) {
+    v.forEach((item, i) => refuseUnstorableText(item, `${where}[${i}]`));
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [key, child] of Object.entries(v)) {
+      const problem = textProblem(key);
+      if (problem !== null) throw new UsageError(`${where}: a key ${problem}`);
+      refuseUnstorableText(child, `${where}.${key}`);
+    }
+  }
+}
 
 export function createOpsHandler({
   deps,
@@ -287,6 +304,10 @@ export function createOpsHandler({
     // A resource's answer is held until its audit entry is written: what a client saw was audited.
     let held: unknown[] | undefined;
     const release = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    // What the audit log records of the query: decoded when it is text, else as it came (still
+    // percent-encoded, so that a NUL or a broken escape is stored safely and nothing goes unaudited).
+    const query = decodeQuery(url.search);
+    const detail: Record<string, string> = query.ok ? query.params : { query: url.search };
     try {
       if (url.pathname === '/healthz') {
         routeName = '/healthz';
@@ -313,8 +334,9 @@ export function createOpsHandler({
         held = args;
         return res;
       }) as ServerResponse['end'];
-      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
-      resource = params[0] ?? null;
+      const raw = route.pattern.exec(url.pathname)!.slice(1);
+      // Until it is known to be text, the audit log keeps the id as it came (percent-encoded).
+      resource = raw[0] ?? null;
       const auth = await authenticate(pool, req.headers.authorization, route.roles);
       if (!auth.ok) {
         return sendProblem(res, auth.status, auth.reason, {
@@ -322,6 +344,14 @@ export function createOpsHandler({
         });
       }
       who = auth.principal;
+      const params: string[] = [];
+      for (const segment of raw) {
+        const decoded = decodeStrict(segment, 'the id');
+        if (!decoded.ok) return sendProblem(res, 400, decoded.reason);
+        params.push(decoded.value);
+      }
+      resource = params[0] ?? null;
+      if (!query.ok) return sendProblem(res, 400, query.reason);
       await route.run({
         req,
         res,
@@ -333,12 +363,15 @@ export function createOpsHandler({
           const read = await readBody(req, MAX_BODY);
           if (!read.ok) throw new UsageError(`the body is larger than ${MAX_BODY} bytes`);
           if (read.body.length === 0) return {};
+          const text = utf8(read.body);
+          if (text === null) throw new UsageError('the body is not valid UTF-8');
           let parsed: unknown;
           try {
-            parsed = JSON.parse(read.body.toString('utf8'));
+            parsed = JSON.parse(text);
           } catch (err) {
             throw new UsageError(`the body is not JSON: ${oneLine(err)}`);
           }
+          refuseUnstorableText(parsed, '$');
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
             throw new UsageError('the body must be a JSON object');
           }
@@ -369,7 +402,7 @@ export function createOpsHandler({
           action: `${method} ${routeName}`,
           resource,
           status: res.statusCode,
-          detail: Object.fromEntries(url.searchParams),
+          detail,
         }).catch((err) =>
           log.error('audit log write failed', { error: oneLine(err), action: `${method} ${routeName}` }),
         );
