@@ -1,6 +1,6 @@
 /**
  * journey-sink: writes each batch into the journey store in one transaction, then the runtime commits
- * offsets. Two consumer groups run it: `journey-sink` on ut.journey.v1 and `journey-sink-surge` on
+ * offsets, extending the hash chain of the batch's partition. Two consumer groups run it: `journey-sink` on ut.journey.v1 and `journey-sink-surge` on
  * ut.journey.surge.v1, scaled on its own during a recall.
  */
 import type { Config } from '../../libs/config';
@@ -20,6 +20,9 @@ export function journeySinkStage(
     topics: [surge ? topics.journeySurge.name : topics.journey.name],
     handle: () => [{ kind: 'done' }],
     write: async (handled) => {
+      if (handled.length === 0) return;
+      // The runtime hands over one partition's batch: that partition's hash chain.
+      const first = handled[0]!.record;
       await writeBatch(
         pool,
         handled.map(({ record }) => ({
@@ -28,6 +31,7 @@ export function journeySinkStage(
           originTs: Number(record.headers[ORIGIN_TS_HEADER]) || null,
         })),
         name,
+        { chain: `${first.topic}/${first.partition}` },
       );
     },
     stop: () => pool.end(),
