@@ -7,6 +7,7 @@ import { migrate } from './migrate';
 
 export { migrate, listMigrations } from './migrate';
 export {
+  CONTAINERS_FROM_FACTS_SQL,
   prepareBatch,
   writePrepared,
   rowHash,

@@ -336,6 +336,22 @@ async function maintainContainers(client: pg.PoolClient, fresh: PreparedEvent[])
   }
 }
 
+/**
+ * Every unit state's container now, recomputed from all the aggregation facts (for a store loaded
+ * without the sink, such as the query benchmark's): what maintainContainers keeps up batch by batch.
+ */
+export const CONTAINERS_FROM_FACTS_SQL = `UPDATE ut.unit_state s
+   SET container_time = a.event_time, container_event_id = a.event_id,
+       container_uri = CASE WHEN EXISTS (
+                              SELECT 1 FROM ut.aggregation_facts d
+                               WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                                 AND d.child_uri IN (a.child_uri, '*') AND d.event_time > a.event_time)
+                            THEN NULL ELSE a.parent_uri END
+  FROM (SELECT DISTINCT ON (f.child_uri) f.child_uri, f.parent_uri, f.event_time, f.event_id
+          FROM ut.aggregation_facts f WHERE f.action = 'ADD'
+         ORDER BY f.child_uri, f.event_time DESC, f.event_id DESC) a
+ WHERE s.uri = a.child_uri`;
+
 function newer(a: SerializationEvent, b: SerializationEvent): boolean {
   return a.eventTime > b.eventTime || (a.eventTime === b.eventTime && a.eventId > b.eventId);
 }
