@@ -19,3 +19,4 @@ export {
   type PipelineBenchResult,
   type CpuParts,
 } from './pipeline';
+export { runSinkBench, sinkRows, type SinkBenchResult } from './sink';

@@ -129,9 +129,6 @@ const IDENTIFIER_COLUMNS = `uri, event_time, event_id, role, gtin, event_tz, eve
   disposition, biz_location, read_point`;
 const PARENT_LOCK = 724_003;
 
-/** The temporary staging table lives per connection; created once on each. */
-const staged = new WeakSet<pg.PoolClient>();
-
 /** Writes a prepared batch in one transaction; returns how many of its events were new. */
 export async function writePrepared(
   client: pg.PoolClient,
@@ -141,18 +138,18 @@ export async function writePrepared(
 ): Promise<number> {
   if (batch.events.length === 0) return 0;
   const lit = (s: string) => client.escapeLiteral(s);
-  const begin = await client.query(
-    [
-      'BEGIN',
-      `SELECT pg_advisory_xact_lock(${LEDGER_CHAIN_LOCK}, hashtext(${lit(chain)}))`,
-      ...batch.parents.map((p) => `SELECT pg_advisory_xact_lock(${PARENT_LOCK}, hashtext(${lit(p)}))`),
-      "SELECT nextval('ut.ledger_batch_seq') AS id",
-      'SAVEPOINT ledger_copy',
-    ].join(';'),
-  );
-  const results = begin as unknown as pg.QueryResult<{ id: string }>[];
-  const batchId = results[results.length - 2]!.rows[0]!.id;
   try {
+    const begin = await client.query(
+      [
+        'BEGIN',
+        `SELECT pg_advisory_xact_lock(${LEDGER_CHAIN_LOCK}, hashtext(${lit(chain)}))`,
+        ...batch.parents.map((p) => `SELECT pg_advisory_xact_lock(${PARENT_LOCK}, hashtext(${lit(p)}))`),
+        "SELECT nextval('ut.ledger_batch_seq') AS id",
+        'SAVEPOINT ledger_copy',
+      ].join(';'),
+    );
+    const results = begin as unknown as pg.QueryResult<{ id: string }>[];
+    const batchId = results[results.length - 2]!.rows[0]!.id;
     let fresh: PreparedEvent[];
     try {
       await copyIn(
@@ -208,13 +205,11 @@ async function insertNewOnly(
   batch: PreparedBatch,
   batchId: string,
 ): Promise<PreparedEvent[]> {
-  if (!staged.has(client)) {
-    await client.query(
-      `CREATE TEMP TABLE IF NOT EXISTS ut_stage_events (LIKE ut.events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
-    );
-    staged.add(client);
-  }
-  await client.query('TRUNCATE ut_stage_events');
+  // Per connection, emptied at each commit; created here, in the transaction, so that a rollback
+  // that takes it away is followed by a new one next time.
+  await client.query(
+    'CREATE TEMP TABLE IF NOT EXISTS ut_stage_events (LIKE ut.events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
+  );
   await copyIn(
     client,
     `ut_stage_events (${EVENT_COLUMNS}, batch_id)`,

@@ -12,7 +12,7 @@ import { createCodec } from '../../../libs/avro';
 import { afterStackUp, findJava, resolveKafkaJars, stackFiles, stackUp, stateDir } from '../../../libs/stack';
 import { readPid } from '../../../libs/stack/processes';
 import { seenSetPrefix } from '../../../libs/seenset';
-import { runPipelineBench, type Deployment } from '../../../libs/bench';
+import { runPipelineBench, runSinkBench, type Deployment } from '../../../libs/bench';
 import path from 'node:path';
 import { pipelineStages, spawnStage } from './pipeline';
 
@@ -87,4 +87,27 @@ const bench: Command = {
   },
 };
 
-export const benchCommands: Command[] = [bench];
+const benchSink: Command = {
+  name: 'bench sink',
+  summary: "The journey sink's write alone on a scratch database: events/s, rows and CPU µs per event",
+  usage: '[--events N] [--batch N] [--concurrency N]',
+  options: { events: { type: 'string' }, batch: { type: 'string' }, concurrency: { type: 'string' } },
+  async run(input) {
+    const whole = (flag: string, dflt: number, min: number) => {
+      const v = Number(optString(input, flag) ?? dflt);
+      if (!Number.isInteger(v) || v < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}`);
+      return v;
+    };
+    const result = await runSinkBench({
+      baseUrl: loadConfig().databaseUrl,
+      events: whole('events', 20000, 100),
+      batchSize: whole('batch', 500, 1),
+      concurrency: whole('concurrency', 3, 1),
+      progress: say,
+    });
+    console.log(JSON.stringify(result));
+    return 0;
+  },
+};
+
+export const benchCommands: Command[] = [bench, benchSink];
