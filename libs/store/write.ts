@@ -224,13 +224,29 @@ async function insertNewOnly(
   return batch.events.filter((e) => ids.has(e.eventId));
 }
 
+/**
+ * Unit state, one upsert per batch. An identifier moves to the batch's newest event that touched it
+ * if that is newer than the event it holds. Its container now moves to the batch's newest ADD of it
+ * as a child, if that is newer than the ADD it holds: to that parent, unless a later DELETE of it
+ * (or of every child, '*') on that parent is already among the facts (this batch's are written
+ * first, and the parents' locks, taken at BEGIN, make every committed fact about these parents
+ * visible here, whichever sink wrote it). Both in one statement: a row is rewritten once.
+ */
 async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
   // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
   const latest = new Map<string, { row: SinkRow; id: Identifier }>();
+  const added = new Map<string, { parent: string; t: number; ev: string }>();
   for (const { row } of fresh) {
     for (const { id } of touchedIdentifiers(row.event)) {
       const cur = latest.get(id.uri);
       if (!cur || newer(row.event, cur.row.event)) latest.set(id.uri, { row, id });
+    }
+    for (const f of aggregationFacts(row.event)) {
+      if (f.action !== 'ADD') continue;
+      const cur = added.get(f.child);
+      const e = row.event;
+      if (!cur || e.eventTime > cur.t || (e.eventTime === cur.t && e.eventId > cur.ev))
+        added.set(f.child, { parent: f.parent, t: e.eventTime, ev: e.eventId });
     }
   }
   const c = {
@@ -246,6 +262,9 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
     loc: [] as (string | null)[],
     rp: [] as (string | null)[],
     recall: [] as (string | null)[],
+    parent: [] as (string | null)[],
+    addT: [] as (string | null)[],
+    addEv: [] as (string | null)[],
   };
   for (const [uri, { row, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     c.uri.push(uri);
@@ -260,60 +279,76 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
     c.loc.push(row.event.bizLocation);
     c.rp.push(row.event.readPoint);
     c.recall.push(row.recallId);
+    const add = added.get(uri);
+    c.parent.push(add?.parent ?? null);
+    c.addT.push(add ? ts(add.t) : null);
+    c.addEv.push(add?.ev ?? null);
   }
+  const eventNewer =
+    '(excluded.last_event_time, excluded.last_event_id) > (s.last_event_time, s.last_event_id)';
+  const addNewer = `excluded.container_time IS NOT NULL AND (s.container_time IS NULL
+    OR (excluded.container_time, excluded.container_event_id) > (s.container_time, s.container_event_id))`;
+  const ifEvent = (col: string, value: string) =>
+    `${col} = CASE WHEN ${eventNewer} THEN ${value} ELSE s.${col} END`;
+  const ifAdd = (col: string) => `${col} = CASE WHEN ${addNewer} THEN excluded.${col} ELSE s.${col} END`;
   await client.query(
-    `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition, biz_location, read_point, recall_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+    `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition,
+       biz_location, read_point, recall_id, container_uri, container_time, container_event_id)
+     SELECT u.uri, u.scheme, u.gtin, u.serial, u.lot, u.ev, u.t, u.step, u.disp, u.loc, u.rp, u.recall,
+            CASE WHEN u.parent IS NULL OR EXISTS (
+                   SELECT 1 FROM ut.aggregation_facts d
+                    WHERE d.parent_uri = u.parent AND d.action = 'DELETE'
+                      AND d.child_uri IN (u.uri, '*') AND d.event_time > u.add_t)
+                 THEN NULL ELSE u.parent END,
+            u.add_t, u.add_ev
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+            AS u(uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev)
      ON CONFLICT (uri) DO UPDATE SET
-       last_event_id = excluded.last_event_id, last_event_time = excluded.last_event_time,
-       biz_step = excluded.biz_step, disposition = COALESCE(excluded.disposition, s.disposition),
-       biz_location = COALESCE(excluded.biz_location, s.biz_location), read_point = COALESCE(excluded.read_point, s.read_point),
-       recall_id = COALESCE(excluded.recall_id, s.recall_id),
-       lot = COALESCE(s.lot, excluded.lot), updated_at = now()
-     WHERE (excluded.last_event_time, excluded.last_event_id) > (s.last_event_time, s.last_event_id)`,
-    [c.uri, c.scheme, c.gtin, c.serial, c.lot, c.ev, c.t, c.step, c.disp, c.loc, c.rp, c.recall],
+       ${ifEvent('last_event_id', 'excluded.last_event_id')}, ${ifEvent('last_event_time', 'excluded.last_event_time')},
+       ${ifEvent('biz_step', 'excluded.biz_step')}, ${ifEvent('disposition', 'COALESCE(excluded.disposition, s.disposition)')},
+       ${ifEvent('biz_location', 'COALESCE(excluded.biz_location, s.biz_location)')},
+       ${ifEvent('read_point', 'COALESCE(excluded.read_point, s.read_point)')},
+       ${ifEvent('recall_id', 'COALESCE(excluded.recall_id, s.recall_id)')},
+       ${ifEvent('lot', 'COALESCE(s.lot, excluded.lot)')}, ${ifEvent('updated_at', 'now()')},
+       ${ifAdd('container_uri')}, ${ifAdd('container_time')}, ${ifAdd('container_event_id')}
+     WHERE ${eventNewer} OR (${addNewer})`,
+    [
+      c.uri,
+      c.scheme,
+      c.gtin,
+      c.serial,
+      c.lot,
+      c.ev,
+      c.t,
+      c.step,
+      c.disp,
+      c.loc,
+      c.rp,
+      c.recall,
+      c.parent,
+      c.addT,
+      c.addEv,
+    ],
   );
 }
 
 /**
- * The container now of every child an aggregation event of this batch names, by the same rule the
- * analyst views used to derive on every read: the parent of the child's newest ADD, unless a later
- * DELETE of that child (or of every child, '*') on that parent closed it. The facts of this batch
- * are already in ut.aggregation_facts, and the parents' locks (taken first) make every committed
- * fact about these parents visible here, whichever sink wrote it.
+ * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
+ * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
+ * empties every unit whose container now is that parent, as of its time.
  */
 async function maintainContainers(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
-  const add = { child: [] as string[], parent: [] as string[], t: [] as string[], ev: [] as string[] };
   const del = { child: [] as string[], parent: [] as string[], t: [] as string[] };
   for (const { row } of fresh) {
     for (const f of aggregationFacts(row.event)) {
-      const into = f.action === 'ADD' ? add : f.action === 'DELETE' ? del : null;
-      if (!into) continue;
-      into.child.push(f.child);
-      into.parent.push(f.parent);
-      into.t.push(ts(row.event.eventTime));
-      if (into === add) add.ev.push(row.event.eventId);
+      if (f.action !== 'DELETE') continue;
+      del.child.push(f.child);
+      del.parent.push(f.parent);
+      del.t.push(ts(row.event.eventTime));
     }
   }
-  if (add.child.length > 0) {
-    await client.query(
-      `UPDATE ut.unit_state s
-          SET container_time = a.t, container_event_id = a.ev,
-              container_uri = CASE WHEN EXISTS (
-                                     SELECT 1 FROM ut.aggregation_facts d
-                                      WHERE d.parent_uri = a.parent AND d.action = 'DELETE'
-                                        AND d.child_uri IN (a.child, '*') AND d.event_time > a.t)
-                                   THEN NULL ELSE a.parent END
-         FROM (SELECT DISTINCT ON (child) child, parent, t, ev
-                 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS x(child, parent, t, ev)
-                ORDER BY child, t DESC, ev DESC) a
-        WHERE s.uri = a.child
-          AND (s.container_time IS NULL OR (a.t, a.ev) > (s.container_time, s.container_event_id))`,
-      [add.child, add.parent, add.t, add.ev],
-    );
-  }
   if (del.child.length > 0) {
-    // A DELETE closes the child's container only if that parent holds it since an earlier ADD.
     await client.query(
       `UPDATE ut.unit_state s SET container_uri = NULL
          FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
