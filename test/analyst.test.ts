@@ -54,12 +54,12 @@ beforeAll(async () => {
   url.password = 'pw';
   analyst = new pg.Client({ connectionString: url.toString() });
   await analyst.connect();
-});
+}, 60_000); // a fresh migrated database takes longer than jest's 5 s on a busy box
 afterAll(async () => {
   await analyst?.end();
   await db.pool.query(`DROP ROLE IF EXISTS ${login}`);
   await db.drop();
-});
+}, 60_000);
 
 describe('the SQL guide', () => {
   it('has examples for every view', () => {

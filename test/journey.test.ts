@@ -25,8 +25,8 @@ beforeAll(async () => {
     );
   }
   await writeBatch(db.pool, [{ event: arrive, recallId: null }], 'test');
-});
-afterAll(async () => db.drop());
+}, 60_000); // a fresh migrated database takes longer than jest's 5 s on a busy box
+afterAll(async () => db.drop(), 60_000);
 
 describe('journeyOf', () => {
   it('shows the unit its own moves and its containers’ moves while it was inside, in time order', async () => {

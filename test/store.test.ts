@@ -44,8 +44,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await freshDatabase('store');
   pool = db.pool;
-});
-afterAll(async () => db.drop());
+}, 60_000);
+afterAll(async () => db.drop(), 60_000);
 
 describe('journey store', () => {
   it('applies migrations once; running them again changes nothing', async () => {
@@ -151,8 +151,8 @@ describe('journey store, a batch holding one event twice', () => {
   let db2: Awaited<ReturnType<typeof freshDatabase>>;
   beforeAll(async () => {
     db2 = await freshDatabase('store_twice');
-  });
-  afterAll(async () => db2.drop());
+  }, 60_000);
+  afterAll(async () => db2.drop(), 60_000);
 
   it('writes the event, its identifiers and its aggregation facts once, and the chain still verifies', async () => {
     const e = ev({
@@ -172,5 +172,83 @@ describe('journey store, a batch holding one event twice', () => {
     );
     expect({ ids: ids.rows[0].n, facts: facts.rows[0].n }).toEqual({ ids: 3, facts: 2 });
     expect(await verifyLedger(db2.pool)).toMatchObject({ ok: true, rows: 1 });
+  });
+});
+
+describe('journey store, one hash chain per partition tied by anchors', () => {
+  let db3: Awaited<ReturnType<typeof freshDatabase>>;
+  const asSuperuser = async (sql: string, params: unknown[]) => {
+    const client = await db3.pool.connect();
+    try {
+      await client.query("SET session_replication_role = 'replica'"); // superuser: triggers off
+      await client.query(sql, params);
+      await client.query("SET session_replication_role = 'origin'");
+    } finally {
+      client.release();
+    }
+  };
+  beforeAll(async () => {
+    db3 = await freshDatabase('store_chains');
+    // Two partitions' sinks at the same time, three batches each, an anchor every second batch.
+    for (let i = 0; i < 3; i++) {
+      await Promise.all(
+        ['ut.journey.v1/0', 'ut.journey.v1/1'].map((chain, k) =>
+          writeBatch(
+            db3.pool,
+            [ev({ epcList: [sgtin(`1${k}${i}`)] }), ev({ epcList: [sgtin(`2${k}${i}`)] })].map(row),
+            `sink-${k}`,
+            { chain, anchorEvery: 2 },
+          ),
+        ),
+      );
+    }
+  }, 60_000);
+  afterAll(async () => db3.drop(), 60_000);
+
+  it('verifies every chain and every anchor', async () => {
+    const r = await verifyLedger(db3.pool);
+    expect(r).toMatchObject({ ok: true, chains: 2, batches: 6, rows: 12 });
+    expect(r.anchors).toBeGreaterThanOrEqual(2);
+    const seqs = await db3.pool.query<{ chain: string; seqs: string[] }>(
+      'SELECT chain, array_agg(chain_seq ORDER BY chain_seq) AS seqs FROM ut.ledger_batches GROUP BY chain ORDER BY chain',
+    );
+    expect(seqs.rows.map((r) => [r.chain, r.seqs.map(Number)])).toEqual([
+      ['ut.journey.v1/0', [1, 2, 3]],
+      ['ut.journey.v1/1', [1, 2, 3]],
+    ]);
+  });
+
+  it('names the changed batch of the second chain', async () => {
+    const victim = await db3.pool.query(
+      `SELECT e.event_id, e.batch_id FROM ut.events e JOIN ut.ledger_batches b ON b.batch_id = e.batch_id
+        WHERE b.chain = 'ut.journey.v1/1' AND b.chain_seq = 2 LIMIT 1`,
+    );
+    await asSuperuser(
+      `UPDATE ut.events SET record = json_build_object('tampered', true) WHERE event_id = $1`,
+      [victim.rows[0].event_id],
+    );
+    const r = await verifyLedger(db3.pool);
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({
+      batchId: Number(victim.rows[0].batch_id),
+      chain: 'ut.journey.v1/1',
+      chainSeq: 2,
+      reason: 'a row in it was changed',
+    });
+  });
+
+  it('notices an anchor that was changed', async () => {
+    const anchor = await db3.pool.query(
+      'SELECT anchor_seq, heads::text AS heads FROM ut.ledger_anchors ORDER BY anchor_seq LIMIT 1',
+    );
+    const heads = JSON.parse(anchor.rows[0].heads) as [string, number, string][];
+    heads[0]![2] = '00'.repeat(32);
+    await asSuperuser('UPDATE ut.ledger_anchors SET heads = $1 WHERE anchor_seq = $2', [
+      JSON.stringify(heads),
+      anchor.rows[0].anchor_seq,
+    ]);
+    const r = await verifyLedger(db3.pool);
+    expect(r.ok).toBe(false);
+    expect(r.firstBad?.reason).toMatch(/anchor 1/);
   });
 });

@@ -11,3 +11,12 @@ export {
   type LatencySummary,
   type Running,
 } from './surge';
+export {
+  runPipelineBench,
+  type Deployment,
+  type DeploymentResult,
+  type PipelineBenchOptions,
+  type PipelineBenchResult,
+  type CpuParts,
+} from './pipeline';
+export { runSinkBench, sinkRows, type SinkBenchResult } from './sink';

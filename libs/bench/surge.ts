@@ -27,6 +27,7 @@ import { loadMasterdata } from '../masterdata/load';
 import type { MesUnitEvent } from '../sources';
 import type { Recall } from '../recalls';
 import { topics } from '../topics';
+import { sampleWaits, type WaitShares } from '../perf/waits';
 
 /** Something started that stop() ends cleanly (stage processes, a supervisor). */
 export interface Running {
@@ -61,6 +62,8 @@ export interface DrainResult {
   /** Of which: until the last of them joined the group. */
   join_seconds: number;
   events_per_s: number;
+  /** What the surge sinks' transactions waited on (pg_stat_activity samples): target lock waits < 5%. */
+  sink_waits: WaitShares;
 }
 
 export interface SurgeBenchResult {
@@ -556,6 +559,7 @@ export async function runSurgeBench({
       const t0 = Date.now();
       const consumers = startConsumers(SURGE_STAGE, n, group, { DATABASE_URL: target.url });
       running.push(consumers);
+      const waits = sampleWaits(target.pool);
       let joinedAt = 0;
       await waitUntil(
         `${n} consumers to drain the surge`,
@@ -567,6 +571,7 @@ export async function runSurgeBench({
         { guard },
       );
       const seconds = (Date.now() - t0) / 1000;
+      const sinkWaits = await waits.stop();
       await consumers.stop();
       running.splice(running.indexOf(consumers), 1);
       drain.push({
@@ -575,6 +580,7 @@ export async function runSurgeBench({
         seconds: Number(seconds.toFixed(1)),
         join_seconds: Number((((joinedAt || Date.now()) - t0) / 1000).toFixed(1)),
         events_per_s: Math.round(surgeOnTopic / seconds),
+        sink_waits: sinkWaits,
       });
       await target.drop();
       scratch.splice(scratch.indexOf(target), 1);

@@ -153,7 +153,7 @@ describe('the report', () => {
     const bySerial = scopeSql({ ...recall, lots: [], serials: ['7'] });
     expect(bySerial.params[1]).toEqual(['https://id.gs1.org/01/04012345100013/21/7']);
     expect(scopeSql({ ...recall, deviceId: 'line-1' }).where).toContain('e.machine_id = $3');
-    expect(reportSql('true')).toContain('c4.parent_uri AS c4');
+    expect(reportSql('true')).toContain('s3.container_uri AS c4');
   });
 });
 

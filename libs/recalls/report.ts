@@ -122,27 +122,22 @@ export function deriveStatus({
 /** How many container levels the report walks up (case, pallet, shipment, one more). */
 const LEVELS = 4;
 
-/** The report query: one row per unit in scope, its chain, and the newest state among them. */
+/**
+ * The report query: one row per unit in scope, its chain, and the newest state among them. The
+ * chain follows each state's maintained container now (ut.unit_state.container_uri), one primary
+ * key probe per level.
+ */
 export function reportSql(where: string): string {
   const joins: string[] = [];
   for (let k = 1; k <= LEVELS; k++) {
-    const child = k === 1 ? 's.uri' : `c${k - 1}.parent_uri`;
-    joins.push(`LEFT JOIN LATERAL (
-  SELECT a.parent_uri FROM (
-    SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
-     WHERE f.child_uri = ${child} AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
-  WHERE NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
-                     WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
-                       AND d.child_uri IN (${child}, '*') AND d.event_time > a.event_time)
-) c${k} ON true
-LEFT JOIN ut.unit_state s${k} ON s${k}.uri = c${k}.parent_uri`);
+    joins.push(`LEFT JOIN ut.unit_state s${k} ON s${k}.uri = ${k === 1 ? 's' : `s${k - 1}`}.container_uri`);
   }
   const states = ['s', ...Array.from({ length: LEVELS }, (_, k) => `s${k + 1}`)];
   // The newest state wins; on a tie the nearest (the unit itself, then its case...).
   const pick = (col: string) =>
     `CASE newest.t ${states.map((x) => `WHEN ${x}.last_event_time THEN ${x}.${col}`).join(' ')} END`;
   return `SELECT s.uri, s.serial, s.lot,
-       ${Array.from({ length: LEVELS }, (_, k) => `c${k + 1}.parent_uri AS c${k + 1}`).join(', ')},
+       ${Array.from({ length: LEVELS }, (_, k) => `${k === 0 ? 's' : `s${k}`}.container_uri AS c${k + 1}`).join(', ')},
        newest.t AS last_event_time,
        ${pick('last_event_id')} AS last_event_id,
        COALESCE(${pick('biz_location')}, ${pick('read_point')}) AS location,

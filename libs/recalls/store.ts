@@ -166,7 +166,8 @@ export async function unitsInScope(pool: pg.Pool, r: Parameters<typeof scopeSql>
 
 /**
  * Every container that holds one of the units now, up the hierarchy (case, pallet, shipment...):
- * the latest ADD of each child, unless a later DELETE of it (or of every child) closed it.
+ * each state's maintained container now (the latest ADD of the child, unless a later DELETE of it,
+ * or of every child, closed it).
  */
 export async function containersHolding(pool: pg.Pool, units: readonly string[]): Promise<string[]> {
   if (units.length === 0) return [];
@@ -175,15 +176,9 @@ export async function containersHolding(pool: pg.Pool, units: readonly string[])
       `WITH RECURSIVE up (uri, depth) AS (
          SELECT u, 0 FROM unnest($1::text[]) AS u
          UNION
-         SELECT a.parent_uri, up.depth + 1
-           FROM up
-           CROSS JOIN LATERAL (
-             SELECT f.parent_uri, f.event_time FROM ut.aggregation_facts f
-              WHERE f.child_uri = up.uri AND f.action = 'ADD' ORDER BY f.event_time DESC LIMIT 1) a
-          WHERE up.depth < 8
-            AND NOT EXISTS (SELECT 1 FROM ut.aggregation_facts d
-                             WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
-                               AND d.child_uri IN (up.uri, '*') AND d.event_time > a.event_time))
+         SELECT s.container_uri, up.depth + 1
+           FROM up JOIN ut.unit_state s ON s.uri = up.uri
+          WHERE s.container_uri IS NOT NULL AND up.depth < 8)
        SELECT DISTINCT uri FROM up WHERE depth > 0 ORDER BY uri`,
       [units],
     ),

@@ -1,14 +1,24 @@
 /** The journey store in PostgreSQL: connection, the sink's batch write, the ledger chain, queries. */
-import crypto from 'node:crypto';
 import pg from 'pg';
 import { DependencyError } from '../errors';
-import { touchedIdentifiers, type SerializationEvent } from '../events';
+import { prepareBatch, writePrepared, type SinkRow, type WriteOptions } from './write';
 
 import { migrate } from './migrate';
 import { storableText } from './text';
 
 export { migrate, listMigrations } from './migrate';
 export { storableText } from './text';
+export {
+  CONTAINERS_FROM_FACTS_SQL,
+  prepareBatch,
+  writePrepared,
+  rowHash,
+  type SinkRow,
+  type WriteOptions,
+  type PreparedBatch,
+} from './write';
+export { verifyLedger, batchHash, anchorHash, writeAnchor, type VerifyResult } from './ledger';
+export { copyIn, copyRow, copyField } from './copy';
 
 export function createPool(url: string, { max = 4 }: { max?: number } = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
@@ -92,322 +102,27 @@ export async function scratchDatabase(
   };
 }
 
-const LEDGER_LOCK = 724_002;
-
-export const rowHash = (eventId: string, recordText: string) =>
-  crypto.createHash('sha256').update(`${eventId}|${recordText}`).digest();
-
-export function batchHash(prev: Buffer | null, rowHashesInEventIdOrder: Buffer[]): Buffer {
-  const h = crypto.createHash('sha256');
-  if (prev) h.update(prev);
-  for (const r of rowHashesInEventIdOrder) h.update(r);
-  return h.digest();
-}
-
-export interface SinkRow {
-  event: SerializationEvent;
-  recallId: string | null;
-  /** Kafka timestamp (ms) of the raw record the event came from, when known. */
-  originTs?: number | null;
-}
-
 /**
  * Writes one batch in one transaction; idempotent. Returns how many events were new.
  * Order-tolerant: identifiers and aggregation facts are append-only (intervals are derived),
- * and unit state only moves to an event with a later event time.
+ * and unit state (with its container now) only moves to a newer event. See ./write.ts.
  */
-export async function writeBatch(pool: pg.Pool, rows: SinkRow[], sink: string): Promise<number> {
+export async function writeBatch(
+  pool: pg.Pool,
+  rows: SinkRow[],
+  sink: string,
+  options: WriteOptions = {},
+): Promise<number> {
   if (rows.length === 0) return 0;
+  const prepared = prepareBatch(rows);
   return db('journey sink write', async () => {
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      const batchId = Number(
-        (await client.query<{ id: string }>("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0]!.id,
-      );
-      const cols = 18;
-      const values: unknown[] = [];
-      const tuples: string[] = [];
-      const texts = new Map<string, string>();
-      // One lock order for every sink: concurrent batches touching the same keys wait, never deadlock.
-      const ordered = [...rows].sort((a, b) =>
-        a.event.eventId < b.event.eventId ? -1 : a.event.eventId > b.event.eventId ? 1 : 0,
-      );
-      ordered.forEach(({ event: e, recallId, originTs }, i) => {
-        const text = JSON.stringify(e);
-        texts.set(e.eventId, text);
-        const b = i * cols;
-        tuples.push(`(${Array.from({ length: cols }, (_, k) => `$${b + k + 1}`).join(',')},${batchId})`);
-        values.push(
-          e.eventId,
-          new Date(e.eventTime),
-          e.eventTimeZoneOffset,
-          e.eventType,
-          e.action,
-          e.bizStep,
-          e.disposition,
-          e.readPoint,
-          e.bizLocation,
-          e.parentId?.uri ?? null,
-          e.sourceSystem,
-          e.machineId,
-          e.operatorId,
-          recallId,
-          e.sourceEventId,
-          `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
-          text,
-          originTs ? new Date(originTs) : null,
-        );
-      });
-      const inserted = await client.query<{ event_id: string }>(
-        `INSERT INTO ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
-           biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)
-         VALUES ${tuples.join(',')}
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        values,
-      );
-      const fresh = new Set(inserted.rows.map((r) => r.event_id));
-      // Once each: a batch may hold the same event twice (a replayed record next to its original).
-      const pending = new Set(fresh);
-      const freshRows = rows.filter((r) => pending.delete(r.event.eventId));
-      if (freshRows.length > 0) {
-        await insertIdentifiers(client, freshRows);
-        await insertAggregationFacts(client, freshRows);
-        await upsertUnitState(client, freshRows);
-        // The chain: serialise only this last step across concurrent sinks.
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_LOCK]);
-        const prev = await client.query<{ batch_hash: Buffer; chain_seq: string }>(
-          'SELECT batch_hash, chain_seq FROM ut.ledger_batches ORDER BY chain_seq DESC LIMIT 1',
-        );
-        const prevHash = prev.rows[0]?.batch_hash ?? null;
-        const seq = Number(prev.rows[0]?.chain_seq ?? 0) + 1;
-        const ids = [...fresh].sort();
-        const hash = batchHash(
-          prevHash,
-          ids.map((id) => rowHash(id, texts.get(id)!)),
-        );
-        await client.query(
-          'INSERT INTO ut.ledger_batches (batch_id, chain_seq, prev_hash, batch_hash, row_count, sink) VALUES ($1,$2,$3,$4,$5,$6)',
-          [batchId, seq, prevHash, hash, ids.length, sink],
-        );
-      }
-      await client.query('COMMIT');
-      return freshRows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
+      return await writePrepared(client, prepared, sink, options);
     } finally {
       client.release();
     }
   });
-}
-
-async function insertIdentifiers(client: pg.PoolClient, rows: SinkRow[]): Promise<void> {
-  const cols = {
-    event_id: [] as string[],
-    event_time: [] as Date[],
-    role: [] as string[],
-    uri: [] as string[],
-    scheme: [] as string[],
-    gtin: [] as (string | null)[],
-    serial: [] as (string | null)[],
-    lot: [] as (string | null)[],
-    sscc: [] as (string | null)[],
-  };
-  for (const { event } of rows) {
-    for (const { role, id } of touchedIdentifiers(event)) {
-      cols.event_id.push(event.eventId);
-      cols.event_time.push(new Date(event.eventTime));
-      cols.role.push(role);
-      cols.uri.push(id.uri);
-      cols.scheme.push(id.scheme);
-      cols.gtin.push(id.gtin);
-      cols.serial.push(id.serial);
-      cols.lot.push(id.lot);
-      cols.sscc.push(id.sscc);
-    }
-  }
-  if (cols.uri.length === 0) return;
-  await client.query(
-    `INSERT INTO ut.event_identifiers (event_id, event_time, role, uri, scheme, gtin, serial, lot, sscc)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-     ON CONFLICT DO NOTHING`,
-    [
-      cols.event_id,
-      cols.event_time,
-      cols.role,
-      cols.uri,
-      cols.scheme,
-      cols.gtin,
-      cols.serial,
-      cols.lot,
-      cols.sscc,
-    ],
-  );
-}
-
-async function insertAggregationFacts(client: pg.PoolClient, rows: SinkRow[]): Promise<void> {
-  const ev: string[] = [],
-    child: string[] = [],
-    parent: string[] = [],
-    time: Date[] = [],
-    action: string[] = [];
-  for (const { event: e } of rows) {
-    if (e.eventType !== 'AggregationEvent' || !e.parentId || !e.action) continue;
-    const children =
-      e.childEpcs.length > 0 ? e.childEpcs.map((c) => c.uri) : e.action === 'DELETE' ? ['*'] : [];
-    for (const c of children) {
-      ev.push(e.eventId);
-      child.push(c);
-      parent.push(e.parentId.uri);
-      time.push(new Date(e.eventTime));
-      action.push(e.action);
-    }
-  }
-  if (ev.length === 0) return;
-  await client.query(
-    `INSERT INTO ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) ON CONFLICT DO NOTHING`,
-    [ev, child, parent, time, action],
-  );
-}
-
-async function upsertUnitState(client: pg.PoolClient, rows: SinkRow[]): Promise<void> {
-  // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
-  const latest = new Map<string, { row: SinkRow; id: ReturnType<typeof touchedIdentifiers>[number]['id'] }>();
-  for (const row of rows) {
-    for (const { id } of touchedIdentifiers(row.event)) {
-      const cur = latest.get(id.uri);
-      if (!cur || newer(row.event, cur.row.event)) latest.set(id.uri, { row, id });
-    }
-  }
-  const c = {
-    uri: [] as string[],
-    scheme: [] as string[],
-    gtin: [] as (string | null)[],
-    serial: [] as (string | null)[],
-    lot: [] as (string | null)[],
-    ev: [] as string[],
-    t: [] as Date[],
-    step: [] as (string | null)[],
-    disp: [] as (string | null)[],
-    loc: [] as (string | null)[],
-    rp: [] as (string | null)[],
-    recall: [] as (string | null)[],
-  };
-  for (const [uri, { row, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    c.uri.push(uri);
-    c.scheme.push(id.scheme);
-    c.gtin.push(id.gtin);
-    c.serial.push(id.serial);
-    c.lot.push(id.lot);
-    c.ev.push(row.event.eventId);
-    c.t.push(new Date(row.event.eventTime));
-    c.step.push(row.event.bizStep);
-    c.disp.push(row.event.disposition);
-    c.loc.push(row.event.bizLocation);
-    c.rp.push(row.event.readPoint);
-    c.recall.push(row.recallId);
-  }
-  await client.query(
-    `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition, biz_location, read_point, recall_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-     ON CONFLICT (uri) DO UPDATE SET
-       last_event_id = excluded.last_event_id, last_event_time = excluded.last_event_time,
-       biz_step = excluded.biz_step, disposition = COALESCE(excluded.disposition, s.disposition),
-       biz_location = COALESCE(excluded.biz_location, s.biz_location), read_point = COALESCE(excluded.read_point, s.read_point),
-       recall_id = COALESCE(excluded.recall_id, s.recall_id),
-       lot = COALESCE(s.lot, excluded.lot), updated_at = now()
-     WHERE (excluded.last_event_time, excluded.last_event_id) > (s.last_event_time, s.last_event_id)`,
-    [c.uri, c.scheme, c.gtin, c.serial, c.lot, c.ev, c.t, c.step, c.disp, c.loc, c.rp, c.recall],
-  );
-}
-
-function newer(a: SerializationEvent, b: SerializationEvent): boolean {
-  return a.eventTime > b.eventTime || (a.eventTime === b.eventTime && a.eventId > b.eventId);
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  batches: number;
-  rows: number;
-  /** The first batch whose recomputed hash differs (chain order), with why. */
-  firstBad?: { batchId: number; chainSeq: number; reason: string };
-}
-
-/**
- * Recomputes the chain from the stored rows in chain order. Row hashes are recomputed in SQL from
- * the stored text (json keeps it byte for byte), so any change made outside the sink shows.
- */
-export async function verifyLedger(
-  pool: pg.Pool,
-  onProgress?: (done: number, total: number) => void,
-): Promise<VerifyResult> {
-  const total = Number(
-    (await pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.ledger_batches')).rows[0]!.n,
-  );
-  let prev: Buffer | null = null;
-  let done = 0;
-  let rows = 0;
-  const page = 500;
-  for (let fromSeq = 0; ;) {
-    const batches = await pool.query<{
-      batch_id: string;
-      chain_seq: string;
-      prev_hash: Buffer | null;
-      batch_hash: Buffer;
-      row_count: number;
-    }>(
-      'SELECT batch_id, chain_seq, prev_hash, batch_hash, row_count FROM ut.ledger_batches WHERE chain_seq > $1 ORDER BY chain_seq LIMIT $2',
-      [fromSeq, page],
-    );
-    if (batches.rowCount === 0) break;
-    const ids = batches.rows.map((b) => b.batch_id);
-    const rowHashes = await pool.query<{ batch_id: string; hashes: Buffer[]; n: string }>(
-      `SELECT batch_id, array_agg(sha256(convert_to(event_id || '|' || record::text, 'UTF8')) ORDER BY event_id COLLATE "C") AS hashes, count(*) AS n
-         FROM ut.events WHERE batch_id = ANY($1::bigint[]) GROUP BY batch_id`,
-      [ids],
-    );
-    const byBatch = new Map(rowHashes.rows.map((r) => [r.batch_id, r]));
-    for (const b of batches.rows) {
-      const bad = (reason: string): VerifyResult => ({
-        ok: false,
-        batches: done,
-        rows,
-        firstBad: { batchId: Number(b.batch_id), chainSeq: Number(b.chain_seq), reason },
-      });
-      const prevStored = b.prev_hash ? Buffer.from(b.prev_hash) : null;
-      if ((prev === null) !== (prevStored === null) || (prev && prevStored && !prev.equals(prevStored))) {
-        return bad('its link to the previous batch was changed');
-      }
-      const r = byBatch.get(b.batch_id);
-      const n = Number(r?.n ?? 0);
-      if (n !== b.row_count) return bad(`it should hold ${b.row_count} rows and holds ${n}`);
-      const hash = batchHash(prev, r?.hashes ?? []);
-      if (!hash.equals(Buffer.from(b.batch_hash))) return bad('a row in it was changed');
-      prev = hash;
-      done++;
-      rows += n;
-      fromSeq = Number(b.chain_seq);
-    }
-    onProgress?.(done, total);
-  }
-  const orphans = await pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM ut.events e WHERE NOT EXISTS (SELECT 1 FROM ut.ledger_batches b WHERE b.batch_id = e.batch_id)',
-  );
-  if (Number(orphans.rows[0]!.n) > 0) {
-    return {
-      ok: false,
-      batches: done,
-      rows,
-      firstBad: {
-        batchId: -1,
-        chainSeq: -1,
-        reason: `${orphans.rows[0]!.n} rows belong to no batch of the chain`,
-      },
-    };
-  }
-  return { ok: true, batches: done, rows };
 }
 
 /** The row with its text labels storable (see storableText); the original key, value and headers stay bytes. */

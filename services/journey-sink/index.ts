@@ -1,6 +1,6 @@
 /**
  * journey-sink: writes each batch into the journey store in one transaction, then the runtime commits
- * offsets. Two consumer groups run it: `journey-sink` on ut.journey.v1 and `journey-sink-surge` on
+ * offsets, extending the hash chain of the batch's partition. Two consumer groups run it: `journey-sink` on ut.journey.v1 and `journey-sink-surge` on
  * ut.journey.surge.v1, scaled on its own during a recall.
  */
 import type { Config } from '../../libs/config';
@@ -21,6 +21,9 @@ const sinkOn = (name: string, input: string, summary: string) =>
       const pool = createPool(config.databaseUrl);
       return {
         write: async (handled: Handled<SerializationEvent>[]) => {
+          if (handled.length === 0) return;
+          // The runtime hands over one partition's batch: that partition's hash chain.
+          const first = handled[0]!.record;
           await writeBatch(
             pool,
             handled.map(({ record }) => ({
@@ -29,6 +32,7 @@ const sinkOn = (name: string, input: string, summary: string) =>
               originTs: Number(record.headers[ORIGIN_TS_HEADER]) || null,
             })),
             name,
+            { chain: `${first.topic}/${first.partition}` },
           );
         },
         stop: () => pool.end(),

@@ -326,18 +326,20 @@ const stats: Command = {
 
 const ledgerVerify: Command = {
   name: 'ledger verify',
-  summary: 'Recompute the ledger hash chain; name the first batch that no longer matches (exit 1)',
+  summary: "Recompute each partition's hash chain and the anchors; name the first bad batch (exit 1)",
   usage: '',
   async run() {
     const pool = createPool(loadConfig().databaseUrl, { max: 1 });
     try {
       const r = await verifyLedger(pool, (done, total) => say(`verified ${done}/${total} batches`));
       if (r.ok) {
-        console.log(`ledger intact: ${r.batches} batches, ${r.rows} events`);
+        console.log(
+          `ledger intact: ${r.batches} batches, ${r.rows} events, ${r.chains} chains, ${r.anchors} anchors`,
+        );
         return 0;
       }
       console.log(
-        `ledger TAMPERED: batch ${r.firstBad!.batchId} (chain position ${r.firstBad!.chainSeq}): ${r.firstBad!.reason}`,
+        `ledger TAMPERED: batch ${r.firstBad!.batchId} (chain ${JSON.stringify(r.firstBad!.chain)} position ${r.firstBad!.chainSeq}): ${r.firstBad!.reason}`,
       );
       return 1;
     } finally {

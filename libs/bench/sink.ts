@@ -1,0 +1,112 @@
+/**
+ * The journey sink's write alone (`unitrail bench sink`): the demo stream, normalised to canonical
+ * events, written with writeBatch into a database of its own, batch after batch as the sink
+ * would (one hash chain per partition), no Kafka. Prints what PostgreSQL alone absorbs: events/s,
+ * rows per event, CPU µs per event of the writer and of its PostgreSQL backends.
+ */
+import os from 'node:os';
+import { dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
+import { generateDemo } from '../demo';
+import { normalize } from '../sources';
+import { processCpuMicros } from '../perf/cpu';
+
+export interface SinkBenchResult {
+  bench: 'sink';
+  events: number;
+  batch_size: number;
+  concurrency: number;
+  seconds: number;
+  events_per_sec: number;
+  rows_per_event: number;
+  /** The writing process (JavaScript: COPY text, hashes) and its PostgreSQL backends. */
+  cpu_us_per_event: { writer: number; postgres_backends: number };
+  cpus: number;
+  load_average: [number, number, number];
+}
+
+export function sinkRows(events: number, seed: number): SinkRow[] {
+  const seen = new Set<string>();
+  const rows: SinkRow[] = [];
+  for (const [i, r] of generateDemo({ events, dupRate: 0, invalidRate: 0, seed }).entries()) {
+    const event = normalize(r.topic, r.value, { topic: r.topic, partition: i % 3, offset: i, schemaId: 1 });
+    if (seen.has(event.eventId)) continue;
+    seen.add(event.eventId);
+    rows.push({ event, recallId: null, originTs: Date.now() });
+  }
+  return rows;
+}
+
+export async function runSinkBench({
+  baseUrl,
+  events = 20_000,
+  batchSize = 500,
+  concurrency = 3,
+  seed = 1,
+  progress = () => {},
+}: {
+  baseUrl: string;
+  events?: number;
+  batchSize?: number;
+  concurrency?: number;
+  seed?: number;
+  progress?: (line: string) => void;
+}): Promise<SinkBenchResult> {
+  const name = `${decodeURIComponent(new URL(baseUrl).pathname.slice(1))}_bench_sink`;
+  await dropDatabase(baseUrl, name);
+  const db = await scratchDatabase(baseUrl, name);
+  try {
+    const rows = sinkRows(events, seed);
+    // Partitions as the sink sees them: batches of one partition each, `concurrency` at a time.
+    const batches: { chain: string; rows: SinkRow[] }[] = [];
+    for (let p = 0; p < concurrency; p++) {
+      const mine = rows.filter((_, i) => i % concurrency === p);
+      for (let i = 0; i < mine.length; i += batchSize)
+        batches.push({ chain: `bench/${p}`, rows: mine.slice(i, i + batchSize) });
+    }
+    const backends = new Set<number>();
+    const clients = await Promise.all(Array.from({ length: concurrency }, () => db.pool.connect()));
+    for (const c of clients)
+      backends.add((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    for (const c of clients) c.release();
+    const backendCpu = () => [...backends].reduce((n, pid) => n + (processCpuMicros(pid) ?? 0), 0);
+    progress(`bench sink: writing ${rows.length} events in ${batches.length} batches`);
+    const cpu0 = process.cpuUsage();
+    const pg0 = backendCpu();
+    const t0 = process.hrtime.bigint();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < batches.length) {
+          const b = batches[next++]!;
+          await writeBatch(db.pool, b.rows, 'bench-sink', { chain: b.chain });
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const pgUs = backendCpu() - pg0;
+    const count = async (sql: string) => Number((await db.pool.query<{ n: string }>(sql)).rows[0]!.n);
+    const stored =
+      (await count('SELECT count(*) AS n FROM ut.events')) +
+      (await count('SELECT count(*) AS n FROM ut.event_identifiers')) +
+      (await count('SELECT count(*) AS n FROM ut.aggregation_facts'));
+    const [a, b, c] = os.loadavg();
+    return {
+      bench: 'sink',
+      events: rows.length,
+      batch_size: batchSize,
+      concurrency,
+      seconds: Number(seconds.toFixed(2)),
+      events_per_sec: Math.round(rows.length / seconds),
+      rows_per_event: Number((stored / rows.length).toFixed(2)),
+      cpu_us_per_event: {
+        writer: Math.round((cpu.user + cpu.system) / rows.length),
+        postgres_backends: Math.round(pgUs / rows.length),
+      },
+      cpus: os.cpus().length,
+      load_average: [Number(a!.toFixed(2)), Number(b!.toFixed(2)), Number(c!.toFixed(2))],
+    };
+  } finally {
+    await db.drop();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * CPU time of processes from /proc (Linux): user + system time of every thread, in microseconds.
+ * A benchmark takes a snapshot of a set of processes at two moments and divides the difference by
+ * what was done in between (for example µs of CPU per landed event).
+ */
+import fs from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux ABI). */
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of one process (all its threads) in µs, or null if it is gone (or not Linux). */
+export function processCpuMicros(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields after its last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(rest[11]);
+    const stime = Number(rest[12]);
+    return ((utime + stime) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** The parent pid of a process, or null. */
+export function parentPid(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process whose parent is one of `pids`, recursively (a stage's own children). */
+export function descendants(pids: readonly number[]): number[] {
+  const wanted = new Set(pids);
+  const out: number[] = [];
+  let grew = true;
+  const all = fs.existsSync('/proc')
+    ? fs
+        .readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number)
+    : [];
+  while (grew) {
+    grew = false;
+    for (const pid of all) {
+      if (wanted.has(pid)) continue;
+      const ppid = parentPid(pid);
+      if (ppid !== null && wanted.has(ppid)) {
+        wanted.add(pid);
+        out.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** The command line of a process (NULs as spaces), or ''. */
+export function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** CPU µs per named group of processes, from a snapshot of each process. */
+export type CpuSnapshot = Map<number, number>;
+
+export function snapshotCpu(pids: Iterable<number>): CpuSnapshot {
+  const out: CpuSnapshot = new Map();
+  for (const pid of pids) {
+    const us = processCpuMicros(pid);
+    if (us !== null) out.set(pid, us);
+  }
+  return out;
+}
+
+/**
+ * CPU used between two snapshots by the processes of `after`: a process that was not in `before`
+ * started in between, so all of its time counts. A process gone by `after` is lost (its time
+ * cannot be read any more), so take `after` while the processes still run.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): number {
+  let us = 0;
+  for (const [pid, t] of after) us += t - (before.get(pid) ?? 0);
+  return us;
+}

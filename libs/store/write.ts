@@ -1,0 +1,387 @@
+/**
+ * The journey sink's write: one batch, one transaction, idempotent, order-tolerant.
+ *
+ * A batch is prepared in JavaScript first (`prepareBatch`: the COPY text of every row, the row
+ * hashes of the chain), with no database, so a caller can prepare batch N+1 while batch N commits.
+ * `writePrepared` then writes it:
+ *   BEGIN + the chain's lock + the parents' locks + the batch id (one round trip)
+ *   COPY the ledger rows straight into ut.events (a replayed event makes that COPY fail on the
+ *     primary key: then, back to a savepoint, COPY into a staging table and INSERT ... ON CONFLICT
+ *     DO NOTHING RETURNING, which names the events that are new)
+ *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
+ *   upsert unit state (moves only to a newer event) and its container now
+ *   append the batch to its partition's hash chain (and now and then an anchor), COMMIT.
+ */
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { touchedIdentifiers, type Identifier, type SerializationEvent } from '../events';
+import { copyIn, copyRow } from './copy';
+import { appendChain } from './ledger';
+
+export interface SinkRow {
+  event: SerializationEvent;
+  recallId: string | null;
+  /** Kafka timestamp (ms) of the raw record the event came from, when known. */
+  originTs?: number | null;
+}
+
+export interface WriteOptions {
+  /**
+   * The hash chain this batch extends: one per journey partition (for example
+   * `ut.journey.v1/3`), so sinks on different partitions never wait on each other. Defaults to the
+   * sink's name.
+   */
+  chain?: string;
+  /** Every this many batches of a chain, the sink also writes an anchor tying every chain's head. */
+  anchorEvery?: number;
+}
+
+interface PreparedEvent {
+  row: SinkRow;
+  eventId: string;
+  /** The record text, byte for byte what the ledger keeps and the chain hashes. */
+  text: string;
+  ledgerLine: string;
+  identifierLines: string;
+  factLines: string;
+}
+
+export interface PreparedBatch {
+  events: PreparedEvent[];
+  /** Parents of aggregation events, sorted: their locks keep "container now" exact across sinks. */
+  parents: string[];
+}
+
+const ts = (ms: number) => new Date(ms).toISOString();
+
+/** Everything about a batch that needs no database: COPY text, hashes' inputs, lock keys. */
+export function prepareBatch(rows: SinkRow[]): PreparedBatch {
+  const seen = new Set<string>();
+  const events: PreparedEvent[] = [];
+  const parents = new Set<string>();
+  for (const row of rows) {
+    const e = row.event;
+    // Once each: a batch may hold the same event twice (a replayed record next to its original).
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    const text = JSON.stringify(e);
+    const t = ts(e.eventTime);
+    const ledgerLine = copyRow([
+      e.eventId,
+      t,
+      e.eventTimeZoneOffset,
+      e.eventType,
+      e.action,
+      e.bizStep,
+      e.disposition,
+      e.readPoint,
+      e.bizLocation,
+      e.parentId?.uri ?? null,
+      e.sourceSystem,
+      e.machineId,
+      e.operatorId,
+      row.recallId,
+      e.sourceEventId,
+      `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
+      text,
+      row.originTs ? ts(row.originTs) : null,
+    ]);
+    let identifierLines = '';
+    for (const { role, id } of touchedIdentifiers(e)) {
+      identifierLines += copyRow([
+        id.uri,
+        t,
+        e.eventId,
+        role,
+        id.gtin,
+        e.eventTimeZoneOffset,
+        e.eventType,
+        e.action,
+        e.bizStep,
+        e.disposition,
+        e.bizLocation,
+        e.readPoint,
+      ]);
+    }
+    let factLines = '';
+    for (const f of aggregationFacts(e)) {
+      factLines += copyRow([e.eventId, f.child, f.parent, t, f.action]);
+      parents.add(f.parent);
+    }
+    events.push({ row, eventId: e.eventId, text, ledgerLine, identifierLines, factLines });
+  }
+  // One lock order for every sink: concurrent batches touching the same keys wait, never deadlock.
+  events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  return { events, parents: [...parents].sort() };
+}
+
+/** ADD opens "child in parent", DELETE closes it (child '*': every child of that parent). */
+function aggregationFacts(e: SerializationEvent): { child: string; parent: string; action: string }[] {
+  if (e.eventType !== 'AggregationEvent' || !e.parentId || !e.action) return [];
+  const children =
+    e.childEpcs.length > 0 ? e.childEpcs.map((c) => c.uri) : e.action === 'DELETE' ? ['*'] : [];
+  return children.map((child) => ({ child, parent: e.parentId!.uri, action: e.action! }));
+}
+
+const EVENT_COLUMNS = `event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
+  biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts`;
+const IDENTIFIER_COLUMNS = `uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
+  disposition, biz_location, read_point`;
+const PARENT_LOCK = 724_003;
+
+/** Writes a prepared batch in one transaction; returns how many of its events were new. */
+export async function writePrepared(
+  client: pg.PoolClient,
+  batch: PreparedBatch,
+  sink: string,
+  { chain = sink, anchorEvery = 64 }: WriteOptions = {},
+): Promise<number> {
+  if (batch.events.length === 0) return 0;
+  const lit = (s: string) => client.escapeLiteral(s);
+  try {
+    const begin = await client.query(
+      [
+        'BEGIN',
+        `SELECT pg_advisory_xact_lock(${LEDGER_CHAIN_LOCK}, hashtext(${lit(chain)}))`,
+        ...batch.parents.map((p) => `SELECT pg_advisory_xact_lock(${PARENT_LOCK}, hashtext(${lit(p)}))`),
+        "SELECT nextval('ut.ledger_batch_seq') AS id",
+        'SAVEPOINT ledger_copy',
+      ].join(';'),
+    );
+    const results = begin as unknown as pg.QueryResult<{ id: string }>[];
+    const batchId = results[results.length - 2]!.rows[0]!.id;
+    let fresh: PreparedEvent[];
+    try {
+      await copyIn(
+        client,
+        `ut.events (${EVENT_COLUMNS}, batch_id)`,
+        batch.events.map((e) => `${e.ledgerLine.slice(0, -1)}\t${batchId}\n`).join(''),
+      );
+      fresh = batch.events;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      // Some events are in the ledger already (a replay): find the new ones through a staging table.
+      await client.query('ROLLBACK TO SAVEPOINT ledger_copy');
+      fresh = await insertNewOnly(client, batch, batchId);
+    }
+    if (fresh.length > 0) {
+      await copyIn(
+        client,
+        `ut.event_identifiers (${IDENTIFIER_COLUMNS})`,
+        fresh.map((e) => e.identifierLines).join(''),
+      );
+      const facts = fresh.map((e) => e.factLines).join('');
+      await copyIn(
+        client,
+        'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
+        facts,
+      );
+      await upsertUnitState(client, fresh);
+      if (facts.length > 0) await maintainContainers(client, fresh);
+      const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
+      await appendChain(client, {
+        batchId,
+        chain,
+        sink,
+        rowHashes,
+        anchorEvery,
+      });
+    }
+    await client.query('COMMIT');
+    return fresh.length;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+export const LEDGER_CHAIN_LOCK = 724_002;
+
+export const rowHash = (eventId: string, recordText: string) =>
+  crypto.createHash('sha256').update(`${eventId}|${recordText}`).digest();
+
+async function insertNewOnly(
+  client: pg.PoolClient,
+  batch: PreparedBatch,
+  batchId: string,
+): Promise<PreparedEvent[]> {
+  // Per connection, emptied at each commit; created here, in the transaction, so that a rollback
+  // that takes it away is followed by a new one next time.
+  await client.query(
+    'CREATE TEMP TABLE IF NOT EXISTS ut_stage_events (LIKE ut.events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
+  );
+  await copyIn(
+    client,
+    `ut_stage_events (${EVENT_COLUMNS}, batch_id)`,
+    batch.events.map((e) => `${e.ledgerLine.slice(0, -1)}\t${batchId}\n`).join(''),
+  );
+  const inserted = await client.query<{ event_id: string }>(
+    `INSERT INTO ut.events (${EVENT_COLUMNS}, batch_id)
+     SELECT ${EVENT_COLUMNS}, batch_id FROM ut_stage_events ORDER BY event_id
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+  );
+  const ids = new Set(inserted.rows.map((r) => r.event_id));
+  return batch.events.filter((e) => ids.has(e.eventId));
+}
+
+/**
+ * Unit state, one upsert per batch. An identifier moves to the batch's newest event that touched it
+ * if that is newer than the event it holds. Its container now moves to the batch's newest ADD of it
+ * as a child, if that is newer than the ADD it holds: to that parent, unless a later DELETE of it
+ * (or of every child, '*') on that parent is already among the facts (this batch's are written
+ * first, and the parents' locks, taken at BEGIN, make every committed fact about these parents
+ * visible here, whichever sink wrote it). Both in one statement: a row is rewritten once.
+ */
+async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
+  // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
+  const latest = new Map<string, { row: SinkRow; id: Identifier }>();
+  const added = new Map<string, { parent: string; t: number; ev: string }>();
+  for (const { row } of fresh) {
+    for (const { id } of touchedIdentifiers(row.event)) {
+      const cur = latest.get(id.uri);
+      if (!cur || newer(row.event, cur.row.event)) latest.set(id.uri, { row, id });
+    }
+    for (const f of aggregationFacts(row.event)) {
+      if (f.action !== 'ADD') continue;
+      const cur = added.get(f.child);
+      const e = row.event;
+      if (!cur || e.eventTime > cur.t || (e.eventTime === cur.t && e.eventId > cur.ev))
+        added.set(f.child, { parent: f.parent, t: e.eventTime, ev: e.eventId });
+    }
+  }
+  const c = {
+    uri: [] as string[],
+    scheme: [] as string[],
+    gtin: [] as (string | null)[],
+    serial: [] as (string | null)[],
+    lot: [] as (string | null)[],
+    ev: [] as string[],
+    t: [] as string[],
+    step: [] as (string | null)[],
+    disp: [] as (string | null)[],
+    loc: [] as (string | null)[],
+    rp: [] as (string | null)[],
+    recall: [] as (string | null)[],
+    parent: [] as (string | null)[],
+    addT: [] as (string | null)[],
+    addEv: [] as (string | null)[],
+  };
+  for (const [uri, { row, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    c.uri.push(uri);
+    c.scheme.push(id.scheme);
+    c.gtin.push(id.gtin);
+    c.serial.push(id.serial);
+    c.lot.push(id.lot);
+    c.ev.push(row.event.eventId);
+    c.t.push(ts(row.event.eventTime));
+    c.step.push(row.event.bizStep);
+    c.disp.push(row.event.disposition);
+    c.loc.push(row.event.bizLocation);
+    c.rp.push(row.event.readPoint);
+    c.recall.push(row.recallId);
+    const add = added.get(uri);
+    c.parent.push(add?.parent ?? null);
+    c.addT.push(add ? ts(add.t) : null);
+    c.addEv.push(add?.ev ?? null);
+  }
+  const eventNewer =
+    '(excluded.last_event_time, excluded.last_event_id) > (s.last_event_time, s.last_event_id)';
+  const addNewer = `excluded.container_time IS NOT NULL AND (s.container_time IS NULL
+    OR (excluded.container_time, excluded.container_event_id) > (s.container_time, s.container_event_id))`;
+  const ifEvent = (col: string, value: string) =>
+    `${col} = CASE WHEN ${eventNewer} THEN ${value} ELSE s.${col} END`;
+  const ifAdd = (col: string) => `${col} = CASE WHEN ${addNewer} THEN excluded.${col} ELSE s.${col} END`;
+  await client.query(
+    `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition,
+       biz_location, read_point, recall_id, container_uri, container_time, container_event_id)
+     SELECT u.uri, u.scheme, u.gtin, u.serial, u.lot, u.ev, u.t, u.step, u.disp, u.loc, u.rp, u.recall,
+            CASE WHEN u.parent IS NULL OR EXISTS (
+                   SELECT 1 FROM ut.aggregation_facts d
+                    WHERE d.parent_uri = u.parent AND d.action = 'DELETE'
+                      AND d.child_uri IN (u.uri, '*') AND d.event_time > u.add_t)
+                 THEN NULL ELSE u.parent END,
+            u.add_t, u.add_ev
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+            AS u(uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev)
+     ON CONFLICT (uri) DO UPDATE SET
+       ${ifEvent('last_event_id', 'excluded.last_event_id')}, ${ifEvent('last_event_time', 'excluded.last_event_time')},
+       ${ifEvent('biz_step', 'excluded.biz_step')}, ${ifEvent('disposition', 'COALESCE(excluded.disposition, s.disposition)')},
+       ${ifEvent('biz_location', 'COALESCE(excluded.biz_location, s.biz_location)')},
+       ${ifEvent('read_point', 'COALESCE(excluded.read_point, s.read_point)')},
+       ${ifEvent('recall_id', 'COALESCE(excluded.recall_id, s.recall_id)')},
+       ${ifEvent('lot', 'COALESCE(s.lot, excluded.lot)')}, ${ifEvent('updated_at', 'now()')},
+       ${ifAdd('container_uri')}, ${ifAdd('container_time')}, ${ifAdd('container_event_id')}
+     WHERE ${eventNewer} OR (${addNewer})`,
+    [
+      c.uri,
+      c.scheme,
+      c.gtin,
+      c.serial,
+      c.lot,
+      c.ev,
+      c.t,
+      c.step,
+      c.disp,
+      c.loc,
+      c.rp,
+      c.recall,
+      c.parent,
+      c.addT,
+      c.addEv,
+    ],
+  );
+}
+
+/**
+ * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
+ * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
+ * empties every unit whose container now is that parent, as of its time.
+ */
+async function maintainContainers(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
+  const del = { child: [] as string[], parent: [] as string[], t: [] as string[] };
+  for (const { row } of fresh) {
+    for (const f of aggregationFacts(row.event)) {
+      if (f.action !== 'DELETE') continue;
+      del.child.push(f.child);
+      del.parent.push(f.parent);
+      del.t.push(ts(row.event.eventTime));
+    }
+  }
+  if (del.child.length > 0) {
+    await client.query(
+      `UPDATE ut.unit_state s SET container_uri = NULL
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
+        WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
+      [del.child, del.parent, del.t],
+    );
+    if (del.child.includes('*')) {
+      await client.query(
+        `UPDATE ut.unit_state s SET container_uri = NULL
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
+          WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`,
+        [del.child, del.parent, del.t],
+      );
+    }
+  }
+}
+
+/**
+ * Every unit state's container now, recomputed from all the aggregation facts (for a store loaded
+ * without the sink, such as the query benchmark's): what maintainContainers keeps up batch by batch.
+ */
+export const CONTAINERS_FROM_FACTS_SQL = `UPDATE ut.unit_state s
+   SET container_time = a.event_time, container_event_id = a.event_id,
+       container_uri = CASE WHEN EXISTS (
+                              SELECT 1 FROM ut.aggregation_facts d
+                               WHERE d.parent_uri = a.parent_uri AND d.action = 'DELETE'
+                                 AND d.child_uri IN (a.child_uri, '*') AND d.event_time > a.event_time)
+                            THEN NULL ELSE a.parent_uri END
+  FROM (SELECT DISTINCT ON (f.child_uri) f.child_uri, f.parent_uri, f.event_time, f.event_id
+          FROM ut.aggregation_facts f WHERE f.action = 'ADD'
+         ORDER BY f.child_uri, f.event_time DESC, f.event_id DESC) a
+ WHERE s.uri = a.child_uri`;
+
+function newer(a: SerializationEvent, b: SerializationEvent): boolean {
+  return a.eventTime > b.eventTime || (a.eventTime === b.eventTime && a.eventId > b.eventId);
+}
