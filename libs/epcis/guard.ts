@@ -52,11 +52,16 @@ export function checkJsonDepth(text: string, maxDepth: number = inputLimits.maxD
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i++;
-        else if (d === 34) break;
+      // Jump to the closing quote: one not preceded by an odd number of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end > 0) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
+      if (end < 0) return; // an unterminated string: JSON.parse says where
+      i = end;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
       if (++depth > maxDepth) throw tooDeep(maxDepth, `character ${i + 1}`);
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
