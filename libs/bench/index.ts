@@ -11,3 +11,4 @@ export {
   type LatencySummary,
   type Running,
 } from './surge';
+export { benchEpcisQuery, type EpcisQueryBenchResult, type QueryTiming } from './epcis-query';

@@ -106,7 +106,7 @@ function withOwnContextOnly(captured: JsonObject): JsonObject {
 
 /** An event of our own systems (MES, WMS, TMS) in EPCIS 2.0 JSON-LD, from the canonical record. */
 export function fromCanonical(e: SerializationEvent): JsonObject {
-  const ids = (list: Identifier[]) => list.map((i) => i.uri);
+  const ids = (list: Identifier[] | undefined) => (list ?? []).map((i) => i.uri);
   const out: JsonObject = {
     type: e.eventType,
     eventTime: new Date(e.eventTime).toISOString(),
@@ -131,8 +131,9 @@ export function fromCanonical(e: SerializationEvent): JsonObject {
   set('disposition', e.disposition);
   if (e.readPoint) out.readPoint = { id: e.readPoint };
   if (e.bizLocation) out.bizLocation = { id: e.bizLocation };
-  const typed = (list: TypedId[], key: string) =>
-    list.map((t) => (t.type ? { type: t.type, [key]: t.id } : { [key]: t.id }));
+  // Records written by other means (the query benchmark's store) may leave empty lists out.
+  const typed = (list: TypedId[] | undefined, key: string) =>
+    (list ?? []).map((t) => (t.type ? { type: t.type, [key]: t.id } : { [key]: t.id }));
   set('bizTransactionList', typed(e.bizTransactionList, 'bizTransaction'));
   set('sourceList', typed(e.sourceList, 'source'));
   set('destinationList', typed(e.destinationList, 'destination'));
@@ -142,7 +143,7 @@ export function fromCanonical(e: SerializationEvent): JsonObject {
     input: 'inputQuantityList',
     output: 'outputQuantityList',
   };
-  for (const q of e.quantityList) {
+  for (const q of e.quantityList ?? []) {
     const key = listKey[q.role] ?? 'quantityList';
     const element: JsonObject = { epcClass: q.epcClass };
     if (q.quantity !== null) element.quantity = q.quantity;

@@ -9,6 +9,7 @@ import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
 import { benchQueriesCommands } from './bench-queries';
+import { benchEpcisQueryCommands } from './bench-epcis-query';
 import { recallCommands } from './recall';
 import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   ...journeyCommands,
   ...dbCommands,
   ...benchQueriesCommands,
+  ...benchEpcisQueryCommands,
   ...recallCommands,
   ...warrantyCommands,
   ...surgeCommands,
