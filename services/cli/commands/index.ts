@@ -5,6 +5,7 @@ import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
 import { dataCommands } from './dlq';
 import { epcisCommands } from './epcis';
+import { epcisQueryCommands } from './epcis-query';
 import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   ...stackCommands,
   ...gs1Commands,
   ...epcisCommands,
+  ...epcisQueryCommands,
   ...captureCommands,
   ...journeyCommands,
   ...dbCommands,
