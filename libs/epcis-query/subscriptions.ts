@@ -116,19 +116,25 @@ export function createDispatcher({
 
   async function pump(): Promise<void> {
     const upTo = await latestChainSeq(pool);
-    for (const s of sockets) {
-      if (s.position >= upTo) continue;
-      const from = s.position;
-      s.position = upTo;
-      const events = await findLanded(pool, s.query, s.visibility, { after: from, upTo });
-      if (events.length > 0) {
-        s.send(
-          JSON.stringify(queryDocument(events, { queryName: s.queryName, subscriptionID: s.subscriptionId })),
-        );
-      }
-    }
-    const streamed = (await listSubscriptions(pool)).filter((s) => s.stream && s.lastChainSeq < upTo);
-    for (const s of streamed) void serve(s, upTo, false);
+    // Webhooks and sockets at once: each costs a few round trips, none should wait for another.
+    const webhooks = listSubscriptions(pool).then((all) => {
+      for (const s of all) if (s.stream && s.lastChainSeq < upTo) void serve(s, upTo, false);
+    });
+    const socketsServed = [...sockets]
+      .filter((s) => s.position < upTo)
+      .map(async (s) => {
+        const from = s.position;
+        s.position = upTo;
+        const events = await findLanded(pool, s.query, s.visibility, { after: from, upTo });
+        if (events.length > 0) {
+          s.send(
+            JSON.stringify(
+              queryDocument(events, { queryName: s.queryName, subscriptionID: s.subscriptionId }),
+            ),
+          );
+        }
+      });
+    await Promise.all([webhooks, ...socketsServed]);
   }
 
   /** One webhook delivery of what landed in (s.lastChainSeq, upTo]. */
@@ -137,9 +143,12 @@ export function createDispatcher({
     inFlight.add(s.subscriptionId);
     const run = (async () => {
       try {
-        if (!(await claimSubscription(pool, s.subscriptionId, s.lastChainSeq, upTo))) return;
-        const named = await getNamedQuery(pool, s.owner, s.queryName);
-        const who = await principal(s.owner);
+        const [claimed, named, who] = await Promise.all([
+          claimSubscription(pool, s.subscriptionId, s.lastChainSeq, upTo),
+          getNamedQuery(pool, s.owner, s.queryName),
+          principal(s.owner),
+        ]);
+        if (!claimed) return;
         if (!named || !who) {
           await recordDelivery(
             pool,
