@@ -20,3 +20,4 @@ export {
   type CpuParts,
 } from './pipeline';
 export { runSinkBench, sinkRows, type SinkBenchResult } from './sink';
+export { benchEpcisQuery, type EpcisQueryBenchResult, type QueryTiming } from './epcis-query';

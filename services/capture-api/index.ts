@@ -17,6 +17,8 @@ import { createPool } from '../../libs/store';
 import { warmSchema } from '../../libs/epcis';
 import { createCaptureHandler } from './server';
 import { createPublisher } from '../../libs/sources/epcis-publish';
+import { createDispatcher } from '../../libs/epcis-query';
+import { createQueryRoutes } from './query';
 
 export interface CaptureSettings {
   port: number;
@@ -74,11 +76,14 @@ export async function startCaptureApi({
   }
   // GS1's JSON Schema takes seconds to compile: before the first request, not during it.
   warmSchema();
+  const dispatcher = createDispatcher({ pool, databaseUrl: config.databaseUrl, log });
+  const query = createQueryRoutes({ pool, log, dispatcher, maxBytes });
   const handler = createCaptureHandler({
     pool,
     publisher,
     maxBytes,
     log,
+    query,
     rules: () => ({
       now: Date.now(),
       clockSkewMs: config.clockSkewSeconds * 1000,
@@ -87,6 +92,7 @@ export async function startCaptureApi({
     }),
   });
   const server = http.createServer((req, res) => void handler.handle(req, res));
+  server.on('upgrade', (req, socket, head) => query.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(
@@ -95,6 +101,7 @@ export async function startCaptureApi({
     );
     server.listen(port, '0.0.0.0', () => resolve());
   });
+  await dispatcher.start();
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   log.info('capture API listening', { port: bound, maxBytes });
@@ -107,6 +114,8 @@ export async function startCaptureApi({
         log.info('stopping: no new captures, finishing the jobs in hand');
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
+        query.close();
+        await dispatcher.stop();
         await handler.drain();
         await closed;
         await publisher.close();

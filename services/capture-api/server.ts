@@ -29,6 +29,8 @@ import {
   touchJob,
 } from './jobs';
 import type { Publisher } from '../../libs/sources/epcis-publish';
+import { recordCapturedEvents } from '../../libs/epcis-query';
+import type { QueryRoutes } from './query';
 
 /** Who may capture and read capture jobs; an admin sees every producer's jobs. */
 const captureRoles: readonly Role[] = ['producer', 'admin'];
@@ -39,8 +41,12 @@ export interface CaptureHandlerOptions {
   /** The validator's rule context as of now (its clock, its tolerances). */
   rules: () => RuleContext;
   maxBytes: number;
+  /** Most events one document may hold (GS1-EPCIS-Capture-Limit); 413 above. */
+  maxEvents?: number;
   log: Logger;
   heartbeatMs?: number;
+  /** The EPCIS query binding (services/capture-api/query.ts), served beside capture. */
+  query?: QueryRoutes;
 }
 
 export interface CaptureHandler {
@@ -55,8 +61,10 @@ export function createCaptureHandler({
   publisher,
   rules,
   maxBytes,
+  maxEvents = 10_000,
   log,
   heartbeatMs = 15_000,
+  query,
 }: CaptureHandlerOptions): CaptureHandler {
   const registry = serviceRegistry('capture-api');
   const requests = new client.Counter({
@@ -131,6 +139,13 @@ export function createCaptureHandler({
       if (!(err instanceof InvalidInputError)) throw err;
       return sendProblem(res, 400, err.reasons.map((r) => r.message).join('; '), { reasons: err.reasons });
     }
+    if (doc.eventCount > maxEvents) {
+      return sendProblem(
+        res,
+        413,
+        `the document holds ${doc.eventCount} events; at most ${maxEvents} per capture (GS1-EPCIS-Capture-Limit)`,
+      );
+    }
     const plan = planCapture(doc, behaviour);
     const job: CaptureJob = {
       captureId: crypto.randomUUID(),
@@ -156,6 +171,13 @@ export function createCaptureHandler({
       jobs.inc({ status: job.status });
     }
     await insertJob(pool, job);
+    // The events as sent, for the query binding's answers (before they can land).
+    await recordCapturedEvents(pool, {
+      captureId: job.captureId,
+      producer: who.name,
+      documentFormat: doc.format,
+      events: plan.publish.map((e) => ({ eventId: e.eventId, json: e.json })),
+    });
     const location = `/capture/${job.captureId}`;
     sendJson(res, 202, jobView(job), { location });
     log.info('capture accepted', {
@@ -232,7 +254,13 @@ export function createCaptureHandler({
     const started = process.hrtime.bigint();
     let route = 'other';
     try {
-      if (url.pathname === '/capture') {
+      const queried = await query?.handle(req, res, url);
+      if (queried) {
+        route = queried;
+        return;
+      }
+      // POST /events captures a single event, like POST /capture (EPCIS 2.0 REST binding).
+      if (url.pathname === '/capture' || (url.pathname === '/events' && method === 'POST')) {
         route = '/capture';
         if (method === 'POST') await capture(req, res);
         else if (method === 'GET') await list(req, res, url);

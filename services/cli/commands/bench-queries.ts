@@ -637,8 +637,13 @@ const benchQueriesCommand: Command = {
   name: 'bench queries',
   summary:
     'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries',
-  usage: '[--events N] [--reuse] [--runs N]',
-  options: { events: { type: 'string' }, reuse: { type: 'boolean' }, runs: { type: 'string' } },
+  usage: '[--events N] [--reuse] [--runs N] [--database NAME]',
+  options: {
+    events: { type: 'string' },
+    reuse: { type: 'boolean' },
+    runs: { type: 'string' },
+    database: { type: 'string' },
+  },
   async run(input) {
     const raw = optString(input, 'events') ?? '10000000';
     const events = Number(raw);
@@ -651,7 +656,10 @@ const benchQueriesCommand: Command = {
       throw new UsageError(`--runs ${runsRaw} must be a whole number of at least 200`);
     }
     const url = new URL(loadConfig().databaseUrl);
-    url.pathname = '/unitrail_bench';
+    const database = optString(input, 'database') ?? 'unitrail_bench';
+    if (!/^[A-Za-z0-9_]+$/.test(database))
+      throw new UsageError(`--database ${database} must be letters, digits and _`);
+    url.pathname = `/${database}`;
     const result = await benchQueries({
       url: url.toString(),
       events,

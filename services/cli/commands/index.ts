@@ -5,10 +5,12 @@ import { pipelineCommands } from './pipeline';
 import { gs1Commands } from './gs1';
 import { dataCommands } from './dlq';
 import { epcisCommands } from './epcis';
+import { epcisQueryCommands } from './epcis-query';
 import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
 import { benchQueriesCommands } from './bench-queries';
+import { benchEpcisQueryCommands } from './bench-epcis-query';
 import { recallCommands } from './recall';
 import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
@@ -21,10 +23,12 @@ export const commands: Command[] = [
   ...stackCommands,
   ...gs1Commands,
   ...epcisCommands,
+  ...epcisQueryCommands,
   ...captureCommands,
   ...journeyCommands,
   ...dbCommands,
   ...benchQueriesCommands,
+  ...benchEpcisQueryCommands,
   ...recallCommands,
   ...warrantyCommands,
   ...surgeCommands,
