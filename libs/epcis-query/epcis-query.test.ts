@@ -5,7 +5,7 @@ import { answerEvent, fromCanonical, queryDocument } from './answer';
 import { decodePageToken, encodePageToken, queryDigest } from './page';
 import { QueryNotImplementedError, QueryParameterError, paramsFromUrl, parseEventQuery } from './params';
 import { compileSchedule, scheduleMatches } from './schedule';
-import { countSql, eventsSql, valuesSql } from './sql';
+import { countSql, eventsSql, headsAhead, valuesSql } from './sql';
 import { queryDocumentXml } from './xml';
 
 const conformance = path.join(__dirname, '../../test/fixtures/conformance');
@@ -133,9 +133,23 @@ describe('eventsSql', () => {
   });
 
   it('limits a subscription to the ledger batches in its range', () => {
-    const sql = eventsSql(q, { visibility: { all: true }, limit: 10, chain: { after: 4, upTo: 9 } });
-    expect(sql.text).toContain('b.chain_seq > $');
-    expect(sql.values).toEqual(expect.arrayContaining([4, 9]));
+    const sql = eventsSql(q, {
+      visibility: { all: true },
+      limit: 10,
+      chain: { after: { 'ut.journey.v1/0': 4 }, upTo: { 'ut.journey.v1/0': 9, 'ut.journey.v1/1': 2 } },
+    });
+    expect(sql.text).toContain('b.chain_seq > coalesce(');
+    expect(sql.values).toEqual(
+      expect.arrayContaining(['{"ut.journey.v1/0":9,"ut.journey.v1/1":2}', '{"ut.journey.v1/0":4}']),
+    );
+  });
+
+  it('tells a position from one with a batch it has not seen, chain by chain', () => {
+    expect(headsAhead({ a: 3 }, { a: 3 })).toBe(false);
+    expect(headsAhead({ a: 3 }, { a: 4 })).toBe(true);
+    expect(headsAhead({ a: 3, b: 9 }, { a: 3, b: 2 })).toBe(false);
+    expect(headsAhead({ a: 3 }, { a: 3, b: 1 })).toBe(true);
+    expect(headsAhead({}, {})).toBe(false);
   });
 
   it('counts no further than asked and lists values after a cursor', () => {

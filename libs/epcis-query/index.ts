@@ -13,8 +13,8 @@ export {
 export type { EventQuery, QueryParams } from './params';
 export { decodePageToken, encodePageToken, queryDigest, pageTokenTtlMs } from './page';
 export type { PageToken } from './page';
-export { eventsSql, countSql, valuesSql } from './sql';
-export type { Visibility, ValueKind, EventRow } from './sql';
+export { eventsSql, countSql, valuesSql, headsAhead } from './sql';
+export type { Visibility, ValueKind, EventRow, Heads } from './sql';
 export { answerEvent, fromCanonical, queryDocument } from './answer';
 export { queryDocumentXml, eventXml } from './xml';
 export { compileSchedule, scheduleMatches, scheduleOf } from './schedule';

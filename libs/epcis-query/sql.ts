@@ -6,6 +6,14 @@
  */
 import type { EventQuery } from './params';
 
+/** A position in the ledger: the newest chain_seq seen of each hash chain (absent: none yet). */
+export type Heads = Record<string, number>;
+
+/** True when `b` holds a batch that `a` has not seen. */
+export function headsAhead(a: Heads, b: Heads): boolean {
+  return Object.entries(b).some(([chain, seq]) => seq > (a[chain] ?? 0));
+}
+
 /** Whose events a caller may see: all (admin) or those captured by one of `owners`. */
 export type Visibility = { all: true } | { all: false; owners: string[] };
 
@@ -14,8 +22,12 @@ export interface EventsSqlOptions {
   /** Keyset position: events strictly after this (order key, event id) in the query's order. */
   after?: { key: string; id: string } | null;
   limit: number;
-  /** Only the events of ledger batches with chain_seq in (after, upTo]: what landed since. */
-  chain?: { after: number; upTo: number } | null;
+  /**
+   * Only the events of ledger batches that landed after `after` and up to `upTo`: what landed since.
+   * Positions are per hash chain (one per journey partition), because chain_seq is commit-ordered
+   * only within its chain.
+   */
+  chain?: { after: Heads; upTo: Heads } | null;
 }
 
 export interface Sql {
@@ -126,7 +138,10 @@ export function eventsSql(
   }
   if (chain) {
     where.push(
-      `e.batch_id IN (SELECT b.batch_id FROM ut.ledger_batches b WHERE b.chain_seq > ${p(chain.after)} AND b.chain_seq <= ${p(chain.upTo)})`,
+      `e.batch_id IN (SELECT b.batch_id FROM ut.ledger_batches b
+         JOIN jsonb_each_text(${p(JSON.stringify(chain.upTo))}::jsonb) u(chain, seq) ON u.chain = b.chain
+        WHERE b.chain_seq <= u.seq::bigint
+          AND b.chain_seq > coalesce((${p(JSON.stringify(chain.after))}::jsonb ->> b.chain)::bigint, 0))`,
     );
   }
   const capturedBy = visibility.all ? '' : ` AND c.producer = ANY(${p(visibility.owners)}::text[])`;

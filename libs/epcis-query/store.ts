@@ -14,6 +14,7 @@ import { decodePageToken, encodePageToken, pageTokenTtlMs, queryDigest } from '.
 import { type EventQuery, type QueryParams, QueryParameterError, parseEventQuery } from './params';
 import {
   type EventRow,
+  type Heads,
   type Sql,
   type ValueKind,
   type Visibility,
@@ -178,16 +179,19 @@ export async function findLanded(
   pool: Queryable,
   q: EventQuery,
   visibility: Visibility,
-  chain: { after: number; upTo: number },
+  chain: { after: Heads; upTo: Heads },
   limit = 10_000,
 ): Promise<JsonObject[]> {
   const sql = eventsSql({ ...q, orderBy: 'recordTime', orderDirection: 'ASC' }, { visibility, limit, chain });
   return (await pool.query<EventRow>(prepared(sql, q))).rows.map(answerEvent);
 }
 
-export async function latestChainSeq(pool: Queryable): Promise<number> {
-  const r = await pool.query<{ n: string }>('SELECT coalesce(max(chain_seq), 0) AS n FROM ut.ledger_batches');
-  return Number(r.rows[0]!.n);
+/** The newest batch of every hash chain: the ledger's current end. */
+export async function latestHeads(pool: Queryable): Promise<Heads> {
+  const r = await pool.query<{ chain: string; seq: string }>(
+    'SELECT chain, max(chain_seq) AS seq FROM ut.ledger_batches GROUP BY chain',
+  );
+  return Object.fromEntries(r.rows.map((row) => [row.chain, Number(row.seq)]));
 }
 
 export async function findValues(
@@ -287,7 +291,7 @@ export interface Subscription {
   schedule: Schedule | null;
   reportIfEmpty: boolean;
   initialRecordTime: Date | null;
-  lastChainSeq: number;
+  lastHeads: Heads;
   lastNotifiedAt: Date | null;
   lastError: string | null;
   createdAt: Date;
@@ -303,7 +307,7 @@ interface SubscriptionRow {
   schedule: Schedule | null;
   report_if_empty: boolean;
   initial_record_time: Date | null;
-  last_chain_seq: string;
+  last_heads: Heads;
   last_notified_at: Date | null;
   last_error: string | null;
   created_at: Date;
@@ -319,7 +323,7 @@ const subscriptionOf = (r: SubscriptionRow): Subscription => ({
   schedule: r.schedule,
   reportIfEmpty: r.report_if_empty,
   initialRecordTime: r.initial_record_time,
-  lastChainSeq: Number(r.last_chain_seq),
+  lastHeads: r.last_heads,
   lastNotifiedAt: r.last_notified_at,
   lastError: r.last_error,
   createdAt: r.created_at,
@@ -343,14 +347,14 @@ export function subscriptionView(s: Subscription): JsonObject {
 
 export async function createSubscription(
   pool: pg.Pool,
-  s: Omit<Subscription, 'subscriptionId' | 'lastChainSeq' | 'lastNotifiedAt' | 'lastError' | 'createdAt'>,
+  s: Omit<Subscription, 'subscriptionId' | 'lastHeads' | 'lastNotifiedAt' | 'lastError' | 'createdAt'>,
 ): Promise<Subscription> {
   // From now on, or (initialRecordTime) from the start of the ledger, filtered by record time.
-  const start = s.initialRecordTime ? 0 : await latestChainSeq(pool);
+  const start = s.initialRecordTime ? {} : await latestHeads(pool);
   const r = await db('subscription create', () =>
     pool.query<SubscriptionRow>(
       `INSERT INTO ut.epcis_subscriptions (subscription_id, owner, query_name, dest, secret, stream, schedule,
-         report_if_empty, initial_record_time, last_chain_seq)
+         report_if_empty, initial_record_time, last_heads)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         crypto.randomUUID(),
@@ -362,7 +366,7 @@ export async function createSubscription(
         s.schedule ? JSON.stringify(s.schedule) : null,
         s.reportIfEmpty,
         s.initialRecordTime,
-        start,
+        JSON.stringify(start),
       ],
     ),
   );
@@ -400,15 +404,10 @@ export async function deleteSubscription(
 }
 
 /** Compare-and-set of a subscription's position: true when this process won the delivery. */
-export async function claimSubscription(
-  pool: pg.Pool,
-  id: string,
-  from: number,
-  to: number,
-): Promise<boolean> {
+export async function claimSubscription(pool: pg.Pool, id: string, from: Heads, to: Heads): Promise<boolean> {
   const r = await pool.query(
-    'UPDATE ut.epcis_subscriptions SET last_chain_seq = $3, last_attempt_at = now() WHERE subscription_id = $1 AND last_chain_seq = $2',
-    [id, from, to],
+    'UPDATE ut.epcis_subscriptions SET last_heads = $3::jsonb, last_attempt_at = now() WHERE subscription_id = $1 AND last_heads = $2::jsonb',
+    [id, JSON.stringify(from), JSON.stringify(to)],
   );
   return (r.rowCount ?? 0) > 0;
 }

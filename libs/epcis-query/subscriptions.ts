@@ -17,13 +17,13 @@ import type { Principal } from '../tokens';
 import { queryDocument } from './answer';
 import { type EventQuery, parseEventQuery } from './params';
 import { type CompiledSchedule, compileSchedule, scheduleMatches } from './schedule';
-import type { Visibility } from './sql';
+import { type Heads, type Visibility, headsAhead } from './sql';
 import {
   type Subscription,
   claimSubscription,
   findLanded,
   getNamedQuery,
-  latestChainSeq,
+  latestHeads,
   listSubscriptions,
   recordDelivery,
   visibilityOf,
@@ -37,7 +37,7 @@ export interface SocketSubscriber {
   queryName: string;
   query: EventQuery;
   visibility: Visibility;
-  position: number;
+  position: Heads;
   send(text: string): void;
 }
 
@@ -56,7 +56,7 @@ export interface Dispatcher {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Adds a WebSocket subscriber from the current end of the ledger (or `position`). */
-  addSocket(s: Omit<SocketSubscriber, 'position'> & { position?: number }): Promise<SocketSubscriber>;
+  addSocket(s: Omit<SocketSubscriber, 'position'> & { position?: Heads }): Promise<SocketSubscriber>;
   removeSocket(s: SocketSubscriber): void;
   /** Look for new batches now. */
   wake(): void;
@@ -115,13 +115,13 @@ export function createDispatcher({
   }
 
   async function pump(): Promise<void> {
-    const upTo = await latestChainSeq(pool);
+    const upTo = await latestHeads(pool);
     // Webhooks and sockets at once: each costs a few round trips, none should wait for another.
     const webhooks = listSubscriptions(pool).then((all) => {
-      for (const s of all) if (s.stream && s.lastChainSeq < upTo) void serve(s, upTo, false);
+      for (const s of all) if (s.stream && headsAhead(s.lastHeads, upTo)) void serve(s, upTo, false);
     });
     const socketsServed = [...sockets]
-      .filter((s) => s.position < upTo)
+      .filter((s) => headsAhead(s.position, upTo))
       .map(async (s) => {
         const from = s.position;
         s.position = upTo;
@@ -137,14 +137,14 @@ export function createDispatcher({
     await Promise.all([webhooks, ...socketsServed]);
   }
 
-  /** One webhook delivery of what landed in (s.lastChainSeq, upTo]. */
-  function serve(s: Subscription, upTo: number, scheduled: boolean): Promise<void> {
+  /** One webhook delivery of what landed after s.lastHeads, up to upTo. */
+  function serve(s: Subscription, upTo: Heads, scheduled: boolean): Promise<void> {
     if (inFlight.has(s.subscriptionId)) return Promise.resolve();
     inFlight.add(s.subscriptionId);
     const run = (async () => {
       try {
         const [claimed, named, who] = await Promise.all([
-          claimSubscription(pool, s.subscriptionId, s.lastChainSeq, upTo),
+          claimSubscription(pool, s.subscriptionId, s.lastHeads, upTo),
           getNamedQuery(pool, s.owner, s.queryName),
           principal(s.owner),
         ]);
@@ -165,7 +165,7 @@ export function createDispatcher({
           query.recordTime.ge = s.initialRecordTime;
         }
         const events = await findLanded(pool, query, await visibilityOf(pool, who), {
-          after: s.lastChainSeq,
+          after: s.lastHeads,
           upTo,
         });
         if (events.length === 0 && !(scheduled && s.reportIfEmpty)) return;
@@ -216,7 +216,7 @@ export function createDispatcher({
     const now = new Date();
     const scheduled = (await listSubscriptions(pool)).filter((s) => s.schedule !== null);
     if (scheduled.length === 0) return;
-    const upTo = await latestChainSeq(pool);
+    const upTo = await latestHeads(pool);
     for (const s of scheduled) {
       let c = compiled.get(s.subscriptionId);
       if (!c) {
@@ -254,7 +254,7 @@ export function createDispatcher({
       sockets.clear();
     },
     async addSocket(s) {
-      const subscriber: SocketSubscriber = { ...s, position: s.position ?? (await latestChainSeq(pool)) };
+      const subscriber: SocketSubscriber = { ...s, position: s.position ?? (await latestHeads(pool)) };
       sockets.add(subscriber);
       return subscriber;
     },

@@ -71,10 +71,15 @@ export function createRetry({
 
 // PostgreSQL SQLSTATE classes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 // Retriable: 08 connection exception, 53 insufficient resources, 57P01-57P03 shutdown / cannot
-// connect now, 40001 serialization failure, 40P01 deadlock. Everything else (22 data exception,
-// 23 integrity constraint, 54 program limit such as an index row too large, 42 syntax...) fails
-// again on the same input.
-const RETRIABLE_SQLSTATE = /^(08...|53...|57P0[123]|40001|40P01)$/;
+// connect now, 40001 serialization failure, 40P01 deadlock; and the store not being what the code
+// expects, which no record caused and every record would hit (28 authorization, 3D000/3F000 no
+// such database or schema, 25006 a read-only standby, 42501 no privilege, 42P01 undefined table,
+// 42703 undefined column, 42883 undefined function: a migration not run): pausing keeps the
+// records, /healthz turns unhealthy, and a person mends the store. Everything else (22 data
+// exception, 23 integrity constraint, 54 program limit such as an index row too large, 42601
+// syntax...) fails again on the same input and isolates that record to the DLQ.
+const RETRIABLE_SQLSTATE =
+  /^(08...|53...|57P0[123]|40001|40P01|28...|3D000|3F000|25006|42501|42P01|42703|42883)$/;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 // Node's errno codes of a connection that failed or dropped.
 const RETRIABLE_ERRNO = new Set([

@@ -575,7 +575,7 @@ export function createQueryRoutes({
             queryName: name,
             query,
             visibility,
-            position: typeof initial === 'string' ? 0 : undefined,
+            position: typeof initial === 'string' ? {} : undefined,
             send: (text) => ws.send(text),
           })
           .then((subscriber) => ws.on('close', () => dispatcher.removeSocket(subscriber)));

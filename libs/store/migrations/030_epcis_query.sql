@@ -47,8 +47,8 @@ CREATE TABLE ut.epcis_queries (
 );
 
 -- Webhook subscriptions to a named query: streamed (every newly landed batch) or scheduled.
--- `last_chain_seq` is the ledger batch (ut.ledger_batches.chain_seq, commit-ordered) up to which
--- the subscriber has been served; a dispatcher advances it before it delivers (compare-and-set),
+-- `last_heads` is, per hash chain, the ledger batch (ut.ledger_batches.chain_seq, commit-ordered
+-- within its chain, one chain per journey partition) up to which the subscriber has been served; a dispatcher advances it before it delivers (compare-and-set),
 -- so two capture API processes never both send one delivery.
 CREATE TABLE ut.epcis_subscriptions (
   subscription_id      text        PRIMARY KEY,
@@ -60,7 +60,7 @@ CREATE TABLE ut.epcis_subscriptions (
   schedule             jsonb,
   report_if_empty      boolean     NOT NULL DEFAULT false,
   initial_record_time  timestamptz,
-  last_chain_seq       bigint      NOT NULL,
+  last_heads           jsonb       NOT NULL,
   last_notified_at     timestamptz,
   last_attempt_at      timestamptz,
   last_error           text,
