@@ -185,6 +185,9 @@ function shuffle<T>(xs: T[], random: () => number): T[] {
   return out;
 }
 
+// Whole batches against a real PostgreSQL: more than jest's 5 s on a busy box.
+jest.setTimeout(120_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   db = await freshDatabase('containers');

@@ -162,6 +162,9 @@ async function snapshot(): Promise<Snapshot> {
   };
 }
 
+// Each step writes or migrates a whole store: minutes, not jest's 5 s, on a busy box.
+jest.setTimeout(180_000);
+
 describe('migration 010 on an existing store', () => {
   let before: Snapshot;
 

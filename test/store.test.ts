@@ -39,6 +39,9 @@ function ev(over: Partial<SerializationEvent>): SerializationEvent {
 }
 const row = (event: SerializationEvent) => ({ event, recallId: null });
 
+// Whole batches against a real PostgreSQL: more than jest's 5 s on a busy box.
+jest.setTimeout(120_000);
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let pool: pg.Pool;
 beforeAll(async () => {
