@@ -25,8 +25,8 @@ import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls/report'
 import { getRecall, listRecalls } from '../../libs/recalls/store';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
 import { readBody, sendJson, sendProblem } from '../../libs/http';
-import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
-import { checkWarranty } from './warranty';
+import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
+import { checkWarranty } from '../../libs/warranty';
 
 const readers: readonly Role[] = ['producer', 'recall_coordinator', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];

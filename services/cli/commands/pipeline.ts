@@ -7,7 +7,8 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka, ensureTopics, groupLag } from '../../../libs/kafka';
+import { createKafka, ensureTopics } from '../../../libs/kafka';
+import { pipelineStats } from '../../../libs/stats';
 import { createCodec } from '../../../libs/avro';
 import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
@@ -17,7 +18,6 @@ import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
 import { httpServices, runnableNames, stageFactories } from '../../stages';
-import { topics } from '../../../libs/topics';
 import { cliEntry } from '../entry';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -297,33 +297,14 @@ const stats: Command = {
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
-      const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
-      const groups: Record<string, string[]> = {
-        'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
-        'ut.deduplicator': [topics.validated.name],
-        'ut.enricher': [topics.unique.name],
-        'ut.router': [topics.enriched.name],
-        'ut.journey-sink': [topics.journey.name],
-        'ut.journey-sink-surge': [topics.journeySurge.name],
-        'ut.dlq-sink': [topics.dlq.name],
-      };
-      const lag: Record<string, number> = {};
-      for (const [g, t] of Object.entries(groups)) lag[g] = await groupLag(kafka, g, t);
-      const report = {
-        events: await q('SELECT count(*) AS n FROM ut.events'),
-        units: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sgtin'"),
-        containers: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sscc'"),
-        dlq: await q('SELECT count(*) AS n FROM ut.dlq'),
-        duplicates: (await seen.stats()).duplicates,
-        lag,
-      };
+      const report = await pipelineStats({ pool, kafka, seen });
       if (input.values.json === true) console.log(JSON.stringify(report));
       else {
         console.log(`events in the ledger  ${report.events}`);
         console.log(`units                 ${report.units} (containers ${report.containers})`);
         console.log(`DLQ records           ${report.dlq}`);
         console.log(`duplicates dropped    ${report.duplicates}`);
-        for (const [g, l] of Object.entries(lag)) console.log(`lag ${g.padEnd(22)} ${l}`);
+        for (const [g, l] of Object.entries(report.lag)) console.log(`lag ${g.padEnd(22)} ${l}`);
       }
       return 0;
     } finally {
