@@ -9,6 +9,7 @@ import { journeySinkStage } from './journey-sink';
 import { dlqSinkStage } from './dlq-sink';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
+import { runConsole } from './console';
 
 // The handlers' input types differ; the runtime only needs the common shape.
 type AnyStage = Stage<never, never>;
@@ -29,6 +30,7 @@ export const stageNames = Object.keys(stageFactories);
 export const httpServices: Record<string, (config: Config) => Promise<void>> = {
   'capture-api': runCaptureApi,
   'ops-api': runOpsApi,
+  console: runConsole,
 };
 
 export const runnableNames = [...stageNames, ...Object.keys(httpServices)];

@@ -11,3 +11,4 @@ export {
   type LatencySummary,
   type Running,
 } from './surge';
+export { runConsoleBench, type ConsoleBenchResult } from './console';

@@ -13,6 +13,7 @@ import { recallCommands } from './recall';
 import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
 import { benchCommands } from './bench';
+import { consoleCommands } from './console';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -28,4 +29,5 @@ export const commands: Command[] = [
   ...warrantyCommands,
   ...surgeCommands,
   ...benchCommands,
+  ...consoleCommands,
 ];

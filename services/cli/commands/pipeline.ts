@@ -19,6 +19,7 @@ import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
 import { httpServices, runnableNames, stageFactories } from '../../stages';
 import { cliEntry } from '../entry';
+import { createToken, revokeToken } from '../../../libs/tokens';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -214,11 +215,63 @@ export const pipelineStages = [
   'dlq-sink',
 ];
 
+/**
+ * `demo --console`: after the demo stream, keeps every stage running, starts the console beside
+ * them with a fresh token, and trickles a few demo records a second so the page moves, until Ctrl-C.
+ */
+async function serveConsole({
+  config,
+  pool,
+  kafka,
+  logDir,
+  children,
+  args,
+  tricklePerSecond = 5,
+}: {
+  config: Config;
+  pool: ReturnType<typeof createPool>;
+  kafka: ReturnType<typeof createKafka>;
+  logDir: string;
+  children: ChildProcess[];
+  args: ReturnType<typeof demoArgs>;
+  tricklePerSecond?: number;
+}): Promise<void> {
+  const name = `console-demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const { token } = await createToken(pool, { name, role: 'recall_coordinator' });
+  children.push(spawnStage('console', logDir));
+  const url = `http://127.0.0.1:${config.consolePort}/`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(new URL('healthz', url)).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 60) throw new UnitrailError('STAGE_EXITED', `the console did not answer on ${url}; see ${logDir}/console.log`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`console: ${url}`);
+  console.log(`token:   ${token}   (role recall_coordinator; paste it into the page)`);
+  say(`demo: the pipeline keeps running with ${tricklePerSecond} demo records a second; Ctrl-C stops it all`);
+  const codec = createCodec({ url: config.schemaRegistryUrl });
+  let stop = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stop = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  while (!stop) {
+    const records = generateDemo({ ...args, events: tricklePerSecond, seed: 1 + Math.floor(Math.random() * (2 ** 31 - 2)) });
+    await produceRecords(kafka, codec, records).catch((err) => say(`demo: trickle failed: ${(err as Error).message}`));
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+  }
+  await revokeToken(pool, name).catch(() => {});
+}
+
 const demo: Command = {
   name: 'demo',
   summary: 'Stack up, start every stage, produce the demo stream, wait until every record is accounted for',
-  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS]',
-  options: { ...demoOptions, timeout: { type: 'string' } },
+  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS] [--console]',
+  options: { ...demoOptions, timeout: { type: 'string' }, console: { type: 'boolean' } },
   async run(input) {
     const args = demoArgs(input, Math.floor(Math.random() * 2 ** 31));
     const stallMs = num(input, 'timeout', 120, { min: 5 }) * 1000;
@@ -277,6 +330,9 @@ const demo: Command = {
         }),
       );
       if (!balanced) say(`demo: accounts do not balance; stage logs in ${logDir}`);
+      if (input.values.console === true) {
+        await serveConsole({ config, pool, kafka, logDir, children, args });
+      }
       return balanced ? 0 : 1;
     } finally {
       await stopStages(children);
