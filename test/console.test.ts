@@ -57,20 +57,14 @@ async function produceAndSettle(records: DemoRecord[], what: string): Promise<vo
 }
 
 /** axe-core in the page; returns the violations (id, impact, nodes) of the current view. */
-async function axe(p: Page): Promise<{ id: string; impact: string | null; nodes: number; help: string }[]> {
+type Violation = { id: string; impact: string | null; nodes: number; help: string };
+async function axe(p: Page): Promise<Violation[]> {
   await p.evaluate(axeSource);
-  return p.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run: (
-          ctx: Document,
-          o: object,
-        ) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }>;
-      };
-    };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
-  });
+  // A string: the page's own globals (axe, document), evaluated in the browser.
+  return p.evaluate<Violation[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+       r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })))`,
+  );
 }
 
 async function signIn(p: Page, bearer: string): Promise<void> {
@@ -85,7 +79,8 @@ async function view(p: Page, name: string, link: string): Promise<void> {
   await p.locator(`nav a[data-view="${name}"][aria-current="page"]`).waitFor();
 }
 
-const shot = (p: Page, name: string) => p.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+const shot = (p: Page, name: string) =>
+  p.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(consoleAssets(), 'index.html')))
@@ -109,7 +104,8 @@ afterAll(async () => {
   await browser?.close();
   await consoleApp?.stop();
   await stages.stopAll();
-  for (const who of ['coord', 'viewer']) await revokeToken(pool, `it-console-${who}-${suffix}`).catch(() => {});
+  for (const who of ['coord', 'viewer'])
+    await revokeToken(pool, `it-console-${who}-${suffix}`).catch(() => {});
   await pool?.end();
   r?.disconnect();
 });
@@ -163,7 +159,8 @@ describe('the operations console in Chromium', () => {
           duplicates: number;
           lag: Record<string, number>;
         };
-        const num = async (sel: string) => Number(((await page.locator(sel).textContent()) ?? '').replace(/,/g, ''));
+        const num = async (sel: string) =>
+          Number(((await page.locator(sel).textContent()) ?? '').replace(/,/g, ''));
         const shown = {
           events: await num('[data-stat="events"]'),
           units: await num('[data-stat="units"]'),
@@ -194,7 +191,7 @@ describe('the operations console in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'now-phone');
     // Nothing wider than the phone: no horizontal scrolling.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -224,13 +221,19 @@ describe('the operations console in Chromium', () => {
         const v = x.value as { operation?: string; movementType?: string };
         return ops.includes(v.operation ?? v.movementType ?? 'TMS');
       });
-    for (const [n, p] of [phase(['COMMISSION', 'PACK']), phase(['PALLETIZE']), phase(['SHIP', 'TMS', 'RECEIVE'])].entries())
+    for (const [n, p] of [
+      phase(['COMMISSION', 'PACK']),
+      phase(['PALLETIZE']),
+      phase(['SHIP', 'TMS', 'RECEIVE']),
+    ].entries())
       await produceAndSettle(p, `phase ${n + 1} of the rest to land`);
     // Pallet 3's shipment and pallets 6 and 9 whole went through the surge topic; 4 pallets of units now.
     await waitFor('the surge counters to move', async () => (await count('surge-events')) === 4 + 2 * 13, {
       timeoutMs: 60_000,
     });
-    await waitFor('the recall to count 96 units', async () => (await count('units')) === 96, { timeoutMs: 30_000 });
+    await waitFor('the recall to count 96 units', async () => (await count('units')) === 96, {
+      timeoutMs: 30_000,
+    });
     await expect(page.getByRole('list', { name: 'Risk indicators' }).textContent()).resolves.toMatch(
       /Recall \S+: \d+ of 96 units located/,
     );
@@ -302,9 +305,10 @@ describe('the operations console in Chromium', () => {
     await page.locator('#conn[data-status="reconnecting"]').waitFor({ timeout: 30_000 });
     consoleApp = await startConsole({ config, port, host: '127.0.0.1' });
     await page.locator('#conn[data-status="live"]').waitFor({ timeout: 30_000 });
-    const before = Number(await page.evaluate(() => document.body.dataset.frameAt));
-    await waitFor('a frame after the restart', async () =>
-      Number(await page.evaluate(() => document.body.dataset.frameAt)) > before,
+    const before = Number(await page.evaluate('document.body.dataset.frameAt'));
+    await waitFor(
+      'a frame after the restart',
+      async () => Number(await page.evaluate('document.body.dataset.frameAt')) > before,
     );
   });
 });

@@ -27,6 +27,7 @@ export async function runConsoleBench({
   codec,
   events = 20,
   timeoutMs = 30_000,
+  warmupTimeoutMs = 180_000,
   onProgress = () => {},
 }: {
   consoleUrl: string;
@@ -35,6 +36,8 @@ export async function runConsoleBench({
   codec: Codec;
   events?: number;
   timeoutMs?: number;
+  /** One record first, not counted, until the stages have joined their groups and the feed ticks. */
+  warmupTimeoutMs?: number;
   onProgress?: (done: number, ms: number | null) => void;
 }): Promise<ConsoleBenchResult> {
   let waiting: { serial: string; resolve: (at: number) => void } | null = null;
@@ -54,13 +57,13 @@ export async function runConsoleBench({
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < events; i++) {
+    for (let i = -1; i < events; i++) {
       if (failure) throw failure;
       const seed = 1 + Math.floor(Math.random() * (2 ** 31 - 2));
       const [record] = generateDemo({ events: 1, seed });
       const serial = `${seed.toString(36).toUpperCase()}0C0U0`;
       const seen = new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => resolve(null), timeoutMs);
+        const timer = setTimeout(() => resolve(null), i < 0 ? warmupTimeoutMs : timeoutMs);
         waiting = {
           serial,
           resolve: (at) => {
@@ -69,11 +72,20 @@ export async function runConsoleBench({
           },
         };
       });
-      const value = Buffer.isBuffer(record!.value) ? record!.value : await codec.encode(record!.topic, record!.value);
+      const value = Buffer.isBuffer(record!.value)
+        ? record!.value
+        : await codec.encode(record!.topic, record!.value);
       const t0 = Date.now();
       await producer.send({ topic: record!.topic, acks: -1, messages: [{ key: record!.key, value }] });
       const at = await seen;
       waiting = null;
+      if (i < 0) {
+        if (at === null)
+          throw new Error(
+            `the warm-up record did not reach the console's feed in ${warmupTimeoutMs / 1000} s`,
+          );
+        continue;
+      }
       if (at === null) timeouts++;
       else times.push(at - t0);
       onProgress(i + 1, at === null ? null : at - t0);

@@ -129,7 +129,8 @@ export const settings = {
   },
   consolePort: {
     env: 'CONSOLE_PORT',
-    description: 'Port of the operations console (`unitrail run console`): the web page, its API and live feed',
+    description:
+      'Port of the operations console (`unitrail run console`): the web page, its API and live feed',
     default: '8092',
     parse: int({ max: 65535 }),
   },

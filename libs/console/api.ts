@@ -83,7 +83,8 @@ const strings = (v: unknown, name: string): string[] => {
       .split(/[,\s]+/)
       .map((x) => x.trim())
       .filter(Boolean);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((x) => x.trim()).filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+    return v.map((x) => x.trim()).filter(Boolean);
   throw new UsageError(`${name} must be a list of strings`);
 };
 const optionalString = (v: unknown, name: string): string | null => {
@@ -159,7 +160,8 @@ export function createConsoleHandler({
           ...noStore,
         });
         req.socket.setNoDelay(true);
-        const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        const send = (event: string, data: unknown) =>
+          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
         res.write('retry: 1000\n\n');
         send('hello', feed.current());
         const unsubscribe = feed.subscribe((frame) => send('frame', frame));
@@ -287,7 +289,13 @@ export function createConsoleHandler({
         if (steps.length === 0)
           return sendProblem(res, 404, `no events for ${unit.uri}; check the identifier (or give the GTIN)`);
         const who = await db('console journey sources', () =>
-          pool.query<{ event_id: string; source_system: string; machine_id: string | null; operator_id: string | null; recall_id: string | null }>(
+          pool.query<{
+            event_id: string;
+            source_system: string;
+            machine_id: string | null;
+            operator_id: string | null;
+            recall_id: string | null;
+          }>(
             'SELECT event_id, source_system, machine_id, operator_id, recall_id FROM ut.events WHERE event_id = ANY($1)',
             [steps.map((s) => s.eventId)],
           ),
@@ -348,7 +356,12 @@ export function createConsoleHandler({
       async run({ res, params }) {
         const detail = await dlqDetail(pool, deps.codec, params[0]!);
         if (!detail) return sendProblem(res, 404, `no DLQ record ${params[0]}`);
-        sendJson(res, 200, JSON.parse(JSON.stringify(detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), noStore);
+        sendJson(
+          res,
+          200,
+          JSON.parse(JSON.stringify(detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))),
+          noStore,
+        );
       },
     },
     {
@@ -361,7 +374,11 @@ export function createConsoleHandler({
         if (exists.length === 0) return sendProblem(res, 404, `no DLQ record ${params[0]}`);
         const replayed = await replayDlq(pool, deps.kafka, { ids: [params[0]!] }, { replayedBy: who.name });
         if (replayed === 0)
-          return sendProblem(res, 409, `DLQ record ${params[0]} was replayed already (or has no original bytes)`);
+          return sendProblem(
+            res,
+            409,
+            `DLQ record ${params[0]} was replayed already (or has no original bytes)`,
+          );
         sendJson(res, 200, { dlqId: params[0], replayed }, noStore);
       },
     },
@@ -410,7 +427,8 @@ export function createConsoleHandler({
         return sendJson(res, 200, { status: 'ok', feed: feed.current().frame !== null }, noStore);
       }
       if (!url.pathname.startsWith('/api/')) {
-        if (method !== 'GET' && method !== 'HEAD') return sendProblem(res, 405, `${method} is not allowed on ${url.pathname}`);
+        if (method !== 'GET' && method !== 'HEAD')
+          return sendProblem(res, 405, `${method} is not allowed on ${url.pathname}`);
         if (serveStatic(res, url.pathname)) return;
         return sendProblem(
           res,
@@ -434,13 +452,21 @@ export function createConsoleHandler({
       const auth = await authenticate(pool, req.headers.authorization, route.roles);
       if (!auth.ok) {
         return sendProblem(res, auth.status, auth.reason, {
-          headers: { ...noStore, ...(auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {}) },
+          headers: {
+            ...noStore,
+            ...(auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {}),
+          },
         });
       }
       who = auth.principal;
       if (route.name === '/api/feed') {
         // The stream stays open for hours: audit the opening, not the end.
-        await audit(pool, { actor: who.name, role: who.role, action: `console ${method} ${route.name}`, status: 200 });
+        await audit(pool, {
+          actor: who.name,
+          role: who.role,
+          action: `console ${method} ${route.name}`,
+          status: 200,
+        });
       }
       await route.run({
         req,
@@ -470,9 +496,14 @@ export function createConsoleHandler({
         log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
         if (!res.headersSent) {
           const retriable = (err as { retriable?: boolean }).retriable === true;
-          sendProblem(res, retriable ? 503 : 500, retriable ? oneLine(err) : 'internal error; see the console log', {
-            headers: noStore,
-          });
+          sendProblem(
+            res,
+            retriable ? 503 : 500,
+            retriable ? oneLine(err) : 'internal error; see the console log',
+            {
+              headers: noStore,
+            },
+          );
         }
       }
     } finally {

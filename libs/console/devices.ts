@@ -34,7 +34,10 @@ export interface DeviceSignals {
   cases: CaseSummary[];
 }
 
-export async function deviceSignals(pool: pg.Pool, { limit = 50 }: { limit?: number } = {}): Promise<DeviceSignals> {
+export async function deviceSignals(
+  pool: pg.Pool,
+  { limit = 50 }: { limit?: number } = {},
+): Promise<DeviceSignals> {
   const present = await db('console device tables', () =>
     pool.query<{ alerts: string | null; cases: string | null }>(
       "SELECT to_regclass('ut.device_alerts')::text AS alerts, to_regclass('ut.cases')::text AS cases",

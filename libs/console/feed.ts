@@ -177,7 +177,8 @@ export function createFeed({
     recent.length = Math.min(recent.length, 20);
     const positions = Object.fromEntries(Object.entries(offsets).map(([g, o]) => [g, o.position]));
     const seconds = prev ? Math.max(0.001, (now - prev.t) / 1000) : 1;
-    const rate = (a: number, b: number | undefined) => (prev && b !== undefined ? Math.max(0, (a - b) / seconds) : 0);
+    const rate = (a: number, b: number | undefined) =>
+      prev && b !== undefined ? Math.max(0, (a - b) / seconds) : 0;
     const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
     const sample: Sample = {
       t: now,

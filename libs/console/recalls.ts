@@ -54,7 +54,13 @@ export async function recallSummaries(
     }
     const report = await recallReport(pool, recall, { parties });
     const notices = await db('recall notices', () =>
-      pool.query<{ partner_id: string; alert_sent_at: Date | null; webhook_sent_at: Date | null; last_error: string | null; webhook_url: string | null }>(
+      pool.query<{
+        partner_id: string;
+        alert_sent_at: Date | null;
+        webhook_sent_at: Date | null;
+        last_error: string | null;
+        webhook_url: string | null;
+      }>(
         'SELECT partner_id, alert_sent_at, webhook_sent_at, last_error, webhook_url FROM ut.recall_notices WHERE recall_id = $1',
         [recall.recallId],
       ),
@@ -62,7 +68,9 @@ export async function recallSummaries(
     const notified = new Set(notices.rows.filter((n) => n.alert_sent_at !== null).map((n) => n.partner_id));
     const atPartner = report.units.filter((u) => u.custodian?.kind === 'partner');
     const surgeEvents = await db('recall surge events', () =>
-      pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events WHERE recall_id = $1', [recall.recallId]),
+      pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events WHERE recall_id = $1', [
+        recall.recallId,
+      ]),
     );
     out.push({
       recall,
@@ -72,7 +80,9 @@ export async function recallSummaries(
       atPartners: atPartner.length,
       atPartnersNotNotified: atPartner.filter((u) => !notified.has(u.custodian!.id)).length,
       notices: {
-        sent: notices.rows.filter((n) => n.alert_sent_at !== null && (n.webhook_url === null || n.webhook_sent_at !== null)).length,
+        sent: notices.rows.filter(
+          (n) => n.alert_sent_at !== null && (n.webhook_url === null || n.webhook_sent_at !== null),
+        ).length,
         failed: notices.rows.filter((n) => n.last_error !== null && n.webhook_sent_at === null).length,
         pending: notices.rows.filter((n) => n.alert_sent_at === null).length,
       },

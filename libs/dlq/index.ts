@@ -93,7 +93,12 @@ export async function dlqPerMinute(
       [since],
     ),
   );
-  return r.rows.map((x) => ({ minute: x.minute.toISOString(), reason: x.reason, source: x.source, n: Number(x.n) }));
+  return r.rows.map((x) => ({
+    minute: x.minute.toISOString(),
+    reason: x.reason,
+    source: x.source,
+    n: Number(x.n),
+  }));
 }
 
 export interface DlqDetail {
@@ -107,12 +112,22 @@ export interface DlqDetail {
   failedAt: Date;
   replayOf: string | null;
   original: unknown;
-  replays: { target_topic: string; target_partition: number; target_offset: string; replayed_by: string | null; replayed_at: Date }[];
+  replays: {
+    target_topic: string;
+    target_partition: number;
+    target_offset: string;
+    replayed_by: string | null;
+    replayed_at: Date;
+  }[];
   failedAgainAs: { dlq_id: string; failed_at: Date; reason_codes: string[] }[];
 }
 
 /** One record in full, its original bytes decoded when the registry knows their schema; null when unknown. */
-export async function dlqDetail(pool: pg.Pool, codec: Pick<Codec, 'decode'>, id: string): Promise<DlqDetail | null> {
+export async function dlqDetail(
+  pool: pg.Pool,
+  codec: Pick<Codec, 'decode'>,
+  id: string,
+): Promise<DlqDetail | null> {
   const r = await db('dlq record', () => pool.query('SELECT * FROM ut.dlq WHERE dlq_id = $1', [id]));
   if (r.rowCount === 0) return null;
   const row = r.rows[0];

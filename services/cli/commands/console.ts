@@ -40,7 +40,13 @@ const benchConsole: Command = {
     const children = pipelineStages.map((s) => spawnStage(s, logDir));
     const name = `bench-console-${os.hostname()}-${Date.now()}`;
     const { token } = await createToken(pool, { name, role: 'viewer' });
-    const running = await startConsole({ config, port: 0, host: '127.0.0.1', staticDir: null, log: createLogger({ service: 'console' }) });
+    const running = await startConsole({
+      config,
+      port: 0,
+      host: '127.0.0.1',
+      staticDir: null,
+      log: createLogger({ service: 'console' }),
+    });
     try {
       say(`bench console: ${events} records, one at a time; console ${running.url}; stage logs in ${logDir}`);
       const result = await runConsoleBench({
@@ -49,7 +55,8 @@ const benchConsole: Command = {
         kafka,
         codec,
         events,
-        onProgress: (done, ms) => say(`bench console: ${done}/${events} ${ms === null ? 'not seen' : `${ms} ms`}`),
+        onProgress: (done, ms) =>
+          say(`bench console: ${done}/${events} ${ms === null ? 'not seen' : `${ms} ms`}`),
       });
       console.log(JSON.stringify({ ...result, tickMs: 1000 }));
       return result.timeouts === 0 ? 0 : 1;

@@ -241,9 +241,16 @@ async function serveConsole({
   children.push(spawnStage('console', logDir));
   const url = `http://127.0.0.1:${config.consolePort}/`;
   for (let i = 0; ; i++) {
-    const up = await fetch(new URL('healthz', url)).then((r) => r.ok, () => false);
+    const up = await fetch(new URL('healthz', url)).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
-    if (i > 60) throw new UnitrailError('STAGE_EXITED', `the console did not answer on ${url}; see ${logDir}/console.log`);
+    if (i > 60)
+      throw new UnitrailError(
+        'STAGE_EXITED',
+        `the console did not answer on ${url}; see ${logDir}/console.log`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
   console.log(`console: ${url}`);
@@ -260,8 +267,14 @@ async function serveConsole({
     process.once('SIGTERM', onSignal);
   });
   while (!stop) {
-    const records = generateDemo({ ...args, events: tricklePerSecond, seed: 1 + Math.floor(Math.random() * (2 ** 31 - 2)) });
-    await produceRecords(kafka, codec, records).catch((err) => say(`demo: trickle failed: ${(err as Error).message}`));
+    const records = generateDemo({
+      ...args,
+      events: tricklePerSecond,
+      seed: 1 + Math.floor(Math.random() * (2 ** 31 - 2)),
+    });
+    await produceRecords(kafka, codec, records).catch((err) =>
+      say(`demo: trickle failed: ${(err as Error).message}`),
+    );
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
   }
   await revokeToken(pool, name).catch(() => {});

@@ -47,7 +47,8 @@ async function request(method: string, path: string, body?: unknown): Promise<Re
   return res;
 }
 
-export const getJson = async <T>(path: string): Promise<T> => (await request('GET', path)).json() as Promise<T>;
+export const getJson = async <T>(path: string): Promise<T> =>
+  (await request('GET', path)).json() as Promise<T>;
 export const postJson = async <T>(path: string, body: unknown = {}): Promise<T> =>
   (await request('POST', path, body)).json() as Promise<T>;
 

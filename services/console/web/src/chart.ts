@@ -9,7 +9,11 @@ export interface SmallChart {
   update(xs: number[], series: (number | null)[][]): void;
 }
 
-export function smallChart(title: string, names: string[], { unit = '' }: { unit?: string } = {}): SmallChart {
+export function smallChart(
+  title: string,
+  names: string[],
+  { unit = '' }: { unit?: string } = {},
+): SmallChart {
   const el = document.createElement('figure');
   el.className = 'chart';
   const caption = document.createElement('figcaption');
@@ -33,7 +37,15 @@ export function smallChart(title: string, names: string[], { unit = '' }: { unit
           { size: 24, font: '10px system-ui' },
           { size: 44, font: '10px system-ui', values: (_u, v) => v.map((x) => `${x}${unit}`) },
         ],
-        series: [{}, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length], width: 1.5, points: { show: false } }))],
+        series: [
+          {},
+          ...names.map((n, i) => ({
+            label: n,
+            stroke: palette[i % palette.length],
+            width: 1.5,
+            points: { show: false },
+          })),
+        ],
       },
       data,
       holder,

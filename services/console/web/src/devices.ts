@@ -13,7 +13,11 @@ export const devicesView: ViewFactory = () => {
     if (!d.available) {
       replace(
         body,
-        h('p', { class: 'notice' }, 'Device health and exception cases are not in this journey store yet: their tables come with the device-health and exception-case migrations. This view shows them as soon as they exist.'),
+        h(
+          'p',
+          { class: 'notice' },
+          'Device health and exception cases are not in this journey store yet: their tables come with the device-health and exception-case migrations. This view shows them as soon as they exist.',
+        ),
       );
       return;
     }
@@ -23,14 +27,33 @@ export const devicesView: ViewFactory = () => {
       h(
         'table',
         { class: 'grid' },
-        h('thead', {}, h('tr', {}, ...['device', 'site', 'alert', 'value / baseline', 'since', 'cleared'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['device', 'site', 'alert', 'value / baseline', 'since', 'cleared'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
         h(
           'tbody',
           {},
           ...(d.alerts.length === 0
             ? [h('tr', {}, h('td', { colspan: '6' }, 'No device alerts.'))]
             : d.alerts.map((a) =>
-                h('tr', { class: a.clearedAt ? '' : 'open' }, h('td', {}, a.device), h('td', {}, a.site ?? '–'), h('td', {}, `${a.kind} (${a.metric})`), h('td', { class: 'num' }, `${a.value.toFixed(3)} / ${a.baseline.toFixed(3)}`), h('td', {}, time(a.since)), h('td', {}, a.clearedAt ? time(a.clearedAt) : 'open')),
+                h(
+                  'tr',
+                  { class: a.clearedAt ? '' : 'open' },
+                  h('td', {}, a.device),
+                  h('td', {}, a.site ?? '–'),
+                  h('td', {}, `${a.kind} (${a.metric})`),
+                  h('td', { class: 'num' }, `${a.value.toFixed(3)} / ${a.baseline.toFixed(3)}`),
+                  h('td', {}, time(a.since)),
+                  h('td', {}, a.clearedAt ? time(a.clearedAt) : 'open'),
+                ),
               )),
         ),
       ),
@@ -38,21 +61,45 @@ export const devicesView: ViewFactory = () => {
       h(
         'table',
         { class: 'grid' },
-        h('thead', {}, h('tr', {}, ...['case', 'kind', 'title', 'device / site', 'opened', 'status'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['case', 'kind', 'title', 'device / site', 'opened', 'status'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
         h(
           'tbody',
           {},
           ...(d.cases.length === 0
             ? [h('tr', {}, h('td', { colspan: '6' }, 'No exception cases.'))]
             : d.cases.map((c) =>
-                h('tr', {}, h('td', {}, c.caseId), h('td', {}, c.kind), h('td', {}, c.title), h('td', {}, `${c.device ?? '–'} / ${c.site ?? '–'}`), h('td', {}, time(c.openedAt)), h('td', {}, c.status)),
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, c.caseId),
+                  h('td', {}, c.kind),
+                  h('td', {}, c.title),
+                  h('td', {}, `${c.device ?? '–'} / ${c.site ?? '–'}`),
+                  h('td', {}, time(c.openedAt)),
+                  h('td', {}, c.status),
+                ),
               )),
         ),
       ),
     );
   };
   return {
-    el: h('section', { 'aria-labelledby': 'devices-title' }, h('h1', { id: 'devices-title' }, 'Devices & exceptions'), body),
+    el: h(
+      'section',
+      { 'aria-labelledby': 'devices-title' },
+      h('h1', { id: 'devices-title' }, 'Devices & exceptions'),
+      body,
+    ),
     onFrame: (frame: Frame) => render(frame.devices),
   };
 };

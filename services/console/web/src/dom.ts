@@ -36,5 +36,9 @@ export const time = (iso: string | number | null | undefined): string =>
   iso === null || iso === undefined ? '–' : new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 
 export function replace(parent: Element, ...children: Child[]): void {
-  parent.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  parent.replaceChildren(
+    ...children
+      .filter((c): c is Node | string => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
 }

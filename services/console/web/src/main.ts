@@ -30,7 +30,14 @@ function login(reason?: string): void {
   nav.hidden = true;
   who.textContent = '';
   conn.textContent = '';
-  const input = h('input', { id: 'token', name: 'token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const input = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const error = h('p', { class: 'message error', role: 'alert' }, reason ?? '');
   const form = h(
     'form',
@@ -38,7 +45,11 @@ function login(reason?: string): void {
     h('h1', { id: 'login-title' }, 'Sign in'),
     h('label', { for: 'token' }, 'API token'),
     input,
-    h('p', { class: 'muted' }, 'Paste a token from `unitrail token create` (or the one `npm start` printed). It is kept in this tab’s memory only.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Paste a token from `unitrail token create` (or the one `npm start` printed). It is kept in this tab’s memory only.',
+    ),
     h('button', { type: 'submit' }, 'Open the console'),
     error,
   );
@@ -49,7 +60,8 @@ function login(reason?: string): void {
       .then(start)
       .catch((err) => {
         setToken(null);
-        error.textContent = err instanceof ApiError ? err.message : `the console does not answer: ${(err as Error).message}`;
+        error.textContent =
+          err instanceof ApiError ? err.message : `the console does not answer: ${(err as Error).message}`;
       });
   });
   replace(main, form);
@@ -105,7 +117,8 @@ function start(session: Session): void {
       } else if (event === 'frame') apply(data as Frame);
     },
     (status, detail) => {
-      conn.textContent = status === 'live' ? '● live' : status === 'signed out' ? 'signed out' : `○ ${status}…`;
+      conn.textContent =
+        status === 'live' ? '● live' : status === 'signed out' ? 'signed out' : `○ ${status}…`;
       conn.dataset.status = status;
       if (status === 'signed out') {
         setToken(null);

@@ -38,7 +38,7 @@ export const nowView: ViewFactory = () => {
     tbody.append(h('tr', {}, h('th', { scope: 'row' }, stage(g)), rate, lag));
   }
   const dlqList = h('ul', { class: 'plain', 'aria-label': 'DLQ in the last 10 minutes' });
-  const recent = h('ol', { class: 'ticker', 'aria-label': 'Events just landed' });
+  const recent = h('ol', { class: 'ticker', 'aria-label': 'Events just landed', tabindex: '0' });
   const charts = {
     rates: smallChart('events/s by stage', groups.slice(0, 5).map(stage)),
     lag: smallChart('consumer lag', groups.map(stage)),
@@ -62,7 +62,17 @@ export const nowView: ViewFactory = () => {
           'table',
           { class: 'grid' },
           h('caption', { class: 'sr-only' }, 'Records per second and lag of each consumer group'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'stage'), h('th', { scope: 'col' }, 'events/s'), h('th', { scope: 'col' }, 'lag'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'stage'),
+              h('th', { scope: 'col' }, 'events/s'),
+              h('th', { scope: 'col' }, 'lag'),
+            ),
+          ),
           tbody,
         ),
       ),
@@ -78,8 +88,10 @@ export const nowView: ViewFactory = () => {
       kpis.containers.value.textContent = fmt(s.containers);
       kpis.dlq.value.textContent = fmt(s.dlq);
       kpis.duplicates.value.textContent = fmt(s.duplicates);
-      kpis.p50.value.textContent = frame.sample.latencyP50Ms === null ? '–' : `${fmt(frame.sample.latencyP50Ms)} ms`;
-      kpis.p99.value.textContent = frame.sample.latencyP99Ms === null ? '–' : `${fmt(frame.sample.latencyP99Ms)} ms`;
+      kpis.p50.value.textContent =
+        frame.sample.latencyP50Ms === null ? '–' : `${fmt(frame.sample.latencyP50Ms)} ms`;
+      kpis.p99.value.textContent =
+        frame.sample.latencyP99Ms === null ? '–' : `${fmt(frame.sample.latencyP99Ms)} ms`;
       for (const [g, r] of rows) {
         r.rate.textContent = fmt(frame.sample.rates[g] ?? 0, 1);
         r.lag.textContent = fmt(s.lag[g] ?? 0);
@@ -88,7 +100,9 @@ export const nowView: ViewFactory = () => {
         dlqList,
         ...(frame.dlqRecent.length === 0
           ? [h('li', {}, 'nothing in the DLQ in the last 10 minutes')]
-          : frame.dlqRecent.map((d) => h('li', {}, h('strong', {}, d.reason), ` from ${d.source ?? '?'}: ${fmt(d.n)}`))),
+          : frame.dlqRecent.map((d) =>
+              h('li', {}, h('strong', {}, d.reason), ` from ${d.source ?? '?'}: ${fmt(d.n)}`),
+            )),
       );
       replace(
         recent,
@@ -104,8 +118,14 @@ export const nowView: ViewFactory = () => {
         ),
       );
       const xs = history.map((p) => p.t);
-      charts.rates.update(xs, groups.slice(0, 5).map((g) => history.map((p) => p.rates[g] ?? 0)));
-      charts.lag.update(xs, groups.map((g) => history.map((p) => p.lag[g] ?? 0)));
+      charts.rates.update(
+        xs,
+        groups.slice(0, 5).map((g) => history.map((p) => p.rates[g] ?? 0)),
+      );
+      charts.lag.update(
+        xs,
+        groups.map((g) => history.map((p) => p.lag[g] ?? 0)),
+      );
       charts.dlq.update(xs, [history.map((p) => p.dlqPerSec), history.map((p) => p.duplicatesPerSec)]);
       charts.latency.update(xs, [history.map((p) => p.latencyP50Ms), history.map((p) => p.latencyP99Ms)]);
     },

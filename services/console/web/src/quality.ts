@@ -31,29 +31,47 @@ export const qualityView: ViewFactory = (session) => {
 
   const show = async (id: string) => {
     try {
-      const d = await getJson<Record<string, unknown> & { dlqId: string; reasons: { code: string; message: string }[]; replays: unknown[] }>(
-        `/api/dlq/${encodeURIComponent(id)}`,
-      );
+      const d = await getJson<
+        Record<string, unknown> & {
+          dlqId: string;
+          reasons: { code: string; message: string }[];
+          replays: unknown[];
+        }
+      >(`/api/dlq/${encodeURIComponent(id)}`);
       const message = h('p', { role: 'status' });
       replace(
         detail,
         h('h2', {}, `Record ${d.dlqId}`),
         h('ul', {}, ...d.reasons.map((r) => h('li', {}, h('strong', {}, r.code), `: ${r.message}`))),
         session.may.replay && d.replays.length === 0
-          ? h('button', { type: 'button', onclick: () => {
-              postJson<{ replayed: number }>(`/api/dlq/${encodeURIComponent(id)}/replay`, {})
-                .then(() => {
-                  message.textContent = `${id} sent back to its source topic`;
-                  void load();
-                })
-                .catch((err) => (message.textContent = `replay failed: ${(err as Error).message}`));
-            } }, 'Replay to its source topic')
+          ? h(
+              'button',
+              {
+                type: 'button',
+                onclick: () => {
+                  postJson<{ replayed: number }>(`/api/dlq/${encodeURIComponent(id)}/replay`, {})
+                    .then(() => {
+                      message.textContent = `${id} sent back to its source topic`;
+                      void load();
+                    })
+                    .catch((err) => (message.textContent = `replay failed: ${(err as Error).message}`));
+                },
+              },
+              'Replay to its source topic',
+            )
           : null,
         message,
         h('pre', { tabindex: '0', 'aria-label': 'The record in full' }, JSON.stringify(d, null, 2)),
       );
     } catch (err) {
-      replace(detail, h('p', { class: 'message error', role: 'alert' }, err instanceof ApiError ? err.message : String(err)));
+      replace(
+        detail,
+        h(
+          'p',
+          { class: 'message error', role: 'alert' },
+          err instanceof ApiError ? err.message : String(err),
+        ),
+      );
     }
   };
 
@@ -63,7 +81,15 @@ export const qualityView: ViewFactory = (session) => {
       counts,
       ...(a.counts.length === 0
         ? [h('tr', {}, h('td', { colspan: '3' }, 'No DLQ records in the last hour.'))]
-        : a.counts.map((c) => h('tr', {}, h('td', {}, c.reason), h('td', {}, c.source ?? '–'), h('td', { class: 'num' }, fmt(c.n))))),
+        : a.counts.map((c) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, c.reason),
+              h('td', {}, c.source ?? '–'),
+              h('td', { class: 'num' }, fmt(c.n)),
+            ),
+          )),
     );
     replace(
       records,
@@ -71,7 +97,11 @@ export const qualityView: ViewFactory = (session) => {
         h(
           'tr',
           {},
-          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => void show(r.dlq_id) }, r.dlq_id)),
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', class: 'link', onclick: () => void show(r.dlq_id) }, r.dlq_id),
+          ),
           h('td', {}, time(r.failed_at)),
           h('td', {}, r.source_system ?? '–'),
           h('td', {}, r.reasons.map((x) => x.code).join(', ')),
@@ -90,7 +120,11 @@ export const qualityView: ViewFactory = (session) => {
     chart.update(
       minutes.map((m) => Date.parse(m)),
       (reasons.length ? reasons : ['none']).map((r) =>
-        minutes.map((m) => a.perMinute.filter((p) => p.minute === m && `${p.reason} ${p.source ?? ''}`.trim() === r).reduce((s, p) => s + p.n, 0)),
+        minutes.map((m) =>
+          a.perMinute
+            .filter((p) => p.minute === m && `${p.reason} ${p.source ?? ''}`.trim() === r)
+            .reduce((s, p) => s + p.n, 0),
+        ),
       ),
     );
   };
@@ -107,7 +141,22 @@ export const qualityView: ViewFactory = (session) => {
         'div',
         {},
         h('h2', {}, 'By reason and source, last hour'),
-        h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'reason'), h('th', { scope: 'col' }, 'source'), h('th', { scope: 'col' }, 'records'))), counts),
+        h(
+          'table',
+          { class: 'grid' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'reason'),
+              h('th', { scope: 'col' }, 'source'),
+              h('th', { scope: 'col' }, 'records'),
+            ),
+          ),
+          counts,
+        ),
       ),
       h(
         'div',
@@ -115,8 +164,23 @@ export const qualityView: ViewFactory = (session) => {
         h('h2', {}, 'Newest records'),
         h(
           'div',
-          { class: 'scroll' },
-          h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['record', 'failed', 'source', 'reasons', ''].map((t) => h('th', { scope: 'col' }, t)))), records),
+          { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Newest DLQ records' },
+          h(
+            'table',
+            { class: 'grid' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['record', 'failed', 'source', 'reasons', 'replays'].map((t) =>
+                  h('th', { scope: 'col' }, t),
+                ),
+              ),
+            ),
+            records,
+          ),
         ),
       ),
     ),

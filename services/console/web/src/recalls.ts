@@ -30,7 +30,12 @@ export const recallsView: ViewFactory = (session) => {
       'form',
       { class: 'declare', 'aria-labelledby': 'declare-title' },
       h('h2', { id: 'declare-title' }, 'Declare a recall'),
-      field('gtin', 'GTIN', { required: true, inputmode: 'numeric', pattern: '\\d{8,14}', autocomplete: 'off' }),
+      field('gtin', 'GTIN', {
+        required: true,
+        inputmode: 'numeric',
+        pattern: '\\d{8,14}',
+        autocomplete: 'off',
+      }),
       field('lots', 'Lots (comma-separated)', { autocomplete: 'off' }),
       field('reason', 'Reason', { required: true, autocomplete: 'off' }),
       h('button', { type: 'submit' }, 'Declare recall'),
@@ -68,22 +73,52 @@ export const recallsView: ViewFactory = (session) => {
     const buttons =
       session.may.recalls && active
         ? [
-            h('button', { type: 'button', onclick: () => void act('quarantining', async () => {
-              const o = await postJson<{ quarantine: { units: number }; notices: unknown[] }>(`/api/recalls/${encodeURIComponent(id)}/quarantine`, {});
-              return `${id}: ${fmt(o.quarantine.units)} units quarantined, ${o.notices.length} partners notified`;
-            }) }, 'Quarantine'),
-            h('button', { type: 'button', onclick: () => void act('notifying', async () => {
-              const o = await postJson<{ notices: { partner: string; alert: string }[] }>(`/api/recalls/${encodeURIComponent(id)}/notify`, {});
-              return `${id}: ${o.notices.map((n) => `${n.partner} ${n.alert}`).join(', ') || 'no partner holds units'}`;
-            }) }, 'Notify partners'),
-            h('button', { type: 'button', class: 'danger', onclick: () => {
-              if (!confirm(`Close recall ${id}? Its events go back to the normal flow.`)) return;
-              void act('closing', async () => {
-                await postJson(`/api/recalls/${encodeURIComponent(id)}/close`, {});
-                await reload();
-                return `${id} closed`;
-              });
-            } }, 'Close'),
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () =>
+                  void act('quarantining', async () => {
+                    const o = await postJson<{ quarantine: { units: number }; notices: unknown[] }>(
+                      `/api/recalls/${encodeURIComponent(id)}/quarantine`,
+                      {},
+                    );
+                    return `${id}: ${fmt(o.quarantine.units)} units quarantined, ${o.notices.length} partners notified`;
+                  }),
+              },
+              'Quarantine',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () =>
+                  void act('notifying', async () => {
+                    const o = await postJson<{ notices: { partner: string; alert: string }[] }>(
+                      `/api/recalls/${encodeURIComponent(id)}/notify`,
+                      {},
+                    );
+                    return `${id}: ${o.notices.map((n) => `${n.partner} ${n.alert}`).join(', ') || 'no partner holds units'}`;
+                  }),
+              },
+              'Notify partners',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'danger',
+                onclick: () => {
+                  if (!confirm(`Close recall ${id}? Its events go back to the normal flow.`)) return;
+                  void act('closing', async () => {
+                    await postJson(`/api/recalls/${encodeURIComponent(id)}/close`, {});
+                    await reload();
+                    return `${id} closed`;
+                  });
+                },
+              },
+              'Close',
+            ),
           ]
         : [];
     return h(
@@ -91,17 +126,38 @@ export const recallsView: ViewFactory = (session) => {
       { class: `recall ${active ? 'active' : 'closed'}`, 'data-recall': id, 'aria-labelledby': `r-${id}` },
       h('h3', { id: `r-${id}` }, `${id} `, h('span', { class: `tag ${active ? 'critical' : ''}` }, r.status)),
       h('p', {}, scope),
-      h('p', { class: 'muted' }, `${r.reason} — declared ${time(r.declaredAt)} by ${r.declaredBy ?? '?'}${r.quarantinedAt ? `; quarantined ${time(r.quarantinedAt)}` : ''}`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${r.reason} — declared ${time(r.declaredAt)} by ${r.declaredBy ?? '?'}${r.quarantinedAt ? `; quarantined ${time(r.quarantinedAt)}` : ''}`,
+      ),
       active
         ? h(
             'dl',
             { class: 'counts' },
             h('div', {}, h('dt', {}, 'units found'), h('dd', { 'data-count': 'units' }, fmt(s.units))),
             h('div', {}, h('dt', {}, 'located'), h('dd', { 'data-count': 'located' }, fmt(s.located))),
-            ...statuses.map((st) => h('div', {}, h('dt', {}, st), h('dd', { 'data-count': st }, fmt(s.byStatus[st] ?? 0)))),
-            h('div', {}, h('dt', {}, 'at partners, not notified'), h('dd', { 'data-count': 'not-notified' }, fmt(s.atPartnersNotNotified))),
-            h('div', {}, h('dt', {}, 'notices sent / failed'), h('dd', { 'data-count': 'notices' }, `${fmt(s.notices.sent)} / ${fmt(s.notices.failed)}`)),
-            h('div', {}, h('dt', {}, 'surge events'), h('dd', { 'data-count': 'surge-events' }, fmt(s.surgeEvents))),
+            ...statuses.map((st) =>
+              h('div', {}, h('dt', {}, st), h('dd', { 'data-count': st }, fmt(s.byStatus[st] ?? 0))),
+            ),
+            h(
+              'div',
+              {},
+              h('dt', {}, 'at partners, not notified'),
+              h('dd', { 'data-count': 'not-notified' }, fmt(s.atPartnersNotNotified)),
+            ),
+            h(
+              'div',
+              {},
+              h('dt', {}, 'notices sent / failed'),
+              h('dd', { 'data-count': 'notices' }, `${fmt(s.notices.sent)} / ${fmt(s.notices.failed)}`),
+            ),
+            h(
+              'div',
+              {},
+              h('dt', {}, 'surge events'),
+              h('dd', { 'data-count': 'surge-events' }, fmt(s.surgeEvents)),
+            ),
             h('div', {}, h('dt', {}, 'surge lag'), h('dd', { 'data-count': 'surge-lag' }, fmt(s.surge.lag))),
           )
         : null,
@@ -109,14 +165,30 @@ export const recallsView: ViewFactory = (session) => {
         'div',
         { class: 'actions' },
         ...buttons,
-        h('button', { type: 'button', onclick: () => void act('exporting', async () => {
-          await download(`/api/recalls/${encodeURIComponent(id)}/report?format=csv`, `${id}.csv`);
-          return `${id}.csv downloaded`;
-        }) }, 'Export CSV'),
-        h('button', { type: 'button', onclick: () => void act('exporting', async () => {
-          await download(`/api/recalls/${encodeURIComponent(id)}/report?format=epcis`, `${id}.jsonld`);
-          return `${id}.jsonld downloaded`;
-        }) }, 'Export EPCIS'),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () =>
+              void act('exporting', async () => {
+                await download(`/api/recalls/${encodeURIComponent(id)}/report?format=csv`, `${id}.csv`);
+                return `${id}.csv downloaded`;
+              }),
+          },
+          'Export CSV',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () =>
+              void act('exporting', async () => {
+                await download(`/api/recalls/${encodeURIComponent(id)}/report?format=epcis`, `${id}.jsonld`);
+                return `${id}.jsonld downloaded`;
+              }),
+          },
+          'Export EPCIS',
+        ),
       ),
     );
   };

@@ -31,7 +31,14 @@ interface Found {
 }
 
 export const unitView: ViewFactory = () => {
-  const input = h('input', { id: 'unit-id', name: 'id', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'unit-help' });
+  const input = h('input', {
+    id: 'unit-id',
+    name: 'id',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': 'unit-help',
+  });
   const gtin = h('input', { id: 'unit-gtin', name: 'gtin', inputmode: 'numeric', autocomplete: 'off' });
   const result = h('div', { class: 'unit-result', 'aria-live': 'polite' });
   const form = h(
@@ -39,7 +46,11 @@ export const unitView: ViewFactory = () => {
     { class: 'find' },
     h('label', { for: 'unit-id' }, 'Identifier'),
     input,
-    h('p', { id: 'unit-help', class: 'muted' }, 'A Digital Link, an EPC URN, an element string such as (01)…(21)…, an SSCC, or a serial with its GTIN.'),
+    h(
+      'p',
+      { id: 'unit-help', class: 'muted' },
+      'A Digital Link, an EPC URN, an element string such as (01)…(21)…, an SSCC, or a serial with its GTIN.',
+    ),
     h('label', { for: 'unit-gtin' }, 'GTIN (only with a bare serial)'),
     gtin,
     h('button', { type: 'submit' }, 'Find'),
@@ -73,20 +84,41 @@ export const unitView: ViewFactory = () => {
                 'li',
                 { 'data-event-id': s.eventId },
                 h('time', { datetime: s.eventTimeUtc }, s.eventTimeLocal.replace('T', ' ')),
-                h('div', { class: 'what' }, `${term(s.bizStep)} · ${term(s.disposition)} · ${s.eventType}${s.action ? ` ${s.action}` : ''}`),
+                h(
+                  'div',
+                  { class: 'what' },
+                  `${term(s.bizStep)} · ${term(s.disposition)} · ${s.eventType}${s.action ? ` ${s.action}` : ''}`,
+                ),
                 h('div', { class: 'where' }, `at ${short(s.location)}${s.via ? ` in ${short(s.via)}` : ''}`),
-                h('div', { class: 'who muted' }, `${s.sourceSystem ?? '?'}${s.machineId ? ` · device ${s.machineId}` : ''}${s.operatorId ? ` · operator ${s.operatorId}` : ''}${s.recallId ? ` · recall ${s.recallId}` : ''} · ${time(s.eventTimeUtc)}`),
+                h(
+                  'div',
+                  { class: 'who muted' },
+                  `${s.sourceSystem ?? '?'}${s.machineId ? ` · device ${s.machineId}` : ''}${s.operatorId ? ` · operator ${s.operatorId}` : ''}${s.recallId ? ` · recall ${s.recallId}` : ''} · ${time(s.eventTimeUtc)}`,
+                ),
               ),
             ),
           ),
         );
       })
       .catch((err) =>
-        replace(result, h('p', { class: 'message error', role: 'alert' }, err instanceof ApiError ? err.message : (err as Error).message)),
+        replace(
+          result,
+          h(
+            'p',
+            { class: 'message error', role: 'alert' },
+            err instanceof ApiError ? err.message : (err as Error).message,
+          ),
+        ),
       );
   });
   return {
-    el: h('section', { 'aria-labelledby': 'unit-title' }, h('h1', { id: 'unit-title' }, 'Find a unit'), form, result),
+    el: h(
+      'section',
+      { 'aria-labelledby': 'unit-title' },
+      h('h1', { id: 'unit-title' }, 'Find a unit'),
+      form,
+      result,
+    ),
     onShow: () => input.focus(),
   };
 };
