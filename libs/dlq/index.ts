@@ -18,14 +18,20 @@ export interface DlqFilter {
 }
 
 /** An ISO time or an age such as 30m, 2h, 7d. */
-export function parseSince(since: string, now = Date.now()): Date {
+export function parseSince(
+  since: string,
+  now = Date.now(),
+  { label = 'since' }: { label?: string } = {},
+): Date {
   const d = new Date(
     /^\d+[smhd]$/.test(since)
       ? now - Number(since.slice(0, -1)) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[since.slice(-1) as 's']!
       : since,
   );
   if (Number.isNaN(d.getTime()))
-    throw new UsageError(`since ${since}: give an ISO time (2026-03-01T12:00:00Z) or an age (30m, 2h, 7d)`);
+    throw new UsageError(
+      `${label} ${since}: give an ISO time (2026-03-01T12:00:00Z) or an age (30m, 2h, 7d)`,
+    );
   return d;
 }
 

@@ -86,7 +86,7 @@ function filterOf(input: CommandInput): DlqFilter {
   return {
     reason: optString(input, 'reason'),
     source: optString(input, 'source')?.toUpperCase(),
-    since: since === undefined ? undefined : parseSince(since),
+    since: since === undefined ? undefined : parseSince(since, Date.now(), { label: '--since' }),
   };
 }
 
