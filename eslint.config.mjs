@@ -13,6 +13,25 @@ export default tseslint.config(
     },
   },
   {
+    files: ['services/console/web/**/*.ts'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        CSS: 'readonly',
+        confirm: 'readonly',
+        ResizeObserver: 'readonly',
+        TextDecoderStream: 'readonly',
+        AbortController: 'readonly',
+        FormData: 'readonly',
+        HTMLElement: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', 'bin/*'],
     languageOptions: {
       globals: {

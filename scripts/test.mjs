@@ -71,7 +71,7 @@ function step(title, cmd, args) {
 }
 
 const npx = (...args) => ['npx', ['--no-install', ...args]];
-step('build (type check)', ...npx('tsc', '-p', 'tsconfig.build.json'));
+step('build (type check, console page)', 'npm', ['run', 'build', '--silent']);
 if (only !== 'integration') {
   step('lint', ...npx('eslint', '.'));
   step('format', ...npx('prettier', '--check', '.'));
@@ -80,7 +80,26 @@ if (only !== 'integration') {
     ...npx('jest', '--selectProjects', 'unit', '--json', `--outputFile=${path.join(results, 'unit.json')}`),
   );
 }
+// The console's browser tests drive Debian's Chromium (test/browser.ts names where it looks).
+function ensureChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  );
+  if (candidates.some((p) => fs.existsSync(p))) return;
+  const canInstall = process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
+  if (canInstall) {
+    step('install chromium (apt-get)', 'sh', ['-c', 'apt-get update -qq && apt-get install -y -qq chromium']);
+    return;
+  }
+  process.stderr.write(
+    "npm test: Chromium is missing; the console's browser tests need it: sudo apt-get install -y chromium (or set CHROMIUM_PATH)\n",
+  );
+  console.log(summary());
+  process.exit(1);
+}
+
 if (only !== 'unit') {
+  ensureChromium();
   step('local stack up', process.execPath, ['dist/services/cli/main.js', 'stack', 'up']);
   // --forceExit: the registry client keeps HTTP sockets alive after the last test.
   step(

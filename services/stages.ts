@@ -14,6 +14,7 @@ import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
+import { runConsole } from './console';
 
 export const stages: readonly StageDefinition[] = [
   validator,
@@ -71,6 +72,7 @@ export const outsideProducers: Record<string, string[]> = {
 export const httpServices: Record<string, (config: Config) => Promise<void>> = {
   'capture-api': runCaptureApi,
   'ops-api': runOpsApi,
+  console: (config) => runConsole(config, stageGroups),
 };
 
 export const runnableNames = [...stageNames, ...Object.keys(fusedFactories), ...Object.keys(httpServices)];

@@ -13,7 +13,11 @@ import { topicByName, topics } from '../../libs/topics';
 import { settings } from '../../libs/config';
 
 /** Each HTTP service and the variable naming the port that serves it, its /healthz and /metrics. */
-const httpPorts: Record<string, string> = { 'capture-api': 'CAPTURE_PORT', 'ops-api': 'OPS_PORT' };
+const httpPorts: Record<string, string> = {
+  'capture-api': 'CAPTURE_PORT',
+  'ops-api': 'OPS_PORT',
+  console: 'CONSOLE_PORT',
+};
 const cli = ['node', 'dist/services/cli/main.js'];
 
 // Multi-document YAML, merge keys on (as compose files use them); empty documents dropped.

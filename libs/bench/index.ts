@@ -21,3 +21,4 @@ export {
 } from './pipeline';
 export { runSinkBench, sinkRows, type SinkBenchResult } from './sink';
 export { benchEpcisQuery, type EpcisQueryBenchResult, type QueryTiming } from './epcis-query';
+export { runConsoleBench, type ConsoleBenchResult } from './console';

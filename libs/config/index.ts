@@ -134,6 +134,13 @@ export const settings = {
         .map((s) => s.trim().toUpperCase())
         .filter(Boolean),
   },
+  consolePort: {
+    env: 'CONSOLE_PORT',
+    description:
+      'Port of the operations console (`unitrail run console`): the web page, its API and live feed',
+    default: '8092',
+    parse: int({ max: 65535 }),
+  },
   stateDir: {
     env: 'UNITRAIL_STATE_DIR',
     description: 'Where the local stack keeps its data, logs and pids',

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { Config } from '../../libs/config';
 import { ConfigError, oneLine } from '../../libs/errors';
 import { createLogger, type Logger } from '../../libs/log';
-import { openOpsDeps, type OpsDeps } from './actions';
+import { openOpsDeps, type OpsDeps } from '../../libs/recalls/actions';
 import { createOpsHandler } from './server';
 
 export interface OpsSettings {

@@ -26,8 +26,8 @@ import { getRecall, listRecalls } from '../../libs/recalls/store';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
 import { decodeQuery, decodeStrict, readBody, sendJson, sendProblem, utf8 } from '../../libs/http';
 import { textProblem } from '../../libs/epcis';
-import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
-import { checkWarranty } from './warranty';
+import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
+import { checkWarranty } from '../../libs/warranty';
 
 const readers: readonly Role[] = ['producer', 'recall_coordinator', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];

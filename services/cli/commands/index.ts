@@ -16,6 +16,7 @@ import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
 import { benchCommands } from './bench';
 import { topologyCommands } from './topology';
+import { consoleCommands } from './console';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -34,4 +35,5 @@ export const commands: Command[] = [
   ...surgeCommands,
   ...benchCommands,
   ...topologyCommands,
+  ...consoleCommands,
 ];

@@ -7,7 +7,8 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka, ensureTopics, groupLag } from '../../../libs/kafka';
+import { createKafka, ensureTopics } from '../../../libs/kafka';
+import { pipelineStats } from '../../../libs/stats';
 import { createCodec } from '../../../libs/avro';
 import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
@@ -25,6 +26,7 @@ import {
   stageNames,
 } from '../../stages';
 import { cliEntry } from '../entry';
+import { createToken, revokeToken } from '../../../libs/tokens';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -213,11 +215,76 @@ export async function stopStages(children: ChildProcess[], timeoutMs = 30000): P
 /** Every stage of the split deployment, one process each (services/stages.ts). */
 export const pipelineStages = stageNames;
 
+/**
+ * `demo --console`: after the demo stream, keeps every stage running, starts the console beside
+ * them with a fresh token, and trickles a few demo records a second so the page moves, until Ctrl-C.
+ */
+async function serveConsole({
+  config,
+  pool,
+  kafka,
+  logDir,
+  children,
+  args,
+  tricklePerSecond = 5,
+}: {
+  config: Config;
+  pool: ReturnType<typeof createPool>;
+  kafka: ReturnType<typeof createKafka>;
+  logDir: string;
+  children: ChildProcess[];
+  args: ReturnType<typeof demoArgs>;
+  tricklePerSecond?: number;
+}): Promise<void> {
+  const name = `console-demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const { token } = await createToken(pool, { name, role: 'recall_coordinator' });
+  children.push(spawnStage('console', logDir));
+  const url = `http://127.0.0.1:${config.consolePort}/`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(new URL('healthz', url)).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 60)
+      throw new UnitrailError(
+        'STAGE_EXITED',
+        `the console did not answer on ${url}; see ${logDir}/console.log`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`console: ${url}`);
+  console.log(`token:   ${token}   (role recall_coordinator; paste it into the page)`);
+  say(`demo: the pipeline keeps running with ${tricklePerSecond} demo records a second; Ctrl-C stops it all`);
+  const codec = createCodec({ url: config.schemaRegistryUrl });
+  let stop = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stop = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  while (!stop) {
+    const records = generateDemo({
+      ...args,
+      events: tricklePerSecond,
+      seed: 1 + Math.floor(Math.random() * (2 ** 31 - 2)),
+    });
+    await produceRecords(kafka, codec, records).catch((err) =>
+      say(`demo: trickle failed: ${(err as Error).message}`),
+    );
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+  }
+  await revokeToken(pool, name).catch(() => {});
+}
+
 const demo: Command = {
   name: 'demo',
   summary: 'Stack up, start every stage, produce the demo stream, wait until every record is accounted for',
-  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS]',
-  options: { ...demoOptions, timeout: { type: 'string' } },
+  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS] [--console]',
+  options: { ...demoOptions, timeout: { type: 'string' }, console: { type: 'boolean' } },
   async run(input) {
     const args = demoArgs(input, Math.floor(Math.random() * 2 ** 31));
     const stallMs = num(input, 'timeout', 120, { min: 5 }) * 1000;
@@ -276,6 +343,9 @@ const demo: Command = {
         }),
       );
       if (!balanced) say(`demo: accounts do not balance; stage logs in ${logDir}`);
+      if (input.values.console === true) {
+        await serveConsole({ config, pool, kafka, logDir, children, args });
+      }
       return balanced ? 0 : 1;
     } finally {
       await stopStages(children);
@@ -296,25 +366,14 @@ const stats: Command = {
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
-      const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
-      const groups = stageGroups;
-      const lag: Record<string, number> = {};
-      for (const [g, t] of Object.entries(groups)) lag[g] = await groupLag(kafka, g, t);
-      const report = {
-        events: await q('SELECT count(*) AS n FROM ut.events'),
-        units: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sgtin'"),
-        containers: await q("SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sscc'"),
-        dlq: await q('SELECT count(*) AS n FROM ut.dlq'),
-        duplicates: (await seen.stats()).duplicates,
-        lag,
-      };
+      const report = await pipelineStats({ pool, kafka, seen, groups: stageGroups });
       if (input.values.json === true) console.log(JSON.stringify(report));
       else {
         console.log(`events in the ledger  ${report.events}`);
         console.log(`units                 ${report.units} (containers ${report.containers})`);
         console.log(`DLQ records           ${report.dlq}`);
         console.log(`duplicates dropped    ${report.duplicates}`);
-        for (const [g, l] of Object.entries(lag)) console.log(`lag ${g.padEnd(22)} ${l}`);
+        for (const [g, l] of Object.entries(report.lag)) console.log(`lag ${g.padEnd(22)} ${l}`);
       }
       return 0;
     } finally {

@@ -13,7 +13,7 @@ import { createPool } from '../../../libs/store';
 import { closeRecall, declareRecall } from '../../../libs/recalls/declare';
 import { formatCsv, formatEpcis, formatTable, recallReport } from '../../../libs/recalls/report';
 import { listRecalls, requireRecall } from '../../../libs/recalls/store';
-import { audit, cliActor, notifyAll, openOpsDeps, quarantine } from '../../ops-api/actions';
+import { audit, cliActor, notifyAll, openOpsDeps, quarantine } from '../../../libs/recalls/actions';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

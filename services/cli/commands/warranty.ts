@@ -3,8 +3,8 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { createPool } from '../../../libs/store';
-import { audit, cliActor } from '../../ops-api/actions';
-import { checkWarranty } from '../../ops-api/warranty';
+import { audit, cliActor } from '../../../libs/recalls/actions';
+import { checkWarranty } from '../../../libs/warranty';
 
 const warranty: Command = {
   name: 'warranty',

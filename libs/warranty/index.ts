@@ -4,10 +4,10 @@
  * journey store; the verdict is a plain function of them (`warrantyVerdict`), tested beside this file.
  */
 import type pg from 'pg';
-import { resolveUnitId } from '../../libs/journey';
-import type { Recall } from '../../libs/recalls';
-import { listRecalls } from '../../libs/recalls/store';
-import { db } from '../../libs/store';
+import { resolveUnitId } from '../journey';
+import type { Recall } from '../recalls';
+import { listRecalls } from '../recalls/store';
+import { db } from '../store';
 
 export interface Claim {
   claimRef: string;

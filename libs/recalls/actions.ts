@@ -5,22 +5,22 @@
  */
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { createCodec, type Codec } from '../../libs/avro';
-import type { Config } from '../../libs/config';
-import { createKafka } from '../../libs/kafka';
-import { alertProducer, notifyPartners, type NoticeOutcome } from '../../libs/notify';
-import { markQuarantined } from '../../libs/recalls/declare';
+import { createCodec, type Codec } from '../avro';
+import type { Config } from '../config';
+import { createKafka } from '../kafka';
+import { alertProducer, notifyPartners, type NoticeOutcome } from '../notify';
+import { markQuarantined } from './declare';
 import {
   publishQuarantine,
   quarantineEvents,
   type QuarantineDisposition,
   type QuarantineResult,
-} from '../../libs/recalls/quarantine';
-import { loadParties, recallReport } from '../../libs/recalls/report';
-import { requireRecall } from '../../libs/recalls/store';
-import { UsageError } from '../../libs/errors';
-import { createPool, db } from '../../libs/store';
-import { createPublisher, type Publisher } from '../../libs/sources/epcis-publish';
+} from './quarantine';
+import { loadParties, recallReport } from './report';
+import { requireRecall } from './store';
+import { UsageError } from '../errors';
+import { createPool, db } from '../store';
+import { createPublisher, type Publisher } from '../sources/epcis-publish';
 
 export interface OpsDeps {
   pool: pg.Pool;

@@ -1,4 +1,4 @@
-import { warrantyVerdict, type WarrantyFacts } from './warranty';
+import { warrantyVerdict, type WarrantyFacts } from '.';
 
 const facts = (over: Partial<WarrantyFacts> = {}): WarrantyFacts => ({
   unit: 'https://id.gs1.org/01/04012345100019/21/1',

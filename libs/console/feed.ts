@@ -1,0 +1,251 @@
+/**
+ * The console's live feed. One sampler per console process reads the pipeline once per tick (Kafka
+ * group offsets in one admin session, the stats counts of libs/stats, the ledger batches landed since
+ * the last tick, the DLQ of the last ten minutes) and hands the same frame to every open browser, so
+ * the browsers never poll: they hold one Server-Sent Events stream each.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import type { SeenSet } from '../seenset';
+import { consumerGroups, groupOffsets, pipelineStats, type PipelineStats } from '../stats';
+import { dlqCounts, type DlqCount } from '../dlq';
+import { db } from '../store';
+import { recallSummaries, type RecallSummary } from './recalls';
+import { riskIndicators, type RiskIndicator } from './risks';
+import { deviceSignals, type DeviceSignals } from './devices';
+
+/** One landed event, as the Now view's ticker shows it. */
+export interface LandedEvent {
+  eventId: string;
+  eventTime: string;
+  eventType: string;
+  bizStep: string | null;
+  sourceSystem: string;
+  machineId: string | null;
+  recallId: string | null;
+  /** The first identifier the event names (Digital Link). */
+  epc: string | null;
+  landedAt: string;
+  /** Landed minus the raw record's Kafka timestamp. */
+  latencyMs: number | null;
+}
+
+/** A point of the small charts: rates per second and latency over the last tick. */
+export interface Sample {
+  t: number;
+  /** Records per second consumed, by consumer group. */
+  rates: Record<string, number>;
+  lag: Record<string, number>;
+  landedPerSec: number;
+  dlqPerSec: number;
+  duplicatesPerSec: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+}
+
+export interface Frame {
+  at: number;
+  stats: PipelineStats;
+  sample: Sample;
+  /** DLQ records of the last ten minutes, by reason and source. */
+  dlqRecent: DlqCount[];
+  recent: LandedEvent[];
+  recalls: RecallSummary[];
+  risks: RiskIndicator[];
+  devices: DeviceSignals;
+}
+
+export interface Feed {
+  /** The newest frame (null before the first tick) and the history of samples, oldest first. */
+  current(): { frame: Frame | null; history: Sample[] };
+  subscribe(listener: (frame: Frame) => void): () => void;
+  /** Reads now, out of turn (after an action, so the page shows its effect at once). */
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const quantile = (sorted: number[], q: number): number | null =>
+  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+export function createFeed({
+  pool,
+  kafka,
+  seen,
+  groups = consumerGroups,
+  tickMs = 1000,
+  historySeconds = 300,
+  recallEveryMs = 5000,
+  latencyWindowMs = 30_000,
+  onError = () => {},
+}: {
+  pool: pg.Pool;
+  kafka: Kafka;
+  seen: Pick<SeenSet, 'stats'>;
+  /** Consumer group → the topics it reads (services/stages.ts `stageGroups`). */
+  groups?: Record<string, string[]>;
+  tickMs?: number;
+  historySeconds?: number;
+  /** Recall summaries run the affected-units report: not every tick. */
+  recallEveryMs?: number;
+  latencyWindowMs?: number;
+  onError?: (err: unknown) => void;
+}): Feed {
+  const listeners = new Set<(f: Frame) => void>();
+  const history: Sample[] = [];
+  const latencies: { t: number; ms: number }[] = [];
+  const recent: LandedEvent[] = [];
+  const seenBatches = new Set<number>();
+  let frame: Frame | null = null;
+  let prev: { t: number; positions: Record<string, number>; dlq: number; duplicates: number } | null = null;
+  let lastBatch: number | null = null;
+  let recalls: RecallSummary[] = [];
+  let recallsAt = 0;
+  let admin: Admin | null = null;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function landedSince(): Promise<LandedEvent[]> {
+    // Batch ids come from a sequence; concurrent sinks can commit them out of order, so look back
+    // a little and skip the batches already taken.
+    const floor = lastBatch === null ? null : lastBatch - 50;
+    const batches = await db('console batches', () =>
+      pool.query<{ batch_id: string }>(
+        floor === null
+          ? 'SELECT batch_id FROM ut.ledger_batches ORDER BY batch_id DESC LIMIT 5'
+          : 'SELECT batch_id FROM ut.ledger_batches WHERE batch_id > $1 ORDER BY batch_id',
+        floor === null ? [] : [floor],
+      ),
+    );
+    const fresh = batches.rows.map((b) => Number(b.batch_id)).filter((b) => !seenBatches.has(b));
+    for (const b of fresh) seenBatches.add(b);
+    if (fresh.length === 0) return [];
+    lastBatch = Math.max(lastBatch ?? 0, ...fresh);
+    for (const b of seenBatches) if (b < lastBatch - 200) seenBatches.delete(b);
+    const rows = await db('console landed', () =>
+      pool.query<{
+        event_id: string;
+        event_time: Date;
+        event_type: string;
+        biz_step: string | null;
+        source_system: string;
+        machine_id: string | null;
+        recall_id: string | null;
+        epc: string | null;
+        inserted_at: Date;
+        latency_ms: number | null;
+      }>(
+        `SELECT event_id, event_time, event_type, biz_step, source_system, machine_id, recall_id,
+                COALESCE(record->'epcList'->0->>'uri', record->'parentId'->>'uri',
+                         record->'childEpcs'->0->>'uri', record->'outputEpcList'->0->>'uri') AS epc,
+                inserted_at,
+                (extract(epoch FROM inserted_at - origin_ts) * 1000)::float8 AS latency_ms
+           FROM ut.events WHERE batch_id = ANY($1::bigint[]) ORDER BY inserted_at, event_id`,
+        [fresh],
+      ),
+    );
+    return rows.rows.map((r) => ({
+      eventId: r.event_id,
+      eventTime: r.event_time.toISOString(),
+      eventType: r.event_type,
+      bizStep: r.biz_step,
+      sourceSystem: r.source_system,
+      machineId: r.machine_id,
+      recallId: r.recall_id,
+      epc: r.epc,
+      landedAt: r.inserted_at.toISOString(),
+      latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms),
+    }));
+  }
+
+  async function tick(): Promise<void> {
+    const now = Date.now();
+    admin ??= kafka.admin();
+    let offsets;
+    try {
+      await admin.connect();
+      offsets = await groupOffsets(admin, groups);
+    } catch (err) {
+      await admin.disconnect().catch(() => {});
+      admin = null;
+      throw err;
+    }
+    const stats = await pipelineStats({ pool, kafka, seen, offsets, groups });
+    const first = lastBatch === null;
+    const landed = await landedSince();
+    const landedCount = first ? 0 : landed.length;
+    for (const e of landed) if (e.latencyMs !== null && !first) latencies.push({ t: now, ms: e.latencyMs });
+    while (latencies.length > 0 && latencies[0]!.t < now - latencyWindowMs) latencies.shift();
+    recent.unshift(...landed.slice(-20).reverse());
+    recent.length = Math.min(recent.length, 20);
+    const positions = Object.fromEntries(Object.entries(offsets).map(([g, o]) => [g, o.position]));
+    const seconds = prev ? Math.max(0.001, (now - prev.t) / 1000) : 1;
+    const rate = (a: number, b: number | undefined) =>
+      prev && b !== undefined ? Math.max(0, (a - b) / seconds) : 0;
+    const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
+    const sample: Sample = {
+      t: now,
+      rates: Object.fromEntries(Object.entries(positions).map(([g, p]) => [g, rate(p, prev?.positions[g])])),
+      lag: stats.lag,
+      landedPerSec: prev ? landedCount / seconds : 0,
+      dlqPerSec: rate(stats.dlq, prev?.dlq),
+      duplicatesPerSec: rate(stats.duplicates, prev?.duplicates),
+      latencyP50Ms: quantile(sorted, 0.5),
+      latencyP99Ms: quantile(sorted, 0.99),
+    };
+    prev = { t: now, positions, dlq: stats.dlq, duplicates: stats.duplicates };
+    history.push(sample);
+    while (history.length > 0 && history[0]!.t < now - historySeconds * 1000) history.shift();
+    if (now - recallsAt >= recallEveryMs) {
+      recalls = await recallSummaries(pool, { offsets });
+      recallsAt = now;
+    }
+    const dlqRecent = await dlqCounts(pool, { since: new Date(now - 10 * 60_000) });
+    const devices = await deviceSignals(pool);
+    frame = {
+      at: now,
+      stats,
+      sample,
+      dlqRecent,
+      recent: [...recent],
+      recalls,
+      risks: riskIndicators({ recalls, dlqRecent, lag: stats.lag, history, devices }),
+      devices,
+    };
+    for (const l of listeners) l(frame);
+  }
+
+  const runOnce = (): Promise<void> =>
+    (running ??= tick()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+      }));
+
+  const loop = async () => {
+    if (stopped) return;
+    await runOnce();
+    if (!stopped) timer = setTimeout(() => void loop(), tickMs);
+  };
+  void loop();
+
+  return {
+    current: () => ({ frame, history: [...history] }),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async refresh() {
+      await running;
+      recallsAt = 0;
+      await runOnce();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await admin?.disconnect().catch(() => {});
+      listeners.clear();
+    },
+  };
+}

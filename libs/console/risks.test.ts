@@ -1,0 +1,113 @@
+import { riskIndicators } from './risks';
+import type { RecallSummary } from './recalls';
+import type { Sample } from './feed';
+
+const recall = (over: Partial<RecallSummary> = {}): RecallSummary => ({
+  recall: {
+    recallId: 'R-7',
+    status: 'active',
+    reason: 'seal',
+    gtin: '04012345100019',
+    lots: ['L1'],
+    serials: [],
+    fromTime: null,
+    toTime: null,
+    deviceId: null,
+    declaredAt: 0,
+    closedAt: null,
+    declaredBy: 'coord',
+    containers: [],
+    units: [],
+    quarantinedAt: null,
+    quarantineSites: [],
+  },
+  units: 10000,
+  located: 9812,
+  byStatus: {},
+  atPartners: 300,
+  atPartnersNotNotified: 120,
+  notices: { sent: 1, failed: 0, pending: 0 },
+  surgeEvents: 0,
+  surge: { lag: 0, position: 0 },
+  ...over,
+});
+const none = { available: false, alerts: [], cases: [] };
+const sample = (lag: Record<string, number>): Sample => ({
+  t: 0,
+  rates: {},
+  lag,
+  landedPerSec: 0,
+  dlqPerSec: 0,
+  duplicatesPerSec: 0,
+  latencyP50Ms: null,
+  latencyP99Ms: null,
+});
+
+describe('riskIndicators', () => {
+  it('says how many units of an active recall are located and how many partners still wait', () => {
+    const [first] = riskIndicators({
+      recalls: [recall()],
+      dlqRecent: [],
+      lag: {},
+      history: [],
+      devices: none,
+    });
+    expect(first).toEqual({
+      level: 'critical',
+      view: 'recalls',
+      text: 'Recall R-7: 9,812 of 10,000 units located, 120 at partners not yet notified',
+    });
+  });
+
+  it('leaves closed recalls out and names DLQ bursts by reason and source', () => {
+    const out = riskIndicators({
+      recalls: [recall({ recall: { ...recall().recall, status: 'closed' } })],
+      dlqRecent: [{ reason: 'UNKNOWN_GTIN', source: 'WMS', n: 8 }],
+      lag: {},
+      history: [],
+      devices: none,
+    });
+    expect(out.map((r) => r.text)).toEqual(['DLQ: UNKNOWN_GTIN from WMS x8 in the last 10 min']);
+  });
+
+  it('calls a lag over the threshold growing when it was smaller ten samples ago', () => {
+    const history = Array.from({ length: 11 }, (_, i) => sample({ 'ut.router': i * 100 }));
+    const out = riskIndicators({
+      recalls: [],
+      dlqRecent: [],
+      lag: { 'ut.router': 5000, 'ut.enricher': 10 },
+      history,
+      devices: none,
+    });
+    expect(out).toEqual([
+      { level: 'critical', view: 'now', text: 'Lag: ut.router 5,000 records behind and growing' },
+    ]);
+  });
+
+  it('lists open device alerts', () => {
+    const out = riskIndicators({
+      recalls: [],
+      dlqRecent: [],
+      lag: {},
+      history: [],
+      devices: {
+        available: true,
+        cases: [],
+        alerts: [
+          {
+            alertId: 'a1',
+            device: 'P-3',
+            site: null,
+            kind: 'print_grade_degrading',
+            metric: 'grade',
+            value: 2.1,
+            baseline: 3.6,
+            since: '2026-03-01T14:02:00.000Z',
+            clearedAt: null,
+          },
+        ],
+      },
+    });
+    expect(out[0]!.text).toBe('Device P-3 print grade degrading since 14:02 UTC (grade 2.10 vs 3.60)');
+  });
+});

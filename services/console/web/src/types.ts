@@ -1,0 +1,101 @@
+/** The shapes the console's API sends (libs/console is their source; kept small here for the page). */
+export interface Stats {
+  events: number;
+  units: number;
+  containers: number;
+  dlq: number;
+  duplicates: number;
+  lag: Record<string, number>;
+}
+export interface Sample {
+  t: number;
+  rates: Record<string, number>;
+  lag: Record<string, number>;
+  landedPerSec: number;
+  dlqPerSec: number;
+  duplicatesPerSec: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+}
+export interface DlqCount {
+  reason: string;
+  source: string | null;
+  n: number;
+}
+export interface LandedEvent {
+  eventId: string;
+  eventTime: string;
+  eventType: string;
+  bizStep: string | null;
+  sourceSystem: string;
+  machineId: string | null;
+  recallId: string | null;
+  epc: string | null;
+  landedAt: string;
+  latencyMs: number | null;
+}
+export interface Recall {
+  recallId: string;
+  status: string;
+  reason: string;
+  gtin: string;
+  lots: string[];
+  serials: string[];
+  fromTime: number | null;
+  toTime: number | null;
+  deviceId: string | null;
+  declaredAt: number;
+  declaredBy: string | null;
+  closedAt: number | null;
+  containers: string[];
+  quarantinedAt: number | null;
+}
+export interface RecallSummary {
+  recall: Recall;
+  units: number;
+  located: number;
+  byStatus: Record<string, number>;
+  atPartners: number;
+  atPartnersNotNotified: number;
+  notices: { sent: number; failed: number; pending: number };
+  surgeEvents: number;
+  surge: { lag: number; position: number };
+}
+export interface RiskIndicator {
+  level: 'critical' | 'warning' | 'info';
+  view: string;
+  text: string;
+}
+export interface DeviceSignals {
+  available: boolean;
+  alerts: {
+    alertId: string;
+    device: string;
+    site: string | null;
+    kind: string;
+    metric: string;
+    value: number;
+    baseline: number;
+    since: string;
+    clearedAt: string | null;
+  }[];
+  cases: {
+    caseId: string;
+    kind: string;
+    status: string;
+    title: string;
+    device: string | null;
+    site: string | null;
+    openedAt: string;
+  }[];
+}
+export interface Frame {
+  at: number;
+  stats: Stats;
+  sample: Sample;
+  dlqRecent: DlqCount[];
+  recent: LandedEvent[];
+  recalls: RecallSummary[];
+  risks: RiskIndicator[];
+  devices: DeviceSignals;
+}

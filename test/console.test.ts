@@ -1,0 +1,336 @@
+/**
+ * The operations console in a real browser (Debian's Chromium through playwright-core), on the real
+ * stack: a small demo runs through every stage; the console is opened with a pasted token; the Now
+ * view's numbers are those of `unitrail stats --json`; a recall declared from the page moves its
+ * surge counters as the lot's later events arrive; a unit is found by its Digital Link; a viewer's
+ * token shows no action buttons and the API refuses it anyway. axe-core checks every view; each view
+ * is saved as a screenshot under test/artifacts/console/.
+ */
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type Redis from 'ioredis';
+import type pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { config, pipelineGroupsFree, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
+import { launchChromium } from './browser';
+import { createCodec } from '../libs/avro';
+import { demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
+import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { toDigitalLink } from '../libs/gs1';
+import { createKafka } from '../libs/kafka';
+import { loadMasterdata } from '../libs/masterdata/load';
+import type { MesUnitEvent } from '../libs/sources';
+import { createPool } from '../libs/store';
+import { createToken, revokeToken } from '../libs/tokens';
+import { pipelineStages } from '../services/cli/commands/pipeline';
+import { consoleAssets, startConsole, type RunningConsole } from '../services/console';
+
+jest.setTimeout(600_000);
+
+const run = promisify(execFile);
+const root = path.join(__dirname, '..');
+export const artifacts = path.join(root, 'test', 'artifacts', 'console');
+const kafka = createKafka({ brokers: config.kafkaBrokers });
+const codec = createCodec({ url: config.schemaRegistryUrl });
+const suffix = crypto.randomBytes(3).toString('hex');
+const stages = new Stages();
+const token = { coordinator: '', viewer: '' };
+let pool: pg.Pool;
+let r: Redis;
+let consoleApp: RunningConsole;
+let browser: Browser;
+let page: Page;
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function produceAndSettle(records: DemoRecord[], what: string): Promise<void> {
+  const before = await rawEndOffsets(kafka);
+  await produceRecords(kafka, codec, records);
+  const after = await rawEndOffsets(kafka);
+  const prefix = await seenPrefix();
+  await waitFor(what, async () => {
+    const a = await accountFor(pool, r, before, after, prefix);
+    return a.landed + a.duplicates + a.dlq >= a.produced;
+  });
+}
+
+/** axe-core in the page; returns the violations (id, impact, nodes) of the current view. */
+type Violation = { id: string; impact: string | null; nodes: number; help: string };
+async function axe(p: Page): Promise<Violation[]> {
+  await p.evaluate(axeSource);
+  // A string: the page's own globals (axe, document), evaluated in the browser.
+  return p.evaluate<Violation[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+       r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })))`,
+  );
+}
+
+async function signIn(p: Page, bearer: string): Promise<void> {
+  await p.goto(consoleApp.url);
+  await p.getByLabel('API token').fill(bearer);
+  await p.getByRole('button', { name: 'Open the console' }).click();
+  await p.locator('#conn[data-status="live"]').waitFor({ timeout: 30_000 });
+}
+
+async function view(p: Page, name: string, link: string): Promise<void> {
+  await p.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: link }).click();
+  await p.locator(`nav a[data-view="${name}"][aria-current="page"]`).waitFor();
+}
+
+const shot = (p: Page, name: string) =>
+  p.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(consoleAssets(), 'index.html')))
+    throw new Error(`the console page is not built (${consoleAssets()}); run npm run build first`);
+  fs.mkdirSync(artifacts, { recursive: true });
+  pool = createPool(config.databaseUrl);
+  r = redis();
+  await loadMasterdata(pool, kafka, codec, demoMasterdata());
+  await pipelineGroupsFree();
+  stages.start(...pipelineStages);
+  consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1' });
+  token.coordinator = (
+    await createToken(pool, { name: `it-console-coord-${suffix}`, role: 'recall_coordinator' })
+  ).token;
+  token.viewer = (await createToken(pool, { name: `it-console-viewer-${suffix}`, role: 'viewer' })).token;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await consoleApp?.stop();
+  await stages.stopAll();
+  for (const who of ['coord', 'viewer'])
+    await revokeToken(pool, `it-console-${who}-${suffix}`).catch(() => {});
+  await pool?.end();
+  r?.disconnect();
+});
+
+describe('the operations console in Chromium', () => {
+  // The recall scenario: 13 records a pallet, lot k holds pallets 10k..10k+9 of three GTINs in turn.
+  // Lot 1 (pallets 10-19): the demo's SSCCs repeat from seed to seed, and the noisy demo below
+  // builds pallets 0-9 only, so no other container holds this lot's units.
+  const seed = randomSeed();
+  const records = generateDemo({ events: 20 * 13, seed });
+  const mes = (i: number) => records[i]!.value as MesUnitEvent;
+  const base = 10 * 13;
+  const lot = mes(base).lot!;
+  const gtin = mes(base).gtin;
+  // Cut inside pallet 13: its units are packed and palletised, its shipment is still to come.
+  const cut = base + 3 * 13 + 9;
+
+  it('refuses a wrong token on the sign-in form and serves a strict CSP, no-store API answers', async () => {
+    const res = await page.goto(consoleApp.url);
+    const csp = res!.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.getByLabel('API token').fill('ut_not-a-token');
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('unknown or revoked');
+    const api = await fetch(new URL('api/session', consoleApp.url), {
+      headers: { authorization: `Bearer ${token.viewer}` },
+    });
+    expect(api.status).toBe(200);
+    expect(api.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(new URL('api/session', consoleApp.url))).status).toBe(401);
+  });
+
+  it('shows on Now the numbers `unitrail stats --json` gives', async () => {
+    // Some duplicates and invalid records, so every counter has something to show.
+    await produceAndSettle(
+      generateDemo({ events: 120, seed: randomSeed(), dupRate: 0.05, invalidRate: 0.05 }),
+      'the noisy demo to land',
+    );
+    await produceAndSettle(records.slice(0, cut), 'the first part of the recall scenario to land');
+    await signIn(page, token.coordinator);
+    await page.locator('[data-stat="events"]').filter({ hasNotText: '–' }).waitFor();
+    const cli = path.join(root, 'bin', 'unitrail');
+    let last: unknown;
+    await waitFor(
+      'the Now view to equal unitrail stats --json',
+      async () => {
+        const { stdout } = await run(process.execPath, [cli, 'stats', '--json'], { env: process.env });
+        const stats = JSON.parse(stdout.trim().split('\n').pop()!) as {
+          events: number;
+          units: number;
+          containers: number;
+          dlq: number;
+          duplicates: number;
+          lag: Record<string, number>;
+        };
+        const num = async (sel: string) =>
+          Number(((await page.locator(sel).textContent()) ?? '').replace(/,/g, ''));
+        const shown = {
+          events: await num('[data-stat="events"]'),
+          units: await num('[data-stat="units"]'),
+          containers: await num('[data-stat="containers"]'),
+          dlq: await num('[data-stat="dlq"]'),
+          duplicates: await num('[data-stat="duplicates"]'),
+          lag: Object.fromEntries(
+            await Promise.all(Object.keys(stats.lag).map(async (g) => [g, await num(`[data-lag="${g}"]`)])),
+          ),
+        };
+        last = { stats, shown };
+        return JSON.stringify(shown) === JSON.stringify(stats);
+      },
+      { timeoutMs: 60_000, everyMs: 1500 },
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}`);
+    });
+    const { stats } = last as { stats: { events: number; dlq: number; duplicates: number } };
+    expect(stats.events).toBeGreaterThan(0);
+    expect(stats.dlq).toBeGreaterThan(0);
+    expect(stats.duplicates).toBeGreaterThan(0);
+    // The risk line names the DLQ of the last ten minutes.
+    await expect(page.getByRole('list', { name: 'Risk indicators' }).textContent()).resolves.toMatch(
+      /DLQ: [A-Z_]+ from [A-Z]+ x\d+ in the last 10 min/,
+    );
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'now');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'now-phone');
+    // Nothing wider than the phone: no horizontal scrolling.
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('declares a recall from the page, and its surge counters move as the lot goes on', async () => {
+    await view(page, 'recalls', 'Recalls');
+    const reason = `console test ${suffix}`;
+    await page.getByLabel('GTIN').fill(gtin);
+    await page.getByLabel('Lots (comma-separated)').fill(lot);
+    await page.getByLabel('Reason').fill(reason);
+    await page.getByRole('button', { name: 'Declare recall' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'declared' }).textContent()).resolves.toMatch(
+      /recall \S+ declared: 48 units/,
+    );
+    const card = page.locator('article.recall.active').filter({ hasText: reason });
+    await card.waitFor();
+    const count = async (name: string) =>
+      Number(((await card.locator(`[data-count="${name}"]`).textContent()) ?? '').replace(/,/g, ''));
+    await waitFor('the recall card to count its 48 units', async () => (await count('units')) === 48);
+    expect(await count('surge-events')).toBe(0);
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'recalls');
+
+    // The rest of the stream in cause-before-effect order (as in test/recall.test.ts).
+    const rest = records.slice(cut);
+    const phase = (ops: string[]) =>
+      rest.filter((x) => {
+        const v = x.value as { operation?: string; movementType?: string };
+        return ops.includes(v.operation ?? v.movementType ?? 'TMS');
+      });
+    for (const [n, p] of [
+      phase(['COMMISSION', 'PACK']),
+      phase(['PALLETIZE']),
+      phase(['SHIP', 'TMS', 'RECEIVE']),
+    ].entries())
+      await produceAndSettle(p, `phase ${n + 1} of the rest to land`);
+    // Pallet 13's shipment and pallets 16 and 19 whole went through the surge topic; 4 pallets of units now.
+    let surge = 0;
+    await waitFor(
+      'the surge counters to move',
+      async () => (surge = await count('surge-events')) === 4 + 2 * 13,
+      {
+        timeoutMs: 60_000,
+      },
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}: the page shows ${surge}`);
+    });
+    await waitFor('the recall to count 96 units', async () => (await count('units')) === 96, {
+      timeoutMs: 30_000,
+    });
+    await expect(page.getByRole('list', { name: 'Risk indicators' }).textContent()).resolves.toMatch(
+      /Recall \S+: \d+ of 96 units located/,
+    );
+    await shot(page, 'recalls-surge');
+  });
+
+  it('finds a unit by its Digital Link: the journey as a timeline and the warranty verdict', async () => {
+    const unit = toDigitalLink(`(01)${gtin}(21)${mes(base + 1).serials[0]}`);
+    await view(page, 'unit', 'Find a unit');
+    await page.getByLabel('Identifier').fill(unit);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const timeline = page.getByRole('list', { name: 'Journey, oldest first' });
+    await timeline.waitFor();
+    expect(await timeline.locator('li').count()).toBeGreaterThanOrEqual(4);
+    await expect(page.locator('.verdict').getAttribute('data-verdict')).resolves.toBe('recalled');
+    await expect(timeline.textContent()).resolves.toContain('device');
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'unit');
+    await page.getByLabel('Identifier').fill('not an identifier');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not a GS1 identifier|not a valid/);
+  });
+
+  it('shows the DLQ by reason and source with a record in full', async () => {
+    await view(page, 'quality', 'Data quality');
+    const first = page.locator('table.grid button.link').first();
+    await first.waitFor();
+    await first.click();
+    await expect(page.locator('.detail h2').textContent()).resolves.toMatch(/^Record /);
+    await expect(page.getByRole('button', { name: 'Replay to its source topic' }).count()).resolves.toBe(0);
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'quality');
+  });
+
+  it('shows the devices and exceptions view (or says that its tables are not there yet)', async () => {
+    await view(page, 'devices', 'Devices & exceptions');
+    await expect(page.locator('section[aria-labelledby="devices-title"]').textContent()).resolves.toMatch(
+      /Device alerts|not in this journey store yet/,
+    );
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'devices');
+  });
+
+  it('gives a viewer no action buttons, and the API refuses a viewer anyway', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signIn(viewer, token.viewer);
+      await view(viewer, 'recalls', 'Recalls');
+      await viewer.locator('article.recall').first().waitFor();
+      expect(await viewer.getByRole('button', { name: 'Declare recall' }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: 'Quarantine' }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: 'Close' }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: 'Export CSV' }).count()).toBeGreaterThan(0);
+    } finally {
+      await viewer.close();
+    }
+    const refused = await fetch(new URL('api/recalls', consoleApp.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.viewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ gtin, lots: [lot], reason: 'a viewer tries' }),
+    });
+    expect(refused.status).toBe(403);
+  });
+
+  it('closes the recall from the page', async () => {
+    await view(page, 'recalls', 'Recalls');
+    const card = page.locator('article.recall').filter({ hasText: `console test ${suffix}` });
+    page.once('dialog', (d) => void d.accept());
+    await card.getByRole('button', { name: 'Close' }).click();
+    await page
+      .locator('article.recall.closed')
+      .filter({ hasText: `console test ${suffix}` })
+      .waitFor();
+    expect(await card.getByRole('button', { name: 'Quarantine' }).count()).toBe(0);
+  });
+
+  it('reconnects the live feed by itself after the console restarts', async () => {
+    await view(page, 'now', 'Now');
+    const port = consoleApp.port;
+    await consoleApp.stop();
+    await page.locator('#conn[data-status="reconnecting"]').waitFor({ timeout: 30_000 });
+    consoleApp = await startConsole({ config, port, host: '127.0.0.1' });
+    await page.locator('#conn[data-status="live"]').waitFor({ timeout: 30_000 });
+    const before = Number(await page.evaluate('document.body.dataset.frameAt'));
+    await waitFor(
+      'a frame after the restart',
+      async () => Number(await page.evaluate('document.body.dataset.frameAt')) > before,
+    );
+  });
+});
