@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { DependencyError } from '../errors';
+import type { Config } from '../config';
 import { touchedIdentifiers, type SerializationEvent } from '../events';
 
 import { migrate } from './migrate';
@@ -77,6 +78,17 @@ class StorePool extends pg.Pool {
       throw err;
     });
   }
+}
+
+/** The journey store's pool with the configured TLS: what stages and commands open. */
+export function poolFor(
+  config: Pick<Config, 'databaseUrl' | 'databaseSslMode' | 'databaseSslCaFile'>,
+  { max = 4 }: { max?: number } = {},
+): pg.Pool {
+  return createPool(config.databaseUrl, {
+    max,
+    tls: { sslMode: config.databaseSslMode, ca: config.databaseSslCaFile },
+  });
 }
 
 export function createPool(

@@ -6,14 +6,14 @@
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
 import { ORIGIN_TS_HEADER, type Stage } from '../../libs/runtime';
-import { createPool, writeBatch } from '../../libs/store';
+import { poolFor, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
 export function journeySinkStage(
   config: Config,
   { surge = false }: { surge?: boolean } = {},
 ): Stage<SerializationEvent> {
-  const pool = createPool(config.databaseUrl);
+  const pool = poolFor(config);
   const name = surge ? 'journey-sink-surge' : 'journey-sink';
   return {
     name,

@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { createCodec, type Codec } from '../../libs/avro';
 import type { Config } from '../../libs/config';
-import { createKafka } from '../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../libs/kafka';
 import { alertProducer, notifyPartners, type NoticeOutcome } from '../../libs/notify';
 import { markQuarantined } from '../../libs/recalls/declare';
 import {
@@ -19,7 +19,7 @@ import {
 import { loadParties, recallReport } from '../../libs/recalls/report';
 import { requireRecall } from '../../libs/recalls/store';
 import { UsageError } from '../../libs/errors';
-import { createPool, db } from '../../libs/store';
+import { poolFor, db } from '../../libs/store';
 import { createPublisher, type Publisher } from '../../libs/sources/epcis-publish';
 
 export interface OpsDeps {
@@ -37,8 +37,8 @@ export async function openOpsDeps(
   config: Config,
   { webhookSecret = process.env.UNITRAIL_WEBHOOK_SECRET, poolSize = 8, clientId = 'unitrail-ops' } = {},
 ): Promise<OpsDeps & { close(): Promise<void> }> {
-  const pool = createPool(config.databaseUrl, { max: poolSize });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId });
+  const pool = poolFor(config, { max: poolSize });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const publisher = createPublisher({ kafka, codec });
   const alerts = alertProducer(kafka, codec);

@@ -3,7 +3,7 @@ import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import type { Stage } from '../../libs/runtime';
 import { adapters } from '../../libs/sources';
 import { followState, type CompactedView } from '../../libs/state';
-import { createPool, db } from '../../libs/store';
+import { poolFor, db } from '../../libs/store';
 import { rawTopics, topics } from '../../libs/topics';
 import {
   aggregationReasons,
@@ -15,7 +15,7 @@ import { handleRaw, normalizeRecord, type ValidatorContext } from './handler';
 
 export function validatorStage(config: Config): Stage<unknown, ValidatorContext> {
   let view: CompactedView<MasterdataRecord> | undefined;
-  const pool = createPool(config.databaseUrl, { max: 2 });
+  const pool = poolFor(config, { max: 2 });
   return {
     name: 'validator',
     topics: rawTopics,

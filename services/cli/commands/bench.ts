@@ -6,7 +6,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka } from '../../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
 import { dropDatabase, scratchDatabase } from '../../../libs/store';
 import { afterStackUp, findJava, resolveKafkaJars, stackUp } from '../../../libs/stack';
@@ -55,7 +55,7 @@ const bench: Command = {
     await dropDatabase(config.databaseUrl, 'unitrail_bench_pipeline');
     const { url: benchDbUrl, pool } = await scratchDatabase(config.databaseUrl, 'unitrail_bench_pipeline');
     const dbUrl = new URL(benchDbUrl);
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const kafka = createKafka({ ...kafkaConnection(config) });
     const codec = createCodec({ url: config.schemaRegistryUrl });
     const redis = new Redis(config.redisUrl);
     const prefix = await seenSetPrefix(kafka);

@@ -4,7 +4,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createPool, db } from '../../../libs/store';
+import { poolFor, db } from '../../../libs/store';
 
 /** The group role of migration 002: USAGE on schema analyst, SELECT on its views, nothing else. */
 export const ANALYST_GROUP = 'unitrail_analyst';
@@ -84,7 +84,7 @@ const grantAnalystCommand: Command = {
   positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
-    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    const pool = poolFor(loadConfig(), { max: 1 });
     try {
       const outcome = await grantAnalyst(pool, name, { password: optString(input, 'password') });
       console.log(

@@ -5,14 +5,14 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka } from '../../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
-import { createPool } from '../../../libs/store';
+import { poolFor } from '../../../libs/store';
 import { parseMasterdataFile } from '../../../libs/masterdata';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 
-async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const pool = createPool(loadConfig().databaseUrl, { max: 2 });
+async function withPool<T>(fn: (pool: ReturnType<typeof poolFor>) => Promise<T>): Promise<T> {
+  const pool = poolFor(loadConfig(), { max: 2 });
   try {
     return await fn(pool);
   } finally {
@@ -33,7 +33,7 @@ const masterdataLoad: Command = {
     const n = await withPool((pool) =>
       loadMasterdata(
         pool,
-        createKafka({ brokers: config.kafkaBrokers }),
+        createKafka({ ...kafkaConnection(config) }),
         createCodec({ url: config.schemaRegistryUrl }),
         records,
       ),
@@ -251,7 +251,7 @@ const dlqReplay: Command = {
         console.log(`would replay ${rows.rowCount} records`);
         return 0;
       }
-      const producer = createKafka({ brokers: config.kafkaBrokers }).producer({
+      const producer = createKafka({ ...kafkaConnection(config) }).producer({
         allowAutoTopicCreation: false,
       });
       await producer.connect();

@@ -7,9 +7,9 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka, ensureTopics, groupLag } from '../../../libs/kafka';
+import { createKafka, kafkaConnection, ensureTopics, groupLag } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
-import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
+import { poolFor, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
 import { runStageUntilSignalled } from '../../../libs/runtime';
 import { afterStackUp, stackUp } from '../../../libs/stack';
@@ -23,14 +23,14 @@ import { cliEntry } from '../entry';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function createTopics(config: Config = loadConfig()): Promise<string[]> {
-  return ensureTopics(createKafka({ brokers: config.kafkaBrokers }));
+  return ensureTopics(createKafka({ ...kafkaConnection(config) }));
 }
 export async function registerSchemas(config: Config = loadConfig()): Promise<Map<string, number>> {
   return createCodec({ url: config.schemaRegistryUrl }).registerAll();
 }
 export async function migrateDatabase(config: Config = loadConfig()): Promise<string[]> {
   await ensureDatabase(config.databaseUrl);
-  const pool = createPool(config.databaseUrl, { max: 1 });
+  const pool = poolFor(config, { max: 1 });
   try {
     return await migrate(pool);
   } finally {
@@ -167,7 +167,7 @@ const produceDemo: Command = {
     const config = loadConfig();
     const records = generateDemo(args);
     await produceRecords(
-      createKafka({ brokers: config.kafkaBrokers }),
+      createKafka({ ...kafkaConnection(config) }),
       createCodec({ url: config.schemaRegistryUrl }),
       records,
       (n) => say(`produced ${n}/${records.length}`),
@@ -226,10 +226,10 @@ const demo: Command = {
     await stackUp({});
     for (const step of afterStackUp) await step();
     const config = loadConfig();
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const kafka = createKafka({ ...kafkaConnection(config) });
     const logDir = path.join(config.stateDir, 'logs');
     say(`demo: seed ${args.seed}, ${args.events} records; stage logs in ${logDir}`);
-    const pool = createPool(config.databaseUrl, { max: 2 });
+    const pool = poolFor(config, { max: 2 });
     // The demo's products, sites and devices, before any stage starts: the validator checks them.
     await loadMasterdata(pool, kafka, createCodec({ url: config.schemaRegistryUrl }), demoMasterdata());
     const children = pipelineStages.map((s) => spawnStage(s, logDir));
@@ -293,8 +293,8 @@ const stats: Command = {
   options: { json: { type: 'boolean' } },
   async run(input) {
     const config = loadConfig();
-    const pool = createPool(config.databaseUrl, { max: 1 });
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const pool = poolFor(config, { max: 1 });
+    const kafka = createKafka({ ...kafkaConnection(config) });
     const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
       const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
@@ -338,7 +338,7 @@ const ledgerVerify: Command = {
   summary: 'Recompute the ledger hash chain; name the first batch that no longer matches (exit 1)',
   usage: '',
   async run() {
-    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    const pool = poolFor(loadConfig(), { max: 1 });
     try {
       const r = await verifyLedger(pool, (done, total) => say(`verified ${done}/${total} batches`));
       if (r.ok) {
