@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { UsageError } from '../errors';
 import { db } from '../store';
 
-export const roles = ['producer', 'recall_coordinator', 'admin'] as const;
+export const roles = ['producer', 'recall_coordinator', 'warranty', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {

@@ -28,7 +28,9 @@ import { readBody, sendJson, sendProblem } from '../../libs/http';
 import { audit, notifyAll, quarantine, type OpsDeps } from './actions';
 import { checkWarranty } from './warranty';
 
-const readers: readonly Role[] = ['producer', 'recall_coordinator', 'admin'];
+// Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
+// read by the teams that act on them.
+const readers: readonly Role[] = ['recall_coordinator', 'warranty', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 const MAX_BODY = 1024 * 1024;
 
