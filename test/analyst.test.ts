@@ -57,9 +57,25 @@ beforeAll(async () => {
 }, 60_000); // a fresh migrated database takes longer than jest's 5 s on a busy box
 afterAll(async () => {
   await analyst?.end();
-  await db.pool.query(`DROP ROLE IF EXISTS ${login}`);
   await db.drop();
+  // After its database: the login's CONNECT grant there would otherwise keep the role.
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${login}`);
+  await admin.end();
 }, 60_000);
+
+const adminUrl = () => {
+  const u = new URL(db.url);
+  u.pathname = '/postgres';
+  return u.toString();
+};
+const asAnalyst = (url: string) => {
+  const u = new URL(url);
+  u.username = login;
+  u.password = 'pw';
+  return new pg.Client({ connectionString: u.toString() });
+};
 
 describe('the SQL guide', () => {
   it('has examples for every view', () => {
@@ -123,5 +139,34 @@ describe('grant-analyst', () => {
     await expect(grantAnalyst(db.pool, 'Robert"); DROP TABLE x; --')).rejects.toThrow(UsageError);
     await expect(grantAnalyst(db.pool, 'unitrail_analyst')).rejects.toThrow(/reserved/);
     await expect(grantAnalyst(db.pool, 'postgres')).rejects.toThrow(/more than read rights/);
+    await expect(grantAnalyst(db.pool, login, { statementTimeout: 'forever' })).rejects.toThrow(
+      '--statement-timeout forever must be a number with ms, s or min (e.g. 30s)',
+    );
   });
+
+  it('bounds every statement of the login (statement_timeout, default 30s)', async () => {
+    expect((await analyst.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('30s');
+    await grantAnalyst(db.pool, login, { password: 'pw', statementTimeout: '200ms' });
+    const short = asAnalyst(db.url);
+    await short.connect();
+    try {
+      const err = await short.query('SELECT pg_sleep(5)').catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('57014'); // query_canceled by statement timeout
+    } finally {
+      await short.end();
+      await grantAnalyst(db.pool, login, { password: 'pw' });
+    }
+  });
+
+  it('cannot connect to another unitrail database on the same server', async () => {
+    const other = await freshDatabase('analyst_other');
+    const client = asAnalyst(other.url);
+    try {
+      const err = await client.connect().catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('42501'); // insufficient_privilege: no CONNECT
+    } finally {
+      await client.end().catch(() => {});
+      await other.drop();
+    }
+  }, 120_000);
 });

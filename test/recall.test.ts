@@ -45,7 +45,7 @@ let api: RunningOpsApi;
 let base: string;
 let receiver: http.Server;
 const webhooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-const token = { coordinator: '', reader: '' };
+const token = { coordinator: '', reader: '', producer: '' };
 
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
@@ -92,14 +92,17 @@ beforeAll(async () => {
   token.coordinator = (
     await createToken(pool, { name: `it-recall-coord-${suffix}`, role: 'recall_coordinator' })
   ).token;
-  token.reader = (await createToken(pool, { name: `it-recall-reader-${suffix}`, role: 'producer' })).token;
+  token.reader = (await createToken(pool, { name: `it-recall-reader-${suffix}`, role: 'warranty' })).token;
+  token.producer = (
+    await createToken(pool, { name: `it-recall-producer-${suffix}`, role: 'producer' })
+  ).token;
 });
 
 afterAll(async () => {
   await api?.stop();
   await stages.stopAll();
   await new Promise<void>((ok) => receiver?.close(() => ok()));
-  for (const who of ['coord', 'reader']) await revokeToken(pool, `it-recall-${who}-${suffix}`);
+  for (const who of ['coord', 'reader', 'producer']) await revokeToken(pool, `it-recall-${who}-${suffix}`);
   await pool.end();
   r.disconnect();
 });
@@ -201,6 +204,17 @@ describe('a recall in the middle of a running demo', () => {
     expect((await call('POST', '/recalls', { gtin, lots: [lot], reason: 'x' }, token.reader)).status).toBe(
       403,
     );
+    // Least privilege (docs/access.md): a producer's token captures events and reads nothing here.
+    for (const path of [
+      '/recalls',
+      `/recalls/${recall.recallId}`,
+      `/recalls/${recall.recallId}/report`,
+      `/warranty/1?gtin=${gtin}`,
+      `/units/urn:epc:id:sgtin:0614141.107346.1/journey`,
+    ]) {
+      expect([path, (await call('GET', path, undefined, token.producer)).status]).toEqual([path, 403]);
+      expect((await call('GET', path, undefined, token.reader)).status).not.toBe(403);
+    }
   });
 
   it('routes the later events of the lot and of its containers through the surge topic', async () => {

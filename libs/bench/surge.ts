@@ -19,7 +19,7 @@ import { Partitioners, type Kafka, type Message, type PartitionMetadata } from '
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createKafka, ensureTopics, groupLag, withAdmin } from '../kafka';
+import { createKafka, kafkaConnection, ensureTopics, groupLag, withAdmin } from '../kafka';
 import { scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
@@ -329,7 +329,7 @@ export async function runSurgeBench({
   signal,
 }: SurgeBenchOptions): Promise<SurgeBenchResult> {
   const tStart = Date.now();
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-bench-surge' });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: 'unitrail-bench-surge' });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const running: Running[] = [];
   const scratch: { drop: () => Promise<void> }[] = [];

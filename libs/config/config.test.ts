@@ -25,3 +25,32 @@ describe('config', () => {
     expect(describeSettings()).toContain('`REDIS_URL`');
   });
 });
+
+describe('secured connection settings', () => {
+  it('reads SASL and TLS settings and checks those that go together', () => {
+    expect(loadConfig({}).kafkaSaslMechanism).toBe('none');
+    expect(
+      loadConfig({
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      }),
+    ).toMatchObject({ kafkaSaslMechanism: 'scram-sha-512', kafkaSaslUsername: 'u' });
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
+      'KAFKA_SASL_MECHANISM=gssapi must be one of none, plain, scram-sha-256, scram-sha-512',
+    );
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/needs KAFKA_SASL_USERNAME/);
+    expect(() => loadConfig({ DATABASE_SSL_MODE: 'prefer' })).toThrow(
+      /DATABASE_SSL_MODE=prefer must be one of/,
+    );
+    expect(() => loadConfig({ KAFKA_TLS: 'maybe' })).toThrow('KAFKA_TLS=maybe must be true or false');
+  });
+  it('names an unreadable or non-PEM file', () => {
+    expect(() => loadConfig({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      'KAFKA_TLS_CA_FILE=/nonexistent/ca.pem cannot be read (ENOENT)',
+    );
+    expect(() => loadConfig({ DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_CA_FILE: __filename })).toThrow(
+      /is not a PEM file/,
+    );
+  });
+});

@@ -3,6 +3,7 @@
  * Each setting is declared as a spec (name, description, default); `unitrail config` prints
  * them, and the README's table is generated from the same list, so docs cannot drift.
  */
+import fs from 'node:fs';
 import { ConfigError } from '../errors';
 
 export interface SettingSpec<T> {
@@ -47,6 +48,35 @@ const brokers = (raw: string, env: string): string[] => {
   return list;
 };
 
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (raw: string, env: string): T => {
+    const v = raw.trim().toLowerCase() as T;
+    if (!values.includes(v)) throw new ConfigError(`${env}=${raw} must be one of ${values.join(', ')}`);
+    return v;
+  };
+const bool = (raw: string, env: string): boolean => {
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${env}=${raw} must be true or false`);
+};
+/** A PEM file, read at start-up so a wrong path is told at once, not at the first connection. */
+const pemFile = (raw: string, env: string): string | undefined => {
+  if (raw === '') return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(raw, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${env}=${raw} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`${env}=${raw} is not a PEM file`);
+  return text;
+};
+const optional = (raw: string) => (raw === '' ? undefined : raw);
+
+export const KAFKA_SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export const DATABASE_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+
 export const settings = {
   kafkaBrokers: {
     env: 'KAFKA_BROKERS',
@@ -71,6 +101,81 @@ export const settings = {
     description: 'Redis URL of the deduplicator seen-set',
     default: 'redis://127.0.0.1:6379/0',
     parse: url(['redis:', 'rediss:']),
+  },
+  kafkaSaslMechanism: {
+    env: 'KAFKA_SASL_MECHANISM',
+    description:
+      'Kafka SASL: none, plain, scram-sha-256 or scram-sha-512 (with KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD)',
+    default: 'none',
+    parse: oneOf(KAFKA_SASL_MECHANISMS),
+  },
+  kafkaSaslUsername: {
+    env: 'KAFKA_SASL_USERNAME',
+    description: 'Kafka SASL user (required when KAFKA_SASL_MECHANISM is not none)',
+    default: '',
+    parse: optional,
+  },
+  kafkaSaslPassword: {
+    env: 'KAFKA_SASL_PASSWORD',
+    description: 'Kafka SASL password (required when KAFKA_SASL_MECHANISM is not none; never printed)',
+    default: '',
+    parse: optional,
+  },
+  kafkaTls: {
+    env: 'KAFKA_TLS',
+    description: 'Connect to Kafka over TLS (SSL or SASL_SSL listeners); the server certificate is verified',
+    default: 'false',
+    parse: bool,
+  },
+  kafkaTlsCaFile: {
+    env: 'KAFKA_TLS_CA_FILE',
+    description: "PEM of the CA that signed the brokers' certificates (default: the system's CAs)",
+    default: '',
+    parse: pemFile,
+  },
+  kafkaTlsCertFile: {
+    env: 'KAFKA_TLS_CERT_FILE',
+    description: 'PEM client certificate for mutual TLS (with KAFKA_TLS_KEY_FILE)',
+    default: '',
+    parse: pemFile,
+  },
+  kafkaTlsKeyFile: {
+    env: 'KAFKA_TLS_KEY_FILE',
+    description: 'PEM private key of KAFKA_TLS_CERT_FILE',
+    default: '',
+    parse: pemFile,
+  },
+  databaseSslMode: {
+    env: 'DATABASE_SSL_MODE',
+    description:
+      "TLS to PostgreSQL, as libpq's sslmode: disable, require (encrypt, no check), verify-ca, verify-full (CA and host name)",
+    default: 'disable',
+    parse: oneOf(DATABASE_SSL_MODES),
+  },
+  databaseSslCaFile: {
+    env: 'DATABASE_SSL_CA_FILE',
+    description: "PEM of the CA that signed PostgreSQL's certificate (verify-ca / verify-full)",
+    default: '',
+    parse: pemFile,
+  },
+  redisPassword: {
+    env: 'REDIS_PASSWORD',
+    description:
+      'Redis AUTH password (with REDIS_USERNAME for an ACL user); or put them in REDIS_URL. Use rediss:// for TLS',
+    default: '',
+    parse: optional,
+  },
+  redisUsername: {
+    env: 'REDIS_USERNAME',
+    description: 'Redis ACL user for AUTH (Redis 6+); empty: the default user',
+    default: '',
+    parse: optional,
+  },
+  redisTlsCaFile: {
+    env: 'REDIS_TLS_CA_FILE',
+    description: "PEM of the CA that signed Redis's certificate (with a rediss:// REDIS_URL)",
+    default: '',
+    parse: pemFile,
   },
   metricsPort: {
     env: 'METRICS_PORT',
@@ -159,11 +264,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[spec.env];
     out[key] = spec.parse(raw === undefined || raw === '' ? spec.default : raw, spec.env);
   }
-  return out as Config;
+  const config = out as Config;
+  checkTogether(config);
+  return config;
+}
+
+/** Settings that only make sense together. */
+function checkTogether(c: Config): void {
+  if (c.kafkaSaslMechanism !== 'none' && (!c.kafkaSaslUsername || !c.kafkaSaslPassword)) {
+    throw new ConfigError(
+      `KAFKA_SASL_MECHANISM=${c.kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
+  }
+  if (Boolean(c.kafkaTlsCertFile) !== Boolean(c.kafkaTlsKeyFile)) {
+    throw new ConfigError('KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS needs both)');
+  }
+  if ((c.kafkaTlsCaFile || c.kafkaTlsCertFile) && !c.kafkaTls) {
+    throw new ConfigError('KAFKA_TLS_CA_FILE / KAFKA_TLS_CERT_FILE are set but KAFKA_TLS is false');
+  }
+  if (c.databaseSslCaFile && !c.databaseSslMode.startsWith('verify')) {
+    throw new ConfigError(
+      `DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE=${c.databaseSslMode} does not verify; use verify-ca or verify-full`,
+    );
+  }
+  if (c.redisTlsCaFile && !c.redisUrl.startsWith('rediss:')) {
+    throw new ConfigError('REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss:// (TLS)');
+  }
 }
 
 /** Markdown table of the settings, for the README and `unitrail config`. */
 export function describeSettings(): string {
-  const rows = Object.values(settings).map((s) => `| \`${s.env}\` | \`${s.default}\` | ${s.description} |`);
+  const rows = Object.values(settings).map(
+    (s) => `| \`${s.env}\` | ${s.default === '' ? '(none)' : `\`${s.default}\``} | ${s.description} |`,
+  );
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

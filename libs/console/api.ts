@@ -36,7 +36,7 @@ import { deviceSignals } from './devices';
 import type { Feed } from './feed';
 import { recallSummaries } from './recalls';
 
-export const readers: readonly Role[] = ['viewer', 'producer', 'recall_coordinator', 'admin'];
+export const readers: readonly Role[] = ['viewer', 'warranty', 'recall_coordinator', 'admin'];
 export const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 export const replayers: readonly Role[] = ['admin'];
 

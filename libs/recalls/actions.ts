@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
-import { createKafka } from '../kafka';
+import { createKafka, kafkaConnection } from '../kafka';
 import { alertProducer, notifyPartners, type NoticeOutcome } from '../notify';
 import { markQuarantined } from './declare';
 import {
@@ -19,7 +19,7 @@ import {
 import { loadParties, recallReport } from './report';
 import { requireRecall } from './store';
 import { UsageError } from '../errors';
-import { createPool, db } from '../store';
+import { poolFor, db } from '../store';
 import { createPublisher, type Publisher } from '../sources/epcis-publish';
 
 export interface OpsDeps {
@@ -37,8 +37,8 @@ export async function openOpsDeps(
   config: Config,
   { webhookSecret = process.env.UNITRAIL_WEBHOOK_SECRET, poolSize = 8, clientId = 'unitrail-ops' } = {},
 ): Promise<OpsDeps & { close(): Promise<void> }> {
-  const pool = createPool(config.databaseUrl, { max: poolSize });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId });
+  const pool = poolFor(config, { max: poolSize });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const publisher = createPublisher({ kafka, codec });
   const alerts = alertProducer(kafka, codec);

@@ -34,7 +34,7 @@
  * before (`name`, `topics`, `prepare`, `handle`, `write`, `start`, `stop`, `sourceOf`, `health`).
  */
 import type { Consumer, Producer } from 'kafkajs';
-import { createKafka } from '../kafka';
+import { createKafka, kafkaConnection } from '../kafka';
 import { createCodec, type Codec } from '../avro';
 import { oneLine } from '../errors';
 import { createLogger, type Logger } from '../log';
@@ -186,7 +186,7 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
   const { config } = opts;
   const log = (opts.log ?? createLogger()).child({ stage: stage.name });
   const metrics = createStageMetrics(stage.name);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `unitrail-${stage.name}` });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: `unitrail-${stage.name}` });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const groupId = opts.groupId ?? `ut.${stage.name}`;
   const producer = kafka.producer({ allowAutoTopicCreation: false });

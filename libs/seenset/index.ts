@@ -6,9 +6,10 @@
  *   - another raw record with the same hash → 'duplicate': drop, counted once per record.
  * Claims expire after the TTL window, so memory stays bounded.
  */
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { DependencyError } from '../errors';
+import type { Config } from '../config';
 import { withAdmin } from '../kafka';
 
 export type ClaimResult = 'first' | 'replay' | 'duplicate';
@@ -56,18 +57,42 @@ export interface SeenSet {
   close(): Promise<void>;
 }
 
+/**
+ * AUTH and TLS of the configured Redis, as ioredis takes them: REDIS_USERNAME / REDIS_PASSWORD
+ * (or the URL's user:password), and with a rediss:// URL, TLS verified against REDIS_TLS_CA_FILE
+ * when given (otherwise the system's CAs).
+ */
+export function redisConnection(
+  config: Pick<Config, 'redisUrl' | 'redisUsername' | 'redisPassword' | 'redisTlsCaFile'>,
+): { url: string } & Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  return {
+    url: config.redisUrl,
+    ...(config.redisUsername ? { username: config.redisUsername } : {}),
+    ...(config.redisPassword ? { password: config.redisPassword } : {}),
+    ...(config.redisUrl.startsWith('rediss:')
+      ? { tls: config.redisTlsCaFile ? { ca: [config.redisTlsCaFile] } : {} }
+      : {}),
+  };
+}
+
 export function createSeenSet({
   url,
   ttlSeconds = 7 * 24 * 3600,
   prefix = 'ut:',
+  username,
+  password,
+  tls,
 }: {
   url: string;
   ttlSeconds?: number;
   prefix?: string;
-}): SeenSet {
+} & Pick<RedisOptions, 'username' | 'password' | 'tls'>): SeenSet {
   // No offline queue and fast failure: while Redis is down the runtime pauses and retries the
   // batch itself, so nothing passes unchecked and nothing waits in a hidden queue.
   const redis = new Redis(url, {
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

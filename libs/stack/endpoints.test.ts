@@ -1,13 +1,14 @@
 import { isLoopback, kafkaEndpoint, registryEndpoint, withPort } from './endpoints';
 
 describe('kafkaEndpoint', () => {
-  it('defaults to 127.0.0.1:9092 with the controller on the next port', () => {
+  it('defaults to 127.0.0.1:9092 with the controller on the next port and SASL on the one after', () => {
     expect(kafkaEndpoint({})).toEqual({
       local: true,
       brokers: ['127.0.0.1:9092'],
       host: '127.0.0.1',
       port: 9092,
       controllerPort: 9093,
+      saslPort: 9094,
     });
   });
 

@@ -19,6 +19,8 @@ export interface KafkaEndpoint {
   host: string;
   port: number;
   controllerPort: number;
+  /** The SASL_PLAINTEXT (SCRAM, PLAIN) listener of the local broker: KAFKA_SASL_PORT, default port + 2. */
+  saslPort: number;
 }
 
 export interface RegistryEndpoint {
@@ -58,11 +60,13 @@ export function kafkaEndpoint(env: NodeJS.ProcessEnv = process.env): KafkaEndpoi
     const local = brokers.length === 1 && isLoopback(host);
     if (local) agree(env, 'KAFKA_PORT', port, `KAFKA_BROKERS=${given}`);
     const controllerPort = portFrom(env, 'KAFKA_CONTROLLER_PORT', port + 1);
-    return { local, brokers, host: local ? LOOPBACK : host, port, controllerPort };
+    const saslPort = portFrom(env, 'KAFKA_SASL_PORT', port + 2);
+    return { local, brokers, host: local ? LOOPBACK : host, port, controllerPort, saslPort };
   }
   const port = portFrom(env, 'KAFKA_PORT', 9092);
   const controllerPort = portFrom(env, 'KAFKA_CONTROLLER_PORT', port + 1);
-  return { local: true, brokers: [`${LOOPBACK}:${port}`], host: LOOPBACK, port, controllerPort };
+  const saslPort = portFrom(env, 'KAFKA_SASL_PORT', port + 2);
+  return { local: true, brokers: [`${LOOPBACK}:${port}`], host: LOOPBACK, port, controllerPort, saslPort };
 }
 
 export function registryEndpoint(env: NodeJS.ProcessEnv = process.env): RegistryEndpoint {

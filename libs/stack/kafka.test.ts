@@ -58,3 +58,25 @@ describe('newClusterId', () => {
     }
   });
 });
+
+describe('the SASL listener', () => {
+  const props = parse(
+    kafkaServerProperties({
+      host: '127.0.0.1',
+      port: 9092,
+      controllerPort: 9093,
+      saslPort: 9094,
+      dataDir: '/d',
+    }),
+  );
+  it('adds SASL_PLAINTEXT with SCRAM-SHA-256/512 and PLAIN beside PLAINTEXT', () => {
+    expect(props['listeners']).toBe(
+      'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_PLAINTEXT://127.0.0.1:9094',
+    );
+    expect(props['advertised.listeners']).toBe('PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9094');
+    expect(props['listener.security.protocol.map']).toContain('SASL_PLAINTEXT:SASL_PLAINTEXT');
+    expect(props['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512,PLAIN');
+    expect(props['inter.broker.listener.name']).toBe('PLAINTEXT');
+    expect(props['listener.name.sasl_plaintext.plain.sasl.jaas.config']).toContain('user_unitrail=');
+  });
+});

@@ -15,7 +15,12 @@ export interface KafkaLayout {
   controllerPort: number;
   /** Kafka's log.dirs: the partitions' data. */
   dataDir: string;
+  /** A second listener, SASL_PLAINTEXT with SCRAM-SHA-256/512 and PLAIN, to prove secured client settings. */
+  saslPort?: number;
 }
+
+/** The local stack's SASL user (loopback only; a real cluster has its own): SCRAM and PLAIN. */
+export const LOCAL_SASL_USER = { username: 'unitrail', password: 'unitrail-local' } as const;
 
 /**
  * server.properties of a single-node KRaft cluster. Topics are created by `unitrail`'s topic
@@ -23,18 +28,31 @@ export interface KafkaLayout {
  * topics get replication factor 1 because there is one broker.
  */
 export function kafkaServerProperties(
-  { host, port, controllerPort, dataDir }: KafkaLayout,
+  { host, port, controllerPort, dataDir, saslPort }: KafkaLayout,
   numPartitions = 3,
 ): string {
+  const sasl = saslPort ? `,SASL_PLAINTEXT://${host}:${saslPort}` : '';
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${host}:${controllerPort}`,
-    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}${sasl}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${port}${sasl}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslPort ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
+    ...(saslPort
+      ? {
+          'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+          // SCRAM users live in the cluster metadata (created by `stack up` with kafka-configs);
+          // PLAIN's one user is declared here.
+          'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
+            'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+          'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+            'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+          'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${LOCAL_SASL_USER.username}="${LOCAL_SASL_USER.password}";`,
+        }
+      : {}),
     'log.dirs': dataDir,
     'num.partitions': numPartitions,
     'auto.create.topics.enable': false,
@@ -105,6 +123,45 @@ export function kafkaJavaArgs(
     'kafka.Kafka',
     propertiesFile,
   ];
+}
+
+/**
+ * Creates (or resets) the local SASL user's SCRAM credentials with kafka-configs, against the
+ * running broker: idempotent, so every `stack up` that starts the broker can run it.
+ */
+export async function createScramUser(java: string, jarsDir: string, bootstrap: string): Promise<void> {
+  const { username, password } = LOCAL_SASL_USER;
+  // One mechanism per request: the broker refuses to alter one user's credentials twice in a request.
+  for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
+    try {
+      await run(
+        java,
+        [
+          '-Xmx128m',
+          '-cp',
+          `${jarsDir}/*`,
+          'org.apache.kafka.tools.ConfigCommand',
+          '--bootstrap-server',
+          bootstrap,
+          '--alter',
+          '--add-config',
+          `${mechanism}=[password=${password}]`,
+          '--entity-type',
+          'users',
+          '--entity-name',
+          username,
+        ],
+        { timeout: 120_000 },
+      );
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      const reason = `${stderr}\n${stdout}`.split('\n').find((l) => /Exception:/.test(l)) ?? oneLine(err);
+      throw new UnitrailError(
+        'STACK_KAFKA_SCRAM',
+        `kafka: creating the ${mechanism} user '${username}' failed: ${reason.trim().slice(0, 300)}`,
+      );
+    }
+  }
 }
 
 /** True when the broker answers a metadata request (a listening socket alone is not enough). */

@@ -10,7 +10,14 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { DependencyError, UnitrailError, oneLine } from '../errors';
 import { isLoopback, kafkaEndpoint, registryEndpoint, urlPort, withPort } from './endpoints';
-import { formatStorage, isFormatted, kafkaAnswers, kafkaJavaArgs, kafkaServerProperties } from './kafka';
+import {
+  createScramUser,
+  formatStorage,
+  isFormatted,
+  kafkaAnswers,
+  kafkaJavaArgs,
+  kafkaServerProperties,
+} from './kafka';
 import { repoRoot, stackVersions, stateDir } from './paths';
 import {
   dataDir as postgresDataDir,
@@ -237,7 +244,11 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
   const pid = runningPid(files.pid('kafka'), marker);
   if (pid !== undefined) {
     const running = fs.readFileSync(files.kafkaProperties, 'utf8');
-    if (!running.includes(`PLAINTEXT://${address},CONTROLLER://${kafka.host}:${kafka.controllerPort}`)) {
+    if (
+      !running.includes(
+        `PLAINTEXT://${address},CONTROLLER://${kafka.host}:${kafka.controllerPort},SASL_PLAINTEXT://${kafka.host}:${kafka.saslPort}`,
+      )
+    ) {
       throw movedPorts('kafka', pid, address);
     }
     await waitForPart(ctx, 'kafka', address, pid, marker, probe);
@@ -259,6 +270,12 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
     throw new DependencyError(
       'kafka',
       `controller port ${kafka.host}:${kafka.controllerPort} is taken by another program; set KAFKA_CONTROLLER_PORT to a free port`,
+    );
+  }
+  if (await portAnswers(kafka.host, kafka.saslPort)) {
+    throw new DependencyError(
+      'kafka',
+      `SASL port ${kafka.host}:${kafka.saslPort} is taken by another program; set KAFKA_SASL_PORT to a free port`,
     );
   }
   const java = await ctx.java();
@@ -285,6 +302,7 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
       host: kafka.host,
       port: kafka.port,
       controllerPort: kafka.controllerPort,
+      saslPort: kafka.saslPort,
       dataDir: files.kafkaData,
     }),
   );
@@ -302,7 +320,8 @@ async function upKafka(ctx: Ctx, kafka: ReturnType<typeof kafkaEndpoint>): Promi
     pidFile: files.pid('kafka'),
   });
   await waitForPart(ctx, 'kafka', address, started, marker, probe);
-  progress(`kafka: up on ${address} (${took(t1)})`);
+  await createScramUser(java.bin, jars, address);
+  progress(`kafka: up on ${address}, SASL (SCRAM, PLAIN) on ${kafka.host}:${kafka.saslPort} (${took(t1)})`);
   return {
     name: 'kafka',
     url,

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
-import { createKafka } from '../kafka';
+import { createKafka, kafkaConnection } from '../kafka';
 import { createLogger } from '../log';
 
 export interface CompactedView<V> {
@@ -85,7 +85,7 @@ export async function followCompacted<V>({
 
 /** A stage's view of a compacted topic, caught up before it returns (what `Stage.start` waits for). */
 export async function followState<V>(config: Config, topic: string, name: string): Promise<CompactedView<V>> {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `unitrail-${name}-state` });
+  const kafka = createKafka({ ...kafkaConnection(config), clientId: `unitrail-${name}-state` });
   const view = await followCompacted<V>({
     kafka,
     codec: createCodec({ url: config.schemaRegistryUrl }),

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { DependencyError } from '../errors';
 import { prepareBatch, writePrepared, type SinkRow, type WriteOptions } from './write';
+import type { Config } from '../config';
 
 import { migrate } from './migrate';
 import { storableText } from './text';
@@ -20,10 +21,127 @@ export {
 export { verifyLedger, batchHash, anchorHash, writeAnchor, type VerifyResult } from './ledger';
 export { copyIn, copyRow, copyField } from './copy';
 
-export function createPool(url: string, { max = 4 }: { max?: number } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+/** TLS to PostgreSQL, as libpq's sslmode: `verify-full` checks the CA and the host name, `verify-ca` only the CA. */
+export interface StoreTls {
+  sslMode?: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  /** PEM of the CA that signed the server's certificate (verify-ca / verify-full). */
+  ca?: string;
+}
+
+export function sslOptions({ sslMode = 'disable', ca }: StoreTls = {}): pg.PoolConfig['ssl'] {
+  if (sslMode === 'disable') return undefined;
+  if (sslMode === 'require') return { rejectUnauthorized: false };
+  return {
+    rejectUnauthorized: true,
+    ...(ca ? { ca } : {}),
+    // verify-ca: the chain must lead to the CA; the certificate may name another host.
+    ...(sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+  };
+}
+
+/**
+ * Errors that mean the connection itself failed (lost mid-query, or never made): pg reports these
+ * without a SQLSTATE ("Connection terminated unexpectedly", a pool time-out), so they are marked
+ * where they are raised, by the client's 'error' event and by the pool's connect, and `db()` reads the mark.
+ */
+const connectionFailures = new WeakSet<object>();
+const markConnectionFailure = (err: unknown) => {
+  if (err && typeof err === 'object') connectionFailures.add(err);
+};
+
+/**
+ * A client that always has an 'error' listener: pg emits 'error' on a client whose server went
+ * away, and an in-use client without a listener would take the process down (pg-pool only listens
+ * while the client is idle). The query in flight is rejected with the same error, marked here.
+ */
+class StoreClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', markConnectionFailure);
+  }
+}
+
+/** A pool whose failures to hand out a connection (refused, timed out, cut while connecting) are marked. */
+class StorePool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (
+      err: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): void;
+  override connect(
+    callback?: (
+      err: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): Promise<pg.PoolClient> | void {
+    if (callback) {
+      super.connect((err, client, done) => {
+        if (err) markConnectionFailure(err);
+        callback(err, client, done);
+      });
+      return;
+    }
+    return super.connect().catch((err: unknown) => {
+      markConnectionFailure(err);
+      throw err;
+    });
+  }
+}
+
+/** The journey store's pool with the configured TLS: what stages and commands open. */
+export function poolFor(
+  config: Pick<Config, 'databaseUrl' | 'databaseSslMode' | 'databaseSslCaFile'>,
+  { max = 4 }: { max?: number } = {},
+): pg.Pool {
+  return createPool(config.databaseUrl, {
+    max,
+    tls: { sslMode: config.databaseSslMode, ca: config.databaseSslCaFile },
+  });
+}
+
+export function createPool(
+  url: string,
+  { max = 4, tls = {} }: { max?: number; tls?: StoreTls } = {},
+): pg.Pool {
+  const pool = new StorePool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    // A server that vanished without a FIN (a cut cable, a failed-over host) is noticed by TCP keep-alive.
+    keepAlive: true,
+    ssl: sslOptions(tls),
+    Client: StoreClient,
+  });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead
   return pool;
+}
+
+// SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown, crash),
+// 53 (insufficient resources), and 40001/40P01 (serialization failure, deadlock: retry the transaction).
+const RETRIABLE_SQLSTATE = /^(08|57P|53|40001$|40P01$)/;
+// Socket-level errno codes of a server that is down, restarting or unreachable.
+const RETRIABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+
+/** True when a PostgreSQL error means the server or the connection failed, so the same work may succeed later. */
+export function isConnectionFailure(err: unknown): boolean {
+  if (err && typeof err === 'object' && connectionFailures.has(err)) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (RETRIABLE_SQLSTATE.test(code) || RETRIABLE_ERRNO.has(code));
 }
 
 /** Wraps a database call so that connection failures are retriable DependencyErrors. */
@@ -31,12 +149,7 @@ export async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    // Class 08 (connection), 57P (operator intervention: shutdown), 53 (resources), 40001/40P01 (retry).
-    if (
-      /^(08|57P|53|40001|40P01)/.test(code) ||
-      /ECONN|ETIMEDOUT|terminat|Connection/i.test(String((err as Error).message))
-    ) {
+    if (isConnectionFailure(err)) {
       throw new DependencyError('postgres', `${what}: ${(err as Error).message}`, err);
     }
     throw err;
@@ -117,10 +230,16 @@ export async function writeBatch(
   const prepared = prepareBatch(rows);
   return db('journey sink write', async () => {
     const client = await pool.connect();
+    let released = false;
     try {
       return await writePrepared(client, prepared, sink, options);
+    } catch (err) {
+      // A client whose connection failed is destroyed, not returned to the pool.
+      released = true;
+      client.release(isConnectionFailure(err) ? (err as Error) : undefined);
+      throw err;
     } finally {
-      client.release();
+      if (!released) client.release();
     }
   });
 }

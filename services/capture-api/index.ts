@@ -11,9 +11,9 @@ import http from 'node:http';
 import type { Config } from '../../libs/config';
 import { createCodec } from '../../libs/avro';
 import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
-import { createKafka } from '../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../libs/kafka';
 import { createLogger, type Logger } from '../../libs/log';
-import { createPool } from '../../libs/store';
+import { poolFor } from '../../libs/store';
 import { warmSchema } from '../../libs/epcis';
 import { createCaptureHandler } from './server';
 import { createPublisher } from '../../libs/sources/epcis-publish';
@@ -58,9 +58,9 @@ export async function startCaptureApi({
   maxBytes?: number;
   log?: Logger;
 }): Promise<RunningCaptureApi> {
-  const pool = createPool(config.databaseUrl, { max: 8 });
+  const pool = poolFor(config, { max: 8 });
   const publisher = createPublisher({
-    kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-capture-api' }),
+    kafka: createKafka({ ...kafkaConnection(config), clientId: 'unitrail-capture-api' }),
     codec: createCodec({ url: config.schemaRegistryUrl }),
   });
   try {

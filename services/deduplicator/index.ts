@@ -1,8 +1,14 @@
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
 import { defineStage, openStage, type InputRecord, type Stage } from '../../libs/runtime';
-import { createKafka } from '../../libs/kafka';
-import { createSeenSet, seenSetPrefix, type ClaimResult, type SeenSet } from '../../libs/seenset';
+import { createKafka, kafkaConnection } from '../../libs/kafka';
+import {
+  createSeenSet,
+  redisConnection,
+  seenSetPrefix,
+  type ClaimResult,
+  type SeenSet,
+} from '../../libs/seenset';
 import { topics } from '../../libs/topics';
 import { claimsOf, handleClaimed } from './handler';
 
@@ -22,9 +28,9 @@ export const deduplicator = defineStage({
     return {
       start: async () => {
         const prefix = await seenSetPrefix(
-          createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-deduplicator-admin' }),
+          createKafka({ ...kafkaConnection(config), clientId: 'unitrail-deduplicator-admin' }),
         );
-        seenSet = createSeenSet({ url: config.redisUrl, ttlSeconds: config.dedupTtlSeconds, prefix });
+        seenSet = createSeenSet({ ...redisConnection(config), ttlSeconds: config.dedupTtlSeconds, prefix });
       },
       // The claim is the only effect; a Redis failure is retriable, so the batch waits, unchecked events never pass.
       prepare: async (records: InputRecord<SerializationEvent>[]): Promise<Claims> => {

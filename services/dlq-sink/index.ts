@@ -1,7 +1,7 @@
 /** dlq-sink: keeps ut.dlq.v1 queryable in PostgreSQL (ut.dlq) for `unitrail dlq list/show/replay` and stats. */
 import type { Config } from '../../libs/config';
 import { defineStage, openStage, type Stage } from '../../libs/runtime';
-import { createPool, writeDlq, type DlqRow } from '../../libs/store';
+import { poolFor, writeDlq, type DlqRow } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
 export const dlqSink = defineStage({
@@ -12,7 +12,7 @@ export const dlqSink = defineStage({
   stores: 'writes PostgreSQL ut.dlq',
   handler: () => [{ kind: 'done' }],
   open(config: Config) {
-    const pool = createPool(config.databaseUrl, { max: 2 });
+    const pool = poolFor(config, { max: 2 });
     return {
       write: (handled: { record: { value: DlqRow } }[]) =>
         writeDlq(

@@ -6,7 +6,7 @@
 import type { Config } from '../../libs/config';
 import type { SerializationEvent } from '../../libs/events';
 import { defineStage, openStage, ORIGIN_TS_HEADER, type Handled, type Stage } from '../../libs/runtime';
-import { createPool, writeBatch } from '../../libs/store';
+import { poolFor, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
 const sinkOn = (name: string, input: string, summary: string) =>
@@ -18,7 +18,7 @@ const sinkOn = (name: string, input: string, summary: string) =>
     stores: 'writes PostgreSQL: ledger, identifiers, aggregation, unit state, hash chain',
     handler: () => [{ kind: 'done' }],
     open(config: Config) {
-      const pool = createPool(config.databaseUrl);
+      const pool = poolFor(config);
       return {
         write: async (handled: Handled<SerializationEvent>[]) => {
           if (handled.length === 0) return;

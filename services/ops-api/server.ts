@@ -29,7 +29,9 @@ import { textProblem } from '../../libs/epcis';
 import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
 import { checkWarranty } from '../../libs/warranty';
 
-const readers: readonly Role[] = ['producer', 'recall_coordinator', 'admin'];
+// Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
+// read by the teams that act on them.
+const readers: readonly Role[] = ['recall_coordinator', 'warranty', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 const MAX_BODY = 1024 * 1024;
 

@@ -3,7 +3,7 @@ import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import { defineStage, openStage, type Stage } from '../../libs/runtime';
 import { adapters } from '../../libs/sources';
 import { followState, type CompactedView } from '../../libs/state';
-import { createPool, db } from '../../libs/store';
+import { poolFor, db } from '../../libs/store';
 import { rawTopics, topics } from '../../libs/topics';
 import {
   aggregationReasons,
@@ -24,7 +24,7 @@ export const validator = defineStage({
   sourceOf: (topic) => adapters[topic]?.sourceSystem ?? null,
   open(config: Config) {
     let view: CompactedView<MasterdataRecord> | undefined;
-    const pool = createPool(config.databaseUrl, { max: 2 });
+    const pool = poolFor(config, { max: 2 });
     return {
       start: async () => {
         view = await followState(config, topics.masterdata.name, 'validator');

@@ -4,7 +4,7 @@
 -- A `reader` token queries what is shared with it and captures nothing.
 ALTER TABLE ut.api_tokens DROP CONSTRAINT IF EXISTS api_tokens_role_check;
 ALTER TABLE ut.api_tokens ADD CONSTRAINT api_tokens_role_check
-  CHECK (role IN ('producer', 'recall_coordinator', 'quality', 'admin', 'reader'));
+  CHECK (role IN ('producer', 'recall_coordinator', 'quality', 'warranty', 'admin', 'reader'));
 
 -- Each accepted event of a capture, as the partner sent it: EPCIS 2.0 JSON-LD with its own
 -- @context (XML documents arrive rewritten into that form by libs/epcis). Written by the capture

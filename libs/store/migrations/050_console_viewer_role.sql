@@ -2,4 +2,4 @@
 -- quality team's role (exception cases) and the partners' reader (EPCIS query) so every role stays.
 ALTER TABLE ut.api_tokens DROP CONSTRAINT IF EXISTS api_tokens_role_check;
 ALTER TABLE ut.api_tokens ADD CONSTRAINT api_tokens_role_check
-  CHECK (role IN ('producer', 'recall_coordinator', 'quality', 'admin', 'reader', 'viewer'));
+  CHECK (role IN ('producer', 'recall_coordinator', 'quality', 'warranty', 'admin', 'reader', 'viewer'));

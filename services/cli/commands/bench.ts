@@ -7,7 +7,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { createKafka } from '../../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
 import { afterStackUp, findJava, resolveKafkaJars, stackFiles, stackUp, stateDir } from '../../../libs/stack';
 import { readPid } from '../../../libs/stack/processes';
@@ -62,7 +62,7 @@ const bench: Command = {
 
     await stackUp({});
     for (const step of afterStackUp) await step();
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const kafka = createKafka(kafkaConnection(config));
     const redis = new Redis(config.redisUrl);
     try {
       const result = await runPipelineBench({

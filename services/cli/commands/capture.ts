@@ -7,7 +7,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { DependencyError, UnitrailError, UsageError } from '../../../libs/errors';
-import { createPool } from '../../../libs/store';
+import { poolFor } from '../../../libs/store';
 import { createToken, listTokens, revokeToken, roles } from '../../../libs/tokens';
 import { captureSettings } from '../../capture-api';
 
@@ -118,8 +118,8 @@ const capture: Command = {
   },
 };
 
-async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+async function withPool<T>(fn: (pool: ReturnType<typeof poolFor>) => Promise<T>): Promise<T> {
+  const pool = poolFor(loadConfig(), { max: 1 });
   try {
     return await fn(pool);
   } finally {

@@ -4,7 +4,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createPool, db } from '../../../libs/store';
+import { poolFor, db } from '../../../libs/store';
 
 /** The group role of migration 002: USAGE on schema analyst, SELECT on its views, nothing else. */
 export const ANALYST_GROUP = 'unitrail_analyst';
@@ -17,8 +17,13 @@ export const ANALYST_GROUP = 'unitrail_analyst';
 export async function grantAnalyst(
   pool: pg.Pool,
   name: string,
-  { password }: { password?: string } = {},
+  { password, statementTimeout = '30s' }: { password?: string; statementTimeout?: string } = {},
 ): Promise<'created' | 'updated'> {
+  if (!/^\d+(ms|s|min)$/.test(statementTimeout)) {
+    throw new UsageError(
+      `--statement-timeout ${statementTimeout} must be a number with ms, s or min (e.g. 30s)`,
+    );
+  }
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
     throw new UsageError(
       `'${name}' is not a plain role name: use lower-case letters, digits and _ (at most 63)`,
@@ -60,6 +65,14 @@ export async function grantAnalyst(
         }
         if (!created) await client.query(`ALTER ROLE ${role} LOGIN INHERIT${pass}`);
         await client.query(`GRANT ${ANALYST_GROUP} TO ${role}`);
+        // A runaway analyst query cannot hold the store: every statement of this login is bounded.
+        await client.query(
+          `ALTER ROLE ${role} SET statement_timeout = ${pg.escapeLiteral(statementTimeout)}`,
+        );
+        await client.query(`ALTER ROLE ${role} SET idle_in_transaction_session_timeout = '5min'`);
+        // CONNECT on this database only (migration 040 takes it from PUBLIC here).
+        const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
+        await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(rows[0]!.db)} TO ${role}`);
       } catch (err) {
         if ((err as { code?: string }).code === '42501') {
           throw new UnitrailError(
@@ -78,15 +91,19 @@ export async function grantAnalyst(
 
 const grantAnalystCommand: Command = {
   name: 'db grant-analyst',
-  summary: 'Create (or update) a read-only login that can query the analyst views and nothing else',
-  usage: 'NAME [--password P]',
-  options: { password: { type: 'string' } },
+  summary:
+    'Create (or update) a read-only login that can query the analyst views and nothing else, on this database only, each statement bounded (default 30s)',
+  usage: 'NAME [--password P] [--statement-timeout 30s]',
+  options: { password: { type: 'string' }, 'statement-timeout': { type: 'string' } },
   positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
-    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    const pool = poolFor(loadConfig(), { max: 1 });
     try {
-      const outcome = await grantAnalyst(pool, name, { password: optString(input, 'password') });
+      const outcome = await grantAnalyst(pool, name, {
+        password: optString(input, 'password'),
+        statementTimeout: optString(input, 'statement-timeout') ?? '30s',
+      });
       console.log(
         `${outcome} login ${name} in ${ANALYST_GROUP}: it can read the views of schema analyst (see docs/sql-guide.md)`,
       );

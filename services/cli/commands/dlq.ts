@@ -5,9 +5,9 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka } from '../../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
-import { createPool } from '../../../libs/store';
+import { poolFor } from '../../../libs/store';
 import { parseMasterdataFile } from '../../../libs/masterdata';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import {
@@ -20,8 +20,8 @@ import {
   type DlqFilter,
 } from '../../../libs/dlq';
 
-async function withPool<T>(fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const pool = createPool(loadConfig().databaseUrl, { max: 2 });
+async function withPool<T>(fn: (pool: ReturnType<typeof poolFor>) => Promise<T>): Promise<T> {
+  const pool = poolFor(loadConfig(), { max: 2 });
   try {
     return await fn(pool);
   } finally {
@@ -42,7 +42,7 @@ const masterdataLoad: Command = {
     const n = await withPool((pool) =>
       loadMasterdata(
         pool,
-        createKafka({ brokers: config.kafkaBrokers }),
+        createKafka({ ...kafkaConnection(config) }),
         createCodec({ url: config.schemaRegistryUrl }),
         records,
       ),
@@ -158,7 +158,7 @@ const dlqReplay: Command = {
         console.log(`would replay ${await replayCandidates(pool, f)} records`);
         return 0;
       }
-      const done = await replayDlq(pool, createKafka({ brokers: config.kafkaBrokers }), f, {
+      const done = await replayDlq(pool, createKafka(kafkaConnection(config)), f, {
         replayedBy: os.userInfo().username,
         onProgress: (n, total) => process.stderr.write(`replayed ${n}/${total}\n`),
       });

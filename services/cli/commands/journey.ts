@@ -2,7 +2,7 @@
 import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
-import { createPool } from '../../../libs/store';
+import { poolFor } from '../../../libs/store';
 import { formatJourney, unitJourney } from '../../../libs/journey';
 
 const journey: Command = {
@@ -14,7 +14,7 @@ const journey: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    const pool = poolFor(loadConfig(), { max: 1 });
     try {
       const found = await unitJourney(pool, id, { gtin: optString(input, 'gtin') });
       if (!found) {

@@ -7,10 +7,10 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka, ensureTopics } from '../../../libs/kafka';
+import { createKafka, kafkaConnection, ensureTopics } from '../../../libs/kafka';
 import { pipelineStats } from '../../../libs/stats';
 import { createCodec } from '../../../libs/avro';
-import { createPool, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
+import { poolFor, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
 import { runStageUntilSignalled } from '../../../libs/runtime';
 import { afterStackUp, stackUp } from '../../../libs/stack';
@@ -31,14 +31,14 @@ import { createToken, revokeToken } from '../../../libs/tokens';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function createTopics(config: Config = loadConfig()): Promise<string[]> {
-  return ensureTopics(createKafka({ brokers: config.kafkaBrokers }));
+  return ensureTopics(createKafka({ ...kafkaConnection(config) }));
 }
 export async function registerSchemas(config: Config = loadConfig()): Promise<Map<string, number>> {
   return createCodec({ url: config.schemaRegistryUrl }).registerAll();
 }
 export async function migrateDatabase(config: Config = loadConfig()): Promise<string[]> {
   await ensureDatabase(config.databaseUrl);
-  const pool = createPool(config.databaseUrl, { max: 1 });
+  const pool = poolFor(config, { max: 1 });
   try {
     return await migrate(pool);
   } finally {
@@ -175,7 +175,7 @@ const produceDemo: Command = {
     const config = loadConfig();
     const records = generateDemo(args);
     await produceRecords(
-      createKafka({ brokers: config.kafkaBrokers }),
+      createKafka({ ...kafkaConnection(config) }),
       createCodec({ url: config.schemaRegistryUrl }),
       records,
       (n) => say(`produced ${n}/${records.length}`),
@@ -229,7 +229,7 @@ async function serveConsole({
   tricklePerSecond = 5,
 }: {
   config: Config;
-  pool: ReturnType<typeof createPool>;
+  pool: ReturnType<typeof poolFor>;
   kafka: ReturnType<typeof createKafka>;
   logDir: string;
   children: ChildProcess[];
@@ -292,10 +292,10 @@ const demo: Command = {
     await stackUp({});
     for (const step of afterStackUp) await step();
     const config = loadConfig();
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const kafka = createKafka({ ...kafkaConnection(config) });
     const logDir = path.join(config.stateDir, 'logs');
     say(`demo: seed ${args.seed}, ${args.events} records; stage logs in ${logDir}`);
-    const pool = createPool(config.databaseUrl, { max: 2 });
+    const pool = poolFor(config, { max: 2 });
     // The demo's products, sites and devices, before any stage starts: the validator checks them.
     await loadMasterdata(pool, kafka, createCodec({ url: config.schemaRegistryUrl }), demoMasterdata());
     const children = pipelineStages.map((s) => spawnStage(s, logDir));
@@ -362,8 +362,8 @@ const stats: Command = {
   options: { json: { type: 'boolean' } },
   async run(input) {
     const config = loadConfig();
-    const pool = createPool(config.databaseUrl, { max: 1 });
-    const kafka = createKafka({ brokers: config.kafkaBrokers });
+    const pool = poolFor(config, { max: 1 });
+    const kafka = createKafka({ ...kafkaConnection(config) });
     const seen = createSeenSet({ url: config.redisUrl, prefix: await seenSetPrefix(kafka) });
     try {
       const report = await pipelineStats({ pool, kafka, seen, groups: stageGroups });
@@ -388,7 +388,7 @@ const ledgerVerify: Command = {
   summary: "Recompute each partition's hash chain and the anchors; name the first bad batch (exit 1)",
   usage: '',
   async run() {
-    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    const pool = poolFor(loadConfig(), { max: 1 });
     try {
       const r = await verifyLedger(pool, (done, total) => say(`verified ${done}/${total} batches`));
       if (r.ok) {

@@ -12,7 +12,7 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig, type Config } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { createKafka, groupLag, withAdmin } from '../../../libs/kafka';
+import { createKafka, kafkaConnection, groupLag, withAdmin } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
 import { runSurgeBench } from '../../../libs/bench';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
@@ -199,7 +199,7 @@ const scale: Command = {
     }
     const consumers = wholeNumber(input, 'consumers', { max: 256 });
     const everyMs = wholeNumber(input, 'every', { max: 3600, fallback: 5 }) * 1000;
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-scale' });
+    const kafka = createKafka({ ...kafkaConnection(config), clientId: 'unitrail-scale' });
     const before = await groupStatus(kafka, groupId, topicNames);
     if (consumers > before.partitions) {
       say(
@@ -327,7 +327,7 @@ const surgeExpand: Command = {
     const partitions = wholeNumber(input, 'partitions', { max: 1000 });
     const config = loadConfig();
     const r = await expandPartitions(
-      createKafka({ brokers: config.kafkaBrokers, clientId: 'unitrail-surge' }),
+      createKafka({ ...kafkaConnection(config), clientId: 'unitrail-surge' }),
       {
         partitions,
       },

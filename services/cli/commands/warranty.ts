@@ -2,7 +2,7 @@
 import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
-import { createPool } from '../../../libs/store';
+import { poolFor } from '../../../libs/store';
 import { audit, cliActor } from '../../../libs/recalls/actions';
 import { checkWarranty } from '../../../libs/warranty';
 
@@ -16,7 +16,7 @@ const warranty: Command = {
     const id = input.positionals[0]!;
     const claimRef = optString(input, 'claim');
     const config = loadConfig();
-    const pool = createPool(config.databaseUrl, { max: 2 });
+    const pool = poolFor(config, { max: 2 });
     try {
       const check = await checkWarranty(pool, id, {
         gtin: optString(input, 'gtin'),
