@@ -16,7 +16,10 @@ jest.setTimeout(120_000);
 
 const tag = crypto.randomBytes(4).toString('hex');
 const producer = `it-hostile-${tag}`;
+// The ops API's reads are for warranty teams and coordinators, not capture clients (docs/access.md).
+const warrantyTeam = `it-hostile-w-${tag}`;
 let token = '';
+let opsToken = '';
 let pool: pg.Pool;
 let capture: RunningCaptureApi;
 let ops: RunningOpsApi;
@@ -24,6 +27,7 @@ let ops: RunningOpsApi;
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   token = (await createToken(pool, { name: producer, role: 'producer' })).token;
+  opsToken = (await createToken(pool, { name: warrantyTeam, role: 'warranty' })).token;
   capture = await startCaptureApi({ config, port: 0 });
   ops = await startOpsApi({ config, port: 0 });
 });
@@ -32,6 +36,7 @@ afterAll(async () => {
   await capture?.stop();
   await ops?.stop();
   await revokeToken(pool, producer);
+  await revokeToken(pool, warrantyTeam);
   await pool.end();
 });
 
@@ -165,7 +170,7 @@ describe('the ops API answers hostile ids with 400 and audits every request', ()
   it.each(ids)('GET /units/{id}/journey and /warranty/{id} with %s', async (id) => {
     for (const path of [`/units/${id}/journey`, `/warranty/${id}`]) {
       const res = await fetch(`http://127.0.0.1:${ops.port}${path}`, {
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${opsToken}` },
       });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { title: string }).title).toMatch(
@@ -176,7 +181,7 @@ describe('the ops API answers hostile ids with 400 and audits every request', ()
 
   it('a NUL in a query parameter is 400, not 500', async () => {
     const res = await fetch(`http://127.0.0.1:${ops.port}/units/x/journey?gtin=%00`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${opsToken}` },
     });
     expect(res.status).toBe(400);
   });
@@ -184,7 +189,7 @@ describe('the ops API answers hostile ids with 400 and audits every request', ()
   it('wrote an audit row for each request, the id kept as it came', async () => {
     const { rows } = await pool.query<{ action: string; resource: string; status: number; detail: unknown }>(
       'SELECT action, resource, status, detail FROM ut.audit_log WHERE actor = $1 ORDER BY audit_id',
-      [producer],
+      [warrantyTeam],
     );
     expect(rows.filter((r) => r.status === 400)).toHaveLength(ids.length * 2 + 1);
     for (const id of ids) {

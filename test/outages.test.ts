@@ -55,8 +55,8 @@ describe('PostgreSQL outage', () => {
         await waitFor('the run to be under way', async () => (await progress()) > 0.1, {
           timeoutMs: 180_000,
         });
-        // The line goes right after the sink sent its INSERT, inside the open transaction.
-        await proxy.cutAfter('INSERT INTO ut.events');
+        // The line goes right after the sink sent its ledger COPY, inside the open transaction.
+        await proxy.cutAfter('COPY ut.events (');
         const landedAtCut = await progress();
         await sleep(20_000);
         // Nothing crashed while PostgreSQL was unreachable, and nothing was taken for done.

@@ -1,6 +1,7 @@
 /** The journey store in PostgreSQL: connection, the sink's batch write, the ledger chain, queries. */
 import pg from 'pg';
 import { DependencyError } from '../errors';
+import { createRetry } from '../retry';
 import { prepareBatch, writePrepared, type SinkRow, type WriteOptions } from './write';
 import type { Config } from '../config';
 
@@ -228,21 +229,36 @@ export async function writeBatch(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const prepared = prepareBatch(rows);
-  return db('journey sink write', async () => {
-    const client = await pool.connect();
-    let released = false;
-    try {
-      return await writePrepared(client, prepared, sink, options);
-    } catch (err) {
-      // A client whose connection failed is destroyed, not returned to the pool.
-      released = true;
-      client.release(isConnectionFailure(err) ? (err as Error) : undefined);
-      throw err;
-    } finally {
-      if (!released) client.release();
-    }
-  });
+  return db('journey sink write', () =>
+    lostRace(async () => {
+      const client = await pool.connect();
+      let released = false;
+      try {
+        return await writePrepared(client, prepared, sink, options);
+      } catch (err) {
+        // A client whose connection failed is destroyed, not returned to the pool.
+        released = true;
+        client.release(isConnectionFailure(err) ? (err as Error) : undefined);
+        throw err;
+      } finally {
+        if (!released) client.release();
+      }
+    }),
+  );
 }
+
+/**
+ * Two sinks whose batches share units or containers may deadlock or fail to serialize; PostgreSQL
+ * then rolls one back. That batch is written again at once, a few times, before it counts as a
+ * failure for the runtime's own back-off (the write is idempotent).
+ */
+const lostRace = createRetry({
+  retries: 4,
+  initialMs: 10,
+  maxMs: 200,
+  jitter: 1,
+  retriable: (err) => ['40P01', '40001'].includes((err as { code?: unknown }).code as string),
+});
 
 /** The row with its text labels storable (see storableText); the original key, value and headers stay bytes. */
 function storableDlqRow(r: DlqRow): DlqRow {

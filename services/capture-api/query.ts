@@ -36,6 +36,7 @@ import {
 import { standardContextUrl } from '../../libs/epcis/vocabulary';
 import { eventTypes } from '../../libs/events';
 import { oneLine } from '../../libs/errors';
+import { decodeQuery, decodeStrict } from '../../libs/http';
 import type { Logger } from '../../libs/log';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
 import { readBody, utf8 } from './http';
@@ -295,10 +296,17 @@ export function createQueryRoutes({
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string | null> {
     const method = req.method ?? 'GET';
+    // Ids and parameters that are not text are refused, never decoded leniently into U+FFFD.
     const parts = url.pathname
       .split('/')
       .filter((p) => p !== '')
-      .map(decodeURIComponent);
+      .map((raw) => {
+        const part = decodeStrict(raw, 'the path segment');
+        if (!part.ok) throw problem(400, part.reason);
+        return part.value;
+      });
+    const query = decodeQuery(url.search);
+    if (!query.ok) throw problem(400, query.reason);
     const [top, value, sub, subId, extra] = parts;
 
     if (parts.length === 0) {
@@ -556,7 +564,9 @@ export function createQueryRoutes({
       if (!m) return refuse(404, 'WebSocket subscriptions are at /queries/{name}/events');
       const auth = await authenticate(pool, req.headers.authorization, queryRoles);
       if (!auth.ok) return refuse(auth.status, auth.reason);
-      const name = decodeURIComponent(m[1]!);
+      const decoded = decodeStrict(m[1]!, 'the query name');
+      if (!decoded.ok) return refuse(400, decoded.reason);
+      const name = decoded.value;
       const named = await getNamedQuery(pool, auth.principal.name, name);
       if (!named) return refuse(404, `no query named ${name}`);
       const query = parseEventQuery(named.query);
