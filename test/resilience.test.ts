@@ -10,14 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import type pg from 'pg';
-import { config, randomSeed, seenPrefix, Stages, waitFor } from './helpers';
+import { config, Stages, waitFor } from './helpers';
+import { runDisturbed as runDisturbedExact, sleep } from './outage';
 import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
-import { demoCounts, demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { demoMasterdata } from '../libs/demo';
 import { loadMasterdata } from '../libs/masterdata/load';
-import { normalize } from '../libs/sources';
 import { pipelineStages } from '../services/cli/commands/pipeline';
 import { topics } from '../libs/topics';
 
@@ -33,88 +32,16 @@ beforeAll(async () => {
 });
 afterAll(async () => pool.end());
 
-type Ranges = Awaited<ReturnType<typeof rawEndOffsets>>;
-
-async function landedIds(before: Ranges, after: Ranges): Promise<string[]> {
-  const ids: string[] = [];
-  for (const topic of Object.keys(after)) {
-    for (const [partition, to] of after[topic]!) {
-      const rows = await pool.query<{ event_id: string }>(
-        `SELECT event_id FROM ut.events WHERE lineage LIKE $1
-            AND split_part(lineage, '/', 3)::bigint >= $2 AND split_part(lineage, '/', 3)::bigint < $3`,
-        [`${topic}/${partition}/%`, before[topic]?.get(partition) ?? 0, to],
-      );
-      ids.push(...rows.rows.map((x) => x.event_id));
-    }
-  }
-  return ids.sort();
-}
-
-async function dlqIds(before: Ranges, after: Ranges): Promise<string[]> {
-  const ids: string[] = [];
-  for (const topic of Object.keys(after)) {
-    for (const [partition, to] of after[topic]!) {
-      const rows = await pool.query<{ dlq_id: string }>(
-        `SELECT dlq_id FROM ut.dlq WHERE stage = 'validator' AND source_topic = $1 AND source_partition = $2
-            AND source_offset >= $3 AND source_offset < $4`,
-        [topic, partition, before[topic]?.get(partition) ?? 0, to],
-      );
-      ids.push(...rows.rows.map((x) => x.dlq_id));
-    }
-  }
-  return ids.sort();
-}
-
-const expectedIds = (records: DemoRecord[]) =>
-  records
-    .filter((x) => x.kind === 'valid')
-    .map((x) => normalize(x.topic, x.value, { topic: x.topic, partition: 0, offset: 0, schemaId: 0 }).eventId)
-    .sort();
-
-/** Produces, runs `disturb` while the pipeline works, then checks the exact outcome. */
+/** Produces, runs `disturb` while the pipeline works, then checks the exact outcome (test/outage.ts). */
 async function runDisturbed(
   events: number,
   redisUrl: string,
   stages: Stages,
   disturb: (progress: () => Promise<number>) => Promise<void>,
-) {
-  const records = generateDemo({ events, dupRate: 0.1, invalidRate: 0.02, seed: randomSeed() });
-  const expected = demoCounts(records);
-  const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const prefix = await seenPrefix();
-  try {
-    const before = await rawEndOffsets(kafka);
-    await produceRecords(kafka, codec, records);
-    const after = await rawEndOffsets(kafka);
-    const progress = async () => {
-      const a = await accountFor(pool, r, before, after, prefix).catch(() => undefined);
-      return a ? (a.landed + a.duplicates + a.dlq) / a.produced : 0;
-    };
-    await disturb(progress);
-    const accounts = await waitFor(
-      'every record accounted for',
-      async () => {
-        const a = await accountFor(pool, r, before, after, prefix);
-        return a.landed + a.duplicates + a.dlq >= a.produced && a;
-      },
-      { timeoutMs: Math.max(300_000, events * 15) }, // 100k events on 2 busy cores need more than 5 minutes
-    );
-    expect(accounts).toEqual({
-      produced: events,
-      landed: expected.unique_valid,
-      duplicates: expected.duplicates,
-      dlq: expected.invalid,
-    });
-    process.stderr.write(`resilience: ${JSON.stringify(accounts)}\n`);
-    expect(await landedIds(before, after)).toEqual(expectedIds(records));
-    expect((await dlqIds(before, after)).length).toBe(expected.invalid);
-  } finally {
-    r.disconnect();
-    await stages.stopAll();
-  }
+): Promise<void> {
+  const accounts = await runDisturbedExact({ kafka, codec, pool, redisUrl, stages, events, disturb });
+  process.stderr.write(`resilience: ${JSON.stringify(accounts)}\n`);
 }
-
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 async function uniqueEnd(): Promise<number> {
   const admin = kafka.admin();
