@@ -50,7 +50,7 @@ describe('PostgreSQL outage', () => {
       pool,
       redisUrl: config.redisUrl,
       stages,
-      events: outageEvents(4000),
+      events: outageEvents(2500),
       disturb: async (progress) => {
         await waitFor('the run to be under way', async () => (await progress()) > 0.1, {
           timeoutMs: 180_000,
@@ -91,7 +91,7 @@ describe('schema registry outage', () => {
       pool,
       redisUrl: config.redisUrl,
       stages,
-      events: outageEvents(4000),
+      events: outageEvents(2500),
       disturb: async (progress) => {
         await sleep(20_000);
         // No record can be decoded without the registry: none may be dropped or sent to the DLQ.
@@ -127,7 +127,7 @@ describe('Kafka broker outage', () => {
       pool,
       redisUrl: config.redisUrl,
       stages,
-      events: outageEvents(4000),
+      events: outageEvents(2500),
       disturb: async (progress) => {
         await waitFor('the run to be under way', async () => (await progress()) > 0.2, {
           timeoutMs: 180_000,

@@ -88,7 +88,7 @@ describe('pipeline end to end', () => {
   });
 
   it('loses nothing when stages are stopped with SIGTERM mid-run and started again with `unitrail run`', async () => {
-    const records = generateDemo({ events: 6000, dupRate: 0.05, invalidRate: 0.01, seed: randomSeed() });
+    const records = generateDemo({ events: 3000, dupRate: 0.05, invalidRate: 0.01, seed: randomSeed() });
     const expected = demoCounts(records);
     const ranges = await produce(records);
     await waitFor('the sink to be half-way', async () => {

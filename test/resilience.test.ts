@@ -84,7 +84,7 @@ describe('crash safety', () => {
     stages.start(...pipelineStages);
     // RESILIENCE_EVENTS=100000 runs the full-size check (the suite's default keeps CI short).
     await runDisturbed(
-      Number(process.env.RESILIENCE_EVENTS ?? 12000),
+      Number(process.env.RESILIENCE_EVENTS ?? 5000),
       config.redisUrl,
       stages,
       async (progress) => {

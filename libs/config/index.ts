@@ -203,6 +203,13 @@ export const settings = {
     default: '100',
     parse: int({ min: 0, max: 10000 }),
   },
+  kafkaSessionTimeoutMs: {
+    env: 'KAFKA_SESSION_TIMEOUT_MS',
+    description:
+      'How soon Kafka takes a silent stage (a SIGKILLed process, a lost host) for dead and gives its partitions to the others',
+    default: '15000',
+    parse: int({ min: 6000, max: 300000 }),
+  },
   unhealthyAfterSeconds: {
     env: 'UNHEALTHY_AFTER_SECONDS',
     description:

@@ -248,6 +248,7 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         restartOnFailure,
         fetchMinBytes: config.fetchMinBytes,
         fetchMaxWaitMs: config.fetchMaxWaitMs,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       }),
     processor,
     batchSize: config.batchSize,

@@ -246,14 +246,21 @@ export function kafkaConsumer(
     restartOnFailure,
     fetchMinBytes = 1,
     fetchMaxWaitMs = 100,
-  }: { groupId: string; restartOnFailure: () => boolean; fetchMinBytes?: number; fetchMaxWaitMs?: number },
+    sessionTimeoutMs = 15000,
+  }: {
+    groupId: string;
+    restartOnFailure: () => boolean;
+    fetchMinBytes?: number;
+    fetchMaxWaitMs?: number;
+    sessionTimeoutMs?: number;
+  },
 ): ConsumerPort {
-  // A short session: a SIGKILLed member is noticed within 15 s, so its partitions move on; batches
-  // heartbeat between their steps so a slow one is not taken for a dead member.
+  // A short session (15 s by default): a SIGKILLed member is noticed soon, so its partitions move
+  // on; batches heartbeat between their steps so a slow one is not taken for a dead member.
   const consumer = kafka.consumer({
     groupId,
-    sessionTimeout: 15000,
-    rebalanceTimeout: 30000,
+    sessionTimeout: sessionTimeoutMs,
+    rebalanceTimeout: 2 * sessionTimeoutMs,
     heartbeatInterval: 1000,
     minBytes: fetchMinBytes,
     maxWaitTimeInMs: fetchMaxWaitMs,
