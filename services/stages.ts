@@ -66,6 +66,9 @@ export const outsideProducers: Record<string, string[]> = {
   [topics.masterdata.name]: ['masterdata load'],
   [topics.recalls.name]: ['recall declare', 'ops-api'],
   [topics.alerts.name]: ['recall notify'],
+  // The validator writes the floor's signals (the devices branch declares it as its output).
+  [topics.signals.name]: ['validator'],
+  [topics.wmsDirectives.name]: ['exceptions step (containment)', 'ops-api'],
 };
 
 /** HTTP services: `unitrail run NAME` serves until SIGTERM. */
