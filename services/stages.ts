@@ -12,6 +12,7 @@ import { enricher } from './enricher';
 import { router } from './router';
 import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
+import { cases } from './cases';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
 import { runConsole } from './console';
@@ -24,6 +25,7 @@ export const stages: readonly StageDefinition[] = [
   journeySink,
   journeySinkSurge,
   dlqSink,
+  cases,
 ];
 
 export const stageNames = stages.map((s) => s.name);
