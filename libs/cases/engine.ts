@@ -8,6 +8,11 @@ import type { Role } from '../tokens';
 import type { HistoryEntry } from './history';
 import type { Playbook, PlaybookStep } from './playbook';
 
+/** A role that may not do this (the ops API answers 403). */
+export class RoleRefused extends UsageError {}
+/** A case that may not close yet, or is closed (the ops API answers 409). */
+export class StateRefused extends UsageError {}
+
 /** What a person gives with a step. */
 export interface StepInput {
   /** SHA-256 (hex) of a photo already attached to the case. */
@@ -60,7 +65,7 @@ export function checkStep(
   if (step.automatic)
     throw new UsageError(`step '${step.id}' is recorded by the cases stage itself, not by hand`);
   if (!step.roles.includes(who.role))
-    throw new UsageError(
+    throw new RoleRefused(
       `step '${step.id}' may be performed by ${step.roles.join(' or ')}; ${who.actor} has role ${who.role}`,
     );
   const note = input.note?.trim() || null;

@@ -12,3 +12,5 @@ export * from './images';
 export * from './store';
 export * from './containment';
 export { openCaseDeps, type CaseDeps } from './deps';
+export { formatCase, formatCaseList } from './format';
+export { applyBatch, palletContents, recentAggregations, STAGE_ACTOR } from './apply';

@@ -6,9 +6,18 @@
 import type pg from 'pg';
 import { UnitrailError, UsageError } from '../errors';
 import { db } from '../store';
+import { toDigitalLink } from '../gs1';
 import type { Incident } from './detect';
 import { caseIdOf } from './detect';
-import { checkStep, closeRefusal, stepProgress, type Actor, type StepInput } from './engine';
+import {
+  checkStep,
+  closeRefusal,
+  RoleRefused,
+  StateRefused,
+  stepProgress,
+  type Actor,
+  type StepInput,
+} from './engine';
 import { entryHash, entryText, verifyChain, type HistoryEntry, type HistoryRow } from './history';
 import { checkPhoto, type Photo } from './images';
 import { playbooks, caseKinds, type CaseKind, type Playbook } from './playbook';
@@ -277,6 +286,15 @@ export async function directivesOf(q: Queryable, caseId: string): Promise<Direct
   return [...out.values()];
 }
 
+/** A GS1 key in the store's canonical form (Digital Link), or the text as given when it is none. */
+function asDigitalLink(id: string): string {
+  try {
+    return toDigitalLink(id.trim());
+  } catch {
+    return id.trim();
+  }
+}
+
 /** Opens a case by hand (CLI, ops API). */
 export async function openManualCase(
   pool: pg.Pool,
@@ -296,16 +314,18 @@ export async function openManualCase(
     throw new UsageError(`kind ${input.kind} must be one of ${caseKinds.join(', ')}`);
   if (!input.title?.trim()) throw new UsageError('a title is required: say what happened');
   if (!['quality', 'admin'].includes(who.role))
-    throw new UsageError(`opening a case needs role quality or admin; ${who.actor} has ${who.role}`);
+    throw new RoleRefused(`opening a case needs role quality or admin; ${who.actor} has ${who.role}`);
   const key = input.key?.trim() || `manual:${now}:${Math.random().toString(36).slice(2, 10)}`;
+  const units = (input.units ?? (input.subject ? [input.subject] : [])).map(asDigitalLink);
+  const subject = input.subject ? asDigitalLink(input.subject) : (units[0] ?? null);
   const incident: Incident = {
     incidentKey: key.startsWith('manual:') ? key : `manual:${key}`,
     kind: input.kind as CaseKind,
     title: input.title.trim().slice(0, 300),
     source: 'manual',
     sourceRef: null,
-    subject: input.subject ?? input.units?.[0] ?? null,
-    units: input.units ?? (input.subject ? [input.subject] : []),
+    subject,
+    units,
     deviceId: input.deviceId ?? null,
     site: input.site ?? null,
     lineId: null,
@@ -327,10 +347,10 @@ export async function attachPhoto(
 ): Promise<Photo & { seq: number }> {
   const photo = checkPhoto(bytes);
   if (!['quality', 'admin'].includes(who.role))
-    throw new UsageError(`evidence needs role quality or admin; ${who.actor} has ${who.role}`);
+    throw new RoleRefused(`evidence needs role quality or admin; ${who.actor} has ${who.role}`);
   return inTransaction(pool, 'case evidence', async (client) => {
     const c = await lockCase(client, caseId);
-    if (c.status === 'closed') throw new UsageError(`case ${caseId} is closed`);
+    if (c.status === 'closed') throw new StateRefused(`case ${caseId} is closed`);
     await client.query(
       `INSERT INTO ut.evidence_blobs (sha256, media_type, width, height, size, bytes) VALUES ($1,$2,$3,$4,$5,$6)
        ON CONFLICT (sha256) DO NOTHING`,
@@ -378,7 +398,7 @@ export async function recordStep(
 ): Promise<HistoryEntry> {
   return inTransaction(pool, 'case step', async (client) => {
     const c = await lockCase(client, caseId);
-    if (c.status === 'closed') throw new UsageError(`case ${caseId} is closed`);
+    if (c.status === 'closed') throw new StateRefused(`case ${caseId} is closed`);
     const playbook = playbookOf(c);
     const history = await historyOf(client, caseId);
     const { step, evidence } = checkStep(playbook, stepId, who, input, history);
@@ -407,11 +427,11 @@ export async function closeCase(
   note?: string,
 ): Promise<HistoryEntry> {
   if (!['quality', 'admin'].includes(who.role))
-    throw new UsageError(`closing a case needs role quality or admin; ${who.actor} has ${who.role}`);
+    throw new RoleRefused(`closing a case needs role quality or admin; ${who.actor} has ${who.role}`);
   return inTransaction(pool, 'case close', async (client) => {
     const c = await lockCase(client, caseId);
     const refusal = closeRefusal(caseId, playbookOf(c), await historyOf(client, caseId));
-    if (refusal) throw new UsageError(refusal);
+    if (refusal) throw new StateRefused(refusal);
     await client.query(
       `UPDATE ut.cases SET status = 'closed', closed_at = now(), closed_by = $2 WHERE case_id = $1`,
       [caseId, who.actor],

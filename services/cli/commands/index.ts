@@ -17,6 +17,7 @@ import { surgeCommands } from './surge';
 import { benchCommands } from './bench';
 import { topologyCommands } from './topology';
 import { consoleCommands } from './console';
+import { exceptionsCommands } from './exceptions';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -36,4 +37,5 @@ export const commands: Command[] = [
   ...benchCommands,
   ...topologyCommands,
   ...consoleCommands,
+  ...exceptionsCommands,
 ];
