@@ -18,6 +18,7 @@ import { benchCommands } from './bench';
 import { topologyCommands } from './topology';
 import { consoleCommands } from './console';
 import { exceptionsCommands } from './exceptions';
+import { incidentsCommands } from './incidents';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -38,4 +39,5 @@ export const commands: Command[] = [
   ...topologyCommands,
   ...consoleCommands,
   ...exceptionsCommands,
+  ...incidentsCommands,
 ];
