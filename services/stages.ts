@@ -42,12 +42,13 @@ export const stageFactories: Record<string, (config: Config) => Stage<unknown, u
 /**
  * The fused deployment (`unitrail run pipeline`, group ut.pipeline): these stages in one process
  * per set of raw partitions, records passed in memory, raw offsets committed after the sink's
- * COMMIT. The surge sink and the DLQ sink still run on their own (`run journey-sink-surge`, `run dlq-sink`).
+ * COMMIT. The surge sink, the DLQ sink and the cases stage still run on their own (`run journey-sink-surge`,
+ * `run dlq-sink`, `run cases`).
  */
 export const fusedPipeline = {
   name: 'pipeline',
   stages: [validator, deduplicator, enricher, router, journeySink],
-  alongside: [journeySinkSurge.name, dlqSink.name],
+  alongside: [journeySinkSurge.name, dlqSink.name, cases.name],
 } as const;
 
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
