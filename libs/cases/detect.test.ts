@@ -74,6 +74,11 @@ describe('effectsOf', () => {
       },
     });
     expect(effectsOf(topics.signals.name, signal())).toEqual([e]);
+    // An EPC URN is kept in the journey store's form; a bare MES serial becomes a unit of the record's GTIN.
+    const urn = effectsOf(topics.signals.name, signal({ subject: 'urn:epc:id:sgtin:4012345.010001.A1' }));
+    expect(urn[0]).toMatchObject({ incident: { subject: 'https://id.gs1.org/01/04012345100013/21/A1' } });
+    const bare = effectsOf(topics.signals.name, signal({ subject: null }));
+    expect(bare[0]).toMatchObject({ incident: { subject: 'https://id.gs1.org/01/04012345100013/21/A1', units: ['https://id.gs1.org/01/04012345100013/21/A1'] } });
     expect(
       effectsOf(
         topics.signals.name,

@@ -16,6 +16,7 @@
  */
 import crypto from 'node:crypto';
 import type { SerializationEvent } from '../events';
+import { toDigitalLink } from '../gs1';
 import type { DlqRow } from '../store';
 import { topics } from '../topics';
 import type { CaseKind } from './playbook';
@@ -115,10 +116,21 @@ const blank = {
   eventId: null,
 };
 
+/** A GS1 key in the journey store's form (Digital Link), or the text as given when it is none. */
+export function canonicalId(id: string): string {
+  try {
+    return toDigitalLink(id.trim());
+  } catch {
+    return id.trim();
+  }
+}
+
 export function fromSignal(s: FloorSignal): Effect[] {
   if (s.kind !== 'EXCEPTION_REPORT' || !s.exception) return [];
   const x = s.exception;
-  const subject = s.subject ?? x.subject;
+  // The validator gives the EPC when it could form one; else an MES unit is a serial of the record's GTIN.
+  const given = s.subject ?? (s.gtin && x.subjectType === 'UNIT' && /^[!-~]{1,20}$/.test(x.subject) && !x.subject.startsWith('(') ? `(01)${s.gtin}(21)${x.subject}` : x.subject);
+  const subject = canonicalId(given);
   return [
     {
       type: 'open',

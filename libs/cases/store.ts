@@ -5,10 +5,9 @@
  */
 import type pg from 'pg';
 import { UnitrailError, UsageError } from '../errors';
-import { db } from '../store';
-import { toDigitalLink } from '../gs1';
+import { db, storableText } from '../store';
 import type { Incident } from './detect';
-import { caseIdOf } from './detect';
+import { caseIdOf, canonicalId } from './detect';
 import {
   checkStep,
   closeRefusal,
@@ -108,12 +107,22 @@ export async function appendHistory(
   return entry;
 }
 
+/** Every string made storable (an operator's text may carry a NUL; PostgreSQL text and jsonb refuse it). */
+function storable<T>(v: T): T {
+  if (typeof v === 'string') return storableText(v) as T;
+  if (Array.isArray(v)) return v.map(storable) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), storable(x)])) as T;
+  return v;
+}
+
 /** Opens the incident's case unless its key has one already; the 'opened' entry in the same transaction. */
 export async function openCase(
   client: pg.PoolClient,
   incident: Incident,
   { openedBy, playbook = playbooks().get(incident.kind)! }: { openedBy: string; playbook?: Playbook },
 ): Promise<{ caseId: string; opened: boolean }> {
+  incident = storable(incident);
   const caseId = caseIdOf(incident.incidentKey);
   const r = await client.query(
     `INSERT INTO ut.cases (case_id, incident_key, kind, title, playbook, playbook_version, source, source_ref,
@@ -286,15 +295,6 @@ export async function directivesOf(q: Queryable, caseId: string): Promise<Direct
   return [...out.values()];
 }
 
-/** A GS1 key in the store's canonical form (Digital Link), or the text as given when it is none. */
-function asDigitalLink(id: string): string {
-  try {
-    return toDigitalLink(id.trim());
-  } catch {
-    return id.trim();
-  }
-}
-
 /** Opens a case by hand (CLI, ops API). */
 export async function openManualCase(
   pool: pg.Pool,
@@ -316,8 +316,8 @@ export async function openManualCase(
   if (!['quality', 'admin'].includes(who.role))
     throw new RoleRefused(`opening a case needs role quality or admin; ${who.actor} has ${who.role}`);
   const key = input.key?.trim() || `manual:${now}:${Math.random().toString(36).slice(2, 10)}`;
-  const units = (input.units ?? (input.subject ? [input.subject] : [])).map(asDigitalLink);
-  const subject = input.subject ? asDigitalLink(input.subject) : (units[0] ?? null);
+  const units = (input.units ?? (input.subject ? [input.subject] : [])).map(canonicalId);
+  const subject = input.subject ? canonicalId(input.subject) : (units[0] ?? null);
   const incident: Incident = {
     incidentKey: key.startsWith('manual:') ? key : `manual:${key}`,
     kind: input.kind as CaseKind,
