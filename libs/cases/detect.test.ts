@@ -78,7 +78,12 @@ describe('effectsOf', () => {
     const urn = effectsOf(topics.signals.name, signal({ subject: 'urn:epc:id:sgtin:4012345.010001.A1' }));
     expect(urn[0]).toMatchObject({ incident: { subject: 'https://id.gs1.org/01/04012345100013/21/A1' } });
     const bare = effectsOf(topics.signals.name, signal({ subject: null }));
-    expect(bare[0]).toMatchObject({ incident: { subject: 'https://id.gs1.org/01/04012345100013/21/A1', units: ['https://id.gs1.org/01/04012345100013/21/A1'] } });
+    expect(bare[0]).toMatchObject({
+      incident: {
+        subject: 'https://id.gs1.org/01/04012345100013/21/A1',
+        units: ['https://id.gs1.org/01/04012345100013/21/A1'],
+      },
+    });
     expect(
       effectsOf(
         topics.signals.name,

@@ -129,7 +129,11 @@ export function fromSignal(s: FloorSignal): Effect[] {
   if (s.kind !== 'EXCEPTION_REPORT' || !s.exception) return [];
   const x = s.exception;
   // The validator gives the EPC when it could form one; else an MES unit is a serial of the record's GTIN.
-  const given = s.subject ?? (s.gtin && x.subjectType === 'UNIT' && /^[!-~]{1,20}$/.test(x.subject) && !x.subject.startsWith('(') ? `(01)${s.gtin}(21)${x.subject}` : x.subject);
+  const given =
+    s.subject ??
+    (s.gtin && x.subjectType === 'UNIT' && /^[!-~]{1,20}$/.test(x.subject) && !x.subject.startsWith('(')
+      ? `(01)${s.gtin}(21)${x.subject}`
+      : x.subject);
   const subject = canonicalId(given);
   return [
     {
