@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { SerializationEvent } from '../events';
+import { db } from '../store';
 import { topics } from '../topics';
 import { effectsOf, receivedPallet, type Effect } from './detect';
 import { inTransaction, noteCase, openCase, resolveLanded } from './store';
@@ -87,7 +88,19 @@ export async function applyBatch(
   const notes = effects.filter((e) => e.type === 'note');
   const landed = effects.filter((e) => e.type === 'landed').map((e) => e.eventId);
   const out: Applied = { opened: [], resolved: [], notes: 0 };
-  if (opens.length === 0 && notes.length === 0 && landed.length === 0) return out;
+  // Most batches are journey events no case waits for: one indexed probe, no transaction.
+  const waiting =
+    landed.length === 0
+      ? []
+      : (
+          await db('cases waiting', () =>
+            pool.query<{ event_id: string }>(
+              `SELECT event_id FROM ut.cases WHERE status = 'open' AND event_id = ANY($1)`,
+              [landed],
+            ),
+          )
+        ).rows.map((r) => r.event_id);
+  if (opens.length === 0 && notes.length === 0 && waiting.length === 0) return out;
   await inTransaction(pool, 'cases batch', async (client) => {
     for (const o of opens) {
       const r = await openCase(client, o.incident, { openedBy: STAGE_ACTOR });
@@ -95,7 +108,7 @@ export async function applyBatch(
     }
     for (const n of notes)
       if (await noteCase(client, n.incidentKey, n.action, n.detail, STAGE_ACTOR)) out.notes++;
-    out.resolved = await resolveLanded(client, landed, STAGE_ACTOR);
+    out.resolved = await resolveLanded(client, waiting, STAGE_ACTOR);
   });
   return out;
 }
