@@ -20,6 +20,7 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/avro avro
 COPY --from=build /app/libs libs
 COPY --from=build /app/services services
+COPY --from=build /app/playbooks playbooks
 USER node
 EXPOSE 9464
 # `docker run unitrail:local` lists the commands; compose runs `run <stage>` or `init`.

@@ -12,6 +12,7 @@ import { enricher } from './enricher';
 import { router } from './router';
 import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
+import { cases } from './cases';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
 import { runConsole } from './console';
@@ -24,6 +25,7 @@ export const stages: readonly StageDefinition[] = [
   journeySink,
   journeySinkSurge,
   dlqSink,
+  cases,
 ];
 
 export const stageNames = stages.map((s) => s.name);
@@ -40,12 +42,13 @@ export const stageFactories: Record<string, (config: Config) => Stage<unknown, u
 /**
  * The fused deployment (`unitrail run pipeline`, group ut.pipeline): these stages in one process
  * per set of raw partitions, records passed in memory, raw offsets committed after the sink's
- * COMMIT. The surge sink and the DLQ sink still run on their own (`run journey-sink-surge`, `run dlq-sink`).
+ * COMMIT. The surge sink, the DLQ sink and the cases stage still run on their own (`run journey-sink-surge`,
+ * `run dlq-sink`, `run cases`).
  */
 export const fusedPipeline = {
   name: 'pipeline',
   stages: [validator, deduplicator, enricher, router, journeySink],
-  alongside: [journeySinkSurge.name, dlqSink.name],
+  alongside: [journeySinkSurge.name, dlqSink.name, cases.name],
 } as const;
 
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
@@ -66,6 +69,9 @@ export const outsideProducers: Record<string, string[]> = {
   [topics.masterdata.name]: ['masterdata load'],
   [topics.recalls.name]: ['recall declare', 'ops-api'],
   [topics.alerts.name]: ['recall notify'],
+  // The validator writes the floor's signals (the devices branch declares it as its output).
+  [topics.signals.name]: ['validator'],
+  [topics.wmsDirectives.name]: ['exceptions step (containment)', 'ops-api'],
 };
 
 /** HTTP services: `unitrail run NAME` serves until SIGTERM. */

@@ -8,7 +8,15 @@ import type { Pool } from 'pg';
 import { UsageError } from '../errors';
 import { db } from '../store';
 
-export const roles = ['producer', 'recall_coordinator', 'warranty', 'admin', 'reader', 'viewer'] as const;
+export const roles = [
+  'producer',
+  'recall_coordinator',
+  'quality',
+  'warranty',
+  'admin',
+  'reader',
+  'viewer',
+] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {

@@ -99,6 +99,20 @@ export const topics = {
     config: retention(30),
     doc: 'Alerts and partner notices',
   },
+  signals: {
+    name: 'ut.signals.v1',
+    partitions: 3,
+    valueSchema: 'signal',
+    config: retention(30),
+    doc: 'Floor signals: one per code verification or exception report (key = deviceId)',
+  },
+  wmsDirectives: {
+    name: 'ut.wms.directives.v1',
+    partitions: 1,
+    valueSchema: 'wms-directive',
+    config: retention(30),
+    doc: 'Directives to the WMS: move these units or containers to this location (case containment; key = case id)',
+  },
   dlq: {
     name: 'ut.dlq.v1',
     partitions: 1,

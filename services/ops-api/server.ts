@@ -12,6 +12,7 @@
  *   POST /recalls/{id}/notify                  partner notices (once per partner)
  *   GET  /warranty/{id}[?gtin=G]               the warranty check
  *   POST /warranty/{id}/claims                 {claimRef, gtin?}: record a claim, flag a second one
+ *   /cases...                                  exception cases (routes in cases.ts)
  *   GET  /healthz, /metrics
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +29,7 @@ import { decodeQuery, decodeStrict, readBody, sendJson, sendProblem, utf8 } from
 import { textProblem } from '../../libs/epcis';
 import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
 import { checkWarranty } from '../../libs/warranty';
+import { caseRoutes } from './cases';
 
 // Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
 // read by the teams that act on them.
@@ -35,7 +37,7 @@ const readers: readonly Role[] = ['recall_coordinator', 'warranty', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 const MAX_BODY = 1024 * 1024;
 
-interface Route {
+export interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
   name: string;
@@ -43,7 +45,7 @@ interface Route {
   run: (ctx: RequestContext) => Promise<void>;
 }
 
-interface RequestContext {
+export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
@@ -281,6 +283,7 @@ export function createOpsHandler({
         sendJson(res, check.claim?.duplicate ? 200 : 201, check);
       },
     },
+    ...caseRoutes(deps),
   ];
 
   async function health(res: ServerResponse): Promise<void> {

@@ -1,0 +1,339 @@
+/**
+ * Which records are incidents: pure functions from what the cases stage reads to what it does.
+ *
+ *   ut.signals.v1   an EXCEPTION_REPORT signal      → a case of the report's kind (key: the signalId)
+ *   ut.dlq.v1       a record refused UNKNOWN_GTIN    → MISSING_SKU (key: the event id, so a replay that
+ *                                                      fails again joins the same case)
+ *   ut.alerts.v1    quarantine_breach                → QUARANTINE_BREACH (key: the alert id)
+ *                   device_degrading/drifting/silent → DEVICE_FAULT, one per episode (key: episodeId)
+ *                   device_cleared                   → a note on that episode's case
+ *   ut.journey*.v1  any event                        → "landed" (resolves a MISSING_SKU case waiting for it)
+ *                   a WMS receiving of an SSCC whose listed items differ from what was palletised
+ *                                                    → MISLABELED_PALLET (key: the receiving event)
+ *
+ * The incident key is deterministic, so the same record read twice (a replay, a restart) gives the
+ * same key, and the database's unique constraint opens the case once.
+ */
+import crypto from 'node:crypto';
+import type { SerializationEvent } from '../events';
+import { toDigitalLink } from '../gs1';
+import type { DlqRow } from '../store';
+import { topics } from '../topics';
+import type { CaseKind } from './playbook';
+
+export interface Incident {
+  incidentKey: string;
+  kind: CaseKind;
+  title: string;
+  source: 'signal' | 'dlq' | 'alert' | 'journey' | 'manual';
+  sourceRef: string | null;
+  subject: string | null;
+  units: string[];
+  deviceId: string | null;
+  site: string | null;
+  lineId: string | null;
+  gtin: string | null;
+  operatorId: string | null;
+  /** MISSING_SKU: the event whose landing resolves the case. */
+  eventId: string | null;
+  /** Epoch ms. */
+  occurredAt: number;
+  detail: Record<string, unknown>;
+}
+
+export type Effect =
+  | { type: 'open'; incident: Incident }
+  /** An event reached the journey: a MISSING_SKU case waiting for it is resolved. */
+  | { type: 'landed'; eventId: string; at: number }
+  /** Something to add to an existing case's history (a device episode that cleared). */
+  | { type: 'note'; incidentKey: string; action: string; detail: Record<string, unknown>; at: number };
+
+/** The case id of an incident key: short, stable, and the same on every replay. */
+export function caseIdOf(incidentKey: string): string {
+  return `C-${crypto.createHash('sha256').update(incidentKey).digest('hex').slice(0, 10).toUpperCase()}`;
+}
+
+/** FloorSignal (avro/signal.avsc), as the validator writes it. */
+export interface FloorSignal {
+  signalId: string;
+  kind: 'VERIFICATION' | 'EXCEPTION_REPORT';
+  sourceSystem: string;
+  sourceEventId: string;
+  deviceId: string;
+  siteGln: string;
+  lineId: string | null;
+  operatorId: string | null;
+  eventTime: number;
+  receivedAt: number;
+  gtin: string | null;
+  subject: string | null;
+  verification: {
+    code: string;
+    result: 'READ' | 'NO_READ';
+    grade: string | null;
+    standard: string | null;
+  } | null;
+  exception: {
+    kind: CaseKind;
+    subjectType: 'UNIT' | 'CASE' | 'PALLET';
+    subject: string;
+    text: string;
+    operatorId: string;
+  } | null;
+  sourceRef: string;
+}
+
+/** Alert (avro/alert.avsc). */
+export interface Alert {
+  alertId: string;
+  kind: string;
+  severity: string;
+  message: string;
+  recallId: string | null;
+  partner: string | null;
+  eventId: string | null;
+  createdAt: number;
+  payload: string | null;
+}
+
+const reportTitles: Record<CaseKind, string> = {
+  DAMAGED_LABEL: 'Damaged label',
+  MISSING_SKU: 'Missing SKU',
+  MISLABELED_PALLET: 'Mislabeled pallet',
+  QUARANTINE_BREACH: 'Quarantine breach',
+  DEVICE_FAULT: 'Device fault',
+  OTHER: 'Exception',
+};
+
+const blank = {
+  subject: null,
+  units: [],
+  deviceId: null,
+  site: null,
+  lineId: null,
+  gtin: null,
+  operatorId: null,
+  eventId: null,
+};
+
+/** A GS1 key in the journey store's form (Digital Link), or the text as given when it is none. */
+export function canonicalId(id: string): string {
+  try {
+    return toDigitalLink(id.trim());
+  } catch {
+    return id.trim();
+  }
+}
+
+export function fromSignal(s: FloorSignal): Effect[] {
+  if (s.kind !== 'EXCEPTION_REPORT' || !s.exception) return [];
+  const x = s.exception;
+  // The validator gives the EPC when it could form one; else an MES unit is a serial of the record's GTIN.
+  const given =
+    s.subject ??
+    (s.gtin && x.subjectType === 'UNIT' && /^[!-~]{1,20}$/.test(x.subject) && !x.subject.startsWith('(')
+      ? `(01)${s.gtin}(21)${x.subject}`
+      : x.subject);
+  const subject = canonicalId(given);
+  return [
+    {
+      type: 'open',
+      incident: {
+        ...blank,
+        incidentKey: `signal:${s.signalId}`,
+        kind: x.kind,
+        title: `${reportTitles[x.kind]} reported at ${s.deviceId}: ${x.text}`.slice(0, 300),
+        source: 'signal',
+        sourceRef: s.signalId,
+        subject,
+        units: [subject],
+        deviceId: s.deviceId,
+        site: s.siteGln,
+        lineId: s.lineId,
+        gtin: s.gtin,
+        operatorId: x.operatorId || s.operatorId,
+        occurredAt: s.eventTime,
+        detail: {
+          report: x,
+          sourceSystem: s.sourceSystem,
+          sourceEventId: s.sourceEventId,
+          sourceRef: s.sourceRef,
+        },
+      },
+    },
+  ];
+}
+
+const GTIN_IN_MESSAGE = /GTIN (\d{14})/;
+
+export function fromDlq(
+  d: Pick<
+    DlqRow,
+    'dlqId' | 'reasons' | 'eventId' | 'deviceId' | 'sourceSystem' | 'failedAt' | 'replayOf' | 'sourceTopic'
+  >,
+): Effect[] {
+  const unknown = d.reasons.filter((r) => r.code === 'UNKNOWN_GTIN');
+  if (unknown.length === 0) return [];
+  const gtins = unknown.map((r) => GTIN_IN_MESSAGE.exec(r.message)?.[1]).filter((g): g is string => !!g);
+  return [
+    {
+      type: 'open',
+      incident: {
+        ...blank,
+        incidentKey: `missing_sku:${d.eventId ?? d.dlqId}`,
+        kind: 'MISSING_SKU',
+        title: `Unknown GTIN ${gtins.join(', ') || '(see the DLQ record)'} from ${d.sourceSystem ?? 'a source'}`,
+        source: 'dlq',
+        sourceRef: d.dlqId,
+        deviceId: d.deviceId,
+        gtin: gtins[0] ?? null,
+        eventId: d.eventId,
+        occurredAt: d.failedAt,
+        detail: { dlqId: d.dlqId, reasons: d.reasons, sourceTopic: d.sourceTopic, replayOf: d.replayOf },
+      },
+    },
+  ];
+}
+
+export const deviceAlertKinds = ['device_degrading', 'device_drifting', 'device_silent'] as const;
+
+function payloadOf(a: Alert): Record<string, unknown> {
+  if (!a.payload) return {};
+  try {
+    const p: unknown = JSON.parse(a.payload);
+    return typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export function fromAlert(a: Alert): Effect[] {
+  const payload = payloadOf(a);
+  if (a.kind === 'quarantine_breach') {
+    const ids = Array.isArray(payload.identifiers)
+      ? payload.identifiers.filter((x) => typeof x === 'string')
+      : [];
+    return [
+      {
+        type: 'open',
+        incident: {
+          ...blank,
+          incidentKey: `alert:${a.alertId}`,
+          kind: 'QUARANTINE_BREACH',
+          title: a.message.slice(0, 300),
+          source: 'alert',
+          sourceRef: a.alertId,
+          subject: (ids[0] as string | undefined) ?? null,
+          units: ids as string[],
+          site: str(payload.bizLocation),
+          occurredAt: a.createdAt,
+          detail: { alert: { ...a, payload } },
+        },
+      },
+    ];
+  }
+  const episode = str(payload.episodeId) ?? a.alertId;
+  if ((deviceAlertKinds as readonly string[]).includes(a.kind)) {
+    const device = str(payload.device);
+    return [
+      {
+        type: 'open',
+        incident: {
+          ...blank,
+          incidentKey: `device:${episode}`,
+          kind: 'DEVICE_FAULT',
+          title: a.message.slice(0, 300),
+          source: 'alert',
+          sourceRef: a.alertId,
+          deviceId: device,
+          site: str(payload.site),
+          occurredAt: a.createdAt,
+          detail: { alert: { ...a, payload } },
+        },
+      },
+    ];
+  }
+  if (a.kind === 'device_cleared') {
+    return [
+      {
+        type: 'note',
+        incidentKey: `device:${episode}`,
+        action: 'device_cleared',
+        detail: { alertId: a.alertId, payload },
+        at: a.createdAt,
+      },
+    ];
+  }
+  return [];
+}
+
+/** The pallet a WMS receiving names (the WMS lists the container first), and the items it lists. */
+export function receivedPallet(e: SerializationEvent): { pallet: string; listed: string[] } | null {
+  if (String(e.sourceSystem) !== 'WMS' || e.bizStep !== 'receiving') return null;
+  const [first, ...rest] = e.epcList;
+  if (!first || first.scheme !== 'sscc' || rest.length === 0) return null;
+  return { pallet: first.uri, listed: rest.map((i) => i.uri) };
+}
+
+/**
+ * A journey event: it landed (for MISSING_SKU cases), and when it receives a pallet whose listed
+ * items differ from what was palletised into it (`contents`: the pallet's children then, or
+ * undefined when nothing is known of it), a MISLABELED_PALLET case.
+ */
+export function fromJourney(
+  e: SerializationEvent,
+  contents: ReadonlyMap<string, readonly string[]>,
+): Effect[] {
+  const out: Effect[] = [{ type: 'landed', eventId: e.eventId, at: e.eventTime }];
+  const received = receivedPallet(e);
+  const known = received ? contents.get(received.pallet) : undefined;
+  if (received && known && known.length > 0) {
+    const listed = new Set(received.listed);
+    const packed = new Set(known);
+    const missing = known.filter((u) => !listed.has(u));
+    const unexpected = received.listed.filter((u) => !packed.has(u));
+    if (missing.length > 0 || unexpected.length > 0) {
+      out.push({
+        type: 'open',
+        incident: {
+          ...blank,
+          incidentKey: `mislabeled:${e.eventId}`,
+          kind: 'MISLABELED_PALLET',
+          title: `Pallet ${received.pallet} received with ${unexpected.length} unexpected and ${missing.length} missing item(s)`,
+          source: 'journey',
+          sourceRef: e.eventId,
+          subject: received.pallet,
+          units: [received.pallet, ...new Set([...known, ...received.listed])],
+          deviceId: e.machineId,
+          site: e.bizLocation,
+          operatorId: e.operatorId,
+          occurredAt: e.eventTime,
+          detail: { receivingEvent: e.eventId, missing, unexpected },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Every effect of one record of the cases stage's inputs. */
+export function effectsOf(
+  topic: string,
+  value: unknown,
+  contents: ReadonlyMap<string, readonly string[]> = new Map(),
+): Effect[] {
+  switch (topic) {
+    case topics.signals.name:
+      return fromSignal(value as FloorSignal);
+    case topics.dlq.name:
+      return fromDlq(value as DlqRow);
+    case topics.alerts.name:
+      return fromAlert(value as Alert);
+    case topics.journey.name:
+    case topics.journeySurge.name:
+      return fromJourney(value as SerializationEvent, contents);
+    default:
+      return [];
+  }
+}

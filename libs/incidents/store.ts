@@ -1,0 +1,42 @@
+/** The case history as the model reads it: one row per case, with a device alert's measure when there is one. */
+import type pg from 'pg';
+import { db } from '../store';
+import type { IncidentRow } from './model';
+
+export async function loadIncidentRows(
+  pool: pg.Pool,
+  { since }: { since?: Date } = {},
+): Promise<IncidentRow[]> {
+  const r = await db('incident rows', () =>
+    pool.query<{
+      case_id: string;
+      kind: string;
+      device_id: string | null;
+      line_id: string | null;
+      site: string | null;
+      gtin: string | null;
+      operator_id: string | null;
+      occurred_at: Date;
+      payload: { metric?: unknown; value?: unknown; baseline?: unknown } | null;
+    }>(
+      `SELECT case_id, kind, device_id, line_id, site, gtin, operator_id, occurred_at, detail->'alert'->'payload' AS payload
+         FROM ut.cases WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) ORDER BY occurred_at`,
+      [since ?? null],
+    ),
+  );
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return r.rows.map((c) => ({
+    caseId: c.case_id,
+    kind: c.kind,
+    deviceId: c.device_id,
+    lineId: c.line_id,
+    site: c.site,
+    gtin: c.gtin,
+    operatorId: c.operator_id,
+    occurredAt: c.occurred_at.getTime(),
+    metric:
+      c.payload && typeof c.payload.metric === 'string'
+        ? { name: c.payload.metric, value: num(c.payload.value), baseline: num(c.payload.baseline) }
+        : null,
+  }));
+}
