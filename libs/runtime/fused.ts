@@ -16,7 +16,7 @@ import { isRetriable } from '../retry';
 import { oneLine, UnitrailError, type Reason } from '../errors';
 import { topicByName } from '../topics';
 import { openStage, type StageDefinition } from './stage-definition';
-import { ORIGIN_TS_HEADER, type Handled, type InputRecord, type Output, type Stage } from './stage';
+import { failedIn, ORIGIN_TS_HEADER, type Handled, type InputRecord, type Output, type Stage } from './stage';
 
 /** A value as the consumer of `topic` would decode it: through the topic's Avro type. */
 export function avroRoundTrip(topic: string, value: unknown): unknown {
@@ -57,6 +57,8 @@ export function openFused(
     name,
     topics: opened[0]!.stage.topics,
     sourceOf: opened[0]!.stage.sourceOf,
+    // A raw record that cannot be decoded is the first stage's refusal, as in the split deployment.
+    decodedBy: opened[0]!.stage.name,
     start: async () => {
       for (const o of opened) await o.stage.start?.();
     },
@@ -82,7 +84,12 @@ export function openFused(
         pending.delete(i);
         if (items.length === 0) continue;
         const { stage } = opened[i]!;
-        const ctx = stage.prepare ? await stage.prepare(items.map((x) => x.record)) : undefined;
+        const ctx = stage.prepare
+          ? await stage.prepare(items.map((x) => x.record)).catch((err: unknown) => {
+              // Failing for good, the record is set apart in this stage's name (the split's DLQ entry).
+              throw isRetriable(err) ? err : failedIn(err, stage.name);
+            })
+          : undefined;
         const next = pending;
         for (const { origin, record } of items) {
           const fused = result.get(origin)!;
@@ -138,7 +145,11 @@ export function openFused(
         const { stage } = opened[i]!;
         if (!stage.write) continue;
         const rows = handled.flatMap(({ record }) => fusedOf.get(record)?.writes.get(i) ?? []);
-        if (rows.length > 0) await stage.write(rows);
+        if (rows.length > 0) {
+          await stage.write(rows).catch((err: unknown) => {
+            throw isRetriable(err) ? err : failedIn(err, stage.name);
+          });
+        }
       }
     },
   };
