@@ -1,7 +1,14 @@
 /** The journey store against a real PostgreSQL: idempotent writes, order tolerance, the tamper-evident ledger. */
 import type pg from 'pg';
 import { freshDatabase } from './helpers';
-import { verifyLedger, writeBatch, listMigrations, migrate } from '../libs/store';
+import {
+  verifyLedger,
+  writeBatch,
+  listMigrations,
+  migrate,
+  prepareBatch,
+  writePrepared,
+} from '../libs/store';
 import { canonicalEvent, type Identifier, type SerializationEvent } from '../libs/events';
 
 const sgtin = (serial: string): Identifier => ({
@@ -253,5 +260,63 @@ describe('journey store, one hash chain per partition tied by anchors', () => {
     const r = await verifyLedger(db3.pool);
     expect(r.ok).toBe(false);
     expect(r.firstBad?.reason).toMatch(/anchor 1/);
+  });
+});
+
+describe('journey store, two sinks sharing units', () => {
+  let db4: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db4 = await freshDatabase('store_locks');
+  }, 60_000);
+  afterAll(async () => db4.drop(), 60_000);
+
+  // Sink A observes the upper half of a case's units and unpacks the whole case ('*'); sink B, on
+  // another partition, observes every unit of it at the same moment. Written without the sink's
+  // retry: a deadlock (40P01) would reject one of them.
+  it('never deadlock, and each unit ends where the newest facts put it', async () => {
+    const rounds = 8;
+    for (let r = 0; r < rounds; r++) {
+      const parent = sscc(`3${String(r).padStart(17, '0')}`);
+      const units = Array.from({ length: 120 }, (_, i) => sgtin(`LK${r}U${String(i).padStart(3, '0')}`));
+      const t0 = Date.UTC(2026, 1, 1, 8, r);
+      await writeBatch(
+        db4.pool,
+        [
+          ...units.map((u) => row(ev({ action: 'ADD', epcList: [u], eventTime: t0 }))),
+          row(
+            ev({
+              eventType: 'AggregationEvent',
+              action: 'ADD',
+              parentId: parent,
+              childEpcs: units,
+              eventTime: t0 + 1000,
+            }),
+          ),
+        ],
+        'journey-sink',
+        { chain: 'setup' },
+      );
+      const a = prepareBatch([
+        ...units.slice(60).map((u) => row(ev({ epcList: [u], eventTime: t0 + 2000 }))),
+        row(ev({ eventType: 'AggregationEvent', action: 'DELETE', parentId: parent, eventTime: t0 + 3000 })),
+      ]);
+      const b = prepareBatch(units.map((u) => row(ev({ epcList: [u], eventTime: t0 + 2500 }))));
+      const [ca, cb] = [await db4.pool.connect(), await db4.pool.connect()];
+      try {
+        const results = await Promise.allSettled([
+          writePrepared(ca, a, 'journey-sink', { chain: 'ut.journey.v1/0' }),
+          writePrepared(cb, b, 'journey-sink', { chain: 'ut.journey.v1/1' }),
+        ]);
+        expect(results.map((x) => (x.status === 'rejected' ? String(x.reason) : 'ok'))).toEqual(['ok', 'ok']);
+      } finally {
+        ca.release();
+        cb.release();
+      }
+      const inside = await db4.pool.query(
+        'SELECT count(*)::int AS n FROM ut.unit_state WHERE container_uri = $1',
+        [parent.uri],
+      );
+      expect(inside.rows[0].n).toBe(0);
+    }
   });
 });

@@ -151,6 +151,22 @@ describe('a fused deployment', () => {
       .flatMap((t) => t.messages.map((m) => JSON.parse(m.value.subarray(1).toString('utf8')).value));
     expect(
       dlq.map((d: { dlqId: string; reasons: { code: string }[] }) => [d.dlqId, d.reasons[0]!.code]),
-    ).toEqual([['pipeline/t.raw/0/2', 'WRITE_FAILED']]);
+    ).toEqual([['sink/t.raw/0/2', 'WRITE_FAILED']]);
+  });
+
+  it('names the first stage in the DLQ record of a raw record that cannot be decoded, as the split deployment does', async () => {
+    const { definitions, written } = chain();
+    const fused = openFused(definitions, config, { roundTrip: (_t, v) => v });
+    const sent: TopicMessages[] = [];
+    const processor = createBatchProcessor({ stage: fused, codec, send: async (b) => void sent.push(...b) });
+    const garbage: ConsumedMessage = { ...message(5, 0), value: Buffer.from('Jnot json') };
+    await processor.process({ topic: 't.raw', partition: 2, messages: [message(4, 1), garbage] });
+    expect(written.map((h) => h.record.value.n)).toEqual([10]);
+    const dlq = sent
+      .filter((t) => t.topic === topics.dlq.name)
+      .flatMap((t) => t.messages.map((m) => JSON.parse(m.value.subarray(1).toString('utf8')).value));
+    expect(dlq.map((d: { dlqId: string; stage: string }) => [d.dlqId, d.stage])).toEqual([
+      ['validate/t.raw/2/5', 'validate'],
+    ]);
   });
 });

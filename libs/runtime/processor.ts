@@ -16,7 +16,14 @@ import { oneLine, UnitrailError, type Reason } from '../errors';
 import { errorCode, isRetriable } from '../retry';
 import { topics } from '../topics';
 import type { Emit, Step } from './events';
-import { ORIGIN_TS_HEADER, type InputRecord, type Output, type RecordLabels, type Stage } from './stage';
+import {
+  ORIGIN_TS_HEADER,
+  stageOfError,
+  type InputRecord,
+  type Output,
+  type RecordLabels,
+  type Stage,
+} from './stage';
 
 /** Header values as a Kafka client delivers them. */
 export type MessageHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -151,7 +158,10 @@ export function createBatchProcessor<In, Ctx>({
       { code: stepCode[step], message: `${step}: ${code ? `[${code}] ` : ''}${oneLine(err)}` },
       ...reasonsCarried(err),
     ];
-    item.outputs = [{ kind: 'dlq', reasons, ...labelsOf(item.coords.topic) }];
+    const inner = stageOfError(err);
+    item.outputs = [
+      { kind: 'dlq', reasons, ...(inner ? { stage: inner } : {}), ...labelsOf(item.coords.topic) },
+    ];
     item.encoded = [];
     item.setApart = step;
     emit({
@@ -217,7 +227,14 @@ export function createBatchProcessor<In, Ctx>({
           items.push({ coords, schemaId, record, outputs: [], encoded: [] });
         } catch (err) {
           if (isRetriable(err)) throw err;
-          const outputs: Output[] = [{ kind: 'dlq', reasons: reasonsOf(err), ...labelsOf(topic) }];
+          const outputs: Output[] = [
+            {
+              kind: 'dlq',
+              reasons: reasonsOf(err),
+              ...(stage.decodedBy ? { stage: stage.decodedBy } : {}),
+              ...labelsOf(topic),
+            },
+          ];
           items.push({ coords, schemaId: null, outputs, encoded: [] });
         }
       }

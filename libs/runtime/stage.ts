@@ -74,6 +74,31 @@ export interface Stage<In, Ctx = undefined> {
   stop?: () => Promise<void>;
   /** Source system of an input topic, to label records that cannot even be decoded. */
   sourceOf?: (topic: string) => string | null;
+  /**
+   * The stage named in the DLQ record of an input that cannot be decoded, when not this one: a
+   * fused deployment names its first stage, as the split deployment's DLQ would.
+   */
+  decodedBy?: string;
   /** Health detail of the stage's own dependencies. */
   health?: () => Record<string, unknown>;
+}
+
+const FAILED_IN = Symbol('unitrail.failedIn');
+
+/**
+ * Marks an error with the stage it failed in (a fused deployment's inner stage), so that the DLQ
+ * record of a record the runtime sets apart names that stage, as the split deployment's would.
+ * The first mark wins: the innermost stage.
+ */
+export function failedIn<E>(err: E, stage: string): E {
+  if (err !== null && typeof err === 'object' && !(FAILED_IN in err))
+    Object.defineProperty(err, FAILED_IN, { value: stage });
+  return err;
+}
+
+/** The stage an error was marked with by `failedIn`, if any. */
+export function stageOfError(err: unknown): string | undefined {
+  return err !== null && typeof err === 'object'
+    ? ((err as { [FAILED_IN]?: string })[FAILED_IN] ?? undefined)
+    : undefined;
 }

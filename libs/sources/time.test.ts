@@ -25,6 +25,22 @@ describe('source time conversions', () => {
     expect(formatOffset(-360)).toBe('-06:00');
   });
 
+  it('gives the offset of the second asked, on either side of a change, whatever was asked before', () => {
+    const berlin = Date.UTC(2026, 2, 29, 1); // 01:00Z: +01:00 → +02:00
+    const lordHowe = Date.UTC(2026, 3, 4, 15); // 15:00Z: +11:00 → +10:30 (a half-hour change)
+    const asked: [string, number, number][] = [
+      ['Europe/Berlin', berlin - 1000, 60],
+      ['Europe/Berlin', berlin, 120],
+      ['Europe/Berlin', berlin - 14 * 60_000, 60],
+      ['Europe/Berlin', berlin + 14 * 60_000, 120],
+      ['Australia/Lord_Howe', lordHowe - 1000, 660],
+      ['Australia/Lord_Howe', lordHowe, 630],
+    ];
+    // Twice, forwards then backwards: the second pass answers from what the first kept.
+    for (const [zone, t, minutes] of [...asked, ...asked.reverse()])
+      expect([zone, t, zoneOffsetMinutes(zone, t)]).toEqual([zone, t, minutes]);
+  });
+
   it('refuses a zone that does not exist', () => {
     expect(() => wallClockToUtc(0, 'Mars/Olympus')).toThrow(InvalidInputError);
   });

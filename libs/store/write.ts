@@ -9,7 +9,8 @@
  *     primary key: then, back to a savepoint, COPY into a staging table and INSERT ... ON CONFLICT
  *     DO NOTHING RETURNING, which names the events that are new)
  *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
- *   upsert unit state (moves only to a newer event) and its container now
+ *   upsert unit state (moves only to a newer event) and its container now (a batch with DELETEs
+ *     first locks the unit-state rows it touches, in the one order every sink uses)
  *   append the batch to its partition's hash chain (and now and then an anchor), COMMIT.
  */
 import crypto from 'node:crypto';
@@ -176,8 +177,10 @@ export async function writePrepared(
         'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
         facts,
       );
+      const deletes = deletesOf(fresh);
+      if (deletes.child.length > 0) await lockUnitStates(client, fresh, deletes);
       await upsertUnitState(client, fresh);
-      if (facts.length > 0) await maintainContainers(client, fresh);
+      if (deletes.child.length > 0) await maintainContainers(client, deletes);
       const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
       await appendChain(client, {
         batchId,
@@ -333,13 +336,15 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
   );
 }
 
-/**
- * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
- * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
- * empties every unit whose container now is that parent, as of its time.
- */
-async function maintainContainers(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
-  const del = { child: [] as string[], parent: [] as string[], t: [] as string[] };
+interface Deletes {
+  child: string[];
+  parent: string[];
+  t: string[];
+}
+
+/** The DELETE facts of the batch's new events (child '*': every child of that parent). */
+function deletesOf(fresh: PreparedEvent[]): Deletes {
+  const del: Deletes = { child: [], parent: [], t: [] };
   for (const { row } of fresh) {
     for (const f of aggregationFacts(row.event)) {
       if (f.action !== 'DELETE') continue;
@@ -348,21 +353,50 @@ async function maintainContainers(client: pg.PoolClient, fresh: PreparedEvent[])
       del.t.push(ts(row.event.eventTime));
     }
   }
-  if (del.child.length > 0) {
+  return del;
+}
+
+/**
+ * Before a batch with DELETEs touches unit state in two statements (the upsert, then the
+ * DELETEs' updates), it locks every existing row both will touch in one pass, in the upsert's
+ * order (uri, byte order, as JavaScript sorts it). Every sink then takes unit-state row locks in
+ * one order, so two sinks sharing units wait for each other instead of deadlocking (40P01). The
+ * rows a '*' DELETE empties are those in its parent now; no other sink can add to that parent
+ * meanwhile (the parent's lock is held since BEGIN). A batch without DELETEs needs no such pass:
+ * its one upsert already goes in that order.
+ */
+async function lockUnitStates(client: pg.PoolClient, fresh: PreparedEvent[], del: Deletes): Promise<void> {
+  const uris = new Set<string>();
+  for (const { row } of fresh) for (const { id } of touchedIdentifiers(row.event)) uris.add(id.uri);
+  const emptied = new Set<string>();
+  del.child.forEach((child, i) => (child === '*' ? emptied.add(del.parent[i]!) : uris.add(child)));
+  await client.query(
+    `SELECT 1 FROM ut.unit_state
+      WHERE uri = ANY($1::text[]) OR container_uri = ANY($2::text[])
+      ORDER BY uri COLLATE "C" FOR UPDATE`,
+    [[...uris], [...emptied]],
+  );
+}
+
+/**
+ * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
+ * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
+ * empties every unit whose container now is that parent, as of its time.
+ */
+async function maintainContainers(client: pg.PoolClient, del: Deletes): Promise<void> {
+  await client.query(
+    `UPDATE ut.unit_state s SET container_uri = NULL
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
+      WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
+    [del.child, del.parent, del.t],
+  );
+  if (del.child.includes('*')) {
     await client.query(
       `UPDATE ut.unit_state s SET container_uri = NULL
          FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
-        WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
+        WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`,
       [del.child, del.parent, del.t],
     );
-    if (del.child.includes('*')) {
-      await client.query(
-        `UPDATE ut.unit_state s SET container_uri = NULL
-           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
-          WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`,
-        [del.child, del.parent, del.t],
-      );
-    }
   }
 }
 
