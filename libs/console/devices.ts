@@ -1,10 +1,10 @@
 /**
- * Device health and exception cases, as far as the journey store holds them. The device-health
- * stage and the exception cases (ut.device_alerts, ut.cases) come with their own migrations; until
- * those tables exist this answers `available: false` and the console's view says so.
+ * The Devices & exceptions view's part of each feed frame: device alerts (the device-health stage's
+ * episodes) and the exception queue (libs/cases).
  */
 import type pg from 'pg';
 import { db } from '../store';
+import { caseQueue, type CaseQueue } from './cases';
 
 export interface DeviceAlert {
   alertId: string;
@@ -18,20 +18,8 @@ export interface DeviceAlert {
   clearedAt: string | null;
 }
 
-export interface CaseSummary {
-  caseId: string;
-  kind: string;
-  status: string;
-  title: string;
-  device: string | null;
-  site: string | null;
-  openedAt: string;
-}
-
-export interface DeviceSignals {
-  available: boolean;
+export interface DeviceSignals extends CaseQueue {
   alerts: DeviceAlert[];
-  cases: CaseSummary[];
 }
 
 export async function deviceSignals(
@@ -39,14 +27,10 @@ export async function deviceSignals(
   { limit = 50 }: { limit?: number } = {},
 ): Promise<DeviceSignals> {
   const present = await db('console device tables', () =>
-    pool.query<{ alerts: string | null; cases: string | null }>(
-      "SELECT to_regclass('ut.device_alerts')::text AS alerts, to_regclass('ut.cases')::text AS cases",
-    ),
+    pool.query<{ alerts: string | null }>("SELECT to_regclass('ut.device_alerts')::text AS alerts"),
   );
-  const { alerts, cases } = present.rows[0]!;
-  if (alerts === null && cases === null) return { available: false, alerts: [], cases: [] };
-  const alertRows =
-    alerts === null
+  const alerts =
+    present.rows[0]!.alerts === null
       ? []
       : (
           await db('console device alerts', () =>
@@ -67,29 +51,8 @@ export async function deviceSignals(
             ),
           )
         ).rows;
-  const caseRows =
-    cases === null
-      ? []
-      : (
-          await db('console cases', () =>
-            pool.query<{
-              case_id: string;
-              kind: string;
-              status: string;
-              title: string;
-              device: string | null;
-              site: string | null;
-              opened_at: Date;
-            }>(
-              `SELECT case_id, kind, status, title, device, site, opened_at FROM ut.cases
-                ORDER BY (status = 'open') DESC, opened_at DESC LIMIT $1`,
-              [limit],
-            ),
-          )
-        ).rows;
   return {
-    available: true,
-    alerts: alertRows.map((a) => ({
+    alerts: alerts.map((a) => ({
       alertId: a.alert_id,
       device: a.device,
       site: a.site,
@@ -100,14 +63,6 @@ export async function deviceSignals(
       since: a.since.toISOString(),
       clearedAt: a.cleared_at?.toISOString() ?? null,
     })),
-    cases: caseRows.map((c) => ({
-      caseId: c.case_id,
-      kind: c.kind,
-      status: c.status,
-      title: c.title,
-      device: c.device,
-      site: c.site,
-      openedAt: c.opened_at.toISOString(),
-    })),
+    ...(await caseQueue(pool, { limit })),
   };
 }
