@@ -12,6 +12,7 @@ import { enricher } from './enricher';
 import { router } from './router';
 import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
+import { deviceHealth } from './device-health';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
 import { runConsole } from './console';
@@ -24,6 +25,7 @@ export const stages: readonly StageDefinition[] = [
   journeySink,
   journeySinkSurge,
   dlqSink,
+  deviceHealth,
 ];
 
 export const stageNames = stages.map((s) => s.name);
@@ -45,7 +47,7 @@ export const stageFactories: Record<string, (config: Config) => Stage<unknown, u
 export const fusedPipeline = {
   name: 'pipeline',
   stages: [validator, deduplicator, enricher, router, journeySink],
-  alongside: [journeySinkSurge.name, dlqSink.name],
+  alongside: [journeySinkSurge.name, dlqSink.name, deviceHealth.name],
 } as const;
 
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
