@@ -3,9 +3,12 @@
  * exception report to ut.signals.v1; a REPORT gives no journey event; a REPORT without its report
  * or a verification of a code that is not a GS1 key goes whole to the DLQ with a reason code.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import avro from 'avsc';
 import { avroType } from '../../libs/avro';
 import { demoMasterdata, generateDemo } from '../../libs/demo';
+import { generateFloorDemo, parseFaults } from '../../libs/demo/faults';
 import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import type { InputRecord } from '../../libs/runtime';
 import type { MesUnitEvent, WmsMovement } from '../../libs/sources';
@@ -169,11 +172,8 @@ describe('floor signals in the validator', () => {
   it('reads records written with the previous schema (no verifications field) as before', () => {
     const previous = avro.Type.forSchema(
       JSON.parse(
-        require('node:fs').readFileSync(
-          require('node:path').join(
-            __dirname,
-            '../../test/fixtures/schemas/previous/sources/mes-unit-event.avsc',
-          ),
+        fs.readFileSync(
+          path.join(__dirname, '../../test/fixtures/schemas/previous/sources/mes-unit-event.avsc'),
           'utf8',
         ),
       ),
@@ -184,5 +184,52 @@ describe('floor signals in the validator', () => {
     const value = current.fromBuffer(previous.toBuffer(old), read);
     const outs = handleRaw(record(topics.rawMes.name, value), ctx);
     expect(outs.map((o) => o.kind === 'produce' && o.topic)).toEqual([topics.validated.name]);
+  });
+});
+
+describe('the injected exceptions of the demo floor, through the validator', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { records } = generateFloorDemo(
+    { events: 3000, seed: 9 },
+    parseFaults('damaged_label:2,missing_sku:2,mislabeled_pallet:2'),
+  );
+  const outputsOf = (pick: (v: Record<string, unknown>) => boolean) =>
+    records
+      .filter((r) => !Buffer.isBuffer(r.value) && pick(r.value as unknown as Record<string, unknown>))
+      .map((r) => handleRaw(record(r.topic, r.value), ctx));
+
+  it('gives each damaged label a NO_READ and an exception signal, and no event', () => {
+    const outs = outputsOf((v) => v.operation === 'REPORT' || v.movementType === 'REPORT');
+    expect(outs).toHaveLength(2);
+    for (const o of outs) {
+      expect(produced(o, topics.validated.name)).toEqual([]);
+      expect((produced(o, topics.signals.name) as { kind: string }[]).map((s) => s.kind)).toEqual([
+        'VERIFICATION',
+        'EXCEPTION_REPORT',
+      ]);
+    }
+  });
+
+  it('refuses each unit of the unknown GTIN with UNKNOWN_GTIN', () => {
+    const outs = outputsOf((v) => String(v.msgId ?? '').includes('-MS'));
+    expect(outs).toHaveLength(2);
+    for (const o of outs)
+      expect(o[0]).toMatchObject({
+        kind: 'dlq',
+        reasons: [expect.objectContaining({ code: 'UNKNOWN_GTIN' })],
+      });
+  });
+
+  it('lands each mislabeled pallet receipt as an event with its exception signal', () => {
+    const outs = outputsOf(
+      (v) => (v.exceptionReport as { kind?: string } | null)?.kind === 'MISLABELED_PALLET',
+    );
+    expect(outs).toHaveLength(2);
+    for (const o of outs) {
+      expect(produced(o, topics.validated.name)).toHaveLength(1);
+      expect(
+        produced(o, topics.signals.name).some((s) => (s as { kind: string }).kind === 'EXCEPTION_REPORT'),
+      ).toBe(true);
+    }
   });
 });

@@ -17,6 +17,8 @@ import { surgeCommands } from './surge';
 import { benchCommands } from './bench';
 import { topologyCommands } from './topology';
 import { consoleCommands } from './console';
+import { devicesCommands } from './devices';
+import { benchDevicesCommands } from './bench-devices';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -36,4 +38,6 @@ export const commands: Command[] = [
   ...benchCommands,
   ...topologyCommands,
   ...consoleCommands,
+  ...devicesCommands,
+  ...benchDevicesCommands,
 ];
