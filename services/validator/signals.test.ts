@@ -188,7 +188,6 @@ describe('floor signals in the validator', () => {
 });
 
 describe('the injected exceptions of the demo floor, through the validator', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { records } = generateFloorDemo(
     { events: 3000, seed: 9 },
     parseFaults('damaged_label:2,missing_sku:2,mislabeled_pallet:2'),
