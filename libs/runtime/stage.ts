@@ -76,4 +76,6 @@ export interface Stage<In, Ctx = undefined> {
   sourceOf?: (topic: string) => string | null;
   /** Health detail of the stage's own dependencies. */
   health?: () => Record<string, unknown>;
+  /** Partitions handled at once (default 3); 1 for a stage whose state spans its partitions. */
+  concurrency?: number;
 }
