@@ -31,7 +31,7 @@ const recall = (over: Partial<RecallSummary> = {}): RecallSummary => ({
   surge: { lag: 0, position: 0 },
   ...over,
 });
-const none = { alerts: [], cases: [], openByKind: {} };
+const none = { devices: [], alerts: [], cases: [], openByKind: {} };
 const sample = (lag: Record<string, number>): Sample => ({
   t: 0,
   rates: {},
@@ -91,6 +91,7 @@ describe('riskIndicators', () => {
       lag: {},
       history: [],
       devices: {
+        devices: [],
         cases: [],
         openByKind: { DAMAGED_LABEL: 2, DEVICE_FAULT: 1 },
         alerts: [
@@ -104,6 +105,7 @@ describe('riskIndicators', () => {
             baseline: 3.6,
             since: '2026-03-01T14:02:00.000Z',
             clearedAt: null,
+            ackedBy: null,
           },
         ],
       },

@@ -4,8 +4,8 @@
  * read again when its history grows.
  */
 import { casePanel } from './cases';
-import { h, replace, short, time } from './dom';
-import type { DeviceAlert, CaseSummary, DeviceSignals, Frame } from './types';
+import { fmt, h, replace, short, time } from './dom';
+import type { DeviceAlert, DeviceHealth, CaseSummary, DeviceSignals, Frame } from './types';
 import type { ViewFactory } from './views';
 
 const table = (label: string, heads: string[], body: HTMLElement) =>
@@ -29,7 +29,9 @@ const words = (s: string) =>
 export const devicesView: ViewFactory = (session) => {
   const panel = casePanel(session);
   const alerts = h('tbody');
+  const health = h('tbody');
   const queue = h('tbody');
+  let shownHealth = '';
   let shownAlerts = '';
   let shownQueue = '';
 
@@ -42,7 +44,27 @@ export const devicesView: ViewFactory = (session) => {
       h('td', {}, `${words(a.kind)} (${words(a.metric)})`),
       h('td', { class: 'num' }, `${a.value.toFixed(3)} / ${a.baseline.toFixed(3)}`),
       h('td', {}, time(a.since)),
-      h('td', {}, a.clearedAt ? `cleared ${time(a.clearedAt)}` : 'open'),
+      h(
+        'td',
+        {},
+        a.clearedAt ? `cleared ${time(a.clearedAt)}` : 'open',
+        a.ackedBy ? ` · acknowledged by ${a.ackedBy}` : '',
+      ),
+    );
+
+  const pair = (m: { value: number | null; baseline: number | null }, digits: number) =>
+    `${fmt(m.value, digits)} / ${fmt(m.baseline, digits)}`;
+  const healthRow = (d: DeviceHealth) =>
+    h(
+      'tr',
+      { class: d.health === 'ok' ? '' : 'open', 'data-device': d.device },
+      h('th', { scope: 'row' }, d.device),
+      h('td', {}, d.site),
+      h('td', { 'data-health': d.health }, d.health),
+      h('td', { class: 'num' }, pair(d.noReadRate, 3)),
+      h('td', { class: 'num' }, pair(d.printGrade, 2)),
+      h('td', { class: 'num' }, fmt(d.driftSecondsPerHour, 1)),
+      h('td', {}, time(d.lastSeen)),
     );
 
   const caseRow = (c: CaseSummary) =>
@@ -71,6 +93,16 @@ export const devicesView: ViewFactory = (session) => {
     );
 
   const render = (d: DeviceSignals) => {
+    const dh = JSON.stringify(d.devices);
+    if (dh !== shownHealth) {
+      shownHealth = dh;
+      replace(
+        health,
+        ...(d.devices.length === 0
+          ? [h('tr', {}, h('td', { colspan: '7' }, 'No device has reported yet.'))]
+          : d.devices.map(healthRow)),
+      );
+    }
     const a = JSON.stringify(d.alerts);
     if (a !== shownAlerts) {
       shownAlerts = a;
@@ -103,6 +135,20 @@ export const devicesView: ViewFactory = (session) => {
       h('h1', { id: 'devices-title' }, 'Devices & exceptions'),
       h('h2', {}, 'Exception queue'),
       table('Exception queue', ['case', 'kind', 'title', 'device or subject', 'opened', 'status'], queue),
+      h('h2', {}, 'Device health'),
+      table(
+        'Device health',
+        [
+          'device',
+          'site',
+          'health',
+          'no-read rate / baseline',
+          'print grade / baseline',
+          'clock drift s/h',
+          'last seen',
+        ],
+        health,
+      ),
       h('h2', {}, 'Device alerts'),
       table('Device alerts', ['device', 'site', 'alert', 'value / baseline', 'since', 'state'], alerts),
       panel.el,

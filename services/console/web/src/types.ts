@@ -76,6 +76,16 @@ export interface DeviceAlert {
   baseline: number;
   since: string;
   clearedAt: string | null;
+  ackedBy: string | null;
+}
+export interface DeviceHealth {
+  device: string;
+  site: string;
+  health: string;
+  lastSeen: string;
+  noReadRate: { value: number | null; baseline: number | null };
+  printGrade: { value: number | null; baseline: number | null };
+  driftSecondsPerHour: number | null;
 }
 export interface CaseSummary {
   caseId: string;
@@ -91,6 +101,7 @@ export interface CaseSummary {
   entries: number;
 }
 export interface DeviceSignals {
+  devices: DeviceHealth[];
   alerts: DeviceAlert[];
   cases: CaseSummary[];
   openByKind: Record<string, number>;
