@@ -30,6 +30,7 @@ import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { pipelineStages } from '../services/cli/commands/pipeline';
 import { consoleAssets, startConsole, type RunningConsole } from '../services/console';
+import { stageGroups } from '../services/stages';
 
 jest.setTimeout(600_000);
 
@@ -96,7 +97,7 @@ beforeAll(async () => {
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
   await pipelineGroupsFree();
   stages.start(...pipelineStages);
-  consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1' });
+  consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1', groups: stageGroups });
   token.coordinator = (
     await createToken(pool, { name: `it-console-coord-${suffix}`, role: 'recall_coordinator' })
   ).token;
@@ -418,7 +419,7 @@ describe('the operations console in Chromium', () => {
     const port = consoleApp.port;
     await consoleApp.stop();
     await page.locator('#conn[data-status="reconnecting"]').waitFor({ timeout: 30_000 });
-    consoleApp = await startConsole({ config, port, host: '127.0.0.1' });
+    consoleApp = await startConsole({ config, port, host: '127.0.0.1', groups: stageGroups });
     await page.locator('#conn[data-status="live"]').waitFor({ timeout: 30_000 });
     const before = Number(await page.evaluate('document.body.dataset.frameAt'));
     await waitFor(
