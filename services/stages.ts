@@ -13,6 +13,7 @@ import { router } from './router';
 import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
 import { cases } from './cases';
+import { deviceHealth } from './device-health';
 import { runCaptureApi } from './capture-api';
 import { runOpsApi } from './ops-api';
 import { runConsole } from './console';
@@ -26,6 +27,7 @@ export const stages: readonly StageDefinition[] = [
   journeySinkSurge,
   dlqSink,
   cases,
+  deviceHealth,
 ];
 
 export const stageNames = stages.map((s) => s.name);
@@ -42,13 +44,13 @@ export const stageFactories: Record<string, (config: Config) => Stage<unknown, u
 /**
  * The fused deployment (`unitrail run pipeline`, group ut.pipeline): these stages in one process
  * per set of raw partitions, records passed in memory, raw offsets committed after the sink's
- * COMMIT. The surge sink, the DLQ sink and the cases stage still run on their own (`run journey-sink-surge`,
- * `run dlq-sink`, `run cases`).
+ * COMMIT. The surge sink, the DLQ sink, the cases and device-health stages still run on their own (`run journey-sink-surge`,
+ * `run dlq-sink`, `run cases`, `run device-health`).
  */
 export const fusedPipeline = {
   name: 'pipeline',
   stages: [validator, deduplicator, enricher, router, journeySink],
-  alongside: [journeySinkSurge.name, dlqSink.name, cases.name],
+  alongside: [journeySinkSurge.name, dlqSink.name, cases.name, deviceHealth.name],
 } as const;
 
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeTopology, formatTopology } from '../libs/runtime';
 import { allTopics } from '../libs/topics';
-import { outsideProducers, stages } from './stages';
+import { topics } from '../libs/topics';
+import { fusedPipeline, outsideProducers, stages } from './stages';
 
 const topology = describeTopology(stages, { outsideProducers });
 
@@ -31,5 +32,14 @@ describe('the topology', () => {
     expect(text).toMatch(/ut\.events\.validated\.v1 +\(3\) +validator → deduplicator/);
     expect(text).toContain('journey-sink-surge (ut.journey-sink-surge)');
     expect(text).toMatch(/ut\.masterdata\.v1 .*→ validator \(follows\), enricher \(follows\)/);
+  });
+});
+
+describe('floor signals in both deployments', () => {
+  it('are written by the validator and, fused, go to Kafka: no fused stage consumes ut.signals.v1', () => {
+    const validator = topology.stages.find((s) => s.name === 'validator')!;
+    expect(validator.outputs).toContain(topics.signals.name);
+    expect(fusedPipeline.stages.filter((s) => s.inputs.includes(topics.signals.name))).toEqual([]);
+    expect(fusedPipeline.stages.map((s) => s.name)).toContain('validator');
   });
 });

@@ -3,8 +3,9 @@
  * stack: a small demo runs through every stage; the console is opened with a pasted token; the Now
  * view's numbers are those of `unitrail stats --json`; a recall declared from the page moves its
  * surge counters as the lot's later events arrive; a unit is found by its Digital Link; a viewer's
- * token shows no action buttons and the API refuses it anyway. axe-core checks every view; each view
- * is saved as a screenshot under test/artifacts/console/.
+ * token shows no action buttons and the API refuses it anyway; a quality engineer works an exception
+ * case (a refusal while a required step is missing, a photo uploaded, the steps recorded, closed).
+ * axe-core checks every view; each view is saved as a screenshot under test/artifacts/console/.
  */
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -17,6 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { config, pipelineGroupsFree, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { launchChromium } from './browser';
 import { createCodec } from '../libs/avro';
+import { openManualCase, showCase, verifyCases } from '../libs/cases';
+import { tinyPng } from '../libs/cases/testing';
 import { demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
 import { toDigitalLink } from '../libs/gs1';
@@ -27,6 +30,7 @@ import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { pipelineStages } from '../services/cli/commands/pipeline';
 import { consoleAssets, startConsole, type RunningConsole } from '../services/console';
+import { stageGroups } from '../services/stages';
 
 jest.setTimeout(600_000);
 
@@ -37,7 +41,9 @@ const kafka = createKafka({ brokers: config.kafkaBrokers });
 const codec = createCodec({ url: config.schemaRegistryUrl });
 const suffix = crypto.randomBytes(3).toString('hex');
 const stages = new Stages();
-const token = { coordinator: '', viewer: '' };
+const token = { coordinator: '', viewer: '', quality: '' };
+/** A case the viewer looks at and may not act on (opened in the exception-case test, left open). */
+let untouched = '';
 let pool: pg.Pool;
 let r: Redis;
 let consoleApp: RunningConsole;
@@ -91,11 +97,12 @@ beforeAll(async () => {
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
   await pipelineGroupsFree();
   stages.start(...pipelineStages);
-  consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1' });
+  consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1', groups: stageGroups });
   token.coordinator = (
     await createToken(pool, { name: `it-console-coord-${suffix}`, role: 'recall_coordinator' })
   ).token;
   token.viewer = (await createToken(pool, { name: `it-console-viewer-${suffix}`, role: 'viewer' })).token;
+  token.quality = (await createToken(pool, { name: `it-console-quality-${suffix}`, role: 'quality' })).token;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });
@@ -104,7 +111,7 @@ afterAll(async () => {
   await browser?.close();
   await consoleApp?.stop();
   await stages.stopAll();
-  for (const who of ['coord', 'viewer'])
+  for (const who of ['coord', 'viewer', 'quality'])
     await revokeToken(pool, `it-console-${who}-${suffix}`).catch(() => {});
   await pool?.end();
   r?.disconnect();
@@ -278,13 +285,83 @@ describe('the operations console in Chromium', () => {
     await shot(page, 'quality');
   });
 
-  it('shows the devices and exceptions view (or says that its tables are not there yet)', async () => {
-    await view(page, 'devices', 'Devices & exceptions');
-    await expect(page.locator('section[aria-labelledby="devices-title"]').textContent()).resolves.toMatch(
-      /Device alerts|not in this journey store yet/,
-    );
-    expect(await axe(page)).toEqual([]);
-    await shot(page, 'devices');
+  it('works an exception case: refused while a required step is missing, a photo, the steps, closed', async () => {
+    const quality = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signIn(quality, token.quality);
+      await view(quality, 'devices', 'Devices & exceptions');
+      // Opened after the page is up: the queue shows it from the live feed, without a reload.
+      const unit = toDigitalLink(`(01)${gtin}(21)${mes(base + 2).serials[0]}`);
+      const who = { actor: `it-console-quality-${suffix}`, role: 'quality' as const };
+      const { caseId } = await openManualCase(
+        pool,
+        { kind: 'DAMAGED_LABEL', title: `label torn (${suffix})`, subject: unit },
+        who,
+      );
+      untouched = (await openManualCase(pool, { kind: 'OTHER', title: `pallet wrap open (${suffix})` }, who))
+        .caseId;
+      await quality.getByRole('button', { name: `Open case ${caseId}: label torn (${suffix})` }).click();
+      const panel = quality.locator('section.case');
+      await expect(panel.locator('#case-title').textContent()).resolves.toContain(caseId);
+      await expect(quality.getByRole('list', { name: 'Risk indicators' }).textContent()).resolves.toMatch(
+        /\d+ open exception cases?: .*damaged label/,
+      );
+
+      // Closing before the photo step: libs/cases refuses, and the page says which step is missing.
+      await quality.getByRole('button', { name: 'Close case' }).click();
+      await expect(panel.getByRole('alert').textContent()).resolves.toMatch(
+        /refused: case \S+ cannot close: required step 'photo_label'/,
+      );
+
+      // A photo, as a phone's camera would hand it over: a real PNG made here.
+      await quality.getByLabel(/^Photo \(JPEG or PNG/).setInputFiles({
+        name: 'label.png',
+        mimeType: 'image/png',
+        buffer: tinyPng(48, 32, parseInt(suffix.slice(0, 2), 16)),
+      });
+      await quality.getByRole('button', { name: 'Upload photo' }).click();
+      await panel.getByRole('list', { name: 'Photos attached' }).locator('img[src^="blob:"]').waitFor();
+      const step = (title: RegExp) => panel.getByRole('form', { name: title });
+      await step(/^Photograph the damaged label/)
+        .getByRole('button', { name: 'Record step' })
+        .click();
+      await panel.locator('li.done[data-step="photo_label"]').waitFor();
+      await step(/^Move the unit to the quality hold/)
+        .getByRole('button', { name: 'Record and reroute' })
+        .click();
+      await panel.locator('li.done[data-step="contain"]').waitFor();
+      const rescan = step(/^Relabel the unit and re-scan/);
+      await rescan.getByLabel('Code as re-scanned').fill(unit);
+      await rescan.getByRole('button', { name: 'Record step' }).click();
+      await panel.locator('li.done[data-step="rescan"]').waitFor();
+      expect(await axe(quality)).toEqual([]);
+      await shot(quality, 'exceptions');
+
+      await quality.getByLabel('Closing note (optional)').fill('relabelled and re-scanned');
+      await quality.getByRole('button', { name: 'Close case' }).click();
+      await panel.locator('[data-fact="status"]').filter({ hasText: 'closed' }).waitFor();
+      expect(await quality.getByRole('button', { name: 'Close case' }).count()).toBe(0);
+      await quality.locator(`tr[data-case="${caseId}"] td[data-status="closed"]`).waitFor();
+
+      const stored = await showCase(pool, caseId);
+      expect(stored.case.status).toBe('closed');
+      // The refused close left no trace; the rest is in the hash-chained history.
+      expect(stored.history.map((e) => e.action)).toEqual([
+        'opened',
+        'evidence',
+        'step',
+        'step',
+        'step',
+        'closed',
+      ]);
+      expect(stored.directives).toHaveLength(1);
+      await expect(verifyCases(pool, caseId)).resolves.toMatchObject({ ok: true });
+
+      await quality.setViewportSize({ width: 390, height: 844 });
+      expect(Number(await quality.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+    } finally {
+      await quality.close();
+    }
   });
 
   it('gives a viewer no action buttons, and the API refuses a viewer anyway', async () => {
@@ -297,6 +374,11 @@ describe('the operations console in Chromium', () => {
       expect(await viewer.getByRole('button', { name: 'Quarantine' }).count()).toBe(0);
       expect(await viewer.getByRole('button', { name: 'Close' }).count()).toBe(0);
       expect(await viewer.getByRole('button', { name: 'Export CSV' }).count()).toBeGreaterThan(0);
+      await view(viewer, 'devices', 'Devices & exceptions');
+      await viewer.getByRole('button', { name: new RegExp(`^Open case ${untouched}:`) }).click();
+      await viewer.locator('section.case [data-fact="status"]').filter({ hasText: 'open' }).waitFor();
+      for (const name of ['Upload photo', 'Record step', 'Close case'])
+        expect(await viewer.getByRole('button', { name }).count()).toBe(0);
     } finally {
       await viewer.close();
     }
@@ -306,6 +388,18 @@ describe('the operations console in Chromium', () => {
       body: JSON.stringify({ gtin, lots: [lot], reason: 'a viewer tries' }),
     });
     expect(refused.status).toBe(403);
+    for (const [what, body] of [
+      ['close', '{}'],
+      ['steps', '{"step":"describe","value":"a viewer tries"}'],
+      ['evidence', tinyPng()],
+    ] as const) {
+      const res = await fetch(new URL(`api/cases/${untouched}/${what}`, consoleApp.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token.viewer}` },
+        body,
+      });
+      expect([what, res.status]).toEqual([what, 403]);
+    }
   });
 
   it('closes the recall from the page', async () => {
@@ -325,7 +419,7 @@ describe('the operations console in Chromium', () => {
     const port = consoleApp.port;
     await consoleApp.stop();
     await page.locator('#conn[data-status="reconnecting"]').waitFor({ timeout: 30_000 });
-    consoleApp = await startConsole({ config, port, host: '127.0.0.1' });
+    consoleApp = await startConsole({ config, port, host: '127.0.0.1', groups: stageGroups });
     await page.locator('#conn[data-status="live"]').waitFor({ timeout: 30_000 });
     const before = Number(await page.evaluate('document.body.dataset.frameAt'));
     await waitFor(

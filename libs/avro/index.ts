@@ -127,26 +127,51 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
       const out: { subject: string; compatible: boolean }[] = [];
       for (const topic of topics) {
         const subject = subjectOf(topic.name);
-        const res = await fetch(
-          `${url}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-            body: JSON.stringify({ schema: JSON.stringify(loadSchema(topic.valueSchema)) }),
-          },
-        ).catch((err) => {
-          throw new DependencyError('registry', `${url} does not answer`, err);
-        });
-        if (res.status === 404) {
-          out.push({ subject, compatible: true }); // nothing registered yet: anything is compatible
-          continue;
-        }
-        const body = (await res.json()) as { is_compatible?: boolean };
-        out.push({ subject, compatible: body.is_compatible === true });
+        out.push({ subject, compatible: await isCompatible(url, subject, loadSchema(topic.valueSchema)) });
       }
       return out;
     },
   };
+}
+
+/**
+ * Asks the registry whether `schema` is compatible, at the subject's level (BACKWARD for ours),
+ * with the latest version `subject` holds; a subject with nothing registered accepts anything.
+ */
+export async function isCompatible(url: string, subject: string, schema: avro.Schema): Promise<boolean> {
+  const res = await fetch(`${url}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: JSON.stringify(schema) }),
+  }).catch((err) => {
+    throw new DependencyError('registry', `${url} does not answer`, err);
+  });
+  if (res.status === 404) return true; // nothing registered yet: anything is compatible
+  const body = (await res.json()) as { is_compatible?: boolean };
+  return body.is_compatible === true;
+}
+
+/**
+ * Registers `schema` under `subject` at `level` compatibility; the registry refuses (HTTP 409) a
+ * schema that breaks it. Returns the schema id, or the refusal's status and message.
+ */
+export async function registerSchema(
+  url: string,
+  subject: string,
+  schema: avro.Schema,
+  level = 'BACKWARD',
+): Promise<{ id: number } | { refused: number; message: string }> {
+  await setCompatibility(url, subject, level);
+  const res = await fetch(`${url}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: JSON.stringify(schema) }),
+  }).catch((err) => {
+    throw new DependencyError('registry', `${url} does not answer`, err);
+  });
+  const body = (await res.json().catch(() => ({}))) as { id?: number; message?: string };
+  if (res.ok && typeof body.id === 'number') return { id: body.id };
+  return { refused: res.status, message: body.message ?? `HTTP ${res.status}` };
 }
 
 async function setCompatibility(url: string, subject: string, level: string): Promise<void> {

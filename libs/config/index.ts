@@ -73,6 +73,15 @@ const pemFile = (raw: string, env: string): string | undefined => {
   return text;
 };
 const optional = (raw: string) => (raw === '' ? undefined : raw);
+const decimal =
+  ({ min = 0, max = Number.MAX_VALUE }: { min?: number; max?: number } = {}) =>
+  (raw: string, env: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new ConfigError(`${env}=${raw} is not a number from ${min} to ${max}`);
+    }
+    return n;
+  };
 
 export const KAFKA_SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export const DATABASE_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
@@ -245,6 +254,81 @@ export const settings = {
         .split(',')
         .map((s) => s.trim().toUpperCase())
         .filter(Boolean),
+  },
+  deviceBaselineReads: {
+    env: 'DEVICE_BASELINE_READS',
+    description:
+      "device-health: verifications (and graded reads) in a device's first window, from which its no-read and print-grade baselines are learnt",
+    default: '500',
+    parse: int({ min: 50, max: 1000000 }),
+  },
+  deviceNoReadRise: {
+    env: 'DEVICE_NOREAD_RISE',
+    description:
+      'device-health: rise of the no-read rate over the baseline that the Bernoulli CUSUM looks for (0.05: five points)',
+    default: '0.05',
+    parse: decimal({ min: 0.001, max: 0.9 }),
+  },
+  deviceNoReadFloor: {
+    env: 'DEVICE_NOREAD_FLOOR',
+    description:
+      'device-health: lowest baseline no-read rate assumed (a first window with almost no no-reads must not make every later one an alarm)',
+    default: '0.01',
+    parse: decimal({ min: 0.0001, max: 0.5 }),
+  },
+  deviceGradeDrop: {
+    env: 'DEVICE_GRADE_DROP',
+    description:
+      'device-health: drop of the mean print grade (A=4 .. F=0) below the baseline that is an alarm',
+    default: '0.5',
+    parse: decimal({ min: 0.05, max: 4 }),
+  },
+  deviceGradeSubgroup: {
+    env: 'DEVICE_GRADE_SUBGROUP',
+    description: 'device-health: graded reads per subgroup mean of the print-grade CUSUM',
+    default: '25',
+    parse: int({ min: 2, max: 10000 }),
+  },
+  deviceCusumH: {
+    env: 'DEVICE_CUSUM_H',
+    description:
+      'device-health: decision threshold of both CUSUMs (no-read: log-likelihood ratio; grade: standard errors); higher: fewer false alarms, later alarms',
+    default: '12',
+    parse: decimal({ min: 1, max: 1000 }),
+  },
+  deviceDriftSecondsPerHour: {
+    env: 'DEVICE_DRIFT_SECONDS_PER_HOUR',
+    description:
+      "device-health: a device's clock drifts when the Theil–Sen slope of its offset to the broker's receive time moves this far from its baseline",
+    default: '10',
+    parse: decimal({ min: 0.1, max: 3600 }),
+  },
+  deviceClockWindowMinutes: {
+    env: 'DEVICE_CLOCK_WINDOW_MINUTES',
+    description: 'device-health: broker-time window of the clock-offset slope',
+    default: '60',
+    parse: int({ min: 5, max: 10080 }),
+  },
+  deviceClockMinSpanMinutes: {
+    env: 'DEVICE_CLOCK_MIN_SPAN_MINUTES',
+    description:
+      'device-health: least broker time a clock window must span before its slope counts (a burst of records says nothing per hour)',
+    default: '30',
+    parse: int({ min: 1, max: 10080 }),
+  },
+  deviceClockConfirm: {
+    env: 'DEVICE_CLOCK_CONFIRM',
+    description:
+      'device-health: consecutive clock evaluations over (or under half) the threshold that raise (or clear) a drift alert',
+    default: '3',
+    parse: int({ min: 1, max: 100 }),
+  },
+  deviceSilentMinutes: {
+    env: 'DEVICE_SILENT_MINUTES',
+    description:
+      'device-health: broker minutes without a record (and at least 20 of its typical gaps) while its site keeps sending, before a device is silent',
+    default: '30',
+    parse: int({ min: 1, max: 100000 }),
   },
   consolePort: {
     env: 'CONSOLE_PORT',

@@ -14,13 +14,15 @@
  *   GET  /api/dlq[?reason&source&since]       counts, per minute, newest records
  *   GET  /api/dlq/{id}                        one record in full
  *   POST /api/dlq/{id}/replay                 send it back to its source topic
- *   GET  /api/devices                         device alerts and exception cases (when that work is present)
+ *   GET  /api/devices                         device alerts and the exception queue
+ *   GET  /api/cases/{id}, POST /api/cases/{id}/evidence|steps|close   one case (routes in cases.ts)
  *   GET  /healthz
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidInputError, UsageError, oneLine } from '../errors';
+import { RoleRefused, StateRefused } from '../cases';
+import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors';
 import { readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
@@ -32,11 +34,12 @@ import { dlqCounts, dlqDetail, dlqPerMinute, dlqRecords, parseSince, replayDlq }
 import { authenticate, type Principal, type Role } from '../tokens';
 import { checkWarranty } from '../warranty';
 import { db } from '../store';
+import { caseActors, caseRoutes } from './cases';
 import { deviceSignals } from './devices';
 import type { Feed } from './feed';
 import { recallSummaries } from './recalls';
 
-export const readers: readonly Role[] = ['viewer', 'warranty', 'recall_coordinator', 'admin'];
+export const readers: readonly Role[] = ['viewer', 'warranty', 'recall_coordinator', 'quality', 'admin'];
 export const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 export const replayers: readonly Role[] = ['admin'];
 
@@ -53,16 +56,19 @@ export const securityHeaders: Record<string, string> = {
 };
 const noStore = { 'cache-control': 'no-store' };
 
-interface Ctx {
+export interface Ctx {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
   params: string[];
   who: Principal;
+  /** The body as a JSON object (at most 1 MiB). */
   body: () => Promise<Record<string, unknown>>;
+  /** The body's bytes, or null when larger than `max`. */
+  raw: (max: number) => Promise<Buffer | null>;
 }
 
-interface Route {
+export interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
   name: string;
@@ -141,7 +147,11 @@ export function createConsoleHandler({
           {
             name: who.name,
             role: who.role,
-            may: { recalls: coordinators.includes(who.role), replay: replayers.includes(who.role) },
+            may: {
+              recalls: coordinators.includes(who.role),
+              replay: replayers.includes(who.role),
+              cases: caseActors.includes(who.role),
+            },
           },
           noStore,
         );
@@ -391,6 +401,7 @@ export function createConsoleHandler({
         sendJson(res, 200, await deviceSignals(pool), noStore);
       },
     },
+    ...caseRoutes({ deps, readers, changed: () => void feed.refresh(), headers: noStore }),
   ];
 
   function serveStatic(res: ServerResponse, pathname: string): boolean {
@@ -488,10 +499,25 @@ export function createConsoleHandler({
             throw new UsageError('the body must be a JSON object');
           return parsed as Record<string, unknown>;
         },
+        raw: async (max) => {
+          const read = await readBody(req, max);
+          return read.ok ? read.body : null;
+        },
       });
     } catch (err) {
-      if (err instanceof UsageError || err instanceof InvalidInputError) {
-        if (!res.headersSent) sendProblem(res, 400, err.message, { headers: noStore });
+      // The case engine's refusals: a role the playbook does not allow, a case not ready to close.
+      const status =
+        err instanceof RoleRefused
+          ? 403
+          : err instanceof StateRefused
+            ? 409
+            : err instanceof UnitrailError && err.code === 'NOT_FOUND'
+              ? 404
+              : err instanceof UsageError || err instanceof InvalidInputError
+                ? 400
+                : null;
+      if (status !== null) {
+        if (!res.headersSent) sendProblem(res, status, (err as Error).message, { headers: noStore });
       } else {
         log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
         if (!res.headersSent) {

@@ -1,10 +1,10 @@
 /**
- * Device health and exception cases, as far as the journey store holds them. The device-health
- * stage and the exception cases (ut.device_alerts, ut.cases) come with their own migrations; until
- * those tables exist this answers `available: false` and the console's view says so.
+ * The Devices & exceptions view's part of each feed frame: every device's health and its alert
+ * episodes (libs/devices, the device-health stage's tables) and the exception queue (libs/cases).
  */
 import type pg from 'pg';
-import { db } from '../store';
+import { listAlerts, listDevices } from '../devices';
+import { caseQueue, type CaseQueue } from './cases';
 
 export interface DeviceAlert {
   alertId: string;
@@ -16,98 +16,56 @@ export interface DeviceAlert {
   baseline: number;
   since: string;
   clearedAt: string | null;
+  ackedBy: string | null;
 }
 
-export interface CaseSummary {
-  caseId: string;
-  kind: string;
-  status: string;
-  title: string;
-  device: string | null;
-  site: string | null;
-  openedAt: string;
+export interface DeviceHealth {
+  device: string;
+  site: string;
+  health: string;
+  lastSeen: string;
+  noReadRate: { value: number | null; baseline: number | null };
+  printGrade: { value: number | null; baseline: number | null };
+  driftSecondsPerHour: number | null;
 }
 
-export interface DeviceSignals {
-  available: boolean;
+export interface DeviceSignals extends CaseQueue {
+  devices: DeviceHealth[];
+  /** Open episodes first, then the newest of the last day. */
   alerts: DeviceAlert[];
-  cases: CaseSummary[];
 }
 
 export async function deviceSignals(
   pool: pg.Pool,
-  { limit = 50 }: { limit?: number } = {},
+  { limit = 50, now = Date.now() }: { limit?: number; now?: number } = {},
 ): Promise<DeviceSignals> {
-  const present = await db('console device tables', () =>
-    pool.query<{ alerts: string | null; cases: string | null }>(
-      "SELECT to_regclass('ut.device_alerts')::text AS alerts, to_regclass('ut.cases')::text AS cases",
-    ),
-  );
-  const { alerts, cases } = present.rows[0]!;
-  if (alerts === null && cases === null) return { available: false, alerts: [], cases: [] };
-  const alertRows =
-    alerts === null
-      ? []
-      : (
-          await db('console device alerts', () =>
-            pool.query<{
-              alert_id: string;
-              device: string;
-              site: string | null;
-              kind: string;
-              metric: string;
-              value: number;
-              baseline: number;
-              since: Date;
-              cleared_at: Date | null;
-            }>(
-              `SELECT alert_id, device, site, kind, metric, value, baseline, since, cleared_at FROM ut.device_alerts
-                ORDER BY (cleared_at IS NULL) DESC, since DESC LIMIT $1`,
-              [limit],
-            ),
-          )
-        ).rows;
-  const caseRows =
-    cases === null
-      ? []
-      : (
-          await db('console cases', () =>
-            pool.query<{
-              case_id: string;
-              kind: string;
-              status: string;
-              title: string;
-              device: string | null;
-              site: string | null;
-              opened_at: Date;
-            }>(
-              `SELECT case_id, kind, status, title, device, site, opened_at FROM ut.cases
-                ORDER BY (status = 'open') DESC, opened_at DESC LIMIT $1`,
-              [limit],
-            ),
-          )
-        ).rows;
+  const devices = await listDevices(pool);
+  const recent = await listAlerts(pool, { since: new Date(now - 24 * 3600_000) });
+  const open = devices.flatMap((d) => d.openAlerts);
+  const seen = new Set(open.map((a) => a.alertId));
+  const alerts = [...open, ...recent.reverse().filter((a) => !seen.has(a.alertId))].slice(0, limit);
   return {
-    available: true,
-    alerts: alertRows.map((a) => ({
-      alertId: a.alert_id,
+    devices: devices.map((d) => ({
+      device: d.device,
+      site: d.site,
+      health: d.health,
+      lastSeen: d.lastSeen,
+      noReadRate: { value: d.metrics.noReadRate.value, baseline: d.metrics.noReadRate.baseline },
+      printGrade: { value: d.metrics.printGrade.value, baseline: d.metrics.printGrade.baseline },
+      driftSecondsPerHour: d.metrics.clock.driftSecondsPerHour,
+    })),
+    alerts: alerts.map((a) => ({
+      alertId: a.alertId,
       device: a.device,
       site: a.site,
       kind: a.kind,
       metric: a.metric,
-      value: Number(a.value),
-      baseline: Number(a.baseline),
-      since: a.since.toISOString(),
-      clearedAt: a.cleared_at?.toISOString() ?? null,
+      value: a.value,
+      baseline: a.baseline,
+      since: a.since,
+      clearedAt: a.clearedAt,
+      ackedBy: a.ackedBy,
     })),
-    cases: caseRows.map((c) => ({
-      caseId: c.case_id,
-      kind: c.kind,
-      status: c.status,
-      title: c.title,
-      device: c.device,
-      site: c.site,
-      openedAt: c.opened_at.toISOString(),
-    })),
+    ...(await caseQueue(pool, { limit })),
   };
 }

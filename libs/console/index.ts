@@ -11,4 +11,5 @@ export {
 export { recallSummaries, type RecallSummary } from './recalls';
 export { riskIndicators, type RiskIndicator } from './risks';
 export { deviceSignals, type DeviceSignals } from './devices';
+export { caseQueue, caseActors, stepActors, type CaseQueue, type CaseSummary } from './cases';
 export { followConsoleFeed, type FeedFollower } from './follow';

@@ -31,7 +31,7 @@ const recall = (over: Partial<RecallSummary> = {}): RecallSummary => ({
   surge: { lag: 0, position: 0 },
   ...over,
 });
-const none = { available: false, alerts: [], cases: [] };
+const none = { devices: [], alerts: [], cases: [], openByKind: {} };
 const sample = (lag: Record<string, number>): Sample => ({
   t: 0,
   rates: {},
@@ -84,30 +84,35 @@ describe('riskIndicators', () => {
     ]);
   });
 
-  it('lists open device alerts', () => {
+  it('lists open device alerts and counts the open exception cases by kind', () => {
     const out = riskIndicators({
       recalls: [],
       dlqRecent: [],
       lag: {},
       history: [],
       devices: {
-        available: true,
+        devices: [],
         cases: [],
+        openByKind: { DAMAGED_LABEL: 2, DEVICE_FAULT: 1 },
         alerts: [
           {
             alertId: 'a1',
             device: 'P-3',
             site: null,
-            kind: 'print_grade_degrading',
-            metric: 'grade',
+            kind: 'device_degrading',
+            metric: 'print_grade',
             value: 2.1,
             baseline: 3.6,
             since: '2026-03-01T14:02:00.000Z',
             clearedAt: null,
+            ackedBy: null,
           },
         ],
       },
     });
-    expect(out[0]!.text).toBe('Device P-3 print grade degrading since 14:02 UTC (grade 2.10 vs 3.60)');
+    expect(out.map((r) => r.text)).toEqual([
+      'P-3 degrading since 14:02 UTC (print grade 2.10 vs 3.60)',
+      '3 open exception cases: 2 damaged label, 1 device fault',
+    ]);
   });
 });

@@ -47,7 +47,18 @@ export function riskIndicators({
     out.push({
       level: 'warning',
       view: 'devices',
-      text: `Device ${a.device} ${a.kind.replace(/_/g, ' ')} since ${a.since.slice(11, 16)} UTC (${a.metric} ${a.value.toFixed(2)} vs ${a.baseline.toFixed(2)})`,
+      text: `${a.device} ${a.kind.replace(/^device_/, '')} since ${a.since.slice(11, 16)} UTC (${a.metric.replace(/_/g, ' ')} ${a.value.toFixed(2)} vs ${a.baseline.toFixed(2)})`,
+    });
+  }
+  const open = Object.entries(devices.openByKind).filter(([, k]) => k > 0);
+  const cases = open.reduce((s, [, k]) => s + k, 0);
+  if (cases > 0) {
+    out.push({
+      level: 'warning',
+      view: 'devices',
+      text: `${n(cases)} open exception case${cases === 1 ? '' : 's'}: ${open
+        .map(([kind, k]) => `${n(k)} ${kind.toLowerCase().replace(/_/g, ' ')}`)
+        .join(', ')}`,
     });
   }
   for (const d of dlqRecent.slice(0, 3)) {

@@ -16,6 +16,11 @@ export interface DemoRecord {
   /** A value to encode with the topic's schema, or raw bytes to send as they are. */
   value: MesUnitEvent | WmsMovement | TmsShipmentEvent | Buffer;
   kind: 'valid' | 'duplicate' | 'invalid';
+  /**
+   * When the broker received it, in the plant's (simulated) time, with `--faults` only (libs/demo/faults.ts):
+   * produceRecords turns it into the Kafka timestamp, ending now.
+   */
+  receivedAt?: number;
 }
 
 export interface DemoOptions {
@@ -267,10 +272,18 @@ function broken(
   }; // in the future
 }
 
+/** A REPORT record: it carries only an exception report, so it never lands as an event. */
+export const isReportRecord = (r: DemoRecord) => {
+  const v = r.value as { operation?: unknown; movementType?: unknown };
+  return !Buffer.isBuffer(r.value) && (v.operation === 'REPORT' || v.movementType === 'REPORT');
+};
+
 export function demoCounts(records: DemoRecord[]) {
+  const reports = records.filter((r) => r.kind === 'valid' && isReportRecord(r)).length;
   return {
     produced: records.length,
-    unique_valid: records.filter((r) => r.kind === 'valid').length,
+    unique_valid: records.filter((r) => r.kind === 'valid').length - reports,
+    ...(reports > 0 ? { reports } : {}),
     duplicates: records.filter((r) => r.kind === 'duplicate').length,
     invalid: records.filter((r) => r.kind === 'invalid').length,
   };

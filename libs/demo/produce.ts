@@ -27,6 +27,10 @@ export async function produceRecords(
   onProgress?: (sent: number) => void,
 ): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // A floor demo replays the plant's hours: its records carry the time the broker received them,
+  // which becomes their Kafka timestamp, shifted so that the last one is now (docs/devices.md).
+  const last = Math.max(...records.map((r) => r.receivedAt ?? -Infinity));
+  const shift = Number.isFinite(last) ? Date.now() - last : 0;
   await producer.connect();
   try {
     const chunk = 2000;
@@ -35,7 +39,11 @@ export async function produceRecords(
       for (const r of records.slice(i, i + chunk)) {
         const value = Buffer.isBuffer(r.value) ? r.value : await codec.encode(r.topic, r.value);
         const list = byTopic.get(r.topic) ?? [];
-        list.push({ key: r.key, value });
+        list.push({
+          key: r.key,
+          value,
+          ...(r.receivedAt !== undefined ? { timestamp: String(r.receivedAt + shift) } : {}),
+        });
         byTopic.set(r.topic, list);
       }
       await producer.sendBatch({

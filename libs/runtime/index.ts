@@ -252,7 +252,7 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
       }),
     processor,
     batchSize: config.batchSize,
-    concurrency: opts.partitionsConsumedConcurrently ?? 3,
+    concurrency: opts.partitionsConsumedConcurrently ?? stage.concurrency ?? 3,
     health,
     emit: instrumentation.emit,
     log,

@@ -34,6 +34,11 @@ export interface StageDefinition<In = unknown, Ctx = unknown, Out extends string
   handler(record: InputRecord<In>, ctx: Ctx): Output<NoInfer<Out>>[];
   /** Source system of an input topic, to label records that cannot even be decoded. */
   readonly sourceOf?: (topic: string) => string | null;
+  /**
+   * Partitions handled at once (default 3). 1 for a stage whose state spans partitions and is kept
+   * from prepare to write (device-health): its batches then run one after the other.
+   */
+  readonly concurrency?: number;
   /** Builds the stage's resources (pools, followers): called only when the stage is opened to run. */
   open?(config: Config): StageResources<In, Ctx>;
 }
@@ -62,6 +67,7 @@ export function openStage<In, Ctx, Out extends string>(
     topics: definition.inputs,
     handle: (record, ctx) => definition.handler(record, ctx),
     sourceOf: definition.sourceOf,
+    concurrency: definition.concurrency,
     ...resources,
   };
 }

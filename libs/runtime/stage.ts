@@ -81,6 +81,8 @@ export interface Stage<In, Ctx = undefined> {
   decodedBy?: string;
   /** Health detail of the stage's own dependencies. */
   health?: () => Record<string, unknown>;
+  /** Partitions handled at once (default 3); 1 for a stage whose state spans its partitions. */
+  concurrency?: number;
 }
 
 const FAILED_IN = Symbol('unitrail.failedIn');

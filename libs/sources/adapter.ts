@@ -23,6 +23,16 @@ export interface SourceAdapter<T> {
   geo?(record: T): Geo | null;
 }
 
+/** A REPORT record has no journey event; the validator turns it into floor signals instead (./floor.ts). */
+export function reportHasNoEvent(source: string): InvalidInputError {
+  return new InvalidInputError([
+    {
+      code: 'REPORT_NOT_AN_EVENT',
+      message: `${source} REPORT records carry an exception report, not an event`,
+    },
+  ]);
+}
+
 /** Refuses a record whose required fields are missing or empty, naming them. */
 export function requireFields<T extends object>(
   source: string,

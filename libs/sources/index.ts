@@ -19,6 +19,15 @@ export type { EpcisEventEnvelope } from './epcis';
 export { wallClockToUtc, isoWithOffset, parseIsoWithOffset, formatOffset } from './time';
 export { checkRecord } from './adapter';
 export { expiryDate } from './mes';
+export { floorSignals, isReport } from './floor';
+export type {
+  CodeVerification,
+  ExceptionKind,
+  ExceptionReport,
+  FloorSignal,
+  PrintGrade,
+  RawCoordinates,
+} from './floor';
 
 export const adapters: Record<string, SourceAdapter<never>> = {
   [topics.rawMes.name]: mesAdapter as SourceAdapter<never>,

@@ -4,10 +4,12 @@
  * case SSCC; DECOMMISSION → ObjectEvent DELETE decommissioning; INSPECT → ObjectEvent OBSERVE inspecting.
  */
 import type { SourceAdapter, EpcisJsonEvent } from './adapter';
+import { reportHasNoEvent } from './adapter';
 import { formatOffset, isoWithOffset, wallClockToUtc } from './time';
 import { toDigitalLink } from '../gs1';
 import { InvalidInputError } from '../errors';
 import { requireEpochMs, requireFields, requireGeo } from './adapter';
+import type { CodeVerification, ExceptionReport } from './floor';
 
 export interface MesUnitEvent {
   msgId: string;
@@ -17,7 +19,8 @@ export interface MesUnitEvent {
   lineId: string;
   machineId: string;
   operatorId: string | null;
-  operation: 'COMMISSION' | 'PACK' | 'UNPACK' | 'DECOMMISSION' | 'INSPECT';
+  /** REPORT: the record carries only an exception report (no journey event; see ./floor.ts). */
+  operation: 'COMMISSION' | 'PACK' | 'UNPACK' | 'DECOMMISSION' | 'INSPECT' | 'REPORT';
   gtin: string;
   lot: string | null;
   expiry: string | null;
@@ -25,6 +28,9 @@ export interface MesUnitEvent {
   caseSscc: string | null;
   latitude: number | null;
   longitude: number | null;
+  /** Absent in records written with the previous schema; avsc gives null. */
+  verifications?: CodeVerification[] | null;
+  exceptionReport?: ExceptionReport | null;
 }
 
 const unitUri = (gtin: string, serial: string) => toDigitalLink(`(01)${gtin.padStart(14, '0')}(21)${serial}`);
@@ -96,6 +102,8 @@ export const mesAdapter: SourceAdapter<MesUnitEvent> = {
         };
       case 'INSPECT':
         return { type: 'ObjectEvent', action: 'OBSERVE', ...common, epcList: units, bizStep: 'inspecting' };
+      case 'REPORT':
+        throw reportHasNoEvent('MES');
     }
   },
 };

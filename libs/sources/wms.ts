@@ -4,7 +4,8 @@
  * with the matching CBV business step and disposition.
  */
 import type { EpcisJsonEvent, SourceAdapter } from './adapter';
-import { requireFields } from './adapter';
+import { reportHasNoEvent, requireFields } from './adapter';
+import type { CodeVerification, ExceptionReport } from './floor';
 import { parseIsoWithOffset } from './time';
 import { toDigitalLink } from '../gs1';
 
@@ -14,11 +15,16 @@ export interface WmsMovement {
   warehouseGln: string;
   scannerId: string;
   userId: string | null;
-  movementType: 'PALLETIZE' | 'DEPALLETIZE' | 'UNPACK' | 'PICK' | 'SHIP' | 'RECEIVE' | 'PUTAWAY' | 'SELL';
+  /** REPORT: the record carries only an exception report (no journey event; see ./floor.ts). */
+  movementType:
+    'PALLETIZE' | 'DEPALLETIZE' | 'UNPACK' | 'PICK' | 'SHIP' | 'RECEIVE' | 'PUTAWAY' | 'SELL' | 'REPORT';
   container: string | null;
   items: string[];
   orderRef: string | null;
   destinationGln: string | null;
+  /** Absent in records written with the previous schema; avsc gives null. */
+  verifications?: CodeVerification[] | null;
+  exceptionReport?: ExceptionReport | null;
 }
 
 const observe: Record<string, { bizStep: string; disposition: string }> = {
@@ -48,6 +54,7 @@ export const wmsAdapter: SourceAdapter<WmsMovement> = {
         ? { bizTransactionList: [{ type: 'po', bizTransaction: `urn:unitrail:order:${r.orderRef}` }] }
         : {}),
     };
+    if (r.movementType === 'REPORT') throw reportHasNoEvent('WMS');
     const items = r.items.map((i) => toDigitalLink(i));
     switch (r.movementType) {
       case 'PALLETIZE':

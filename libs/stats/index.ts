@@ -101,3 +101,33 @@ export async function pipelineStats({
     lag: Object.fromEntries(Object.entries(byGroup).map(([g, o]) => [g, o.lag])),
   };
 }
+
+/**
+ * Waits until every group has no lag (each stage has caught up with what is in its topics), or
+ * until nothing moved for `stallMs`; returns the last lags.
+ */
+export async function waitForGroups(
+  kafka: Kafka,
+  groups: Record<string, string[]>,
+  { stallMs = 120_000, everyMs = 1000, say = (_: string) => {} } = {},
+): Promise<{ caughtUp: boolean; lag: Record<string, number> }> {
+  let last = -1;
+  let changed = Date.now();
+  for (;;) {
+    const offsets = await withAdmin(kafka, (admin) => groupOffsets(admin, groups));
+    const lag = Object.fromEntries(Object.entries(offsets).map(([g, o]) => [g, o.lag]));
+    const total = Object.values(lag).reduce((a, b) => a + b, 0);
+    if (total === 0) return { caughtUp: true, lag };
+    say(
+      `waiting for the stages to catch up: ${Object.entries(lag)
+        .filter(([, l]) => l > 0)
+        .map(([g, l]) => `${g} ${l}`)
+        .join(', ')}`,
+    );
+    if (total !== last) {
+      last = total;
+      changed = Date.now();
+    } else if (Date.now() - changed > stallMs) return { caughtUp: false, lag };
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

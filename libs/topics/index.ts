@@ -92,19 +92,19 @@ export const topics = {
     config: retention(30),
     doc: 'Events that need a quality investigation',
   },
+  signals: {
+    name: 'ut.signals.v1',
+    partitions: 3,
+    valueSchema: 'signal',
+    config: retention(30),
+    doc: 'Floor signals (code verifications, exception reports) from MES and WMS records (key = deviceId)',
+  },
   alerts: {
     name: 'ut.alerts.v1',
     partitions: 1,
     valueSchema: 'alert',
     config: retention(30),
     doc: 'Alerts and partner notices',
-  },
-  signals: {
-    name: 'ut.signals.v1',
-    partitions: 3,
-    valueSchema: 'signal',
-    config: retention(30),
-    doc: 'Floor signals: one per code verification or exception report (key = deviceId)',
   },
   wmsDirectives: {
     name: 'ut.wms.directives.v1',

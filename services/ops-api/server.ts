@@ -13,6 +13,8 @@
  *   GET  /warranty/{id}[?gtin=G]               the warranty check
  *   POST /warranty/{id}/claims                 {claimRef, gtin?}: record a claim, flag a second one
  *   /cases...                                  exception cases (routes in cases.ts)
+ *   GET  /devices[?site=GLN]                   every device's health, metrics and open alerts (docs/devices.md)
+ *   POST /devices/{alertId}/ack                {note}: line maintenance acknowledges a device alert
  *   GET  /healthz, /metrics
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,11 +32,16 @@ import { textProblem } from '../../libs/epcis';
 import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
 import { checkWarranty } from '../../libs/warranty';
 import { caseRoutes } from './cases';
+import { ackAlert, listDevices } from '../../libs/devices';
 
 // Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
 // read by the teams that act on them.
 const readers: readonly Role[] = ['recall_coordinator', 'warranty', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
+// Devices: the console shows them to every team; quality teams and admins acknowledge their
+// alerts (the quality role came with the exception cases, migration 070).
+const deviceReaders: readonly Role[] = ['recall_coordinator', 'warranty', 'quality', 'admin', 'viewer'];
+const deviceAckers: readonly Role[] = ['quality', 'admin'];
 const MAX_BODY = 1024 * 1024;
 
 export interface Route {
@@ -134,6 +141,33 @@ export function createOpsHandler({
         if (!found)
           return sendProblem(res, 404, `no events for ${id}; check the identifier (or pass ?gtin=)`);
         sendJson(res, 200, found);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/devices$/,
+      name: '/devices',
+      roles: deviceReaders,
+      async run({ res, url }) {
+        const site = url.searchParams.get('site');
+        if (site !== null && !/^\d{13}$/.test(site))
+          return sendProblem(res, 400, `site ${site} is not a GLN (13 digits)`);
+        sendJson(res, 200, { devices: await listDevices(pool, { site: site ?? undefined }) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/devices\/([^/]+)\/ack$/,
+      name: '/devices/{id}/ack',
+      roles: deviceAckers,
+      async run({ res, params, who, body, resource }) {
+        resource(params[0]!);
+        const note = optionalString((await body()).note, 'note');
+        if (note === null || note.trim() === '')
+          return sendProblem(res, 400, 'note is required: what was done');
+        const open = await pool.query('SELECT 1 FROM ut.device_alerts WHERE alert_id = $1', [params[0]]);
+        if (open.rows.length === 0) return sendProblem(res, 404, `no device alert ${params[0]}`);
+        sendJson(res, 200, await ackAlert(pool, params[0]!, { note, by: who.name }));
       },
     },
     {

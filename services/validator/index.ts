@@ -15,9 +15,10 @@ import { handleRaw, normalizeRecord, type ValidatorContext } from './handler';
 
 export const validator = defineStage({
   name: 'validator',
-  summary: 'map each source to EPCIS, then to the canonical event; rules with reason codes',
+  summary:
+    'map each source to EPCIS, then to the canonical event; rules with reason codes; floor signals of MES/WMS records',
   inputs: rawTopics,
-  outputs: [topics.validated.name],
+  outputs: [topics.validated.name, topics.signals.name],
   follows: [topics.masterdata.name],
   stores: 'reads PostgreSQL (where packed children are now)',
   handler: handleRaw,

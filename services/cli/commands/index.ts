@@ -19,6 +19,8 @@ import { topologyCommands } from './topology';
 import { consoleCommands } from './console';
 import { exceptionsCommands } from './exceptions';
 import { incidentsCommands } from './incidents';
+import { devicesCommands } from './devices';
+import { benchDevicesCommands } from './bench-devices';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -40,4 +42,6 @@ export const commands: Command[] = [
   ...consoleCommands,
   ...exceptionsCommands,
   ...incidentsCommands,
+  ...devicesCommands,
+  ...benchDevicesCommands,
 ];

@@ -8,7 +8,9 @@ import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
 import { createKafka, kafkaConnection, ensureTopics } from '../../../libs/kafka';
-import { pipelineStats } from '../../../libs/stats';
+import { pipelineStats, waitForGroups } from '../../../libs/stats';
+import { demoStream } from '../../../libs/demo/faults';
+import { figuresFromStore } from '../../../libs/devices/simulate';
 import { createCodec } from '../../../libs/avro';
 import { poolFor, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
@@ -79,6 +81,7 @@ const demoOptions = {
   'dup-rate': { type: 'string' },
   'invalid-rate': { type: 'string' },
   seed: { type: 'string' },
+  faults: { type: 'string' },
 } as const;
 
 function demoArgs(input: CommandInput, defaultSeed: number) {
@@ -87,6 +90,8 @@ function demoArgs(input: CommandInput, defaultSeed: number) {
     dupRate: num(input, 'dup-rate', 0, { max: 1, integer: false }),
     invalidRate: num(input, 'invalid-rate', 0, { max: 1, integer: false }),
     seed: num(input, 'seed', defaultSeed, { min: 0, max: 2 ** 31 - 1 }),
+    /** The floor and its faults (docs/devices.md): `default`, `none` or a list. */
+    faults: optString(input, 'faults'),
   };
 }
 
@@ -168,19 +173,19 @@ const run: Command = {
 const produceDemo: Command = {
   name: 'produce demo',
   summary: 'Publish a simulated MES/WMS/TMS stream to the raw topics; last stdout line is JSON counts',
-  usage: '--events N [--dup-rate R] [--invalid-rate R] [--seed S]',
+  usage: '--events N [--dup-rate R] [--invalid-rate R] [--seed S] [--faults SPEC]',
   options: demoOptions,
   async run(input) {
     const args = demoArgs(input, 1);
     const config = loadConfig();
-    const records = generateDemo(args);
+    const { records, faults } = demoStream(args);
     await produceRecords(
       createKafka({ ...kafkaConnection(config) }),
       createCodec({ url: config.schemaRegistryUrl }),
       records,
       (n) => say(`produced ${n}/${records.length}`),
     );
-    console.log(JSON.stringify({ seed: args.seed, ...demoCounts(records) }));
+    console.log(JSON.stringify({ seed: args.seed, ...demoCounts(records), ...(faults ? { faults } : {}) }));
     return 0;
   },
 };
@@ -283,7 +288,8 @@ async function serveConsole({
 const demo: Command = {
   name: 'demo',
   summary: 'Stack up, start every stage, produce the demo stream, wait until every record is accounted for',
-  usage: '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--timeout SECONDS] [--console]',
+  usage:
+    '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--faults SPEC] [--timeout SECONDS] [--console]',
   options: { ...demoOptions, timeout: { type: 'string' }, console: { type: 'boolean' } },
   async run(input) {
     const args = demoArgs(input, Math.floor(Math.random() * 2 ** 31));
@@ -302,7 +308,10 @@ const demo: Command = {
     const redis = new Redis(config.redisUrl, { lazyConnect: false });
     try {
       const prefix = await seenSetPrefix(kafka);
-      const records = generateDemo(args);
+      const { records, faults } = demoStream(args);
+      const expected = demoCounts(records);
+      // REPORT records carry only an exception report: they become floor signals, never events.
+      const reports = expected.reports ?? 0;
       const before = await rawEndOffsets(kafka);
       const tProduce = Date.now();
       await produceRecords(kafka, createCodec({ url: config.schemaRegistryUrl }), records);
@@ -316,7 +325,7 @@ const demo: Command = {
             throw new UnitrailError('STAGE_EXITED', `a stage exited with code ${c.exitCode}; see ${logDir}`);
         }
         accounts = await accountFor(pool, redis, before, after, prefix, new Date(tProduce - 1000));
-        const done = accounts.landed + accounts.duplicates + accounts.dlq;
+        const done = accounts.landed + accounts.duplicates + accounts.dlq + reports;
         say(
           `demo: ${done}/${accounts.produced} accounted for (landed ${accounts.landed}, duplicates ${accounts.duplicates}, dlq ${accounts.dlq}), ${((Date.now() - tProduce) / 1000).toFixed(0)} s`,
         );
@@ -330,16 +339,22 @@ const demo: Command = {
         await new Promise((r) => setTimeout(r, 1000));
       }
       const seconds = Number(((Date.now() - tProduce) / 1000).toFixed(1));
-      const balanced = accounts.landed + accounts.duplicates + accounts.dlq === accounts.produced;
-      const expected = demoCounts(records);
+      const balanced = accounts.landed + accounts.duplicates + accounts.dlq + reports === accounts.produced;
+      // With the floor, every stage group (device-health too) catches up before the figures are read.
+      const caughtUp = faults ? await waitForGroups(kafka, stageGroups, { stallMs, say }) : null;
+      const detection = faults
+        ? await figuresFromStore(pool, records, faults, new Date(tProduce - 1000))
+        : null;
       console.log(
         JSON.stringify({
           ...accounts,
+          ...(reports > 0 ? { reports } : {}),
           seconds,
           balanced,
           seed: args.seed,
           expected,
           total_seconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
+          ...(faults ? { faults, caught_up: caughtUp!.caughtUp, detection } : {}),
         }),
       );
       if (!balanced) say(`demo: accounts do not balance; stage logs in ${logDir}`);

@@ -6,7 +6,7 @@
 export interface Session {
   name: string;
   role: string;
-  may: { recalls: boolean; replay: boolean };
+  may: { recalls: boolean; replay: boolean; cases: boolean };
 }
 
 export class ApiError extends Error {
@@ -25,14 +25,17 @@ export const setToken = (t: string | null) => {
 export const hasToken = () => token !== null;
 
 async function request(method: string, path: string, body?: unknown): Promise<Response> {
+  const bytes = body instanceof Blob;
   const res = await fetch(path, {
     method,
     cache: 'no-store',
     headers: {
       authorization: `Bearer ${token ?? ''}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(body === undefined
+        ? {}
+        : { 'content-type': bytes ? body.type || 'application/octet-stream' : 'application/json' }),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
   });
   if (!res.ok) {
     let reason = `${res.status} ${res.statusText}`;
@@ -51,6 +54,14 @@ export const getJson = async <T>(path: string): Promise<T> =>
   (await request('GET', path)).json() as Promise<T>;
 export const postJson = async <T>(path: string, body: unknown = {}): Promise<T> =>
   (await request('POST', path, body)).json() as Promise<T>;
+
+/** Sends a file's bytes as the body (a photo: the server tells its type by its content). */
+export const postFile = async <T>(path: string, file: Blob): Promise<T> =>
+  (await request('POST', path, file)).json() as Promise<T>;
+
+/** An image fetched with the token, as a blob: URL the page may show (the CSP allows blob: images). */
+export const blobUrl = async (path: string): Promise<string> =>
+  URL.createObjectURL(await (await request('GET', path)).blob());
 
 /** Downloads an answer as a file (the report exports): fetched with the token, saved from a blob. */
 export async function download(path: string, filename: string): Promise<void> {

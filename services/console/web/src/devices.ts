@@ -1,104 +1,157 @@
-/** Devices & exceptions: device alerts and the exception queue, from the device-health and case work. */
-import { h, replace, time } from './dom';
-import type { DeviceSignals, Frame } from './types';
+/**
+ * Devices & exceptions: device alerts (the device-health stage's episodes), the exception queue
+ * (libs/cases) and one case opened from it. The queue comes with every feed frame; an open case is
+ * read again when its history grows.
+ */
+import { casePanel } from './cases';
+import { fmt, h, replace, short, time } from './dom';
+import type { DeviceAlert, DeviceHealth, CaseSummary, DeviceSignals, Frame } from './types';
 import type { ViewFactory } from './views';
 
-export const devicesView: ViewFactory = () => {
-  const body = h('div', { 'aria-live': 'polite' });
-  let shown = '';
-  const render = (d: DeviceSignals) => {
-    const key = JSON.stringify(d);
-    if (key === shown) return;
-    shown = key;
-    if (!d.available) {
-      replace(
-        body,
-        h(
-          'p',
-          { class: 'notice' },
-          'Device health and exception cases are not in this journey store yet: their tables come with the device-health and exception-case migrations. This view shows them as soon as they exist.',
-        ),
-      );
-      return;
-    }
-    replace(
+const table = (label: string, heads: string[], body: HTMLElement) =>
+  h(
+    'div',
+    { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': label },
+    h(
+      'table',
+      { class: 'grid' },
+      h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', { scope: 'col' }, t)))),
       body,
-      h('h2', {}, 'Device alerts'),
+    ),
+  );
+
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/^device_/, '')
+    .replace(/_/g, ' ');
+
+export const devicesView: ViewFactory = (session) => {
+  const panel = casePanel(session);
+  const alerts = h('tbody');
+  const health = h('tbody');
+  const queue = h('tbody');
+  let shownHealth = '';
+  let shownAlerts = '';
+  let shownQueue = '';
+
+  const alertRow = (a: DeviceAlert) =>
+    h(
+      'tr',
+      { class: a.clearedAt ? '' : 'open', 'data-alert': a.alertId },
+      h('th', { scope: 'row' }, a.device),
+      h('td', {}, a.site ?? '–'),
+      h('td', {}, `${words(a.kind)} (${words(a.metric)})`),
+      h('td', { class: 'num' }, `${a.value.toFixed(3)} / ${a.baseline.toFixed(3)}`),
+      h('td', {}, time(a.since)),
       h(
-        'table',
-        { class: 'grid' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['device', 'site', 'alert', 'value / baseline', 'since', 'cleared'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          ...(d.alerts.length === 0
-            ? [h('tr', {}, h('td', { colspan: '6' }, 'No device alerts.'))]
-            : d.alerts.map((a) =>
-                h(
-                  'tr',
-                  { class: a.clearedAt ? '' : 'open' },
-                  h('td', {}, a.device),
-                  h('td', {}, a.site ?? '–'),
-                  h('td', {}, `${a.kind} (${a.metric})`),
-                  h('td', { class: 'num' }, `${a.value.toFixed(3)} / ${a.baseline.toFixed(3)}`),
-                  h('td', {}, time(a.since)),
-                  h('td', {}, a.clearedAt ? time(a.clearedAt) : 'open'),
-                ),
-              )),
-        ),
-      ),
-      h('h2', {}, 'Exception queue'),
-      h(
-        'table',
-        { class: 'grid' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['case', 'kind', 'title', 'device / site', 'opened', 'status'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          ...(d.cases.length === 0
-            ? [h('tr', {}, h('td', { colspan: '6' }, 'No exception cases.'))]
-            : d.cases.map((c) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, c.caseId),
-                  h('td', {}, c.kind),
-                  h('td', {}, c.title),
-                  h('td', {}, `${c.device ?? '–'} / ${c.site ?? '–'}`),
-                  h('td', {}, time(c.openedAt)),
-                  h('td', {}, c.status),
-                ),
-              )),
-        ),
+        'td',
+        {},
+        a.clearedAt ? `cleared ${time(a.clearedAt)}` : 'open',
+        a.ackedBy ? ` · acknowledged by ${a.ackedBy}` : '',
       ),
     );
+
+  const pair = (m: { value: number | null; baseline: number | null }, digits: number) =>
+    `${fmt(m.value, digits)} / ${fmt(m.baseline, digits)}`;
+  const healthRow = (d: DeviceHealth) =>
+    h(
+      'tr',
+      { class: d.health === 'ok' ? '' : 'open', 'data-device': d.device },
+      h('th', { scope: 'row' }, d.device),
+      h('td', {}, d.site),
+      h('td', { 'data-health': d.health }, d.health),
+      h('td', { class: 'num' }, pair(d.noReadRate, 3)),
+      h('td', { class: 'num' }, pair(d.printGrade, 2)),
+      h('td', { class: 'num' }, fmt(d.driftSecondsPerHour, 1)),
+      h('td', {}, time(d.lastSeen)),
+    );
+
+  const caseRow = (c: CaseSummary) =>
+    h(
+      'tr',
+      { class: c.status === 'closed' ? '' : 'open', 'data-case': c.caseId },
+      h(
+        'th',
+        { scope: 'row' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            'aria-label': `Open case ${c.caseId}: ${c.title}`,
+            onclick: () => void panel.open(c.caseId),
+          },
+          c.caseId,
+        ),
+      ),
+      h('td', {}, words(c.kind)),
+      h('td', {}, c.title),
+      h('td', {}, c.device ?? short(c.subject)),
+      h('td', {}, time(c.openedAt)),
+      h('td', { 'data-status': c.status }, c.status),
+    );
+
+  const render = (d: DeviceSignals) => {
+    const dh = JSON.stringify(d.devices);
+    if (dh !== shownHealth) {
+      shownHealth = dh;
+      replace(
+        health,
+        ...(d.devices.length === 0
+          ? [h('tr', {}, h('td', { colspan: '7' }, 'No device has reported yet.'))]
+          : d.devices.map(healthRow)),
+      );
+    }
+    const a = JSON.stringify(d.alerts);
+    if (a !== shownAlerts) {
+      shownAlerts = a;
+      replace(
+        alerts,
+        ...(d.alerts.length === 0
+          ? [h('tr', {}, h('td', { colspan: '6' }, 'No device alerts.'))]
+          : d.alerts.map(alertRow)),
+      );
+    }
+    const q = JSON.stringify(d.cases);
+    if (q !== shownQueue) {
+      shownQueue = q;
+      replace(
+        queue,
+        ...(d.cases.length === 0
+          ? [h('tr', {}, h('td', { colspan: '6' }, 'No exception cases.'))]
+          : d.cases.map(caseRow)),
+      );
+    }
+    const shown = panel.shown();
+    const c = shown ? d.cases.find((x) => x.caseId === shown) : undefined;
+    if (c) panel.changed(c.caseId, c.entries);
   };
+
   return {
     el: h(
       'section',
       { 'aria-labelledby': 'devices-title' },
       h('h1', { id: 'devices-title' }, 'Devices & exceptions'),
-      body,
+      h('h2', {}, 'Exception queue'),
+      table('Exception queue', ['case', 'kind', 'title', 'device or subject', 'opened', 'status'], queue),
+      h('h2', {}, 'Device health'),
+      table(
+        'Device health',
+        [
+          'device',
+          'site',
+          'health',
+          'no-read rate / baseline',
+          'print grade / baseline',
+          'clock drift s/h',
+          'last seen',
+        ],
+        health,
+      ),
+      h('h2', {}, 'Device alerts'),
+      table('Device alerts', ['device', 'site', 'alert', 'value / baseline', 'since', 'state'], alerts),
+      panel.el,
     ),
     onFrame: (frame: Frame) => render(frame.devices),
   };

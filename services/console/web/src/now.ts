@@ -31,12 +31,14 @@ export const nowView: ViewFactory = () => {
   };
   const rows = new Map<string, { rate: HTMLElement; lag: HTMLElement }>();
   const tbody = h('tbody');
-  for (const g of groups) {
+  // The pipeline's groups first; any other stage's group (cases, device-health) as the feed names it.
+  const row = (g: string) => {
     const rate = h('td', { class: 'num', 'data-rate': g }, '–');
     const lag = h('td', { class: 'num', 'data-lag': g }, '–');
     rows.set(g, { rate, lag });
     tbody.append(h('tr', {}, h('th', { scope: 'row' }, stage(g)), rate, lag));
-  }
+  };
+  for (const g of groups) row(g);
   const dlqList = h('ul', { class: 'plain', 'aria-label': 'DLQ in the last 10 minutes' });
   const recent = h('ol', { class: 'ticker', 'aria-label': 'Events just landed', tabindex: '0' });
   const charts = {
@@ -92,6 +94,7 @@ export const nowView: ViewFactory = () => {
         frame.sample.latencyP50Ms === null ? '–' : `${fmt(frame.sample.latencyP50Ms)} ms`;
       kpis.p99.value.textContent =
         frame.sample.latencyP99Ms === null ? '–' : `${fmt(frame.sample.latencyP99Ms)} ms`;
+      for (const g of Object.keys(s.lag)) if (!rows.has(g)) row(g);
       for (const [g, r] of rows) {
         r.rate.textContent = fmt(frame.sample.rates[g] ?? 0, 1);
         r.lag.textContent = fmt(s.lag[g] ?? 0);

@@ -66,28 +66,94 @@ export interface RiskIndicator {
   view: string;
   text: string;
 }
+export interface DeviceAlert {
+  alertId: string;
+  device: string;
+  site: string | null;
+  kind: string;
+  metric: string;
+  value: number;
+  baseline: number;
+  since: string;
+  clearedAt: string | null;
+  ackedBy: string | null;
+}
+export interface DeviceHealth {
+  device: string;
+  site: string;
+  health: string;
+  lastSeen: string;
+  noReadRate: { value: number | null; baseline: number | null };
+  printGrade: { value: number | null; baseline: number | null };
+  driftSecondsPerHour: number | null;
+}
+export interface CaseSummary {
+  caseId: string;
+  kind: string;
+  status: 'open' | 'resolved' | 'closed';
+  title: string;
+  subject: string | null;
+  device: string | null;
+  site: string | null;
+  occurredAt: string;
+  openedAt: string;
+  closedAt: string | null;
+  entries: number;
+}
 export interface DeviceSignals {
-  available: boolean;
-  alerts: {
-    alertId: string;
-    device: string;
-    site: string | null;
+  devices: DeviceHealth[];
+  alerts: DeviceAlert[];
+  cases: CaseSummary[];
+  openByKind: Record<string, number>;
+}
+/** GET /api/cases/{id}: libs/cases showCase, each step with whether a person performs it. */
+export interface HistoryEntry {
+  caseId: string;
+  seq: number;
+  at: string;
+  actor: string;
+  role: string | null;
+  action: string;
+  step: string | null;
+  detail: Record<string, unknown>;
+}
+export interface CaseStep {
+  id: string;
+  title: string;
+  evidence: 'photo' | 'rescan' | 'value' | 'none';
+  roles: string[];
+  required: boolean;
+  automatic: boolean;
+  action: 'containment' | null;
+  done: HistoryEntry | null;
+}
+export interface CaseDetail {
+  case: {
+    case_id: string;
     kind: string;
-    metric: string;
-    value: number;
-    baseline: number;
-    since: string;
-    clearedAt: string | null;
-  }[];
-  cases: {
-    caseId: string;
-    kind: string;
-    status: string;
+    status: 'open' | 'resolved' | 'closed';
     title: string;
-    device: string | null;
+    subject: string | null;
+    units: string[];
+    device_id: string | null;
     site: string | null;
-    openedAt: string;
+    source: string;
+    occurred_at: string;
+    opened_at: string;
+    opened_by: string;
+    closed_at: string | null;
+    closed_by: string | null;
+  };
+  playbook: { file: string; version: number; title: string };
+  steps: CaseStep[];
+  history: HistoryEntry[];
+  directives: {
+    directiveId: string;
+    to: string;
+    issuedAt: string;
+    items: { id: string; arrived: boolean }[];
   }[];
+  closeRefusal: string | null;
 }
 export interface Frame {
   at: number;

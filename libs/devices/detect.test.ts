@@ -1,0 +1,165 @@
+/**
+ * The device-health detectors on simulated streams: synthetic ones for each test, and the demo's
+ * floor over many seeds (no alarm on a clean stream, every injected fault flagged).
+ */
+import { loadConfig } from '../config';
+import { prng } from '../demo';
+import { generateFloorDemo, parseFaults } from '../demo/faults';
+import {
+  defaultDetectorSettings,
+  healthOf,
+  median,
+  observe,
+  theilSen,
+  type DeviceAlert,
+  type Fleet,
+} from './detect';
+import { detectorSettingsOf } from './settings';
+import { detectOnDemo, detectionFigures } from './simulate';
+
+const MIN = 60_000;
+const verification = (device: string, at: number, read: boolean, grade: number | null, id = `m${at}`) =>
+  ({ kind: 'verification', device, site: '4012345000016', receivedAt: at, id, read, grade }) as const;
+const event = (device: string, at: number, offsetMs: number, id = `e${at}`) =>
+  ({ kind: 'event', device, site: '4012345000016', receivedAt: at, eventTime: at + offsetMs, id }) as const;
+
+describe('robust statistics', () => {
+  it('takes the median of pairwise slopes, unmoved by a quarter of outliers', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const points: [number, number][] = Array.from({ length: 40 }, (_, i) => [
+      i,
+      2 * i + (i % 4 === 0 ? 500 : 0),
+    ]);
+    expect(theilSen(points)).toBeCloseTo(2, 5);
+  });
+});
+
+describe('settings', () => {
+  it('are the DEVICE_* defaults of libs/config', () => {
+    expect(detectorSettingsOf(loadConfig({}))).toEqual(defaultDetectorSettings);
+  });
+});
+
+describe('no-read rate (Bernoulli CUSUM)', () => {
+  it('stays quiet on a healthy scanner, raises once when it degrades, clears when it recovers', () => {
+    const rnd = prng(11);
+    const fleet: Fleet = { devices: {} };
+    const alerts: DeviceAlert[] = [];
+    let t = 0;
+    const feed = (n: number, p: number) => {
+      for (let i = 0; i < n; i++)
+        alerts.push(...observe(fleet, verification('sc-1', (t += 10_000), rnd() >= p, null)));
+    };
+    feed(20_000, 0.004);
+    expect(alerts).toEqual([]);
+    feed(2_000, 0.2);
+    expect(alerts.map((a) => a.kind)).toEqual(['device_degrading']);
+    expect(alerts[0]!.payload).toMatchObject({ device: 'sc-1', metric: 'no_read_rate', baseline: 0.01 });
+    expect(healthOf(fleet.devices['sc-1']!)).toBe('degrading');
+    feed(3_000, 0.004);
+    expect(alerts.map((a) => a.kind)).toEqual(['device_degrading', 'device_cleared']);
+    expect(alerts[1]!.payload.episodeId).toBe(alerts[0]!.payload.episodeId);
+    expect(alerts[0]!.alertId).toBe(`device:sc-1:no_read_rate:${alerts[0]!.payload.since}`);
+  });
+});
+
+describe('print grade (CUSUM on subgroup means)', () => {
+  it('raises when grades slide from A toward D, not before', () => {
+    const rnd = prng(5);
+    const fleet: Fleet = { devices: {} };
+    const alerts: DeviceAlert[] = [];
+    let t = 0;
+    const healthy = () => (rnd() < 0.72 ? 4 : rnd() < 0.9 ? 3 : 2);
+    for (let i = 0; i < 20_000; i++)
+      alerts.push(...observe(fleet, verification('pr-1', (t += 5_000), true, healthy())));
+    expect(alerts).toEqual([]);
+    let fired = -1;
+    for (let i = 0; i < 5_000 && fired < 0; i++) {
+      const q = i / 5_000;
+      const g = Math.max(1, healthy() - Math.floor(3 * q + rnd()));
+      if (
+        observe(fleet, verification('pr-1', (t += 5_000), true, g)).some((a) => a.kind === 'device_degrading')
+      )
+        fired = i;
+    }
+    expect(fired).toBeGreaterThan(0);
+    expect(fleet.devices['pr-1']!.open.print_grade).toMatchObject({ metric: 'print_grade' });
+  });
+});
+
+describe('clock (Theil–Sen slope of the offset to the broker)', () => {
+  it('flags a clock that gains 30 s an hour, ignores jitter, a burst, and a replay that rewinds the broker', () => {
+    const rnd = prng(3);
+    const fleet: Fleet = { devices: {} };
+    const alerts: DeviceAlert[] = [];
+    // A burst: 500 records within a second say nothing per hour.
+    for (let i = 0; i < 500; i++)
+      alerts.push(...observe(fleet, event('tr-1', 1_000_000 + i, -3_000_000 * i)));
+    let t = 10 * 3600_000;
+    for (let i = 0; i < 3_000; i++)
+      alerts.push(...observe(fleet, event('tr-1', (t += MIN), -800 + rnd() * 1500)));
+    // The same devices replayed from an earlier broker time (a second demo run): a new window.
+    t -= 48 * 3600_000;
+    for (let i = 0; i < 500; i++)
+      alerts.push(...observe(fleet, event('tr-1', (t += MIN), 600_000 + rnd() * 1500)));
+    expect(alerts).toEqual([]);
+    const began = t;
+    for (let i = 0; i < 600; i++) {
+      t += MIN;
+      alerts.push(
+        ...observe(fleet, event('tr-1', t, 600_000 + ((30 * (t - began)) / 3600_000) * 1000 + rnd() * 1500)),
+      );
+    }
+    expect(alerts.map((a) => [a.kind, a.payload.metric])).toEqual([['device_drifting', 'clock_drift']]);
+    expect(alerts[0]!.payload.value).toBeGreaterThan(20);
+    expect(alerts[0]!.payload.since).toBeGreaterThan(began);
+  });
+});
+
+describe('silence', () => {
+  it('raises when a device stops while its site keeps sending, clears when it is back', () => {
+    const fleet: Fleet = { devices: {} };
+    const alerts: DeviceAlert[] = [];
+    let t = 0;
+    for (let i = 0; i < 200; i++) {
+      alerts.push(...observe(fleet, event('a', (t += MIN), 0)));
+      alerts.push(...observe(fleet, event('b', t + 1000, 0)));
+    }
+    for (let i = 0; i < 60; i++) alerts.push(...observe(fleet, event('a', (t += MIN), 0)));
+    expect(alerts.map((a) => [a.kind, a.payload.device])).toEqual([['device_silent', 'b']]);
+    alerts.push(...observe(fleet, event('b', (t += MIN), 0)));
+    expect(alerts.map((a) => a.kind)).toEqual(['device_silent', 'device_cleared']);
+  });
+});
+
+describe('the demo floor over many seeds', () => {
+  const events = 12_000;
+  const seeds = Array.from({ length: 30 }, (_, i) => 1000 + i * 7);
+
+  it('raises no alarm on 30 clean streams', () => {
+    const alarms = seeds.flatMap((seed) => {
+      const { records } = generateFloorDemo(
+        { events, seed, dupRate: 0.05, invalidRate: 0.01 },
+        parseFaults('none'),
+      );
+      return detectOnDemo(records).alerts.map((a) => ({ seed, ...a }));
+    });
+    expect(alarms).toEqual([]);
+  }, 600_000);
+
+  it('flags every injected device fault on 30 faulty streams, after it began, with nothing else', () => {
+    const spec =
+      'printer_grade:line-2-printer@0.3,scanner_noread:wms-scanner-7@0.4,clock_drift:truck-42:20@0.5';
+    const outcomes = seeds.map((seed) => {
+      const { records, report } = generateFloorDemo(
+        { events, seed, dupRate: 0.05, invalidRate: 0.01 },
+        parseFaults(spec),
+      );
+      const figures = detectionFigures(records, report, detectOnDemo(records).alerts);
+      return { seed, missed: figures.missed, falseAlarms: figures.falseAlarms, flagged: figures.flagged };
+    });
+    expect(outcomes.filter((o) => o.missed > 0 || o.falseAlarms.length > 0)).toEqual([]);
+    expect(outcomes.every((o) => o.flagged === 3)).toBe(true);
+  }, 600_000);
+});

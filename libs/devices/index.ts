@@ -1,0 +1,9 @@
+/** Device health: detectors (./detect.ts), what they read (./observe.ts), their store (./store.ts). */
+export * from './detect';
+export { observationsOf, gradeValue, messageId } from './observe';
+export { loadFleet, saveFleet, listDevices, listAlerts, ackAlert, positionKey } from './store';
+export type { Positions, AlertRow, DeviceRow } from './store';
+export { detectorSettingsOf } from './settings';
+export { formatDevices } from './format';
+export { detectOnDemo, detectionFigures, figuresFromStore } from './simulate';
+export type { DetectionFigures, RaisedAlert } from './simulate';

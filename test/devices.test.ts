@@ -1,0 +1,224 @@
+/**
+ * Device health on the real stack (issue 9 §2): a floor demo with a degrading printer, a scanner
+ * losing reads and a drifting truck clock goes through the validator and device-health; the
+ * device-health process is SIGKILLed twice mid-run (once right after an alert was produced and
+ * stored, before its offsets were committed; once at a random moment) and restarted. Exactly
+ * one alert per injected fault comes out, none for the healthy devices, and the state and
+ * episodes are in PostgreSQL (a database of this test's own); the ops API lists and acks them.
+ */
+import crypto from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { createCodec } from '../libs/avro';
+import { demoMasterdata } from '../libs/demo';
+import { generateFloorDemo, parseFaults } from '../libs/demo/faults';
+import { produceRecords } from '../libs/demo/produce';
+import { detectionFigures, listAlerts, listDevices } from '../libs/devices';
+import { createKafka, withAdmin } from '../libs/kafka';
+import { loadMasterdata } from '../libs/masterdata/load';
+import { groupOffsets } from '../libs/stats';
+import { createToken } from '../libs/tokens';
+import { topics } from '../libs/topics';
+import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
+import { config, freshDatabase, Stages, waitFor } from './helpers';
+
+jest.setTimeout(900_000);
+
+const kafka = createKafka({ brokers: config.kafkaBrokers });
+const codec = createCodec({ url: config.schemaRegistryUrl });
+const group = 'ut.device-health';
+const inputs = [topics.validated.name, topics.signals.name, topics.dlq.name];
+const seed = crypto.randomInt(1, 2 ** 31 - 1);
+const spec =
+  'printer_grade:line-1-printer@0.35,scanner_noread:wms-scanner-9@0.45,clock_drift:truck-42:60@0.5,damaged_label:2';
+const { records, report } = generateFloorDemo(
+  { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
+  parseFaults(spec),
+);
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let api: RunningOpsApi | undefined;
+const stages = new Stages();
+let health: Stages;
+const alertsFrom = new Map<number, number>();
+
+/** The group starts where the topics end now: only this test's records reach its state. */
+async function groupAtTheEnd(): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
+    for (const topic of inputs) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: group,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+    for (const p of await admin.fetchTopicOffsets(topics.alerts.name))
+      alertsFrom.set(p.partition, Number(p.high));
+  });
+}
+
+async function alertsOnTheTopic(): Promise<
+  { alertId: string; kind: string; payload: Record<string, unknown> }[]
+> {
+  const consumer = kafka.consumer({ groupId: `it-devices-${seed}-${Date.now()}` });
+  const out: { alertId: string; kind: string; payload: Record<string, unknown> }[] = [];
+  const end = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topics.alerts.name));
+  const want = end.reduce((n, p) => n + Number(p.high) - (alertsFrom.get(p.partition) ?? 0), 0);
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.alerts.name, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      if (Number(message.offset) < (alertsFrom.get(partition) ?? 0)) return;
+      const { value } = await codec.decode<{ alertId: string; kind: string; payload: string | null }>(
+        message.value,
+      );
+      if (value.kind.startsWith('device_'))
+        out.push({ ...value, payload: JSON.parse(value.payload ?? '{}') });
+      else out.push({ ...value, payload: {} });
+    },
+  });
+  await waitFor('the alerts topic read to its end', async () => out.length >= want, { timeoutMs: 60_000 });
+  await consumer.disconnect();
+  return out.filter((a) => a.kind.startsWith('device_'));
+}
+
+beforeAll(async () => {
+  db = await freshDatabase('devices');
+  await loadMasterdata(db.pool, kafka, codec, demoMasterdata());
+  await groupAtTheEnd();
+  health = new Stages({
+    DATABASE_URL: db.url,
+    UNITRAIL_FAULT: 'device-health:after-produce:40',
+    BATCH_SIZE: '200',
+  });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await stages.stopAll();
+  await health?.stopAll();
+  await db?.drop();
+});
+
+describe('device health on the stack', () => {
+  it('flags each injected fault once, across two SIGKILLs of the stage, and nothing else', async () => {
+    stages.start('validator');
+    health.start('device-health');
+    const first = health.children.get('device-health') as ChildProcess;
+    const killedAtFault = new Promise<string | null>((res) =>
+      first.once('exit', (_c, signal) => res(signal)),
+    );
+    await produceRecords(kafka, codec, records);
+
+    // The fault point: SIGKILL after batch 40's alerts were produced and its state stored, before its commit.
+    expect(await killedAtFault).toBe('SIGKILL');
+    health.children.delete('device-health');
+    const again = new Stages({ DATABASE_URL: db.url, BATCH_SIZE: '200' });
+    again.start('device-health');
+    // And once more at a moment of the box's choosing, while it works.
+    await new Promise((r) => setTimeout(r, 4000));
+    await again.signal('device-health', 'SIGKILL');
+    again.start('device-health');
+    health = again;
+
+    await waitFor(
+      'device-health to catch up',
+      async () => {
+        const lag = await withAdmin(kafka, (admin) =>
+          groupOffsets(admin, {
+            [group]: inputs,
+            'ut.validator': [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name],
+          }),
+        );
+        return lag[group]!.lag === 0 && lag['ut.validator']!.lag === 0;
+      },
+      { timeoutMs: 600_000, everyMs: 2000 },
+    );
+
+    const raised = (await alertsOnTheTopic()).filter((a) => a.kind !== 'device_cleared');
+    const episodes = [...new Set(raised.map((a) => a.alertId))];
+    const stored = await listAlerts(db.pool);
+    const figures = detectionFigures(
+      records,
+      report,
+      stored.map((a) => ({
+        kind: a.kind,
+        device: a.device,
+        metric: a.metric as never,
+        atRecord: a.atRecord,
+      })),
+    );
+    process.stderr.write(`devices: seed ${seed} ${JSON.stringify(figures)}\n`);
+
+    // One episode per fault, of the right kind, on the right device; none on a healthy device.
+    expect(stored.map((a) => [a.device, a.kind, a.metric]).sort()).toEqual(
+      [
+        ['line-1-printer', 'device_degrading', 'print_grade'],
+        ['truck-42', 'device_drifting', 'clock_drift'],
+        ['wms-scanner-9', 'device_degrading', 'no_read_rate'],
+      ].sort(),
+    );
+    expect(episodes.sort()).toEqual(stored.map((a) => a.alertId).sort());
+    expect(figures.missed).toBe(0);
+    expect(figures.falseAlarms).toEqual([]);
+    for (const a of raised) {
+      expect(a.payload).toMatchObject({
+        device: expect.any(String),
+        site: expect.stringMatching(/^\d{13}$/),
+        metric: expect.any(String),
+        value: expect.any(Number),
+        baseline: expect.any(Number),
+        since: expect.any(Number),
+        episodeId: a.alertId,
+        atRecord: expect.any(String),
+      });
+    }
+
+    const devices = await listDevices(db.pool);
+    const healthOf = Object.fromEntries(devices.map((d) => [d.device, d.health]));
+    expect(healthOf).toMatchObject({
+      'line-1-printer': 'degrading',
+      'line-2-printer': 'ok',
+      'wms-scanner-7': 'ok',
+      'wms-scanner-9': 'degrading',
+      'truck-42': 'drifting',
+    });
+  });
+
+  it('lists the devices and takes an acknowledgement through the ops API, not from a viewer', async () => {
+    api = await startOpsApi({ config: { ...config, databaseUrl: db.url }, port: 0 });
+    const base = `http://127.0.0.1:${api.port}`;
+    const admin = (await createToken(db.pool, { name: `it-devices-admin-${seed}`, role: 'admin' })).token;
+    const viewer = (await createToken(db.pool, { name: `it-devices-viewer-${seed}`, role: 'viewer' })).token;
+    const get = await fetch(`${base}/devices`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(get.status).toBe(200);
+    const body = (await get.json()) as { devices: { device: string; openAlerts: { alertId: string }[] }[] };
+    const printer = body.devices.find((d) => d.device === 'line-1-printer')!;
+    expect(printer.openAlerts).toHaveLength(1);
+    const id = printer.openAlerts[0]!.alertId;
+    const ack = (token: string, note: unknown) =>
+      fetch(`${base}/devices/${encodeURIComponent(id)}/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ note }),
+      });
+    expect((await ack(viewer, 'cleaned the print head')).status).toBe(403);
+    expect((await ack(admin, '')).status).toBe(400);
+    const done = await ack(admin, 'cleaned the print head');
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({
+      alertId: id,
+      ackedBy: `it-devices-admin-${seed}`,
+      ackNote: 'cleaned the print head',
+    });
+    const missing = await fetch(`${base}/devices/nope/ack`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'x' }),
+    });
+    expect(missing.status).toBe(404);
+    expect(
+      (await fetch(`${base}/devices?site=12`, { headers: { authorization: `Bearer ${viewer}` } })).status,
+    ).toBe(400);
+  });
+});
