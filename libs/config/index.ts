@@ -326,9 +326,9 @@ export const settings = {
   deviceSilentMinutes: {
     env: 'DEVICE_SILENT_MINUTES',
     description:
-      'device-health: broker minutes without a record (and at least 20 of its typical gaps) while its site keeps sending, before a device is silent',
-    default: '30',
-    parse: int({ min: 1, max: 100000 }),
+      'device-health: broker minutes without a record (and at least 20 of its typical gaps) while its site keeps sending, before a device is silent; 0: silence is not judged (the default until it is reliable across partitions, docs/devices.md)',
+    default: '0',
+    parse: int({ min: 0, max: 100000 }),
   },
   consolePort: {
     env: 'CONSOLE_PORT',

@@ -122,13 +122,14 @@ describe('silence', () => {
     const fleet: Fleet = { devices: {} };
     const alerts: DeviceAlert[] = [];
     let t = 0;
+    const cfg = { ...defaultDetectorSettings, silentMinutes: 30 };
     for (let i = 0; i < 200; i++) {
-      alerts.push(...observe(fleet, event('a', (t += MIN), 0)));
-      alerts.push(...observe(fleet, event('b', t + 1000, 0)));
+      alerts.push(...observe(fleet, event('a', (t += MIN), 0), cfg));
+      alerts.push(...observe(fleet, event('b', t + 1000, 0), cfg));
     }
-    for (let i = 0; i < 60; i++) alerts.push(...observe(fleet, event('a', (t += MIN), 0)));
+    for (let i = 0; i < 60; i++) alerts.push(...observe(fleet, event('a', (t += MIN), 0), cfg));
     expect(alerts.map((a) => [a.kind, a.payload.device])).toEqual([['device_silent', 'b']]);
-    alerts.push(...observe(fleet, event('b', (t += MIN), 0)));
+    alerts.push(...observe(fleet, event('b', (t += MIN), 0), cfg));
     expect(alerts.map((a) => a.kind)).toEqual(['device_silent', 'device_cleared']);
   });
 });

@@ -40,7 +40,7 @@ export const defaultDetectorSettings: DetectorSettings = {
   clockWindowMinutes: 60,
   clockMinSpanMinutes: 30,
   clockConfirm: 3,
-  silentMinutes: 30,
+  silentMinutes: 0,
 };
 
 export type Metric = 'no_read_rate' | 'print_grade' | 'clock_drift' | 'silence';
@@ -145,6 +145,13 @@ export interface DeviceState {
 
 export interface Fleet {
   devices: Record<string, DeviceState>;
+  /**
+   * The latest broker time read from each input (topic-partition). Their minimum is the watermark:
+   * the broker time up to which every input has been read. A stage reads its partitions batch by
+   * batch, not in time order, so silence is judged against the watermark, never against the
+   * newest record of one partition.
+   */
+  marks?: Record<string, number>;
 }
 
 const MAX_CLOCK_POINTS = 240;
@@ -468,8 +475,16 @@ function clock(
 }
 
 /** Devices that fell silent while `site` keeps sending (checked on every record of the site). */
-function silence(fleet: Fleet, site: string, at: number, id: string, cfg: DetectorSettings): DeviceAlert[] {
+function silence(
+  fleet: Fleet,
+  site: string,
+  watermark: number,
+  id: string,
+  cfg: DetectorSettings,
+): DeviceAlert[] {
   const out: DeviceAlert[] = [];
+  if (cfg.silentMinutes <= 0) return out; // off (the default for now: see docs/devices.md)
+  const at = watermark;
   for (const d of Object.values(fleet.devices)) {
     if (d.site !== site || d.open.silence || d.gaps.typicalMs === null || d.gaps.n < 50) continue;
     const quiet = at - d.lastSeen;
@@ -487,11 +502,15 @@ function silence(fleet: Fleet, site: string, at: number, id: string, cfg: Detect
   return out;
 }
 
-/** One observation into the fleet (mutates it); returns the alerts raised or cleared. */
+/**
+ * One observation into the fleet (mutates it); returns the alerts raised or cleared. `input`
+ * names where it was read (topic:partition), for the watermark.
+ */
 export function observe(
   fleet: Fleet,
   o: Observation,
   cfg: DetectorSettings = defaultDetectorSettings,
+  input = 'stream',
 ): DeviceAlert[] {
   if (o.kind === 'dlq') {
     const d = fleet.devices[o.device];
@@ -522,6 +541,8 @@ export function observe(
     d.counts.events++;
     out.push(...clock(d, { at, id: o.id, eventTime: o.eventTime }, cfg));
   }
-  out.push(...silence(fleet, o.site, at, o.id, cfg));
+  const marks = (fleet.marks ??= {});
+  marks[input] = Math.max(marks[input] ?? at, at);
+  out.push(...silence(fleet, o.site, Math.min(...Object.values(marks)), o.id, cfg));
   return out;
 }

@@ -18,11 +18,20 @@ export async function loadFleet(pool: pg.Pool): Promise<{ fleet: Fleet; position
     const devices = await pool.query<{ device: string; state: DeviceState }>(
       'SELECT device, state FROM ut.device_health',
     );
-    const positions = await pool.query<{ topic: string; partition: number; next_offset: string }>(
-      'SELECT topic, partition, next_offset FROM ut.device_health_positions',
-    );
+    const positions = await pool.query<{
+      topic: string;
+      partition: number;
+      next_offset: string;
+      read_to: string | null;
+    }>('SELECT topic, partition, next_offset, read_to FROM ut.device_health_positions');
+    const marks = positions.rows
+      .filter((r) => r.read_to !== null)
+      .map((r) => [positionKey(r.topic, r.partition), Number(r.read_to)] as const);
     return {
-      fleet: { devices: Object.fromEntries(devices.rows.map((r) => [r.device, r.state])) },
+      fleet: {
+        devices: Object.fromEntries(devices.rows.map((r) => [r.device, r.state])),
+        marks: Object.fromEntries(marks),
+      },
       positions: new Map(
         positions.rows.map((r) => [positionKey(r.topic, r.partition), Number(r.next_offset)]),
       ),
@@ -33,7 +42,12 @@ export async function loadFleet(pool: pg.Pool): Promise<{ fleet: Fleet; position
 /** Writes the touched devices, the positions and the alerts of a batch, in one transaction. */
 export async function saveFleet(
   pool: pg.Pool,
-  { devices, positions, alerts }: { devices: DeviceState[]; positions: Positions; alerts: DeviceAlert[] },
+  {
+    devices,
+    positions,
+    alerts,
+    marks = {},
+  }: { devices: DeviceState[]; positions: Positions; alerts: DeviceAlert[]; marks?: Record<string, number> },
 ): Promise<void> {
   await db('device health save', async () => {
     const client = await pool.connect();
@@ -51,9 +65,10 @@ export async function saveFleet(
       for (const [key, next] of positions) {
         const cut = key.lastIndexOf(':');
         await client.query(
-          `INSERT INTO ut.device_health_positions (topic, partition, next_offset) VALUES ($1, $2, $3)
-           ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(ut.device_health_positions.next_offset, EXCLUDED.next_offset)`,
-          [key.slice(0, cut), Number(key.slice(cut + 1)), next],
+          `INSERT INTO ut.device_health_positions (topic, partition, next_offset, read_to) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(ut.device_health_positions.next_offset, EXCLUDED.next_offset),
+             read_to = COALESCE(EXCLUDED.read_to, ut.device_health_positions.read_to)`,
+          [key.slice(0, cut), Number(key.slice(cut + 1)), next, marks[key] ?? null],
         );
       }
       for (const a of alerts) {

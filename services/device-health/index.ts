@@ -58,7 +58,7 @@ export const deviceHealth = defineStage({
           positions.set(key, offset + 1);
           const raised: DeviceAlert[] = [];
           for (const o of observationsOf(record)) {
-            raised.push(...observe(fleet, o, settings));
+            raised.push(...observe(fleet, o, settings, key));
             touched.add(o.device);
           }
           for (const a of raised) touched.add(a.payload.device);
@@ -77,6 +77,7 @@ export const deviceHealth = defineStage({
           devices: [...batch.touched].map((d) => batch.fleet.devices[d]!).filter(Boolean),
           positions: batch.positions,
           alerts: batch.alerts,
+          marks: batch.fleet.marks,
         });
         committed = { fleet: batch.fleet, positions: batch.positions };
         pending = undefined;

@@ -11,11 +11,13 @@ CREATE TABLE IF NOT EXISTS ut.device_health (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- The next offset to apply per input partition (records below it are in ut.device_health).
+-- The next offset to apply per input partition (records below it are in ut.device_health), and
+-- the latest broker time read from it (the watermark that silence is judged against).
 CREATE TABLE IF NOT EXISTS ut.device_health_positions (
   topic       text NOT NULL,
   partition   integer NOT NULL,
   next_offset bigint NOT NULL,
+  read_to     bigint,
   PRIMARY KEY (topic, partition)
 );
 
