@@ -25,7 +25,7 @@ import { loadMasterdata } from '../libs/masterdata/load';
 import type { MesUnitEvent } from '../libs/sources';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 import { consoleAssets, startConsole, type RunningConsole } from '../services/console';
 
 jest.setTimeout(600_000);
@@ -90,7 +90,7 @@ beforeAll(async () => {
   r = redis();
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1' });
   token.coordinator = (
     await createToken(pool, { name: `it-console-coord-${suffix}`, role: 'recall_coordinator' })

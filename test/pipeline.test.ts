@@ -14,7 +14,7 @@ import { loadMasterdata } from '../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../libs/demo/produce';
 import { normalize, type MesUnitEvent } from '../libs/sources';
 import { gs1CheckDigit } from '../libs/gs1';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 
 jest.setTimeout(300_000);
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   r = redis();
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
 });
 afterAll(async () => {
   await stages.stopAll();

@@ -27,7 +27,7 @@ import { followCompacted, type CompactedView } from '../libs/state';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { topics } from '../libs/topics';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 import { createPublisher } from '../libs/sources/epcis-publish';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
 
@@ -86,7 +86,7 @@ beforeAll(async () => {
   ];
   await loadMasterdata(pool, kafka, codec, masterdata);
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   api = await startOpsApi({ config, port: 0, deliverOptions: { baseMs: 50, attempts: 3 } });
   base = `http://127.0.0.1:${api.port}`;
   token.coordinator = (

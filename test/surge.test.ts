@@ -20,7 +20,7 @@ import { runStage, type RunningStage } from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { journeySinkStage } from '../services/journey-sink';
 import { expandPartitions, groupStatus } from '../services/cli/commands/surge';
-import { cliEntry } from '../services/cli/entry';
+import { cliEntry } from '../libs/supervisor';
 
 jest.setTimeout(300_000);
 

@@ -14,7 +14,8 @@ import { readPid } from '../../../libs/stack/processes';
 import { seenSetPrefix } from '../../../libs/seenset';
 import { runPipelineBench, runSinkBench, type Deployment } from '../../../libs/bench';
 import path from 'node:path';
-import { pipelineStages, spawnStage } from './pipeline';
+import { spawnStage } from '../../../libs/supervisor';
+import { pipelineStages } from './pipeline';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -15,7 +15,8 @@ import { runConsoleBench } from '../../../libs/bench';
 import { createToken, revokeToken } from '../../../libs/tokens';
 import { createLogger } from '../../../libs/log';
 import { startConsole } from '../../console';
-import { pipelineStages, spawnStage, stopStages } from './pipeline';
+import { spawnStage, stopStages } from '../../../libs/supervisor';
+import { pipelineStages } from './pipeline';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

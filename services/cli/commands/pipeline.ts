@@ -1,6 +1,5 @@
 /** Commands that set up, run and watch the pipeline. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Redis from 'ioredis';
 import type { Command, CommandInput } from '../command';
@@ -25,7 +24,7 @@ import {
   stageGroups,
   stageNames,
 } from '../../stages';
-import { cliEntry } from '../entry';
+import { spawnStage, stopStages } from '../../../libs/supervisor';
 import { createToken, revokeToken } from '../../../libs/tokens';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -184,33 +183,6 @@ const produceDemo: Command = {
     return 0;
   },
 };
-
-/** Starts a stage as a child process of its own, logging to the state dir. */
-export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  fs.mkdirSync(logDir, { recursive: true });
-  const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  return spawn(process.execPath, [cliEntry(), 'run', name], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, METRICS_PORT: '0', ...env },
-  });
-}
-
-export async function stopStages(children: ChildProcess[], timeoutMs = 30000): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-          c.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-}
 
 /** Every stage of the split deployment, one process each (services/stages.ts). */
 export const pipelineStages = stageNames;
