@@ -5,12 +5,11 @@
  *   `unitrail bench surge`                    normal-flow latency and surge drain time (libs/bench)
  */
 import path from 'node:path';
-import { AssignerProtocol, type Kafka } from 'kafkajs';
 import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig, type Config } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { createKafka, kafkaConnection, groupLag, withAdmin } from '../../../libs/kafka';
+import { createKafka, expandPartitions, groupStatus, kafkaConnection } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
 import { runSurgeBench } from '../../../libs/bench';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
@@ -18,7 +17,6 @@ import { stageByName, stageFactories, stageNames } from '../../stages';
 import { superviseStage } from '../../../libs/supervisor';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function wholeNumber(input: CommandInput, name: string, { min = 1, max = 10_000, fallback = NaN } = {}) {
   const raw = optString(input, name);
@@ -38,35 +36,6 @@ export async function stageGroup(
   const stage = stageByName(name);
   if (!stage) throw new UsageError(`unknown stage '${name}'; stages: ${stageNames.join(', ')}`);
   return { groupId: groupOf(stage), topics: [...stage.inputs] };
-}
-
-export interface GroupStatus {
-  members: number;
-  /** Partitions assigned to each member, largest first. */
-  assigned: number[];
-  partitions: number;
-  lag: number;
-}
-
-/** Members of a consumer group, the partitions each holds, and the group's lag on its topics. */
-export async function groupStatus(kafka: Kafka, groupId: string, topicNames: string[]): Promise<GroupStatus> {
-  const { groups, partitions } = await withAdmin(kafka, async (admin) => ({
-    groups: (await admin.describeGroups([groupId])).groups,
-    partitions: (await admin.fetchTopicMetadata({ topics: topicNames })).topics.reduce(
-      (n, t) => n + t.partitions.length,
-      0,
-    ),
-  }));
-  const members = groups[0]?.members ?? [];
-  const assigned = members
-    .map((m) => {
-      const decoded = m.memberAssignment.length
-        ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)
-        : null;
-      return Object.values(decoded?.assignment ?? {}).reduce((n, ps) => n + ps.length, 0);
-    })
-    .sort((a, b) => b - a);
-  return { members: members.length, assigned, partitions, lag: await groupLag(kafka, groupId, topicNames) };
 }
 
 const scale: Command = {
@@ -156,62 +125,6 @@ const scale: Command = {
 
 // ---------------------------------------------------------------------------------------------
 // surge expand
-
-/**
- * Grows a topic to `partitions` while its consumers run. Kafka cannot remove partitions, so a
- * smaller count is refused. New partitions reach a running group at its next rebalance (kafkajs
- * otherwise notices them only at its metadata refresh, up to 5 minutes later), so when the group
- * has members this joins it for a moment: the leader re-reads the topic and spreads all partitions.
- */
-export async function expandPartitions(
-  kafka: Kafka,
-  {
-    topic = topics.journeySurge.name,
-    partitions,
-    groupId = 'ut.journey-sink-surge',
-  }: { topic?: string; partitions: number; groupId?: string },
-): Promise<{ from: number; to: number; rebalanced: boolean }> {
-  const count = async () =>
-    withAdmin(kafka, async (admin) => {
-      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-      return meta.topics[0]!.partitions.length;
-    });
-  const from = await count();
-  if (partitions < from) {
-    throw new UsageError(
-      `${topic} has ${from} partitions and Kafka cannot remove partitions; --partitions must be at least ${from}`,
-    );
-  }
-  if (partitions === from) return { from, to: from, rebalanced: false };
-  await withAdmin(kafka, (admin) =>
-    admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] }),
-  );
-  for (let i = 0; (await count()) < partitions; i++) {
-    if (i > 50) throw new Error(`${topic} does not show ${partitions} partitions after 10 s`);
-    await sleep(200);
-  }
-  const members = await withAdmin(kafka, async (admin) => {
-    const { groups } = await admin.describeGroups([groupId]);
-    return groups[0]?.members.length ?? 0;
-  });
-  if (members > 0) await nudgeGroup(kafka, groupId, topic);
-  return { from, to: partitions, rebalanced: members > 0 };
-}
-
-/** Joins the group and leaves again without consuming: two rebalances, each with fresh metadata. */
-async function nudgeGroup(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, rebalanceTimeout: 20_000 });
-  await consumer.connect();
-  try {
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.subscribe({ topic, fromBeginning: true });
-    // Nothing is resolved or committed, so whatever it is handed is fetched again by its next owner.
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
-    await Promise.race([joined, sleep(30_000)]);
-  } finally {
-    await consumer.disconnect();
-  }
-}
 
 const surgeExpand: Command = {
   name: 'surge expand',
