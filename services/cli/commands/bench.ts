@@ -9,7 +9,7 @@ import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
-import { afterStackUp, findJava, resolveKafkaJars, stackFiles, stackUp, stateDir } from '../../../libs/stack';
+import { prepareStack, findJava, resolveKafkaJars, stackFiles, stackUp, stateDir } from '../../../libs/stack';
 import { readPid } from '../../../libs/stack/processes';
 import { seenSetPrefix } from '../../../libs/seenset';
 import { runPipelineBench, runSinkBench, type Deployment } from '../../../libs/bench';
@@ -62,7 +62,7 @@ const bench: Command = {
       );
 
     await stackUp({});
-    for (const step of afterStackUp) await step();
+    await prepareStack(config);
     const kafka = createKafka(kafkaConnection(config));
     const redis = new Redis(config.redisUrl);
     try {

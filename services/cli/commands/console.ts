@@ -8,7 +8,7 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
 import { createPool } from '../../../libs/store';
-import { afterStackUp, stackUp } from '../../../libs/stack';
+import { prepareStack, stackUp } from '../../../libs/stack';
 import { demoMasterdata } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { runConsoleBench } from '../../../libs/bench';
@@ -31,8 +31,8 @@ const benchConsole: Command = {
     if (!Number.isInteger(events) || events < 1 || events > 10_000)
       throw new UsageError('--events must be a whole number from 1 to 10000');
     await stackUp({});
-    for (const step of afterStackUp) await step();
     const config = loadConfig();
+    await prepareStack(config);
     const kafka = createKafka({ brokers: config.kafkaBrokers });
     const codec = createCodec({ url: config.schemaRegistryUrl });
     const pool = createPool(config.databaseUrl, { max: 2 });

@@ -6,13 +6,13 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { describeSettings, loadConfig, type Config } from '../../../libs/config';
 import { UsageError, UnitrailError } from '../../../libs/errors';
-import { createKafka, kafkaConnection, ensureTopics } from '../../../libs/kafka';
+import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { pipelineStats } from '../../../libs/stats';
 import { createCodec } from '../../../libs/avro';
-import { poolFor, ensureDatabase, migrate, verifyLedger } from '../../../libs/store';
+import { poolFor, verifyLedger } from '../../../libs/store';
 import { createSeenSet, seenSetPrefix } from '../../../libs/seenset';
 import { runStageUntilSignalled } from '../../../libs/runtime';
-import { afterStackUp, stackUp } from '../../../libs/stack';
+import { createTopics, migrateDatabase, prepareStack, registerSchemas, stackUp } from '../../../libs/stack';
 import { demoCounts, demoMasterdata, generateDemo } from '../../../libs/demo';
 import { loadMasterdata } from '../../../libs/masterdata/load';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../../../libs/demo/produce';
@@ -28,35 +28,6 @@ import { spawnStage, stopStages } from '../../../libs/supervisor';
 import { createToken, revokeToken } from '../../../libs/tokens';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-export async function createTopics(config: Config = loadConfig()): Promise<string[]> {
-  return ensureTopics(createKafka({ ...kafkaConnection(config) }));
-}
-export async function registerSchemas(config: Config = loadConfig()): Promise<Map<string, number>> {
-  return createCodec({ url: config.schemaRegistryUrl }).registerAll();
-}
-export async function migrateDatabase(config: Config = loadConfig()): Promise<string[]> {
-  await ensureDatabase(config.databaseUrl);
-  const pool = poolFor(config, { max: 1 });
-  try {
-    return await migrate(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-// `stack up` runs these after the parts answer: topics, schemas, migrations, all idempotent.
-afterStackUp.push(
-  async function topicsCreated() {
-    await createTopics();
-  },
-  async function schemasRegistered() {
-    await registerSchemas();
-  },
-  async function databaseMigrated() {
-    await migrateDatabase();
-  },
-);
 
 const num = (
   input: CommandInput,
@@ -94,11 +65,7 @@ const init: Command = {
   summary: 'Create topics, register schemas and migrate the database (idempotent; `stack up` does it too)',
   usage: '',
   async run() {
-    const config = loadConfig();
-    for (const line of await createTopics(config)) say(line);
-    for (const [subject, id] of await registerSchemas(config)) say(`${subject}: schema id ${id}`);
-    const applied = await migrateDatabase(config);
-    say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database: up to date');
+    for (const step of await prepareStack(loadConfig())) for (const line of step.lines) say(line);
     return 0;
   },
 };
@@ -108,7 +75,7 @@ const topicsCreate: Command = {
   summary: 'Create missing topics from the topic registry (libs/topics), grow partition counts',
   usage: '',
   async run() {
-    for (const line of await createTopics()) console.log(line);
+    for (const line of await createTopics(loadConfig())) console.log(line);
     return 0;
   },
 };
@@ -118,7 +85,7 @@ const schemasRegister: Command = {
   summary: 'Register every topic schema from avro/ under <topic>-value, BACKWARD compatibility',
   usage: '',
   async run() {
-    for (const [subject, id] of await registerSchemas()) console.log(`${subject}: ${id}`);
+    for (const [subject, id] of await registerSchemas(loadConfig())) console.log(`${subject}: ${id}`);
     return 0;
   },
 };
@@ -140,7 +107,7 @@ const dbMigrate: Command = {
   summary: 'Apply pending database migrations (libs/store/migrations)',
   usage: '',
   async run() {
-    const applied = await migrateDatabase();
+    const applied = await migrateDatabase(loadConfig());
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
     return 0;
   },
@@ -262,8 +229,8 @@ const demo: Command = {
     const stallMs = num(input, 'timeout', 120, { min: 5 }) * 1000;
     const t0 = Date.now();
     await stackUp({});
-    for (const step of afterStackUp) await step();
     const config = loadConfig();
+    await prepareStack(config);
     const kafka = createKafka({ ...kafkaConnection(config) });
     const logDir = path.join(config.stateDir, 'logs');
     say(`demo: seed ${args.seed}, ${args.events} records; stage logs in ${logDir}`);
