@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freshDatabase } from './helpers';
-import { writeBatch, writeDlq } from '../libs/store';
+import { grantAnalyst, writeBatch, writeDlq } from '../libs/store';
 import { story } from '../libs/journey/story';
-import { grantAnalyst } from '../services/cli/commands/db';
 import { UsageError } from '../libs/errors';
 
 const guide = fs.readFileSync(path.join(__dirname, '../docs/sql-guide.md'), 'utf8');
