@@ -25,8 +25,8 @@ import { accountFor, produceRecords, rawEndOffsets } from '../demo/produce';
 import { loadMasterdata } from '../masterdata/load';
 import { normalize } from '../sources';
 import { topics } from '../topics';
-import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from '../perf';
-import { descendants, parentPid, processCpuMicros, commandOf } from '../perf/cpu';
+import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
+import { descendants, parentPid, processCpuMicros, commandOf } from './cpu';
 
 /** A way to run the pipeline: the processes it starts, given the environment (DATABASE_URL...). */
 export interface Deployment {

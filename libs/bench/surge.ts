@@ -27,7 +27,7 @@ import { loadMasterdata } from '../masterdata/load';
 import type { MesUnitEvent } from '../sources';
 import type { Recall } from '../recalls';
 import { topics } from '../topics';
-import { sampleWaits, type WaitShares } from '../perf/waits';
+import { sampleWaits, type WaitShares } from './waits';
 
 /** Something started that stop() ends cleanly (stage processes, a supervisor). */
 export interface Running {

@@ -11,3 +11,4 @@ export type { PartName, EnvName } from './state';
 export { kafkaJarsDir, apicurioDir, cacheRoot, stateDir, stackVersions } from './paths';
 export { resolveKafkaJars } from './resolve';
 export { findJava } from './prerequisites';
+export { readPid } from './processes';

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { optString } from '../command';
 import { UsageError } from '../../../libs/errors';
-import { benchHash, eventHash, parseDocument, preHash } from '../../../libs/epcis';
+import { eventHash, parseDocument, preHash } from '../../../libs/epcis';
 
 function readDocument(file: string): string {
   try {
@@ -35,20 +34,4 @@ const hash: Command = {
   },
 };
 
-const benchCommand: Command = {
-  name: 'bench hash',
-  summary: 'Measure EPCIS Event Hash IDs per CPU second over a realistic mix of events (one core)',
-  usage: '[--events N]',
-  options: { events: { type: 'string' } },
-  async run(input) {
-    const raw = optString(input, 'events') ?? '200000';
-    const events = Number(raw);
-    if (!Number.isInteger(events) || events < 1)
-      throw new UsageError(`--events ${raw} is not a positive whole number`);
-    const { seconds, eventsPerSecond, wallSeconds } = benchHash({ events });
-    console.log(JSON.stringify({ events, seconds, eventsPerSecond, wallSeconds }));
-    return 0;
-  },
-};
-
-export const epcisCommands: Command[] = [hash, benchCommand];
+export const epcisCommands: Command[] = [hash];

@@ -9,14 +9,11 @@ import { epcisQueryCommands } from './epcis-query';
 import { captureCommands } from './capture';
 import { journeyCommands } from './journey';
 import { dbCommands } from './db';
-import { benchQueriesCommands } from './bench-queries';
-import { benchEpcisQueryCommands } from './bench-epcis-query';
 import { recallCommands } from './recall';
 import { warrantyCommands } from './warranty';
 import { surgeCommands } from './surge';
 import { benchCommands } from './bench';
 import { topologyCommands } from './topology';
-import { consoleCommands } from './console';
 
 export const commands: Command[] = [
   ...pipelineCommands,
@@ -28,12 +25,9 @@ export const commands: Command[] = [
   ...captureCommands,
   ...journeyCommands,
   ...dbCommands,
-  ...benchQueriesCommands,
-  ...benchEpcisQueryCommands,
   ...recallCommands,
   ...warrantyCommands,
   ...surgeCommands,
   ...benchCommands,
   ...topologyCommands,
-  ...consoleCommands,
 ];

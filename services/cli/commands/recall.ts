@@ -8,8 +8,7 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { withDefaults, type Recall } from '../../../libs/recalls';
-import { createPool } from '../../../libs/store';
+import type { Recall } from '../../../libs/recalls';
 import { closeRecall, declareRecall } from '../../../libs/recalls/declare';
 import { formatCsv, formatEpcis, formatTable, recallReport } from '../../../libs/recalls/report';
 import { listRecalls, requireRecall } from '../../../libs/recalls/store';
@@ -243,92 +242,4 @@ const notify: Command = {
   },
 };
 
-const benchReport: Command = {
-  name: 'bench recall-report',
-  summary:
-    'Time the affected-units report for one lot on the bench store (database unitrail_bench, built by bench queries); JSON line',
-  usage: '[--lot L] [--runs N]',
-  options: { lot: { type: 'string' }, runs: { type: 'string' } },
-  async run(input) {
-    const runs = Number(optString(input, 'runs') ?? '5');
-    if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError('--runs must be 1 to 100');
-    const url = new URL(loadConfig().databaseUrl);
-    url.pathname = '/unitrail_bench';
-    const pool = createPool(url.toString(), { max: 2 });
-    try {
-      const lot = optString(input, 'lot') ?? 'L00000';
-      const found = await pool
-        .query<{ gtin: string; n: string }>(
-          `SELECT gtin, count(*) AS n FROM ut.unit_state WHERE lot = $1 AND scheme = 'sgtin' GROUP BY gtin ORDER BY 2 DESC LIMIT 1`,
-          [lot],
-        )
-        .catch((err: Error) => {
-          throw new UsageError(
-            `cannot read the bench store (${err.message}); build it with 'unitrail bench queries'`,
-          );
-        });
-      const gtin = found.rows[0]?.gtin;
-      if (!gtin)
-        throw new UsageError(
-          `no units of lot ${lot} in the bench store; build it with 'unitrail bench queries'`,
-        );
-      const events = Number(
-        (
-          await pool.query<{ n: string }>(
-            `SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'ut.events'::regclass`,
-          )
-        ).rows[0]?.n ?? 0,
-      );
-      const recall = withDefaults({
-        recallId: 'BENCH',
-        gtin,
-        lots: [lot],
-        reason: 'bench',
-        declaredAt: Date.now(),
-      });
-      const totals: number[] = [];
-      const queries: number[] = [];
-      let units = 0;
-      let byStatus: Record<string, number> = {};
-      for (let i = 0; i < runs + 1; i++) {
-        const t0 = performance.now();
-        const r = await recallReport(pool, recall);
-        const total = performance.now() - t0;
-        units = r.units.length;
-        byStatus = r.byStatus;
-        if (i === 0) continue; // the first run warms the cache and the plan
-        totals.push(total);
-        queries.push(r.queryMs);
-        say(`run ${i}: ${units} units, report ${total.toFixed(0)} ms (query ${r.queryMs.toFixed(0)} ms)`);
-      }
-      const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-      const median = (xs: number[]) => Number(sorted(xs)[Math.floor(xs.length / 2)]!.toFixed(1));
-      console.log(
-        JSON.stringify({
-          lot,
-          gtin,
-          units,
-          storeEvents: events,
-          runs,
-          reportMsMedian: median(totals),
-          reportMsMax: Number(sorted(totals).at(-1)!.toFixed(1)),
-          queryMsMedian: median(queries),
-          byStatus,
-        }),
-      );
-      return 0;
-    } finally {
-      await pool.end();
-    }
-  },
-};
-
-export const recallCommands: Command[] = [
-  declare,
-  close,
-  list,
-  report,
-  quarantineCommand,
-  notify,
-  benchReport,
-];
+export const recallCommands: Command[] = [declare, close, list, report, quarantineCommand, notify];

@@ -11,7 +11,6 @@ import { loadConfig, type Config } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { createKafka, expandPartitions, groupStatus, kafkaConnection } from '../../../libs/kafka';
 import { topics } from '../../../libs/topics';
-import { runSurgeBench } from '../../../libs/bench';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
 import { stageByName, stageFactories, stageNames } from '../../stages';
 import { superviseStage } from '../../../libs/supervisor';
@@ -155,60 +154,4 @@ const surgeExpand: Command = {
   },
 };
 
-// ---------------------------------------------------------------------------------------------
-// bench surge
-
-const benchSurge: Command = {
-  name: 'bench surge',
-  summary:
-    'Steady demo load, then a recall adding 10× that load on the surge topic: normal-flow p99 before/during, surge drain time with 1 and 4 consumers (JSON line)',
-  usage: '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST]',
-  options: {
-    rate: { type: 'string' },
-    seconds: { type: 'string' },
-    'surge-factor': { type: 'string' },
-    consumers: { type: 'string' },
-  },
-  async run(input) {
-    const config = loadConfig();
-    const consumerCounts = (optString(input, 'consumers') ?? '1,4').split(',').map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1 || n > 64)
-        throw new UsageError(`--consumers ${s}: whole numbers 1 to 64`);
-      return n;
-    });
-    const aborted = new AbortController();
-    const onSignal = () => {
-      say('bench surge: stopping (stages, consumers, scratch databases)');
-      aborted.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const logDir = path.join(config.stateDir, 'logs', 'bench');
-    const result = await runSurgeBench({
-      config,
-      rate: wholeNumber(input, 'rate', { max: 100_000, fallback: 100 }),
-      phaseSeconds: wholeNumber(input, 'seconds', { min: 5, max: 600, fallback: 60 }),
-      surgeFactor: wholeNumber(input, 'surge-factor', { max: 100, fallback: 10 }),
-      consumerCounts,
-      startConsumers: (stage, consumers, groupId, env) => {
-        const supervisor = superviseStage({ stage, consumers, groupId, env, logDir });
-        return {
-          stop: () => supervisor.stop(),
-          failure: () => {
-            const c = supervisor.consumers().find((x) => x.restarts > 0);
-            return c
-              ? `${stage} #${c.index} ended (${c.lastExit}), see ${logDir}/${stage}.${c.index}.log`
-              : null;
-          },
-        };
-      },
-      progress: say,
-      signal: aborted.signal,
-    });
-    console.log(JSON.stringify(result));
-    return 0;
-  },
-};
-
-export const surgeCommands: Command[] = [scale, surgeExpand, benchSurge];
+export const surgeCommands: Command[] = [scale, surgeExpand];
