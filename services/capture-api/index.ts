@@ -2,13 +2,10 @@
  * capture-api: the EPCIS 2.0 REST capture binding (POST /capture → 202 + job; GET /capture/{id}).
  * Documents in, one EpcisEventEnvelope per accepted event out on ut.raw.epcis.v1, from where the
  * validator takes them like any other source.
- *
- * Its own settings (read here, validated at start-up):
- *   CAPTURE_PORT       port of the API, /healthz and /metrics    default 8090
- *   CAPTURE_MAX_BYTES  largest document accepted (413 above)     default 10485760 (10 MiB)
+ * Its settings, CAPTURE_PORT and CAPTURE_MAX_BYTES, are in libs/config with all the others.
  */
 import http from 'node:http';
-import type { Config } from '../../libs/config';
+import { loadConfig, type Config } from '../../libs/config';
 import { createCodec } from '../../libs/avro';
 import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
 import { createKafka, kafkaConnection } from '../../libs/kafka';
@@ -25,20 +22,10 @@ export interface CaptureSettings {
   maxBytes: number;
 }
 
+/** CAPTURE_PORT and CAPTURE_MAX_BYTES, read and checked by libs/config with every other setting. */
 export function captureSettings(env: NodeJS.ProcessEnv = process.env): CaptureSettings {
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`${name}=${raw} is not a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-  return {
-    port: whole('CAPTURE_PORT', 8090, 0, 65535),
-    maxBytes: whole('CAPTURE_MAX_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
-  };
+  const { capturePort: port, captureMaxBytes: maxBytes } = loadConfig(env);
+  return { port, maxBytes };
 }
 
 export interface RunningCaptureApi {

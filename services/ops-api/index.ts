@@ -1,12 +1,9 @@
 /**
  * ops-api: the recall coordinators' and warranty teams' HTTP API (routes in server.ts).
- *
- * Its own settings (read here, validated at start-up):
- *   OPS_PORT                 port of the API, /healthz and /metrics          default 8091
- *   UNITRAIL_WEBHOOK_SECRET  signs partner webhooks without a webhookSecret  default none
+ * Its settings, OPS_PORT and UNITRAIL_WEBHOOK_SECRET, are in libs/config with all the others.
  */
 import http from 'node:http';
-import type { Config } from '../../libs/config';
+import { loadConfig, type Config } from '../../libs/config';
 import { ConfigError, oneLine } from '../../libs/errors';
 import { createLogger, type Logger } from '../../libs/log';
 import { openOpsDeps, type OpsDeps } from '../../libs/recalls/actions';
@@ -17,13 +14,10 @@ export interface OpsSettings {
   webhookSecret: string | undefined;
 }
 
+/** OPS_PORT and UNITRAIL_WEBHOOK_SECRET, read and checked by libs/config with every other setting. */
 export function opsSettings(env: NodeJS.ProcessEnv = process.env): OpsSettings {
-  const raw = env.OPS_PORT;
-  const port = raw === undefined || raw === '' ? 8091 : Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`OPS_PORT=${raw} is not a whole number from 0 to 65535`);
-  }
-  return { port, webhookSecret: env.UNITRAIL_WEBHOOK_SECRET || undefined };
+  const { opsPort: port, webhookSecret } = loadConfig(env);
+  return { port, webhookSecret };
 }
 
 export interface RunningOpsApi {
