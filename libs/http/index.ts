@@ -132,3 +132,5 @@ export function decodeQuery(
   }
   return { ok: true, params };
 }
+
+export { captureDocument, type CaptureJob, type CaptureOutcome } from './capture-client';

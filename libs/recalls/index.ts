@@ -239,3 +239,4 @@ export * from './declare';
 export * from './report';
 export * from './quarantine';
 export * from './actions';
+export * from './scope-text';

@@ -140,3 +140,6 @@ export function superviseStage({
     },
   };
 }
+
+// Last: scale.ts uses superviseStage above.
+export { scaleStage } from './scale';

@@ -1,8 +1,20 @@
-/** Database access for people: `unitrail db grant-analyst NAME` makes a read-only analyst login. */
+/** `unitrail db migrate` applies the migrations; `unitrail db grant-analyst NAME` makes a read-only analyst login. */
 import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { ANALYST_GROUP, grantAnalyst, poolFor } from '../../../libs/store';
+import { migrateDatabase } from '../../../libs/stack';
+
+const dbMigrate: Command = {
+  name: 'db migrate',
+  summary: 'Apply pending database migrations (libs/store/migrations)',
+  usage: '',
+  async run() {
+    const applied = await migrateDatabase(loadConfig());
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+    return 0;
+  },
+};
 
 const grantAnalystCommand: Command = {
   name: 'db grant-analyst',
@@ -29,4 +41,4 @@ const grantAnalystCommand: Command = {
   },
 };
 
-export const dbCommands: Command[] = [grantAnalystCommand];
+export const dbCommands: Command[] = [dbMigrate, grantAnalystCommand];

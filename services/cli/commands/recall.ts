@@ -3,64 +3,27 @@
  * They act on the database and Kafka directly (the ops API offers the same over HTTP); every change
  * is written to the audit log as cli:<user>.
  */
-import { readFileSync } from 'node:fs';
-import type { Command, CommandInput } from '../command';
-import { optString } from '../command';
+import type { Command } from '../command';
+import { optString, optTime, say } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import type { Recall } from '../../../libs/recalls';
-import { closeRecall, declareRecall } from '../../../libs/recalls/declare';
-import { formatCsv, formatEpcis, formatTable, recallReport } from '../../../libs/recalls/report';
-import { listRecalls, requireRecall } from '../../../libs/recalls/store';
-import { audit, cliActor, notifyAll, openOpsDeps, quarantine } from '../../../libs/recalls/actions';
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
-
-const time = (input: CommandInput, name: string): number | null => {
-  const raw = optString(input, name);
-  if (raw === undefined) return null;
-  const t = Date.parse(raw);
-  if (!Number.isFinite(t))
-    throw new UsageError(`--${name} ${raw} is not a time; give ISO 8601, e.g. 2026-01-05T06:00:00Z`);
-  return t;
-};
-
-/** One serial per line; blank lines and lines starting with # are skipped; a CSV keeps its first column. */
-export function readSerials(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --serials ${file}: ${(err as Error).message}`);
-  }
-  const serials = text
-    .split(/\r?\n/)
-    .map((l) => l.split(',')[0]!.trim())
-    .filter((l) => l !== '' && !l.startsWith('#') && l.toLowerCase() !== 'serial');
-  if (serials.length === 0) throw new UsageError(`--serials ${file} lists no serials`);
-  return serials;
-}
-
-async function withDeps<T>(fn: (deps: Awaited<ReturnType<typeof openOpsDeps>>) => Promise<T>): Promise<T> {
-  const deps = await openOpsDeps(loadConfig(), { poolSize: 2, clientId: 'unitrail-cli-recall' });
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.close();
-  }
-}
-
-const scopeLine = (r: Recall) =>
-  [
-    `GTIN ${r.gtin}`,
-    r.lots.length ? `lots ${r.lots.join(',')}` : '',
-    r.serials.length ? `${r.serials.length} serials` : '',
-    r.deviceId ? `device ${r.deviceId}` : '',
-    r.fromTime !== null ? `from ${new Date(r.fromTime).toISOString()}` : '',
-    r.toTime !== null ? `to ${new Date(r.toTime).toISOString()}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+import {
+  audit,
+  cliActor,
+  closeRecall,
+  declareRecall,
+  describeScope,
+  formatCsv,
+  formatEpcis,
+  formatTable,
+  listRecalls,
+  notifyAll,
+  quarantine,
+  readSerials,
+  recallReport,
+  requireRecall,
+  withOpsDeps,
+} from '../../../libs/recalls';
 
 const declare: Command = {
   name: 'recall declare',
@@ -83,7 +46,7 @@ const declare: Command = {
     if (!gtin) throw new UsageError('--gtin is required');
     if (!reason) throw new UsageError('--reason is required: say why the goods are recalled');
     const serialsFile = optString(input, 'serials');
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const { recall, units } = await declareRecall(
         deps,
         {
@@ -93,8 +56,8 @@ const declare: Command = {
             .map((l) => l.trim())
             .filter(Boolean),
           serials: serialsFile ? readSerials(serialsFile) : [],
-          fromTime: time(input, 'from'),
-          toTime: time(input, 'to'),
+          fromTime: optTime(input, 'from'),
+          toTime: optTime(input, 'to'),
           deviceId: optString(input, 'device') ?? null,
           reason,
         },
@@ -110,7 +73,7 @@ const declare: Command = {
       else {
         console.log(recall.recallId);
         say(
-          `recall ${recall.recallId} declared: ${scopeLine(recall)}; ${units} units in the store now, ${recall.containers.length} containers holding them`,
+          `recall ${recall.recallId} declared: ${describeScope(recall)}; ${units} units in the store now, ${recall.containers.length} containers holding them`,
         );
       }
       return 0;
@@ -125,7 +88,7 @@ const close: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const r = await closeRecall(deps, id, { closedBy: cliActor() });
       await audit(deps.pool, { actor: cliActor(), action: 'recall.close', resource: id });
       say(`recall ${id} closed at ${new Date(r.closedAt!).toISOString()}`);
@@ -144,14 +107,14 @@ const list: Command = {
     if (status !== undefined && status !== 'active' && status !== 'closed') {
       throw new UsageError(`--status ${status} must be active or closed`);
     }
-    return withDeps(async ({ pool }) => {
+    return withOpsDeps(loadConfig(), async ({ pool }) => {
       const recalls = await listRecalls(pool, { status });
       if (input.values.json === true) console.log(JSON.stringify(recalls));
       else if (recalls.length === 0) say('no recalls');
       else {
         for (const r of recalls) {
           console.log(
-            `${r.recallId}  ${r.status.padEnd(6)}  ${new Date(r.declaredAt).toISOString().slice(0, 16)}  ${scopeLine(r)}  ${r.quarantinedAt !== null ? 'quarantined  ' : ''}${r.reason}`,
+            `${r.recallId}  ${r.status.padEnd(6)}  ${new Date(r.declaredAt).toISOString().slice(0, 16)}  ${describeScope(r)}  ${r.quarantinedAt !== null ? 'quarantined  ' : ''}${r.reason}`,
           );
         }
       }
@@ -173,7 +136,7 @@ const report: Command = {
       throw new UsageError(`--format ${format} must be table, csv, epcis or json`);
     }
     const id = input.positionals[0]!;
-    return withDeps(async ({ pool }) => {
+    return withOpsDeps(loadConfig(), async ({ pool }) => {
       const r = await recallReport(pool, await requireRecall(pool, id));
       await audit(pool, { actor: cliActor(), action: 'recall.report', resource: id, detail: { format } });
       const out =
@@ -200,7 +163,7 @@ const quarantineCommand: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const outcome = await quarantine(deps, id, {
         site: optString(input, 'site') ?? null,
         disposition: (optString(input, 'disposition') ?? 'recalled') as 'recalled',
@@ -231,7 +194,7 @@ const notify: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const notices = await notifyAll(deps, id);
       await audit(deps.pool, { actor: cliActor(), action: 'recall.notify', resource: id });
       for (const n of notices)
