@@ -8,8 +8,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { freshDatabase } from './helpers';
 import { grantAnalyst, writeBatch, writeDlq } from '../libs/store';
-import { story } from '../libs/journey/story';
+import { referenceStory } from '../libs/journey';
 import { UsageError } from '../libs/errors';
+
+const { story } = referenceStory;
 
 const guide = fs.readFileSync(path.join(__dirname, '../docs/sql-guide.md'), 'utf8');
 const examples = [...guide.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());

@@ -18,10 +18,10 @@ import { config, pipelineGroupsFree, randomSeed, redis, seenPrefix, Stages, wait
 import { launchChromium } from './browser';
 import { createCodec } from '../libs/avro';
 import { demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { toDigitalLink } from '../libs/gs1';
 import { createKafka } from '../libs/kafka';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import type { MesUnitEvent } from '../libs/sources';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';

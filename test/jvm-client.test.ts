@@ -15,7 +15,7 @@ import { createKafka } from '../libs/kafka';
 import { AVRO_DIR, avroType, createCodec, loadSchema } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoMasterdata, generateDemo } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import { normalize } from '../libs/sources';
 import { topics } from '../libs/topics';
 import { stageNames } from '../services/stages';

@@ -13,7 +13,7 @@ import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoMasterdata } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import { stageNames } from '../services/stages';
 import { stackFiles, stackUp, stateDir } from '../libs/stack';
 

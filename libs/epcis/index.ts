@@ -8,9 +8,23 @@ export { parseDocument, readJson, eventsOfJson } from './parse';
 export { checkJsonSchema, warmSchema } from './schema';
 export { doorCodes, inputLimits, textProblem } from './guard';
 export { readTimestamp, earliestYear, latestYear, isoUtc } from './canonical-values';
-export { validateEvent } from './validate';
 export type { DocumentFormat, ParsedDocument } from './parse';
 export { eventHash, preHash } from './hash';
-export { toSerializationEvent } from './map';
 export type { MapOptions } from './map';
 export type { EpcisReasonCode } from './errors';
+export { validateEvent } from './validate';
+export { toSerializationEvent } from './map';
+export { canonicalGs1Uri } from './canonical-values';
+export {
+  type Vocabulary,
+  bizStepVocabulary,
+  bizTransactionTypeVocabulary,
+  cbvNamespace,
+  compactVocabulary,
+  dispositionVocabulary,
+  sourceDestTypeVocabulary,
+  standardPrefixes,
+  isStandardContextUrl,
+  standardContextUrl,
+} from './vocabulary';
+export { parseXmlDocument, xmlLineOf } from './parse-xml';

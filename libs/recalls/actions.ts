@@ -20,7 +20,7 @@ import { loadParties, recallReport } from './report';
 import { requireRecall } from './store';
 import { UsageError } from '../errors';
 import { poolFor, db } from '../store';
-import { createPublisher, type Publisher } from '../sources/epcis-publish';
+import { createPublisher, type Publisher } from '../sources';
 
 export interface OpsDeps {
   pool: pg.Pool;

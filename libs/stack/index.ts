@@ -12,3 +12,6 @@ export { kafkaJarsDir, apicurioDir, cacheRoot, stateDir, stackVersions } from '.
 export { resolveKafkaJars } from './resolve';
 export { findJava } from './prerequisites';
 export { readPid } from './processes';
+export { repoRoot } from './paths';
+export { kafkaEndpoint } from './endpoints';
+export { LOCAL_SASL_USER } from './kafka';

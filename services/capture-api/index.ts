@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../../libs/log';
 import { poolFor } from '../../libs/store';
 import { warmSchema } from '../../libs/epcis';
 import { createCaptureHandler } from './server';
-import { createPublisher } from '../../libs/sources/epcis-publish';
+import { createPublisher } from '../../libs/sources';
 import { createDispatcher } from '../../libs/epcis-query';
 import { createQueryRoutes } from './query';
 

@@ -12,7 +12,7 @@ import { InvalidInputError, oneLine } from '../../libs/errors';
 import type { Logger } from '../../libs/log';
 import type { EpcisEventEnvelope } from '../../libs/sources';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
-import type { RuleContext } from '../validator/rules';
+import type { RuleContext } from '../../libs/rules';
 import { checkDocument } from './document';
 import { checkMediaType, errorBehaviourOf, readBody, sendJson, sendProblem, utf8 } from './http';
 import { decodeStrict } from '../../libs/http';
@@ -28,7 +28,7 @@ import {
   planCapture,
   touchJob,
 } from './jobs';
-import type { Publisher } from '../../libs/sources/epcis-publish';
+import type { Publisher } from '../../libs/sources';
 import { recordCapturedEvents } from '../../libs/epcis-query';
 import type { QueryRoutes } from './query';
 

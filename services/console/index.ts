@@ -9,9 +9,9 @@ import type { Config } from '../../libs/config';
 import { createConsoleHandler, createFeed } from '../../libs/console';
 import { ConfigError, oneLine } from '../../libs/errors';
 import { createLogger, type Logger } from '../../libs/log';
-import { openOpsDeps } from '../../libs/recalls/actions';
+import { openOpsDeps } from '../../libs/recalls';
 import { createSeenSet, seenSetPrefix } from '../../libs/seenset';
-import { repoRoot } from '../../libs/stack/paths';
+import { repoRoot } from '../../libs/stack';
 
 export const consoleAssets = () => path.join(repoRoot(), 'dist', 'console-web');
 

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { loadConfig, type Config } from '../../libs/config';
 import { ConfigError, oneLine } from '../../libs/errors';
 import { createLogger, type Logger } from '../../libs/log';
-import { openOpsDeps, type OpsDeps } from '../../libs/recalls/actions';
+import { openOpsDeps, type OpsDeps } from '../../libs/recalls';
 import { createOpsHandler } from './server';
 
 export interface OpsSettings {

@@ -20,13 +20,13 @@ import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, UsageError, oneLine } from '../../libs/errors';
 import { unitJourney } from '../../libs/journey';
 import type { Logger } from '../../libs/log';
-import { closeRecall, declareRecall } from '../../libs/recalls/declare';
-import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls/report';
-import { getRecall, listRecalls } from '../../libs/recalls/store';
+import { closeRecall, declareRecall } from '../../libs/recalls';
+import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls';
+import { getRecall, listRecalls } from '../../libs/recalls';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
 import { decodeQuery, decodeStrict, readBody, sendJson, sendProblem, utf8 } from '../../libs/http';
 import { textProblem } from '../../libs/epcis';
-import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls/actions';
+import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls';
 import { checkWarranty } from '../../libs/warranty';
 
 // Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are

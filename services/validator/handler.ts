@@ -5,8 +5,7 @@ import type { MasterdataLookup } from '../../libs/masterdata';
 import type { InputRecord, Output } from '../../libs/runtime';
 import { normalize, sourceLabels } from '../../libs/sources';
 import { topics } from '../../libs/topics';
-import { masterdataReasons } from './masterdata-rules';
-import { validate, type RuleContext } from './rules';
+import { masterdataReasons, validate, type RuleContext } from '../../libs/rules';
 import type { Reason } from '../../libs/errors';
 
 export interface ValidatorContext extends RuleContext {
