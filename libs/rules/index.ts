@@ -6,4 +6,9 @@
  */
 export { rules, validate, type RuleContext } from './rules';
 export { masterdataReasons } from './masterdata-rules';
-export { aggregationReasons, childrenToLookUp, CURRENT_PARENTS_SQL, type Containment } from './aggregation-rules';
+export {
+  aggregationReasons,
+  childrenToLookUp,
+  CURRENT_PARENTS_SQL,
+  type Containment,
+} from './aggregation-rules';
