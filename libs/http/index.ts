@@ -134,3 +134,4 @@ export function decodeQuery(
 }
 
 export { captureDocument, type CaptureJob, type CaptureOutcome } from './capture-client';
+export { listenOn, closeServer, serveUntilSignalled } from './serve';

@@ -7,7 +7,8 @@
 import http from 'node:http';
 import { loadConfig, type Config } from '../../libs/config';
 import { createCodec } from '../../libs/avro';
-import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
+import { DependencyError } from '../../libs/errors';
+import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
 import { createKafka, kafkaConnection } from '../../libs/kafka';
 import { createLogger, type Logger } from '../../libs/log';
 import { poolFor } from '../../libs/store';
@@ -80,17 +81,8 @@ export async function startCaptureApi({
   });
   const server = http.createServer((req, res) => void handler.handle(req, res));
   server.on('upgrade', (req, socket, head) => query.upgrade(req, socket, head));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new ConfigError(`capture API cannot listen on port ${port}: ${oneLine(err)} (set CAPTURE_PORT)`),
-      ),
-    );
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
+  const bound = await listenOn(server, { port, service: 'capture API', portSetting: 'CAPTURE_PORT' });
   await dispatcher.start();
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
   log.info('capture API listening', { port: bound, maxBytes });
 
   let stopped: Promise<void> | undefined;
@@ -99,8 +91,7 @@ export async function startCaptureApi({
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping: no new captures, finishing the jobs in hand');
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
+        const closed = closeServer(server);
         query.close();
         await dispatcher.stop();
         await handler.drain();
@@ -114,10 +105,5 @@ export async function startCaptureApi({
 
 /** `unitrail run capture-api`: serves until SIGTERM/SIGINT, then stops cleanly. */
 export async function runCaptureApi(config: Config): Promise<void> {
-  const api = await startCaptureApi({ config });
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void api.stop().then(resolve);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await serveUntilSignalled(() => startCaptureApi({ config }));
 }

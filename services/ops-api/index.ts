@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { loadConfig, type Config } from '../../libs/config';
-import { ConfigError, oneLine } from '../../libs/errors';
+import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
 import { createLogger, type Logger } from '../../libs/log';
 import { openOpsDeps, type OpsDeps } from '../../libs/recalls';
 import { createOpsHandler } from './server';
@@ -43,23 +43,14 @@ export async function startOpsApi({
   if (deliverOptions) deps.deliverOptions = deliverOptions;
   const handler = createOpsHandler({ deps, log, ownSources: config.ownSources });
   const server = http.createServer((req, res) => void handler.handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new ConfigError(`ops API cannot listen on port ${port}: ${oneLine(err)} (set OPS_PORT)`)),
-    );
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
+  const bound = await listenOn(server, { port, service: 'ops API', portSetting: 'OPS_PORT' });
   log.info('ops API listening', { port: bound });
   let stopped: Promise<void> | undefined;
   return {
     port: bound,
     stop: () =>
       (stopped ??= (async () => {
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
-        await closed;
+        await closeServer(server);
         await deps.close();
         log.info('stopped');
       })()),
@@ -68,10 +59,5 @@ export async function startOpsApi({
 
 /** `unitrail run ops-api`: serves until SIGTERM/SIGINT, then stops cleanly. */
 export async function runOpsApi(config: Config): Promise<void> {
-  const api = await startOpsApi({ config });
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void api.stop().then(resolve);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await serveUntilSignalled(() => startOpsApi({ config }));
 }
