@@ -84,3 +84,6 @@ export const httpServices: Record<string, (config: Config) => Promise<void>> = {
 };
 
 export const runnableNames = [...stageNames, ...Object.keys(fusedFactories), ...Object.keys(httpServices)];
+
+/** The console in a process of one's own (`unitrail bench console`). */
+export { startConsole } from './console';

@@ -27,6 +27,16 @@ describe('the topology', () => {
     expect(missing).toEqual([]);
   });
 
+  it('is what docs/architecture.md prints: every stage and every topic', () => {
+    const page = fs.readFileSync(path.join(__dirname, '../docs/architecture.md'), 'utf8');
+    const printed = /## The topology[^\n]*\n[\s\S]*?```\n([\s\S]*?)```/.exec(page)?.[1] ?? '';
+    const missing = [
+      ...topology.stages.map((s) => `${s.name} (${s.group})`),
+      ...topology.topics.map((t) => ` ${t.name} `),
+    ].filter((n) => !printed.includes(n));
+    expect(missing).toEqual([]);
+  });
+
   it('prints each topic with who writes and reads it, and each stage with its group', () => {
     const text = formatTopology(topology);
     expect(text).toMatch(/ut\.events\.validated\.v1 +\(3\) +validator → deduplicator/);

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freshDatabase } from './helpers';
-import { writeBatch, writeDlq } from '../libs/store';
-import { story } from '../libs/journey/story';
-import { grantAnalyst } from '../services/cli/commands/db';
+import { grantAnalyst, writeBatch, writeDlq } from '../libs/store';
+import { referenceStory } from '../libs/journey';
 import { UsageError } from '../libs/errors';
+
+const { story } = referenceStory;
 
 const guide = fs.readFileSync(path.join(__dirname, '../docs/sql-guide.md'), 'utf8');
 const examples = [...guide.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());

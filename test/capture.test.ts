@@ -15,7 +15,7 @@ import { eventHash, parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 import { startCaptureApi, type RunningCaptureApi } from '../services/capture-api';
 
 jest.setTimeout(600_000);
@@ -57,7 +57,7 @@ beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   r = redis();
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   api = await startCaptureApi({ config, port: 0, maxBytes });
   base = `http://127.0.0.1:${api.port}`;
   token.producer = (await createToken(pool, { name: `it-producer-${suffix}`, role: 'producer' })).token;

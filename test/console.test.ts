@@ -21,16 +21,15 @@ import { createCodec } from '../libs/avro';
 import { openManualCase, showCase, verifyCases } from '../libs/cases';
 import { tinyPng } from '../libs/cases/testing';
 import { demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { toDigitalLink } from '../libs/gs1';
 import { createKafka } from '../libs/kafka';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import type { MesUnitEvent } from '../libs/sources';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageGroups, stageNames } from '../services/stages';
 import { consoleAssets, startConsole, type RunningConsole } from '../services/console';
-import { stageGroups } from '../services/stages';
 
 jest.setTimeout(600_000);
 
@@ -96,7 +95,7 @@ beforeAll(async () => {
   r = redis();
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   consoleApp = await startConsole({ config, port: 0, host: '127.0.0.1', groups: stageGroups });
   token.coordinator = (
     await createToken(pool, { name: `it-console-coord-${suffix}`, role: 'recall_coordinator' })

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import { freshDatabase } from './helpers';
 import { verifyLedger, writeBatch } from '../libs/store';
-import { reportSql } from '../libs/recalls/report';
+import { reportSql } from '../libs/recalls';
 import { canonicalEvent, type Identifier, type SerializationEvent } from '../libs/events';
 
 /** migration 002's analyst.lot_units_now body: four levels of "latest ADD, unless closed". */

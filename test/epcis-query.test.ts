@@ -21,7 +21,7 @@ import { share, unshare } from '../libs/epcis-query';
 import { verifySignature } from '../libs/notify';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 import { startCaptureApi, type RunningCaptureApi } from '../services/capture-api';
 
 jest.setTimeout(900_000);
@@ -60,7 +60,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   api = await startCaptureApi({ config, port: 0, maxBytes: 1024 * 1024 });
   base = `http://127.0.0.1:${api.port}`;
   token.a = (await createToken(pool, { name: names.a, role: 'producer' })).token;

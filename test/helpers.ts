@@ -5,7 +5,8 @@ import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { loadConfig, type Config } from '../libs/config';
 import { scratchDatabase } from '../libs/store';
-import { pipelineStages, spawnStage, stopStages } from '../services/cli/commands/pipeline';
+import { spawnStage, stopStages } from '../libs/supervisor';
+import { stageNames } from '../services/stages';
 import { createKafka, withAdmin } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
 
@@ -66,7 +67,7 @@ export const seenPrefix = () => seenSetPrefix(createKafka({ brokers: config.kafk
  * or a demo on the same stack would take this run's records).
  */
 export async function pipelineGroupsFree(): Promise<void> {
-  const groups = pipelineStages.map((s) => `ut.${s}`);
+  const groups = stageNames.map((s) => `ut.${s}`);
   const kafka = createKafka({ brokers: config.kafkaBrokers });
   await waitFor(
     'the pipeline consumer groups to be free of another run (stop its stages first)',

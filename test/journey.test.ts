@@ -6,10 +6,11 @@
  */
 import { freshDatabase } from './helpers';
 import { writeBatch } from '../libs/store';
-import { formatJourney, journeyOf, resolveUnitId, unitJourney } from '../libs/journey';
+import { formatJourney, journeyOf, referenceStory, resolveUnitId, unitJourney } from '../libs/journey';
 import { toEpcUrn } from '../libs/gs1';
-import { at, caseA, caseB, DC, GTIN, LOT, other, pallet, STORE, story, unit } from '../libs/journey/story';
 import { UsageError } from '../libs/errors';
+
+const { at, caseA, caseB, DC, GTIN, LOT, other, pallet, STORE, story, unit } = referenceStory;
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {

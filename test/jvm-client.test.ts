@@ -15,10 +15,10 @@ import { createKafka } from '../libs/kafka';
 import { AVRO_DIR, avroType, createCodec, loadSchema } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoMasterdata, generateDemo } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import { normalize } from '../libs/sources';
 import { topics } from '../libs/topics';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 
 jest.setTimeout(900_000);
 
@@ -78,7 +78,7 @@ it('a Java producer publishes MES records that land, and a Java consumer decodes
     .sort();
 
   const stages = new Stages();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   try {
     const produced = java(
       'produce',

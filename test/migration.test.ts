@@ -19,8 +19,10 @@ import {
   writeBatch,
 } from '../libs/store';
 import { touchedIdentifiers, type SerializationEvent } from '../libs/events';
-import { story, GTIN, LOT, at, PLANT } from '../libs/journey/story';
+import { referenceStory } from '../libs/journey';
 import { canonicalEvent } from '../libs/events';
+
+const { story, GTIN, LOT, at, PLANT } = referenceStory;
 
 /** The sink's write as it was before migration 010 (the schema of migrations 001-006). */
 async function oldWriteBatch(pool: pg.Pool, events: SerializationEvent[]): Promise<void> {

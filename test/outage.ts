@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Kafka } from 'kafkajs';
 import type { Codec } from '../libs/avro';
 import { demoCounts, generateDemo, type DemoRecord } from '../libs/demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { normalize } from '../libs/sources';
 import { randomSeed, seenPrefix, waitFor, type Stages } from './helpers';
 

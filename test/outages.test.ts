@@ -13,8 +13,8 @@ import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoMasterdata } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { loadMasterdata } from '../libs/masterdata';
+import { stageNames } from '../services/stages';
 import { stackFiles, stackUp, stateDir } from '../libs/stack';
 
 jest.setTimeout(900_000);
@@ -43,7 +43,7 @@ describe('PostgreSQL outage', () => {
   it('pauses, retries and resumes exact when the connection is cut mid-transaction for 20 s', async () => {
     // Every stage reaches PostgreSQL through the proxy; the check reads it directly.
     const stages = new Stages({ DATABASE_URL: viaProxy(config.databaseUrl, proxy), BATCH_SIZE: '200' });
-    stages.start(...pipelineStages);
+    stages.start(...stageNames);
     const accounts = await runDisturbed({
       kafka,
       codec,
@@ -60,7 +60,7 @@ describe('PostgreSQL outage', () => {
         const landedAtCut = await progress();
         await sleep(20_000);
         // Nothing crashed while PostgreSQL was unreachable, and nothing was taken for done.
-        expect(alive(stages).sort()).toEqual([...pipelineStages].sort());
+        expect(alive(stages).sort()).toEqual([...stageNames].sort());
         expect(await progress()).toBeLessThan(1);
         expect(landedAtCut).toBeLessThan(1);
         proxy.restore();
@@ -84,7 +84,7 @@ describe('schema registry outage', () => {
       SCHEMA_REGISTRY_URL: viaProxy(config.schemaRegistryUrl, proxy),
       BATCH_SIZE: '200',
     });
-    stages.start(...pipelineStages);
+    stages.start(...stageNames);
     const accounts = await runDisturbed({
       kafka,
       codec, // the test produces through the registry directly
@@ -96,7 +96,7 @@ describe('schema registry outage', () => {
         await sleep(20_000);
         // No record can be decoded without the registry: none may be dropped or sent to the DLQ.
         expect(await progress()).toBe(0);
-        expect(alive(stages).sort()).toEqual([...pipelineStages].sort());
+        expect(alive(stages).sort()).toEqual([...stageNames].sort());
         proxy.restore();
         await waitFor('the run to be under way', async () => (await progress()) > 0.3, {
           timeoutMs: 180_000,
@@ -106,7 +106,7 @@ describe('schema registry outage', () => {
         await stages.signal('validator', 'SIGKILL');
         stages.start('validator');
         await sleep(20_000);
-        expect(alive(stages).sort()).toEqual([...pipelineStages].sort());
+        expect(alive(stages).sort()).toEqual([...stageNames].sort());
         proxy.restore();
       },
     });
@@ -120,7 +120,7 @@ describe('Kafka broker outage', () => {
 
   it('ends exact when the broker is SIGKILLed mid-run and restarted 15 s later', async () => {
     const stages = new Stages({ BATCH_SIZE: '200' });
-    stages.start(...pipelineStages);
+    stages.start(...stageNames);
     const accounts = await runDisturbed({
       kafka,
       codec,

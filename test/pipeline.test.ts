@@ -10,11 +10,11 @@ import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoCounts, demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
-import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../libs/demo/produce';
+import { loadMasterdata } from '../libs/masterdata';
+import { accountFor, produceRecords, rawEndOffsets, type Accounts } from '../libs/demo';
 import { normalize, type MesUnitEvent } from '../libs/sources';
 import { gs1CheckDigit } from '../libs/gs1';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { stageNames } from '../services/stages';
 
 jest.setTimeout(300_000);
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   pool = createPool(config.databaseUrl);
   r = redis();
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
 });
 afterAll(async () => {
   await stages.stopAll();

@@ -13,22 +13,22 @@ import type pg from 'pg';
 import { config, pipelineGroupsFree, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { createCodec } from '../libs/avro';
 import { generateDemo, demoMasterdata, world, type DemoRecord } from '../libs/demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo/produce';
+import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
 import { createKafka } from '../libs/kafka';
 import type { MasterdataRecord } from '../libs/masterdata';
-import { loadMasterdata } from '../libs/masterdata/load';
+import { loadMasterdata } from '../libs/masterdata';
 import { verifySignature } from '../libs/notify';
 import type { Recall } from '../libs/recalls';
-import type { RecallReport } from '../libs/recalls/report';
+import type { RecallReport } from '../libs/recalls';
 import { normalize, type MesUnitEvent, type WmsMovement } from '../libs/sources';
 import { followCompacted, type CompactedView } from '../libs/state';
 import { createPool } from '../libs/store';
 import { createToken, revokeToken } from '../libs/tokens';
 import { topics } from '../libs/topics';
-import { pipelineStages } from '../services/cli/commands/pipeline';
-import { createPublisher } from '../libs/sources/epcis-publish';
+import { stageNames } from '../services/stages';
+import { createPublisher } from '../libs/sources';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
 
 jest.setTimeout(600_000);
@@ -86,7 +86,7 @@ beforeAll(async () => {
   ];
   await loadMasterdata(pool, kafka, codec, masterdata);
   await pipelineGroupsFree();
-  stages.start(...pipelineStages);
+  stages.start(...stageNames);
   api = await startOpsApi({ config, port: 0, deliverOptions: { baseMs: 50, attempts: 3 } });
   base = `http://127.0.0.1:${api.port}`;
   token.coordinator = (

@@ -16,8 +16,8 @@ import { createKafka } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoMasterdata } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata/load';
-import { pipelineStages } from '../services/cli/commands/pipeline';
+import { loadMasterdata } from '../libs/masterdata';
+import { stageNames } from '../services/stages';
 import { topics } from '../libs/topics';
 
 jest.setTimeout(600_000);
@@ -81,7 +81,7 @@ describe('crash safety', () => {
 
   it('ends exact when every stage is SIGKILLed twice at random moments and restarted', async () => {
     const stages = new Stages({ BATCH_SIZE: '200' });
-    stages.start(...pipelineStages);
+    stages.start(...stageNames);
     // RESILIENCE_EVENTS=100000 runs the issue's full-size check (the suite's default keeps CI short).
     await runDisturbed(
       Number(process.env.RESILIENCE_EVENTS ?? 5000),
@@ -159,7 +159,7 @@ describe('Redis outage', () => {
   it('changes nothing in the result when Redis is stopped for 30 s in the middle of a run', async () => {
     const redisUrl = `redis://127.0.0.1:${port}/0`;
     const stages = new Stages({ REDIS_URL: redisUrl, BATCH_SIZE: '200' });
-    stages.start(...pipelineStages);
+    stages.start(...stageNames);
     await runDisturbed(6000, redisUrl, stages, async (progress) => {
       await waitFor('the run to be under way', async () => (await progress()) > 0.1, { timeoutMs: 120_000 });
       await stopRedis();

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../libs/config';
 import { createKafka, kafkaConnection, withAdmin } from '../libs/kafka';
-import { kafkaEndpoint } from '../libs/stack/endpoints';
-import { LOCAL_SASL_USER } from '../libs/stack/kafka';
+import { kafkaEndpoint } from '../libs/stack';
+import { LOCAL_SASL_USER } from '../libs/stack';
 import { topics } from '../libs/topics';
 import { waitFor } from './helpers';
 

@@ -19,8 +19,8 @@ import type { SerializationEvent } from '../libs/events';
 import { runStage, type RunningStage } from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { journeySinkStage } from '../services/journey-sink';
-import { expandPartitions, groupStatus } from '../services/cli/commands/surge';
-import { cliEntry } from '../services/cli/entry';
+import { expandPartitions, groupStatus } from '../libs/kafka';
+import { cliEntry } from '../libs/supervisor';
 
 jest.setTimeout(300_000);
 

@@ -9,6 +9,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { allTopics, type TopicSpec } from '../topics';
 import { DependencyError, InvalidInputError, UnitrailError } from '../errors';
+import { isRetriable } from '../retry';
 
 export const AVRO_DIR = path.join(__dirname, '../../avro').replace(`${path.sep}dist${path.sep}`, path.sep);
 
@@ -188,7 +189,8 @@ function registryError(err: unknown, what: string): UnitrailError {
   if (err instanceof UnitrailError) return err;
   const message = String((err as Error)?.message ?? err);
   const cause = (err as { cause?: { code?: string } })?.cause;
-  if (/ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|ECONNRESET/i.test(message) || cause?.code) {
+  // A connection that failed (its errno, on the error or its cause), never the message text.
+  if (isRetriable(err) || cause?.code) {
     return new DependencyError(
       'registry',
       `${what}: the schema registry does not answer (is the stack up? 'unitrail stack up')`,

@@ -7,7 +7,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { Codec } from '../avro';
-import { followConsoleFeed } from '../console/follow';
+import { followConsoleFeed } from '../console';
 import { generateDemo } from '../demo';
 import { quantile } from './surge';
 

@@ -4,8 +4,8 @@
  * a false alarm, and how many records after each fault began it was flagged.
  */
 import { loadavg } from 'node:os';
-import { generateFloorDemo, parseFaults } from '../demo/faults';
-import { detectOnDemo, detectionFigures } from '../devices/simulate';
+import { generateFloorDemo, parseFaults } from '../demo';
+import { detectOnDemo, detectionFigures } from '../devices';
 import type { DetectorSettings } from '../devices';
 
 export interface DevicesBench {

@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { UsageError } from '../errors';
 import { findEvents, queryDocument } from '../epcis-query';
 import { migrate } from '../store';
-import { percentile } from '../perf';
+import { percentile } from './raw-rates';
 
 export interface QueryTiming {
   runs: number;

@@ -22,3 +22,20 @@ export {
 export { runSinkBench, sinkRows, type SinkBenchResult } from './sink';
 export { benchEpcisQuery, type EpcisQueryBenchResult, type QueryTiming } from './epcis-query';
 export { runConsoleBench, type ConsoleBenchResult } from './console';
+export {
+  benchQueries,
+  benchStoreUrl,
+  openBenchStore,
+  withBenchStore,
+  type QueryBenchResult,
+} from './queries';
+export { benchRecallReport, type RecallReportBenchResult } from './recall-report';
+export { benchHash, sampleEvent, type BenchResult as HashBenchResult } from './hash';
+export {
+  benchPipelineOnStack,
+  benchConsoleOnStack,
+  pipelineDeployments,
+  supervisedConsumers,
+  type StartConsole,
+} from './on-stack';
+export { benchDevices, type DevicesBench } from './devices';

@@ -21,12 +21,13 @@ import type { Codec } from '../avro';
 import { UnitrailError } from '../errors';
 import { createPool, dropDatabase, scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo } from '../demo';
-import { accountFor, produceRecords, rawEndOffsets } from '../demo/produce';
-import { loadMasterdata } from '../masterdata/load';
+import { accountFor, produceRecords, rawEndOffsets } from '../demo';
+import { loadMasterdata } from '../masterdata';
 import { normalize } from '../sources';
 import { topics } from '../topics';
-import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from '../perf';
-import { descendants, parentPid, processCpuMicros, commandOf } from '../perf/cpu';
+import { stopStages } from '../supervisor';
+import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
+import { descendants, parentPid, processCpuMicros, commandOf } from './cpu';
 
 /** A way to run the pipeline: the processes it starts, given the environment (DATABASE_URL...). */
 export interface Deployment {
@@ -307,7 +308,7 @@ export async function runPipelineBench({
         cpu_us_per_event_parts: parts,
       };
     } finally {
-      await stopAll(children);
+      await stopStages(children);
       await db.pool.end();
     }
   }
@@ -364,21 +365,4 @@ export async function runPipelineBench({
     pg_row_json_bytes: JSON.stringify(sampleEvent).length,
     deployments: deploymentsOut,
   };
-}
-
-async function stopAll(children: ChildProcess[], timeoutMs = 30_000): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-          c.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
 }

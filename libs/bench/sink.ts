@@ -8,7 +8,7 @@ import os from 'node:os';
 import { dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
 import { generateDemo } from '../demo';
 import { normalize } from '../sources';
-import { processCpuMicros } from '../perf/cpu';
+import { processCpuMicros } from './cpu';
 
 export interface SinkBenchResult {
   bench: 'sink';

@@ -23,11 +23,11 @@ import { createKafka, kafkaConnection, ensureTopics, groupLag, withAdmin } from 
 import { scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
-import { loadMasterdata } from '../masterdata/load';
+import { loadMasterdata } from '../masterdata';
 import type { MesUnitEvent } from '../sources';
 import type { Recall } from '../recalls';
 import { topics } from '../topics';
-import { sampleWaits, type WaitShares } from '../perf/waits';
+import { sampleWaits, type WaitShares } from './waits';
 
 /** Something started that stop() ends cleanly (stage processes, a supervisor). */
 export interface Running {

@@ -18,7 +18,7 @@ import { toSerializationEvent, type EpcisEvent } from '../epcis';
 import { eventKey } from '../events';
 import { UsageError } from '../errors';
 import { hasValidCheckDigit, toDigitalLink } from '../gs1';
-import type { Publisher } from '../sources/epcis-publish';
+import type { Publisher } from '../sources';
 import { topics } from '../topics';
 import type { Playbook } from './playbook';
 import type { CaseRow } from './store';

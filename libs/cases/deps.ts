@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
 import { createKafka, kafkaConnection } from '../kafka';
-import { createPublisher, type Publisher } from '../sources/epcis-publish';
+import { createPublisher, type Publisher } from '../sources';
 import { poolFor } from '../store';
 
 export interface CaseDeps {

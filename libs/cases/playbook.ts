@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors';
-import { bizStepVocabulary, dispositionVocabulary } from '../epcis/vocabulary';
+import { bizStepVocabulary, dispositionVocabulary } from '../epcis';
 import { hasValidCheckDigit } from '../gs1';
 import { roles, type Role } from '../tokens';
 

@@ -337,6 +337,31 @@ export const settings = {
     default: '8092',
     parse: int({ max: 65535 }),
   },
+  capturePort: {
+    env: 'CAPTURE_PORT',
+    description:
+      'Port of the EPCIS capture and query API (`unitrail run capture-api`), its /healthz and /metrics',
+    default: '8090',
+    parse: int({ max: 65535 }),
+  },
+  captureMaxBytes: {
+    env: 'CAPTURE_MAX_BYTES',
+    description: 'Largest EPCIS document the capture API accepts (413 above)',
+    default: '10485760',
+    parse: int({ min: 1024, max: 512 * 1024 * 1024 }),
+  },
+  opsPort: {
+    env: 'OPS_PORT',
+    description: 'Port of the ops API (`unitrail run ops-api`), its /healthz and /metrics',
+    default: '8091',
+    parse: int({ max: 65535 }),
+  },
+  webhookSecret: {
+    env: 'UNITRAIL_WEBHOOK_SECRET',
+    description: 'Signs partner webhooks of partners without a webhookSecret of their own',
+    default: '',
+    parse: optional,
+  },
   stateDir: {
     env: 'UNITRAIL_STATE_DIR',
     description: 'Where the local stack keeps its data, logs and pids',

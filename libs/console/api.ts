@@ -26,10 +26,10 @@ import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors
 import { readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
-import { audit, notifyAll, quarantine, type OpsDeps } from '../recalls/actions';
-import { closeRecall, declareRecall } from '../recalls/declare';
-import { formatCsv, formatEpcis, recallReport } from '../recalls/report';
-import { getRecall } from '../recalls/store';
+import { audit, notifyAll, quarantine, type OpsDeps } from '../recalls';
+import { closeRecall, declareRecall } from '../recalls';
+import { formatCsv, formatEpcis, recallReport } from '../recalls';
+import { getRecall } from '../recalls';
 import { dlqCounts, dlqDetail, dlqPerMinute, dlqRecords, parseSince, replayDlq } from '../dlq';
 import { authenticate, type Principal, type Role } from '../tokens';
 import { checkWarranty } from '../warranty';

@@ -25,7 +25,7 @@ import {
 } from '../cases';
 import { UsageError } from '../errors';
 import { sendJson, sendProblem } from '../http';
-import type { OpsDeps } from '../recalls/actions';
+import type { OpsDeps } from '../recalls';
 import { db } from '../store';
 import type { Role } from '../tokens';
 import type { Route } from './api';

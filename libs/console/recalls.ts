@@ -5,8 +5,8 @@
  */
 import type pg from 'pg';
 import type { Recall } from '../recalls';
-import { loadParties, recallReport } from '../recalls/report';
-import { listRecalls } from '../recalls/store';
+import { loadParties, recallReport } from '../recalls';
+import { listRecalls } from '../recalls';
 import type { GroupOffsets } from '../stats';
 import { db } from '../store';
 

@@ -288,3 +288,17 @@ export function demoCounts(records: DemoRecord[]) {
     invalid: records.filter((r) => r.kind === 'invalid').length,
   };
 }
+
+// Last: run.ts and produce.ts import the definitions above.
+export { runDemo } from './run';
+export { accountFor, produceRecords, rawEndOffsets, type Accounts, type OffsetRanges } from './produce';
+export {
+  demoStream,
+  generateFloorDemo,
+  parseFaults,
+  messageIdOf,
+  DEFAULT_FAULTS,
+  type FaultReport,
+  type FaultPlan,
+  type DeviceFaultKind,
+} from './faults';

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config';
 import { prng } from '../demo';
-import { generateFloorDemo, parseFaults } from '../demo/faults';
+import { generateFloorDemo, parseFaults } from '../demo';
 import {
   defaultDetectorSettings,
   healthOf,

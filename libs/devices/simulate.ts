@@ -5,7 +5,7 @@
  * turns alerts (from here or from the real stage) into each fault's detection delay.
  */
 import type { DemoRecord } from '../demo';
-import { messageIdOf, type FaultReport, type DeviceFaultKind } from '../demo/faults';
+import { messageIdOf, type FaultReport, type DeviceFaultKind } from '../demo';
 import {
   parseIsoWithOffset,
   wallClockToUtc,

@@ -17,7 +17,7 @@ import {
   isStandardContextUrl,
   sourceDestTypeVocabulary,
   standardContextUrl,
-} from '../epcis/vocabulary';
+} from '../epcis';
 import type { Identifier, SerializationEvent, TypedId } from '../events';
 import type { EventRow } from './sql';
 

@@ -5,7 +5,7 @@
  * words. A parameter that is unknown, malformed or used wrongly is a QueryParameterError (400); a
  * standard parameter this store cannot answer is a QueryNotImplementedError (501), never ignored.
  */
-import { canonicalGs1Uri } from '../epcis/canonical-values';
+import { canonicalGs1Uri } from '../epcis';
 import {
   type Vocabulary,
   bizStepVocabulary,
@@ -14,7 +14,7 @@ import {
   compactVocabulary,
   dispositionVocabulary,
   sourceDestTypeVocabulary,
-} from '../epcis/vocabulary';
+} from '../epcis';
 import { eventTypes } from '../events';
 import { Gs1Error, toIdentifier } from '../gs1';
 

@@ -12,7 +12,7 @@ import {
   sourceDestTypeVocabulary,
   standardPrefixes,
   type Vocabulary,
-} from '../epcis/vocabulary';
+} from '../epcis';
 
 const commonFields = [
   'eventTime',

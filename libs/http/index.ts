@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reason } from '../errors';
-import { textProblem } from '../epcis/guard';
+import { textProblem } from '../epcis';
 
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: true };
 
@@ -132,3 +132,6 @@ export function decodeQuery(
   }
   return { ok: true, params };
 }
+
+export { captureDocument, type CaptureJob, type CaptureOutcome } from './capture-client';
+export { listenOn, closeServer, serveUntilSignalled } from './serve';

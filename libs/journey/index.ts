@@ -154,3 +154,6 @@ export function formatJourney({ unit, steps }: Journey): string {
     ...rows.map(line),
   ].join('\n');
 }
+
+/** The reference story (a unit, its case and pallet, plant → DC → store) the journey and analyst tests use. */
+export * as referenceStory from './story';

@@ -128,3 +128,6 @@ function splitCsv(line: string): string[] {
   cells.push(cur.trim());
   return cells;
 }
+
+// Last: load.ts imports the definitions above.
+export { loadMasterdata } from './load';

@@ -15,7 +15,7 @@ import { oneLine } from '../errors';
 import { topics } from '../topics';
 import { db } from '../store';
 import type { Recall } from '../recalls';
-import type { Parties, RecallReport } from '../recalls/report';
+import type { Parties, RecallReport } from '../recalls';
 import { backoffMs as retryBackoffMs, isRetriable } from '../retry';
 
 export const SIGNATURE_HEADER = 'x-unitrail-signature';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { backoffMs, deliver, noticeBody, retriableStatus, sign, verifySignature } from '.';
 import { withDefaults } from '../recalls';
-import type { RecallReport } from '../recalls/report';
+import type { RecallReport } from '../recalls';
 
 describe('signing', () => {
   it('is sha256=<hex HMAC-SHA256 of the body> and verifies only the same body and secret', () => {

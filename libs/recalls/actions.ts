@@ -20,7 +20,7 @@ import { loadParties, recallReport } from './report';
 import { requireRecall } from './store';
 import { UsageError } from '../errors';
 import { poolFor, db } from '../store';
-import { createPublisher, type Publisher } from '../sources/epcis-publish';
+import { createPublisher, type Publisher } from '../sources';
 
 export interface OpsDeps {
   pool: pg.Pool;
@@ -171,3 +171,17 @@ export async function audit(pool: pg.Pool, e: AuditEntry): Promise<void> {
 }
 
 export const cliActor = () => `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
+
+/** Runs `fn` with the recall operations' connections (`unitrail recall ...`), then closes them. */
+export async function withOpsDeps<T>(
+  config: Config,
+  fn: (deps: OpsDeps) => Promise<T>,
+  { poolSize = 2, clientId = 'unitrail-cli-recall' } = {},
+): Promise<T> {
+  const deps = await openOpsDeps(config, { poolSize, clientId });
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
+}

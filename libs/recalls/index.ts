@@ -231,3 +231,12 @@ export function quarantineBreach(event: SerializationEvent, recall: Recall): boo
   ];
   return places.some((g) => g !== null && recall.quarantineSites.includes(g));
 }
+
+// The rest of the recall library, through this one door (last, because those files import the
+// scope definitions above).
+export * from './store';
+export * from './declare';
+export * from './report';
+export * from './quarantine';
+export * from './actions';
+export * from './scope-text';

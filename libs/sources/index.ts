@@ -17,8 +17,6 @@ export type { WmsMovement } from './wms';
 export type { TmsShipmentEvent } from './tms';
 export type { EpcisEventEnvelope } from './epcis';
 export { wallClockToUtc, isoWithOffset, parseIsoWithOffset, formatOffset } from './time';
-export { checkRecord } from './adapter';
-export { expiryDate } from './mes';
 export { floorSignals, isReport } from './floor';
 export type {
   CodeVerification,
@@ -76,3 +74,6 @@ export function normalize(topic: string, record: unknown, lineage: Lineage): Ser
     geo: event.geo ?? adapter.geo?.(record) ?? null,
   };
 }
+export { checkRecord } from './adapter';
+export { expiryDate } from './mes';
+export { createPublisher, type Publisher } from './epcis-publish';

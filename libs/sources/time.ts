@@ -1,6 +1,6 @@
 /** Time conversions the sources need: plant wall-clock + IANA zone, ISO offsets, epoch seconds. */
 import { InvalidInputError } from '../errors';
-import { readTimestamp } from '../epcis/canonical-values';
+import { readTimestamp } from '../epcis';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {

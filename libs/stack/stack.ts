@@ -715,6 +715,3 @@ function refuseDangerousPurge(dir: string): void {
     );
   }
 }
-
-/** Steps the CLI runs after `stack up` in order (topic creation, schema registration, migrations). */
-export const afterStackUp: Array<() => Promise<void>> = [];

@@ -21,6 +21,7 @@ export {
 } from './write';
 export { verifyLedger, batchHash, anchorHash, writeAnchor, type VerifyResult } from './ledger';
 export { copyIn, copyRow, copyField } from './copy';
+export { grantAnalyst, ANALYST_GROUP } from './analyst';
 
 /** TLS to PostgreSQL, as libpq's sslmode: `verify-full` checks the CA and the host name, `verify-ca` only the CA. */
 export interface StoreTls {

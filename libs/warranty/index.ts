@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { resolveUnitId } from '../journey';
 import type { Recall } from '../recalls';
-import { listRecalls } from '../recalls/store';
+import { listRecalls } from '../recalls';
 import { db } from '../store';
 
 export interface Claim {

@@ -20,12 +20,12 @@ import {
   toSerializationEvent,
 } from '../../libs/epcis';
 // The per-event halves of parseDocument, so that one bad event does not sink its neighbours.
-import { parseXmlDocument, xmlLineOf } from '../../libs/epcis/parse-xml';
-import { validateEvent } from '../../libs/epcis/validate';
+import { parseXmlDocument, xmlLineOf } from '../../libs/epcis';
+import { validateEvent } from '../../libs/epcis';
 import { InvalidInputError, type Reason } from '../../libs/errors';
 import { eventKey, eventTypes } from '../../libs/events';
 import { topics } from '../../libs/topics';
-import { validate, type RuleContext } from '../validator/rules';
+import { validate, type RuleContext } from '../../libs/rules';
 
 export interface AcceptedEvent {
   index: number;

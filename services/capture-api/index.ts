@@ -2,21 +2,19 @@
  * capture-api: the EPCIS 2.0 REST capture binding (POST /capture → 202 + job; GET /capture/{id}).
  * Documents in, one EpcisEventEnvelope per accepted event out on ut.raw.epcis.v1, from where the
  * validator takes them like any other source.
- *
- * Its own settings (read here, validated at start-up):
- *   CAPTURE_PORT       port of the API, /healthz and /metrics    default 8090
- *   CAPTURE_MAX_BYTES  largest document accepted (413 above)     default 10485760 (10 MiB)
+ * Its settings, CAPTURE_PORT and CAPTURE_MAX_BYTES, are in libs/config with all the others.
  */
 import http from 'node:http';
-import type { Config } from '../../libs/config';
+import { loadConfig, type Config } from '../../libs/config';
 import { createCodec } from '../../libs/avro';
-import { ConfigError, DependencyError, oneLine } from '../../libs/errors';
+import { DependencyError } from '../../libs/errors';
+import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
 import { createKafka, kafkaConnection } from '../../libs/kafka';
 import { createLogger, type Logger } from '../../libs/log';
 import { poolFor } from '../../libs/store';
 import { warmSchema } from '../../libs/epcis';
 import { createCaptureHandler } from './server';
-import { createPublisher } from '../../libs/sources/epcis-publish';
+import { createPublisher } from '../../libs/sources';
 import { createDispatcher } from '../../libs/epcis-query';
 import { createQueryRoutes } from './query';
 
@@ -25,20 +23,10 @@ export interface CaptureSettings {
   maxBytes: number;
 }
 
+/** CAPTURE_PORT and CAPTURE_MAX_BYTES, read and checked by libs/config with every other setting. */
 export function captureSettings(env: NodeJS.ProcessEnv = process.env): CaptureSettings {
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`${name}=${raw} is not a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-  return {
-    port: whole('CAPTURE_PORT', 8090, 0, 65535),
-    maxBytes: whole('CAPTURE_MAX_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
-  };
+  const { capturePort: port, captureMaxBytes: maxBytes } = loadConfig(env);
+  return { port, maxBytes };
 }
 
 export interface RunningCaptureApi {
@@ -93,17 +81,8 @@ export async function startCaptureApi({
   });
   const server = http.createServer((req, res) => void handler.handle(req, res));
   server.on('upgrade', (req, socket, head) => query.upgrade(req, socket, head));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new ConfigError(`capture API cannot listen on port ${port}: ${oneLine(err)} (set CAPTURE_PORT)`),
-      ),
-    );
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
+  const bound = await listenOn(server, { port, service: 'capture API', portSetting: 'CAPTURE_PORT' });
   await dispatcher.start();
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
   log.info('capture API listening', { port: bound, maxBytes });
 
   let stopped: Promise<void> | undefined;
@@ -112,8 +91,7 @@ export async function startCaptureApi({
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping: no new captures, finishing the jobs in hand');
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
+        const closed = closeServer(server);
         query.close();
         await dispatcher.stop();
         await handler.drain();
@@ -127,10 +105,5 @@ export async function startCaptureApi({
 
 /** `unitrail run capture-api`: serves until SIGTERM/SIGINT, then stops cleanly. */
 export async function runCaptureApi(config: Config): Promise<void> {
-  const api = await startCaptureApi({ config });
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void api.stop().then(resolve);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await serveUntilSignalled(() => startCaptureApi({ config }));
 }

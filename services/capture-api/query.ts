@@ -33,7 +33,7 @@ import {
   subscriptionView,
   visibilityOf,
 } from '../../libs/epcis-query';
-import { standardContextUrl } from '../../libs/epcis/vocabulary';
+import { standardContextUrl } from '../../libs/epcis';
 import { eventTypes } from '../../libs/events';
 import { oneLine } from '../../libs/errors';
 import { decodeQuery, decodeStrict } from '../../libs/http';

@@ -9,10 +9,11 @@ import type { Pool } from 'pg';
 import client from 'prom-client';
 import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, oneLine } from '../../libs/errors';
+import { createRetry } from '../../libs/retry';
 import type { Logger } from '../../libs/log';
 import type { EpcisEventEnvelope } from '../../libs/sources';
 import { authenticate, type Principal, type Role } from '../../libs/tokens';
-import type { RuleContext } from '../validator/rules';
+import type { RuleContext } from '../../libs/rules';
 import { checkDocument } from './document';
 import { checkMediaType, errorBehaviourOf, readBody, sendJson, sendProblem, utf8 } from './http';
 import { decodeStrict } from '../../libs/http';
@@ -28,7 +29,7 @@ import {
   planCapture,
   touchJob,
 } from './jobs';
-import type { Publisher } from '../../libs/sources/epcis-publish';
+import type { Publisher } from '../../libs/sources';
 import { recordCapturedEvents } from '../../libs/epcis-query';
 import type { QueryRoutes } from './query';
 
@@ -67,6 +68,8 @@ export function createCaptureHandler({
   query,
 }: CaptureHandlerOptions): CaptureHandler {
   const registry = serviceRegistry('capture-api');
+  // Whatever failed, the job row is worth another try: 10 more, 0.5 s growing to 8 s, with jitter.
+  const recordJob = createRetry({ retries: 10, retriable: () => true, initialMs: 500, maxMs: 8000 });
   const requests = new client.Counter({
     name: 'unitrail_capture_requests_total',
     help: 'HTTP requests by route and status',
@@ -227,25 +230,13 @@ export function createCaptureHandler({
     const withRecords: JobEvent[] = job.events.map((e, i) => (records[i] ? { ...e, record: records[i] } : e));
     const status = finalStatus({ ...counts(job), publishedCount: published, failure });
     jobs.inc({ status });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await finishJob(pool, job.captureId, {
-          status,
-          publishedCount: published,
-          events: withRecords,
-          failure,
-        });
-        return;
-      } catch (err) {
-        // The events are out; only the job row is behind. Keep trying for a while, then let the
-        // stale-job rule mark it failed: a resend is harmless.
-        if (attempt >= 10) {
-          log.error('capture job not recorded', { captureId: job.captureId, error: oneLine(err) });
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 500 * 2 ** Math.min(attempt, 4)));
-      }
-    }
+    // The events are out; only the job row is behind. Keep trying for a while, then let the
+    // stale-job rule mark it failed: a resend is harmless.
+    await recordJob(() =>
+      finishJob(pool, job.captureId, { status, publishedCount: published, events: withRecords, failure }),
+    ).catch((err) =>
+      log.error('capture job not recorded', { captureId: job.captureId, error: oneLine(err) }),
+    );
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

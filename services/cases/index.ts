@@ -5,7 +5,7 @@
  * before offsets are committed (a sink, like journey-sink).
  */
 import type { Config } from '../../libs/config';
-import { applyBatch, recentAggregations } from '../../libs/cases/apply';
+import { applyBatch, recentAggregations } from '../../libs/cases';
 import { playbooks } from '../../libs/cases';
 import { createLogger } from '../../libs/log';
 import { defineStage, openStage, type Handled, type Stage } from '../../libs/runtime';

@@ -7,11 +7,12 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from '../../libs/config';
 import { createConsoleHandler, createFeed } from '../../libs/console';
-import { ConfigError, oneLine } from '../../libs/errors';
+import { oneLine } from '../../libs/errors';
+import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
 import { createLogger, type Logger } from '../../libs/log';
-import { openOpsDeps } from '../../libs/recalls/actions';
+import { openOpsDeps } from '../../libs/recalls';
 import { createSeenSet, seenSetPrefix } from '../../libs/seenset';
-import { repoRoot } from '../../libs/stack/paths';
+import { repoRoot } from '../../libs/stack';
 
 export const consoleAssets = () => path.join(repoRoot(), 'dist', 'console-web');
 
@@ -51,14 +52,7 @@ export async function startConsole({
   });
   const handler = createConsoleHandler({ deps, feed, log, staticDir, ownSources: config.ownSources });
   const server = http.createServer((req, res) => void handler.handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new ConfigError(`console cannot listen on port ${port}: ${oneLine(err)} (set CONSOLE_PORT)`)),
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
+  const bound = await listenOn(server, { port, host, service: 'console', portSetting: 'CONSOLE_PORT' });
   log.info('console listening', { port: bound });
   let stopped: Promise<void> | undefined;
   return {
@@ -67,9 +61,7 @@ export async function startConsole({
     stop: () =>
       (stopped ??= (async () => {
         handler.closeStreams();
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeAllConnections();
-        await closed;
+        await closeServer(server, { all: true });
         await feed.stop();
         await seen.close();
         await deps.close();
@@ -79,10 +71,5 @@ export async function startConsole({
 
 /** `unitrail run console`: serves until SIGTERM/SIGINT, then stops cleanly. */
 export async function runConsole(config: Config, groups?: Record<string, string[]>): Promise<void> {
-  const running = await startConsole({ config, groups });
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void running.stop().then(resolve);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await serveUntilSignalled(() => startConsole({ config, groups }));
 }

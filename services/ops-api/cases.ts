@@ -26,7 +26,7 @@ import {
   showCase,
   StateRefused,
 } from '../../libs/cases';
-import type { OpsDeps } from '../../libs/recalls/actions';
+import type { OpsDeps } from '../../libs/recalls';
 import type { Role } from '../../libs/tokens';
 import type { RequestContext, Route } from './server';
 

@@ -1,15 +1,12 @@
 /**
  * ops-api: the recall coordinators' and warranty teams' HTTP API (routes in server.ts).
- *
- * Its own settings (read here, validated at start-up):
- *   OPS_PORT                 port of the API, /healthz and /metrics          default 8091
- *   UNITRAIL_WEBHOOK_SECRET  signs partner webhooks without a webhookSecret  default none
+ * Its settings, OPS_PORT and UNITRAIL_WEBHOOK_SECRET, are in libs/config with all the others.
  */
 import http from 'node:http';
-import type { Config } from '../../libs/config';
-import { ConfigError, oneLine } from '../../libs/errors';
+import { loadConfig, type Config } from '../../libs/config';
+import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
 import { createLogger, type Logger } from '../../libs/log';
-import { openOpsDeps, type OpsDeps } from '../../libs/recalls/actions';
+import { openOpsDeps, type OpsDeps } from '../../libs/recalls';
 import { createOpsHandler } from './server';
 
 export interface OpsSettings {
@@ -17,13 +14,10 @@ export interface OpsSettings {
   webhookSecret: string | undefined;
 }
 
+/** OPS_PORT and UNITRAIL_WEBHOOK_SECRET, read and checked by libs/config with every other setting. */
 export function opsSettings(env: NodeJS.ProcessEnv = process.env): OpsSettings {
-  const raw = env.OPS_PORT;
-  const port = raw === undefined || raw === '' ? 8091 : Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`OPS_PORT=${raw} is not a whole number from 0 to 65535`);
-  }
-  return { port, webhookSecret: env.UNITRAIL_WEBHOOK_SECRET || undefined };
+  const { opsPort: port, webhookSecret } = loadConfig(env);
+  return { port, webhookSecret };
 }
 
 export interface RunningOpsApi {
@@ -49,23 +43,14 @@ export async function startOpsApi({
   if (deliverOptions) deps.deliverOptions = deliverOptions;
   const handler = createOpsHandler({ deps, log, ownSources: config.ownSources });
   const server = http.createServer((req, res) => void handler.handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new ConfigError(`ops API cannot listen on port ${port}: ${oneLine(err)} (set OPS_PORT)`)),
-    );
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
+  const bound = await listenOn(server, { port, service: 'ops API', portSetting: 'OPS_PORT' });
   log.info('ops API listening', { port: bound });
   let stopped: Promise<void> | undefined;
   return {
     port: bound,
     stop: () =>
       (stopped ??= (async () => {
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
-        await closed;
+        await closeServer(server);
         await deps.close();
         log.info('stopped');
       })()),
@@ -74,10 +59,5 @@ export async function startOpsApi({
 
 /** `unitrail run ops-api`: serves until SIGTERM/SIGINT, then stops cleanly. */
 export async function runOpsApi(config: Config): Promise<void> {
-  const api = await startOpsApi({ config });
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void api.stop().then(resolve);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await serveUntilSignalled(() => startOpsApi({ config }));
 }

@@ -9,8 +9,7 @@ import type { MasterdataLookup } from '../../libs/masterdata';
 import { ORIGIN_TS_HEADER, type InputRecord, type Output } from '../../libs/runtime';
 import { floorSignals, isReport, normalize, sourceLabels, type FloorSignal } from '../../libs/sources';
 import { topics } from '../../libs/topics';
-import { masterdataReasons } from './masterdata-rules';
-import { validate, type RuleContext } from './rules';
+import { masterdataReasons, validate, type RuleContext } from '../../libs/rules';
 import type { Reason } from '../../libs/errors';
 
 export interface ValidatorContext extends RuleContext {

@@ -10,7 +10,7 @@ import {
   childrenToLookUp,
   CURRENT_PARENTS_SQL,
   type Containment,
-} from './aggregation-rules';
+} from '../../libs/rules';
 import { handleRaw, normalizeRecord, type ValidatorContext } from './handler';
 
 export const validator = defineStage({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import avro from 'avsc';
 import { avroType } from '../../libs/avro';
 import { demoMasterdata, generateDemo } from '../../libs/demo';
-import { generateFloorDemo, parseFaults } from '../../libs/demo/faults';
+import { generateFloorDemo, parseFaults } from '../../libs/demo';
 import { lookupFrom, type MasterdataRecord } from '../../libs/masterdata';
 import type { InputRecord } from '../../libs/runtime';
 import type { MesUnitEvent, WmsMovement } from '../../libs/sources';

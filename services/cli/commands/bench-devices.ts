@@ -2,7 +2,7 @@
 import type { Command } from '../command';
 import { optString, type CommandInput } from '../command';
 import { UsageError } from '../../../libs/errors';
-import { benchDevices } from '../../../libs/bench/devices';
+import { benchDevices } from '../../../libs/bench';
 import { detectorSettingsOf } from '../../../libs/devices';
 import { loadConfig } from '../../../libs/config';
 

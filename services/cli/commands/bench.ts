@@ -1,113 +1,177 @@
-/**
- * `unitrail bench`: end-to-end throughput, latency and CPU per event of each deployment of the
- * pipeline, beside Kafka's and PostgreSQL's raw rates from the same run (libs/bench/pipeline).
- */
-import Redis from 'ioredis';
-import type { Command } from '../command';
-import { optString } from '../command';
-import { loadConfig } from '../../../libs/config';
-import { UsageError } from '../../../libs/errors';
-import { createKafka, kafkaConnection } from '../../../libs/kafka';
-import { createCodec } from '../../../libs/avro';
-import { afterStackUp, findJava, resolveKafkaJars, stackFiles, stackUp, stateDir } from '../../../libs/stack';
-import { readPid } from '../../../libs/stack/processes';
-import { seenSetPrefix } from '../../../libs/seenset';
-import { runPipelineBench, runSinkBench, type Deployment } from '../../../libs/bench';
+/** `unitrail bench ...`: each benchmark is in libs/bench; these commands read flags and print its JSON line. */
 import path from 'node:path';
-import { pipelineStages, spawnStage } from './pipeline';
+import type { Command } from '../command';
+import { optNames, optNumber, optString, say, stringOptions as opts } from '../command';
+import { loadConfig } from '../../../libs/config';
+import {
+  benchConsoleOnStack,
+  benchEpcisQuery,
+  benchHash,
+  benchPipelineOnStack,
+  benchQueries,
+  benchRecallReport,
+  benchStoreUrl,
+  withBenchStore,
+  pipelineDeployments,
+  runSinkBench,
+  runSurgeBench,
+  supervisedConsumers,
+} from '../../../libs/bench';
+import { fusedPipeline, stageNames, startConsole } from '../../stages';
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+const print = (result: unknown) => (console.log(JSON.stringify(result)), 0);
 
-/**
- * The deployments a run can compare, by the name --deployments takes. To add one: a name and the
- * processes it starts (every one is counted in its CPU per event).
- */
-function deploymentsOf(logDir: string): Record<string, Deployment> {
-  return {
-    // One process per stage, topics between them: the default of compose and deploy/k8s.
-    split: { name: 'split', start: (env) => pipelineStages.map((s) => spawnStage(s, logDir, env)) },
-    // `unitrail run pipeline` (validator → sink in one process), beside the consumer services that
-    // stay on Kafka: the surge sink and the DLQ sink.
-    fused: {
-      name: 'fused',
-      start: (env) => ['pipeline', 'journey-sink-surge', 'dlq-sink'].map((s) => spawnStage(s, logDir, env)),
-    },
-  };
-}
-
-const bench: Command = {
-  name: 'bench',
-  summary:
-    'Events/s, p50/p99 latency and CPU µs per event of each deployment, beside Kafka and PostgreSQL raw rates',
-  usage: '[--events N] [--latency-seconds S] [--deployments split[,fused]]',
-  options: {
-    events: { type: 'string' },
-    'latency-seconds': { type: 'string' },
-    deployments: { type: 'string' },
-  },
-  async run(input) {
-    const events = Number(optString(input, 'events') ?? 50000);
-    const latencySeconds = Number(optString(input, 'latency-seconds') ?? 20);
-    if (!Number.isInteger(events) || events < 1000)
-      throw new UsageError('--events must be a whole number ≥ 1000');
-    if (!(latencySeconds > 0)) throw new UsageError('--latency-seconds must be a positive number');
-    const config = loadConfig();
-    const known = deploymentsOf(path.join(config.stateDir, 'logs', 'bench'));
-    const names = (optString(input, 'deployments') ?? 'split').split(',').map((s) => s.trim());
-    const unknown = names.filter((n) => !known[n]);
-    if (unknown.length > 0 || names.length === 0 || new Set(names).size !== names.length)
-      throw new UsageError(
-        `--deployments takes distinct names from ${Object.keys(known).join(', ')} (got ${names.join(',')})`,
+export const benchCommands: Command[] = [
+  {
+    name: 'bench',
+    summary:
+      'Events/s, p50/p99 latency and CPU µs per event of each deployment, beside Kafka and PostgreSQL raw rates',
+    usage: '[--events N] [--latency-seconds S] [--deployments split[,fused]]',
+    options: opts('events', 'latency-seconds', 'deployments'),
+    async run(input) {
+      const config = loadConfig();
+      const known = pipelineDeployments({
+        logDir: path.join(config.stateDir, 'logs', 'bench'),
+        stages: stageNames,
+        fused: [fusedPipeline.name, ...fusedPipeline.alongside],
+      });
+      return print(
+        await benchPipelineOnStack({
+          config,
+          events: optNumber(input, 'events', 50_000, { min: 1000 }),
+          latencySeconds: optNumber(input, 'latency-seconds', 20, { min: 0.001, integer: false }),
+          deployments: optNames(input, 'deployments', 'split', Object.keys(known)).map((n) => known[n]!),
+          progress: say,
+        }),
       );
-
-    await stackUp({});
-    for (const step of afterStackUp) await step();
-    const kafka = createKafka(kafkaConnection(config));
-    const redis = new Redis(config.redisUrl);
-    try {
-      const result = await runPipelineBench({
-        config,
-        kafka,
-        codec: createCodec({ url: config.schemaRegistryUrl }),
-        redis,
-        seenPrefix: await seenSetPrefix(kafka),
-        deployments: names.map((n) => known[n]!),
+    },
+  },
+  {
+    name: 'bench sink',
+    summary: "The journey sink's write alone on a scratch database: events/s, rows and CPU µs per event",
+    usage: '[--events N] [--batch N] [--concurrency N]',
+    options: opts('events', 'batch', 'concurrency'),
+    async run(input) {
+      return print(
+        await runSinkBench({
+          baseUrl: loadConfig().databaseUrl,
+          events: optNumber(input, 'events', 20000, { min: 100 }),
+          batchSize: optNumber(input, 'batch', 500, { min: 1 }),
+          concurrency: optNumber(input, 'concurrency', 3, { min: 1 }),
+          progress: say,
+        }),
+      );
+    },
+  },
+  {
+    name: 'bench queries',
+    summary:
+      'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries',
+    usage: '[--events N] [--reuse] [--runs N] [--database NAME]',
+    options: { ...opts('events', 'runs', 'database'), reuse: { type: 'boolean' } },
+    async run(input) {
+      return print(
+        await benchQueries({
+          url: benchStoreUrl(loadConfig().databaseUrl, optString(input, 'database')),
+          events: optNumber(input, 'events', 10_000_000, { min: 20_000, max: 200_000_000 }),
+          reuse: input.values.reuse === true,
+          journeyRuns: optNumber(input, 'runs', 500, { min: 200 }),
+          progress: say,
+        }),
+      );
+    },
+  },
+  {
+    name: 'bench epcis-query',
+    summary:
+      'Time MATCH_anyEPC for one unit and bizStep + bizLocation + a day (first page of 100) on the store `bench queries` built',
+    usage: '[--database NAME] [--runs N]',
+    options: opts('database', 'runs'),
+    async run(input) {
+      const runs = optNumber(input, 'runs', 300, { min: 100 });
+      const database = optString(input, 'database') ?? 'unitrail_bench';
+      return print({
+        database,
+        ...(await withBenchStore(loadConfig().databaseUrl, database, (pool) =>
+          benchEpcisQuery({ pool, runs }),
+        )),
+      });
+    },
+  },
+  {
+    name: 'bench recall-report',
+    summary:
+      'Time the affected-units report for one lot on the bench store (database unitrail_bench, built by bench queries); JSON line',
+    usage: '[--lot L] [--runs N] [--database NAME]',
+    options: opts('lot', 'runs', 'database'),
+    async run(input) {
+      const runs = optNumber(input, 'runs', 5, { min: 1, max: 100 });
+      const lot = optString(input, 'lot');
+      const url = loadConfig().databaseUrl;
+      return print(
+        await withBenchStore(url, optString(input, 'database'), (pool) =>
+          benchRecallReport({ pool, lot, runs, progress: say }),
+        ),
+      );
+    },
+  },
+  {
+    name: 'bench hash',
+    summary: 'Measure EPCIS Event Hash IDs per CPU second over a realistic mix of events (one core)',
+    usage: '[--events N]',
+    options: opts('events'),
+    async run(input) {
+      const events = optNumber(input, 'events', 200_000, { min: 1 });
+      const { seconds, eventsPerSecond, wallSeconds } = benchHash({ events });
+      return print({ events, seconds, eventsPerSecond, wallSeconds });
+    },
+  },
+  {
+    name: 'bench surge',
+    summary:
+      'Steady demo load, then a recall adding 10× that load on the surge topic: normal-flow p99 before/during, surge drain time with 1 and 4 consumers (JSON line)',
+    usage: '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST]',
+    options: opts('rate', 'seconds', 'surge-factor', 'consumers'),
+    async run(input) {
+      const config = loadConfig();
+      const aborted = new AbortController();
+      const onSignal = () => (
+        say('bench surge: stopping (stages, consumers, scratch databases)'),
+        aborted.abort()
+      );
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      return print(
+        await runSurgeBench({
+          config,
+          rate: optNumber(input, 'rate', 100, { min: 1, max: 100_000 }),
+          phaseSeconds: optNumber(input, 'seconds', 60, { min: 5, max: 600 }),
+          surgeFactor: optNumber(input, 'surge-factor', 10, { min: 1, max: 100 }),
+          consumerCounts: optNames(input, 'consumers', '1,4', [], { min: 1, max: 64 }).map(Number),
+          startConsumers: supervisedConsumers(path.join(config.stateDir, 'logs', 'bench')),
+          progress: say,
+          signal: aborted.signal,
+        }),
+      );
+    },
+  },
+  {
+    name: 'bench console',
+    summary:
+      'Event to screen: a record produced → the console live feed shows it; p50/p99 over N records, one at a time (JSON line)',
+    usage: '[--events N]',
+    options: opts('events'),
+    async run(input) {
+      const events = optNumber(input, 'events', 30, { min: 1, max: 10_000 });
+      const result = await benchConsoleOnStack({
+        config: loadConfig(),
+        stages: stageNames,
+        startConsole,
         events,
-        latencySeconds,
-        brokerPid: readPid(stackFiles(stateDir()).pid('kafka')) ?? null,
-        java: (await findJava()).bin,
-        kafkaJarsDir: await resolveKafkaJars(),
         progress: say,
       });
-      console.log(JSON.stringify(result));
-      return 0;
-    } finally {
-      redis.disconnect();
-    }
+      print(result);
+      return result.timeouts === 0 ? 0 : 1;
+    },
   },
-};
-
-const benchSink: Command = {
-  name: 'bench sink',
-  summary: "The journey sink's write alone on a scratch database: events/s, rows and CPU µs per event",
-  usage: '[--events N] [--batch N] [--concurrency N]',
-  options: { events: { type: 'string' }, batch: { type: 'string' }, concurrency: { type: 'string' } },
-  async run(input) {
-    const whole = (flag: string, dflt: number, min: number) => {
-      const v = Number(optString(input, flag) ?? dflt);
-      if (!Number.isInteger(v) || v < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}`);
-      return v;
-    };
-    const result = await runSinkBench({
-      baseUrl: loadConfig().databaseUrl,
-      events: whole('events', 20000, 100),
-      batchSize: whole('batch', 500, 1),
-      concurrency: whole('concurrency', 3, 1),
-      progress: say,
-    });
-    console.log(JSON.stringify(result));
-    return 0;
-  },
-};
-
-export const benchCommands: Command[] = [bench, benchSink];
+];

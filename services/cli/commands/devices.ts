@@ -4,7 +4,7 @@ import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { ackAlert, formatDevices, listDevices } from '../../../libs/devices';
 import { UsageError } from '../../../libs/errors';
-import { audit, cliActor } from '../../../libs/recalls/actions';
+import { audit, cliActor } from '../../../libs/recalls';
 import { poolFor } from '../../../libs/store';
 
 const devices: Command = {

@@ -1,13 +1,17 @@
 /**
  * `unitrail epcis hash FILE [--prehash]`: the EPCIS Event Hash ID of each event of a JSON-LD or XML
  * document, one per line in document order (nothing else on stdout, so it pipes and diffs).
- * `unitrail bench hash [--events N]`: Event Hash IDs per second on one core, as one line of JSON.
+ * `unitrail epcis share|unshare|shares`: the sharing rule of the EPCIS query binding (who sees whose
+ * captured events); `unitrail epcis watch NAME`: follow a named query over WebSocket and print how
+ * long after landing each event arrived.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { optString } from '../command';
+import { optString, withPool } from '../command';
+import { loadConfig } from '../../../libs/config';
+import { listShares, share, unshare, watchQuery } from '../../../libs/epcis-query';
 import { UsageError } from '../../../libs/errors';
-import { benchHash, eventHash, parseDocument, preHash } from '../../../libs/epcis';
+import { eventHash, parseDocument, preHash } from '../../../libs/epcis';
 
 function readDocument(file: string): string {
   try {
@@ -35,20 +39,78 @@ const hash: Command = {
   },
 };
 
-const benchCommand: Command = {
-  name: 'bench hash',
-  summary: 'Measure EPCIS Event Hash IDs per CPU second over a realistic mix of events (one core)',
-  usage: '[--events N]',
-  options: { events: { type: 'string' } },
-  async run(input) {
-    const raw = optString(input, 'events') ?? '200000';
-    const events = Number(raw);
-    if (!Number.isInteger(events) || events < 1)
-      throw new UsageError(`--events ${raw} is not a positive whole number`);
-    const { seconds, eventsPerSecond, wallSeconds } = benchHash({ events });
-    console.log(JSON.stringify({ events, seconds, eventsPerSecond, wallSeconds }));
+const shareCommand: Command = {
+  name: 'epcis share',
+  summary: 'Let token READER see every event token OWNER captured (EPCIS query binding)',
+  usage: 'OWNER READER',
+  positionals: [2, 2],
+  async run({ positionals: [owner, reader] }) {
+    const added = await withPool((pool) => share(pool, owner!, reader!), { max: 1 });
+    console.log(added ? `${reader} now sees ${owner}'s events` : `${reader} already saw ${owner}'s events`);
     return 0;
   },
 };
 
-export const epcisCommands: Command[] = [hash, benchCommand];
+const unshareCommand: Command = {
+  name: 'epcis unshare',
+  summary: "Stop showing OWNER's events to READER",
+  usage: 'OWNER READER',
+  positionals: [2, 2],
+  async run({ positionals: [owner, reader] }) {
+    const removed = await withPool((pool) => unshare(pool, owner!, reader!), { max: 1 });
+    if (!removed)
+      throw new UsageError(
+        `${owner} does not share with ${reader} ('unitrail epcis shares' lists the shares)`,
+      );
+    console.log(`${reader} no longer sees ${owner}'s events`);
+    return 0;
+  },
+};
+
+const sharesCommand: Command = {
+  name: 'epcis shares',
+  summary: 'List who sees whose captured events',
+  usage: '',
+  async run() {
+    const shares = await withPool((pool) => listShares(pool), { max: 1 });
+    if (shares.length === 0)
+      console.log('no shares: each token sees only the events it captured (admins see all)');
+    for (const s of shares) console.log(`${s.owner} → ${s.reader}  (since ${s.createdAt.toISOString()})`);
+    return 0;
+  },
+};
+
+const watchCommand: Command = {
+  name: 'epcis watch',
+  summary: 'Follow a named query over WebSocket; print each event with its delay after landing (ms)',
+  usage: 'QUERY [--url URL] [--token TOKEN] [--count N]',
+  positionals: [1, 1],
+  options: { url: { type: 'string' }, token: { type: 'string' }, count: { type: 'string' } },
+  async run(input) {
+    const token = optString(input, 'token') ?? process.env.UNITRAIL_TOKEN;
+    if (!token) throw new UsageError('no token: pass --token or set UNITRAIL_TOKEN');
+    const countRaw = optString(input, 'count');
+    const count = countRaw === undefined ? Infinity : Number(countRaw);
+    if (!(count >= 1) || (countRaw !== undefined && !Number.isInteger(count))) {
+      throw new UsageError(`--count ${countRaw} must be a whole number ≥ 1`);
+    }
+    const base = optString(input, 'url') ?? `http://127.0.0.1:${loadConfig().capturePort}`;
+    let seen = 0;
+    const watch = watchQuery({
+      base,
+      token,
+      queryName: input.positionals[0]!,
+      onEvent: (e) => {
+        console.log(JSON.stringify(e));
+        if (++seen >= count) watch.close();
+      },
+    });
+    await watch.opened;
+    process.stderr.write(`watching ${input.positionals[0]} (Ctrl-C to stop)\n`);
+    process.once('SIGINT', () => watch.close());
+    await watch.closed;
+    return 0;
+  },
+};
+
+export const epcisCommands: Command[] = [hash, shareCommand, unshareCommand, sharesCommand, watchCommand];

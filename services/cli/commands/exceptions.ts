@@ -4,8 +4,8 @@ import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { cliActor } from '../../../libs/recalls/actions';
-import type { Actor } from '../../../libs/cases/engine';
+import { cliActor } from '../../../libs/recalls';
+import type { Actor } from '../../../libs/cases';
 import {
   attachPhoto,
   closeCase,

@@ -3,65 +3,27 @@
  * They act on the database and Kafka directly (the ops API offers the same over HTTP); every change
  * is written to the audit log as cli:<user>.
  */
-import { readFileSync } from 'node:fs';
-import type { Command, CommandInput } from '../command';
-import { optString } from '../command';
+import type { Command } from '../command';
+import { optString, optTime, say } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
-import { withDefaults, type Recall } from '../../../libs/recalls';
-import { createPool } from '../../../libs/store';
-import { closeRecall, declareRecall } from '../../../libs/recalls/declare';
-import { formatCsv, formatEpcis, formatTable, recallReport } from '../../../libs/recalls/report';
-import { listRecalls, requireRecall } from '../../../libs/recalls/store';
-import { audit, cliActor, notifyAll, openOpsDeps, quarantine } from '../../../libs/recalls/actions';
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
-
-const time = (input: CommandInput, name: string): number | null => {
-  const raw = optString(input, name);
-  if (raw === undefined) return null;
-  const t = Date.parse(raw);
-  if (!Number.isFinite(t))
-    throw new UsageError(`--${name} ${raw} is not a time; give ISO 8601, e.g. 2026-01-05T06:00:00Z`);
-  return t;
-};
-
-/** One serial per line; blank lines and lines starting with # are skipped; a CSV keeps its first column. */
-export function readSerials(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --serials ${file}: ${(err as Error).message}`);
-  }
-  const serials = text
-    .split(/\r?\n/)
-    .map((l) => l.split(',')[0]!.trim())
-    .filter((l) => l !== '' && !l.startsWith('#') && l.toLowerCase() !== 'serial');
-  if (serials.length === 0) throw new UsageError(`--serials ${file} lists no serials`);
-  return serials;
-}
-
-async function withDeps<T>(fn: (deps: Awaited<ReturnType<typeof openOpsDeps>>) => Promise<T>): Promise<T> {
-  const deps = await openOpsDeps(loadConfig(), { poolSize: 2, clientId: 'unitrail-cli-recall' });
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.close();
-  }
-}
-
-const scopeLine = (r: Recall) =>
-  [
-    `GTIN ${r.gtin}`,
-    r.lots.length ? `lots ${r.lots.join(',')}` : '',
-    r.serials.length ? `${r.serials.length} serials` : '',
-    r.deviceId ? `device ${r.deviceId}` : '',
-    r.fromTime !== null ? `from ${new Date(r.fromTime).toISOString()}` : '',
-    r.toTime !== null ? `to ${new Date(r.toTime).toISOString()}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+import {
+  audit,
+  cliActor,
+  closeRecall,
+  declareRecall,
+  describeScope,
+  formatCsv,
+  formatEpcis,
+  formatTable,
+  listRecalls,
+  notifyAll,
+  quarantine,
+  readSerials,
+  recallReport,
+  requireRecall,
+  withOpsDeps,
+} from '../../../libs/recalls';
 
 const declare: Command = {
   name: 'recall declare',
@@ -84,7 +46,7 @@ const declare: Command = {
     if (!gtin) throw new UsageError('--gtin is required');
     if (!reason) throw new UsageError('--reason is required: say why the goods are recalled');
     const serialsFile = optString(input, 'serials');
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const { recall, units } = await declareRecall(
         deps,
         {
@@ -94,8 +56,8 @@ const declare: Command = {
             .map((l) => l.trim())
             .filter(Boolean),
           serials: serialsFile ? readSerials(serialsFile) : [],
-          fromTime: time(input, 'from'),
-          toTime: time(input, 'to'),
+          fromTime: optTime(input, 'from'),
+          toTime: optTime(input, 'to'),
           deviceId: optString(input, 'device') ?? null,
           reason,
         },
@@ -111,7 +73,7 @@ const declare: Command = {
       else {
         console.log(recall.recallId);
         say(
-          `recall ${recall.recallId} declared: ${scopeLine(recall)}; ${units} units in the store now, ${recall.containers.length} containers holding them`,
+          `recall ${recall.recallId} declared: ${describeScope(recall)}; ${units} units in the store now, ${recall.containers.length} containers holding them`,
         );
       }
       return 0;
@@ -126,7 +88,7 @@ const close: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const r = await closeRecall(deps, id, { closedBy: cliActor() });
       await audit(deps.pool, { actor: cliActor(), action: 'recall.close', resource: id });
       say(`recall ${id} closed at ${new Date(r.closedAt!).toISOString()}`);
@@ -145,14 +107,14 @@ const list: Command = {
     if (status !== undefined && status !== 'active' && status !== 'closed') {
       throw new UsageError(`--status ${status} must be active or closed`);
     }
-    return withDeps(async ({ pool }) => {
+    return withOpsDeps(loadConfig(), async ({ pool }) => {
       const recalls = await listRecalls(pool, { status });
       if (input.values.json === true) console.log(JSON.stringify(recalls));
       else if (recalls.length === 0) say('no recalls');
       else {
         for (const r of recalls) {
           console.log(
-            `${r.recallId}  ${r.status.padEnd(6)}  ${new Date(r.declaredAt).toISOString().slice(0, 16)}  ${scopeLine(r)}  ${r.quarantinedAt !== null ? 'quarantined  ' : ''}${r.reason}`,
+            `${r.recallId}  ${r.status.padEnd(6)}  ${new Date(r.declaredAt).toISOString().slice(0, 16)}  ${describeScope(r)}  ${r.quarantinedAt !== null ? 'quarantined  ' : ''}${r.reason}`,
           );
         }
       }
@@ -174,7 +136,7 @@ const report: Command = {
       throw new UsageError(`--format ${format} must be table, csv, epcis or json`);
     }
     const id = input.positionals[0]!;
-    return withDeps(async ({ pool }) => {
+    return withOpsDeps(loadConfig(), async ({ pool }) => {
       const r = await recallReport(pool, await requireRecall(pool, id));
       await audit(pool, { actor: cliActor(), action: 'recall.report', resource: id, detail: { format } });
       const out =
@@ -201,7 +163,7 @@ const quarantineCommand: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const outcome = await quarantine(deps, id, {
         site: optString(input, 'site') ?? null,
         disposition: (optString(input, 'disposition') ?? 'recalled') as 'recalled',
@@ -232,7 +194,7 @@ const notify: Command = {
   positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    return withDeps(async (deps) => {
+    return withOpsDeps(loadConfig(), async (deps) => {
       const notices = await notifyAll(deps, id);
       await audit(deps.pool, { actor: cliActor(), action: 'recall.notify', resource: id });
       for (const n of notices)
@@ -243,92 +205,4 @@ const notify: Command = {
   },
 };
 
-const benchReport: Command = {
-  name: 'bench recall-report',
-  summary:
-    'Time the affected-units report for one lot on the bench store (database unitrail_bench, built by bench queries); JSON line',
-  usage: '[--lot L] [--runs N]',
-  options: { lot: { type: 'string' }, runs: { type: 'string' } },
-  async run(input) {
-    const runs = Number(optString(input, 'runs') ?? '5');
-    if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError('--runs must be 1 to 100');
-    const url = new URL(loadConfig().databaseUrl);
-    url.pathname = '/unitrail_bench';
-    const pool = createPool(url.toString(), { max: 2 });
-    try {
-      const lot = optString(input, 'lot') ?? 'L00000';
-      const found = await pool
-        .query<{ gtin: string; n: string }>(
-          `SELECT gtin, count(*) AS n FROM ut.unit_state WHERE lot = $1 AND scheme = 'sgtin' GROUP BY gtin ORDER BY 2 DESC LIMIT 1`,
-          [lot],
-        )
-        .catch((err: Error) => {
-          throw new UsageError(
-            `cannot read the bench store (${err.message}); build it with 'unitrail bench queries'`,
-          );
-        });
-      const gtin = found.rows[0]?.gtin;
-      if (!gtin)
-        throw new UsageError(
-          `no units of lot ${lot} in the bench store; build it with 'unitrail bench queries'`,
-        );
-      const events = Number(
-        (
-          await pool.query<{ n: string }>(
-            `SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'ut.events'::regclass`,
-          )
-        ).rows[0]?.n ?? 0,
-      );
-      const recall = withDefaults({
-        recallId: 'BENCH',
-        gtin,
-        lots: [lot],
-        reason: 'bench',
-        declaredAt: Date.now(),
-      });
-      const totals: number[] = [];
-      const queries: number[] = [];
-      let units = 0;
-      let byStatus: Record<string, number> = {};
-      for (let i = 0; i < runs + 1; i++) {
-        const t0 = performance.now();
-        const r = await recallReport(pool, recall);
-        const total = performance.now() - t0;
-        units = r.units.length;
-        byStatus = r.byStatus;
-        if (i === 0) continue; // the first run warms the cache and the plan
-        totals.push(total);
-        queries.push(r.queryMs);
-        say(`run ${i}: ${units} units, report ${total.toFixed(0)} ms (query ${r.queryMs.toFixed(0)} ms)`);
-      }
-      const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-      const median = (xs: number[]) => Number(sorted(xs)[Math.floor(xs.length / 2)]!.toFixed(1));
-      console.log(
-        JSON.stringify({
-          lot,
-          gtin,
-          units,
-          storeEvents: events,
-          runs,
-          reportMsMedian: median(totals),
-          reportMsMax: Number(sorted(totals).at(-1)!.toFixed(1)),
-          queryMsMedian: median(queries),
-          byStatus,
-        }),
-      );
-      return 0;
-    } finally {
-      await pool.end();
-    }
-  },
-};
-
-export const recallCommands: Command[] = [
-  declare,
-  close,
-  list,
-  report,
-  quarantineCommand,
-  notify,
-  benchReport,
-];
+export const recallCommands: Command[] = [declare, close, list, report, quarantineCommand, notify];

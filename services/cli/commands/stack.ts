@@ -2,7 +2,8 @@
 import type { Command, CommandInput } from '../command';
 import { optString } from '../command';
 import { UsageError } from '../../../libs/errors';
-import { ENV_OF, afterStackUp, stackDown, stackEnvironment, stackStatus, stackUp } from '../../../libs/stack';
+import { loadConfig } from '../../../libs/config';
+import { ENV_OF, prepareStack, stackDown, stackEnvironment, stackStatus, stackUp } from '../../../libs/stack';
 
 function timeoutMs(input: CommandInput): number {
   const raw = optString(input, 'timeout') ?? '120';
@@ -19,13 +20,11 @@ const up: Command = {
   options: { timeout: { type: 'string' } },
   async run(input) {
     const result = await stackUp({ timeoutMs: timeoutMs(input) });
-    // Steps added by other modules (topics, schemas, migrations) see the stack's endpoints.
+    // Topics, schemas and migrations go to the stack just started (its endpoints, when project-local).
     for (const [name, value] of Object.entries(stackEnvironment())) process.env[name] ??= value;
-    for (const step of afterStackUp) {
-      const t0 = Date.now();
-      await step();
-      process.stderr.write(`${step.name || 'step'}: done (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-    }
+    await prepareStack(loadConfig(), {
+      onStep: (s) => process.stderr.write(`${s.step}: done (${s.seconds.toFixed(1)} s)\n`),
+    });
     process.stderr.write(`stack: up in ${result.seconds.toFixed(1)} s\n`);
     // stdout: the environment that reaches the stack, for `eval "$(unitrail stack up)"`-style use
     for (const part of result.parts) console.log(`export ${ENV_OF[part.name]}='${part.url}'`);

@@ -3,7 +3,7 @@ import type { Command } from '../command';
 import { optString } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { poolFor } from '../../../libs/store';
-import { audit, cliActor } from '../../../libs/recalls/actions';
+import { audit, cliActor } from '../../../libs/recalls';
 import { checkWarranty } from '../../../libs/warranty';
 
 const warranty: Command = {

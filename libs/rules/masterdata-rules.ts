@@ -4,9 +4,9 @@
  * (OWN_SOURCES); unknown keys from partners reach the journey and the enricher leaves
  * their names empty.
  */
-import type { Reason } from '../../libs/errors';
-import type { SerializationEvent } from '../../libs/events';
-import { glnOf, type MasterdataLookup } from '../../libs/masterdata';
+import type { Reason } from '../errors';
+import type { SerializationEvent } from '../events';
+import { glnOf, type MasterdataLookup } from '../masterdata';
 
 export function masterdataReasons(
   e: SerializationEvent,

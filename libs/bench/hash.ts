@@ -5,9 +5,7 @@
  * second the process spent hashing, so cores shared with a broker or a database do not understate
  * it; wall-clock time is reported beside it.
  */
-import { isoUtc } from './canonical-values';
-import { contextFor, type EpcisEvent } from './event';
-import { eventHash } from './hash';
+import { contextFor, eventHash, isoUtc, type EpcisEvent } from '../epcis';
 
 export interface BenchResult {
   events: number;

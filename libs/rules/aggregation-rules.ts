@@ -5,8 +5,8 @@
  * Late events (older than the child's current aggregation) are not judged here: the journey store
  * places them in time.
  */
-import type { Reason } from '../../libs/errors';
-import type { SerializationEvent } from '../../libs/events';
+import type { Reason } from '../errors';
+import type { SerializationEvent } from '../events';
 
 export interface Containment {
   parent: string;

@@ -1,5 +1,5 @@
 import { validate, type RuleContext } from './rules';
-import { canonicalEvent, type Identifier, type SerializationEvent } from '../../libs/events';
+import { canonicalEvent, type Identifier, type SerializationEvent } from '../events';
 
 const id = (uri: string): Identifier => ({
   uri,

@@ -1,5 +1,5 @@
 import { aggregationReasons, childrenToLookUp, type Containment } from './aggregation-rules';
-import type { Identifier, SerializationEvent } from '../../libs/events';
+import type { Identifier, SerializationEvent } from '../events';
 
 const id = (uri: string): Identifier => ({
   uri,

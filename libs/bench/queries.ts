@@ -1,5 +1,5 @@
 /**
- * `unitrail bench queries`: builds a journey store of N events directly in PostgreSQL (a database of
+ * The query benchmark (`unitrail bench queries`): builds a journey store of N events directly in PostgreSQL (a database of
  * its own), then measures the two questions people ask most: a unit's journey, and every unit of a
  * 10,000-unit lot with where it is now. Prints one JSON line.
  *
@@ -12,15 +12,11 @@
  */
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
-import type { Command } from '../command';
-import { optString } from '../command';
-import { loadConfig } from '../../../libs/config';
-import { UsageError } from '../../../libs/errors';
-import { gs1CheckDigit } from '../../../libs/gs1';
-import { CONTAINERS_FROM_FACTS_SQL, createPool, ensureDatabase, migrate } from '../../../libs/store';
-import { journeyOf } from '../../../libs/journey';
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
+import { UsageError } from '../errors';
+import { gs1CheckDigit } from '../gs1';
+import { CONTAINERS_FROM_FACTS_SQL, createPool, ensureDatabase, migrate } from '../store';
+import { journeyOf } from '../journey';
+import { percentile } from './raw-rates';
 
 const UNITS_PER_CASE = 24;
 const CASES_PER_PALLET = 40;
@@ -447,8 +443,6 @@ export interface QueryBenchResult {
   lot: { runs: number; units: number; p50Ms: number; p99Ms: number };
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /** Builds the bench store (unless `reuse` finds one) and measures both queries. */
@@ -459,6 +453,7 @@ export async function benchQueries({
   journeyRuns = 500,
   lotRuns = 30,
   workers = 2,
+  progress = () => {},
 }: {
   url: string;
   events?: number;
@@ -466,7 +461,9 @@ export async function benchQueries({
   journeyRuns?: number;
   lotRuns?: number;
   workers?: number;
+  progress?: (line: string) => void;
 }): Promise<QueryBenchResult> {
+  const say = progress;
   const pallets = Math.max(PALLETS_PER_SHIPMENT, Math.ceil(events / EVENTS_PER_PALLET));
   let generateSeconds: number | null = null;
   const admin = new URL(url);
@@ -643,42 +640,38 @@ async function measure(
   }
 }
 
-const benchQueriesCommand: Command = {
-  name: 'bench queries',
-  summary:
-    'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries',
-  usage: '[--events N] [--reuse] [--runs N] [--database NAME]',
-  options: {
-    events: { type: 'string' },
-    reuse: { type: 'boolean' },
-    runs: { type: 'string' },
-    database: { type: 'string' },
-  },
-  async run(input) {
-    const raw = optString(input, 'events') ?? '10000000';
-    const events = Number(raw);
-    if (!Number.isInteger(events) || events < 20_000 || events > 200_000_000) {
-      throw new UsageError(`--events ${raw} must be a whole number from 20000 to 200000000`);
-    }
-    const runsRaw = optString(input, 'runs') ?? '500';
-    const journeyRuns = Number(runsRaw);
-    if (!Number.isInteger(journeyRuns) || journeyRuns < 200) {
-      throw new UsageError(`--runs ${runsRaw} must be a whole number of at least 200`);
-    }
-    const url = new URL(loadConfig().databaseUrl);
-    const database = optString(input, 'database') ?? 'unitrail_bench';
-    if (!/^[A-Za-z0-9_]+$/.test(database))
-      throw new UsageError(`--database ${database} must be letters, digits and _`);
-    url.pathname = `/${database}`;
-    const result = await benchQueries({
-      url: url.toString(),
-      events,
-      reuse: input.values.reuse === true,
-      journeyRuns,
-    });
-    console.log(JSON.stringify(result));
-    return 0;
-  },
-};
+/** The URL of the bench store `name` beside `databaseUrl` (same server and user). */
+export function benchStoreUrl(databaseUrl: string, name = 'unitrail_bench'): string {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new UsageError(`--database ${name} must be letters, digits and _`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 
-export const benchQueriesCommands: Command[] = [benchQueriesCommand];
+/** A pool on a bench store that `bench queries` built; a missing one is named with the way to build it. */
+export async function openBenchStore(databaseUrl: string, name = 'unitrail_bench'): Promise<pg.Pool> {
+  const pool = createPool(benchStoreUrl(databaseUrl, name), { max: 2 });
+  try {
+    await pool.query('SELECT 1');
+    return pool;
+  } catch (err) {
+    await pool.end();
+    if ((err as { code?: string }).code === '3D000')
+      throw new UsageError(`database ${name} does not exist; build it with 'unitrail bench queries' first`);
+    throw err;
+  }
+}
+
+/** Runs `fn` on a pool of the bench store, then closes it. */
+export async function withBenchStore<T>(
+  databaseUrl: string,
+  name: string | undefined,
+  fn: (pool: pg.Pool) => Promise<T>,
+): Promise<T> {
+  const pool = await openBenchStore(databaseUrl, name);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}

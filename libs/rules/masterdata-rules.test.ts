@@ -1,6 +1,6 @@
 import { masterdataReasons } from './masterdata-rules';
-import { lookupFrom, masterdataKey, type MasterdataRecord } from '../../libs/masterdata';
-import type { SerializationEvent } from '../../libs/events';
+import { lookupFrom, masterdataKey, type MasterdataRecord } from '../masterdata';
+import type { SerializationEvent } from '../events';
 
 const rec = (kind: string, id: string): MasterdataRecord => ({
   kind,

@@ -3,8 +3,8 @@
  * reason. Rules are pure: "now" and the tolerances come in through the context.
  * Add a rule: one function in `rules` below, and a test in rules.test.ts.
  */
-import type { Reason } from '../../libs/errors';
-import type { SerializationEvent } from '../../libs/events';
+import type { Reason } from '../errors';
+import type { SerializationEvent } from '../events';
 
 export interface RuleContext {
   now: number;

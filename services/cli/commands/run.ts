@@ -1,0 +1,26 @@
+/** `unitrail run STAGE`: one stage, the fused pipeline or an HTTP service in the foreground (services/stages.ts). */
+import type { Command } from '../command';
+import { loadConfig } from '../../../libs/config';
+import { UsageError } from '../../../libs/errors';
+import { runStageUntilSignalled } from '../../../libs/runtime';
+import { fusedFactories, httpServices, runnableNames, stageFactories } from '../../stages';
+
+const run: Command = {
+  name: 'run',
+  summary: `Run one stage or service in the foreground until SIGTERM (${runnableNames.join(', ')})`,
+  usage: 'STAGE',
+  positionals: [1, 1],
+  async run(input) {
+    const name = input.positionals[0]!;
+    const factory = stageFactories[name] ?? fusedFactories[name];
+    const service = httpServices[name];
+    if (!factory && !service)
+      throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);
+    const config = loadConfig();
+    if (service) await service(config);
+    else await runStageUntilSignalled(factory!(config), { config });
+    return 0;
+  },
+};
+
+export const runCommands: Command[] = [run];
