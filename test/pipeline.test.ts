@@ -102,7 +102,7 @@ describe('pipeline end to end', () => {
       settled(await accountFor(pool, r, ranges.before, ranges.after, await seenPrefix())),
     );
     expect(accounts).toEqual({
-      produced: 6000,
+      produced: records.length,
       landed: expected.unique_valid,
       duplicates: expected.duplicates,
       dlq: expected.invalid,

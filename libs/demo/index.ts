@@ -77,6 +77,8 @@ export function demoMasterdata(now = Date.now()): MasterdataRecord[] {
     ...world.gtins.map((g, i) => rec('product', g, `Demo product ${i + 1}`, { uom: 'EA' })),
     rec('site', world.plantGln, 'Berlin plant', { country: 'DE', zone: 'Europe/Berlin' }),
     rec('site', world.dcGln, 'Chicago DC', { country: 'US', zone: 'America/Chicago' }),
+    // The hold zone the playbooks contain goods in (playbooks/*.yaml), so its WMS events are accepted.
+    rec('site', '4012345000993', 'Chicago DC hold zone', { country: 'US', zone: 'America/Chicago' }),
     ...world.devices.map((d) => rec('device', d, d.replace(/-/g, ' '))),
   ];
 }
