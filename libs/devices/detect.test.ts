@@ -166,7 +166,7 @@ describe('the demo floor over many seeds', () => {
 
   it('keeps one open episode per continuing fault when read partition by partition, across a restart', () => {
     const episodes = seeds.slice(0, 12).map((seed) => {
-      const { records, report } = generateFloorDemo(
+      const { records } = generateFloorDemo(
         { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
         parseFaults('default'),
       );
