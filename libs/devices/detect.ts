@@ -112,8 +112,13 @@ export interface DeviceState {
     p0: number | null;
     s: number;
     runStart: number;
-    /** After an alarm: the block that may show recovery. */
+    /** The block being counted (every read), for the listing's rate. */
     recent: { n: number; k: number };
+    /**
+     * While an episode is open: the reads received after it was raised, in blocks, and how many
+     * blocks in a row were back within the baseline band (absent in states saved before).
+     */
+    recovery?: { n: number; k: number; good: number };
     /** The last block's rate, for the listing. */
     rate: number | null;
   };
@@ -125,6 +130,8 @@ export interface DeviceState {
     s: number;
     runStart: number;
     lastMeans: number[];
+    /** While an episode is open: the subgroup of grades received after it was raised, and the good subgroups in a row. */
+    recovery?: { n: number; sum: number; good: number };
   };
   clock: {
     /** [receivedAt hours, offset seconds], oldest first. */
@@ -161,6 +168,12 @@ const CLOCK_SAMPLE = 60;
 const CLOCK_EVAL_EVERY = 10;
 const GRADE_RECENT = 4;
 const RECOVERY_BLOCK = 200;
+/**
+ * Hysteresis: an episode clears only after this many blocks (no-read rate) or subgroups (grade) in
+ * a row back within the baseline band, each of records received after the alarm.
+ */
+const RECOVERY_BLOCKS = 3;
+const GRADE_RECOVERY_SUBGROUPS = 12;
 const HOUR = 3600_000;
 
 export function newDevice(device: string, site: string, at: number): DeviceState {
@@ -329,13 +342,28 @@ function noRead(
   const out: DeviceAlert[] = [];
   if (nr.recent.n >= RECOVERY_BLOCK) {
     nr.rate = nr.recent.k / nr.recent.n;
-    if (d.open.no_read_rate && nr.rate <= p0 + cfg.noReadRise / 4) {
-      out.push(
-        clear(d, 'no_read_rate', nr.rate, o.id, o.at, `no-read rate back to ${(nr.rate * 100).toFixed(1)} %`),
-      );
-      nr.s = 0;
-    }
     nr.recent = { n: 0, k: 0 };
+  }
+  const open = d.open.no_read_rate;
+  // Recovery is judged only on reads the broker received after the alarm: the stage reads its
+  // inputs partition by partition, so older reads (from before the fault) still arrive late and
+  // must not clear an episode whose fault goes on. Never on the CUSUM, which is clamped while open.
+  if (open && o.at > open.raisedAt) {
+    const r = (nr.recovery ??= { n: 0, k: 0, good: 0 });
+    r.n++;
+    if (!read) r.k++;
+    if (r.n >= RECOVERY_BLOCK) {
+      const rate = r.k / r.n;
+      r.good = rate <= p0 + cfg.noReadRise / 4 ? r.good + 1 : 0;
+      nr.recovery = { n: 0, k: 0, good: r.good };
+      if (r.good >= RECOVERY_BLOCKS) {
+        out.push(
+          clear(d, 'no_read_rate', rate, o.id, o.at, `no-read rate back to ${(rate * 100).toFixed(1)} %`),
+        );
+        nr.s = 0;
+        delete nr.recovery;
+      }
+    }
   }
   if (nr.s > cfg.cusumH && !d.open.no_read_rate) {
     const rate = nr.recent.n > 20 ? nr.recent.k / nr.recent.n : (nr.rate ?? p1);
@@ -347,6 +375,7 @@ function noRead(
         `no-read rate ${(rate * 100).toFixed(1)} % against a baseline of ${(p0 * 100).toFixed(1)} % (CUSUM)`,
       ),
     );
+    nr.recovery = { n: 0, k: 0, good: 0 };
   }
   if (d.open.no_read_rate) nr.s = Math.min(nr.s, cfg.cusumH); // keeps the statistic bounded while the episode is open
   return out;
@@ -371,17 +400,35 @@ function grade(
     }
     return [];
   }
+  const out: DeviceAlert[] = [];
+  const open = d.open.print_grade;
+  // As for the no-read rate: only grades received after the alarm, in subgroups of their own, and
+  // a sustained run of them back near the baseline, clear the episode.
+  if (open && o.at > open.raisedAt) {
+    const r = (g.recovery ??= { n: 0, sum: 0, good: 0 });
+    r.n++;
+    r.sum += value;
+    if (r.n >= cfg.gradeSubgroup) {
+      const mean = r.sum / r.n;
+      r.good = mean >= g.mean0 - cfg.gradeDrop / 2 ? r.good + 1 : 0;
+      g.recovery = { n: 0, sum: 0, good: r.good };
+      if (r.good >= GRADE_RECOVERY_SUBGROUPS) {
+        out.push(clear(d, 'print_grade', mean, o.id, o.at, `print grade back to ${mean.toFixed(2)}`));
+        g.s = 0;
+        delete g.recovery;
+      }
+    }
+  }
   if (g.sub.n === 0 && g.s === 0) g.runStart = o.at;
   g.sub.n++;
   g.sub.sum += value;
-  if (g.sub.n < cfg.gradeSubgroup) return [];
+  if (g.sub.n < cfg.gradeSubgroup) return out;
   const mean = g.sub.sum / g.sub.n;
   g.sub = { n: 0, sum: 0 };
   g.lastMeans = [...g.lastMeans, mean].slice(-GRADE_RECENT);
   const z = (g.mean0 - mean) / (g.sd0! / Math.sqrt(cfg.gradeSubgroup));
   g.s = Math.max(0, g.s + z - 1); // allowance k = 1 standard error of a subgroup mean
   const recent = g.lastMeans.reduce((a, b) => a + b, 0) / g.lastMeans.length;
-  const out: DeviceAlert[] = [];
   if (!d.open.print_grade && g.s > cfg.cusumH && recent <= g.mean0 - cfg.gradeDrop) {
     out.push(
       raise(
@@ -391,13 +438,7 @@ function grade(
         `print grade ${recent.toFixed(2)} against a baseline of ${g.mean0.toFixed(2)} (A=4 .. F=0; CUSUM)`,
       ),
     );
-  } else if (
-    d.open.print_grade &&
-    g.lastMeans.length === GRADE_RECENT &&
-    g.lastMeans.every((m) => m >= g.mean0! - cfg.gradeDrop / 2)
-  ) {
-    out.push(clear(d, 'print_grade', recent, o.id, o.at, `print grade back to ${recent.toFixed(2)}`));
-    g.s = 0;
+    g.recovery = { n: 0, sum: 0, good: 0 };
   }
   if (d.open.print_grade) g.s = Math.min(g.s, cfg.cusumH);
   return out;
@@ -455,7 +496,12 @@ function clock(
     c.calm = 0;
   } else {
     c.streak = 0;
-    c.calm = Math.abs(drift) < cfg.driftSecondsPerHour / 2 ? c.calm + 1 : 0;
+    // While an episode is open, only a window wholly received after the alarm may show the clock
+    // steady again: late records from before it (the stage reads partition by partition) rewind
+    // the window to a time the fault had not yet begun.
+    const open = d.open.clock_drift;
+    const afterAlarm = !open || c.points[0]![0] * HOUR > open.raisedAt;
+    c.calm = afterAlarm && Math.abs(drift) < cfg.driftSecondsPerHour / 2 ? c.calm + 1 : 0;
   }
   if (!d.open.clock_drift && c.streak >= cfg.clockConfirm) {
     out.push(
