@@ -3,21 +3,14 @@
  * episodes (libs/devices, the device-health stage's tables) and the exception queue (libs/cases).
  */
 import type pg from 'pg';
-import { listAlerts, listDevices } from '../devices';
+import { listAlerts, listDevices, type AlertRow } from '../devices';
 import { caseQueue, type CaseQueue } from './cases';
 
-export interface DeviceAlert {
-  alertId: string;
-  device: string;
-  site: string | null;
-  kind: string;
-  metric: string;
-  value: number;
-  baseline: number;
-  since: string;
-  clearedAt: string | null;
-  ackedBy: string | null;
-}
+/** An alert episode as the page shows it: the stored row (libs/devices), less what it does not show. */
+export type DeviceAlert = Pick<
+  AlertRow,
+  'alertId' | 'device' | 'site' | 'kind' | 'metric' | 'value' | 'baseline' | 'since' | 'clearedAt' | 'ackedBy'
+>;
 
 export interface DeviceHealth {
   device: string;
