@@ -3,6 +3,7 @@
  * row: a store is built at the migrations before it and filled the way the sink wrote before
  * (multi-row INSERTs, one global hash chain), then migrated; every row, every journey and the lot
  * view must be the same, the old chain must still verify, and the new sink must write on top.
+ * Migration 086 (the lot view's memoized container walk, no JIT) likewise, from a store at 080.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -125,12 +126,15 @@ async function oldWriteBatch(pool: pg.Pool, events: SerializationEvent[]): Promi
 }
 
 const name = `unitrail_it_migration_${crypto.randomBytes(3).toString('hex')}`;
+const urlOf = (db: string) => {
+  const url = new URL(config.databaseUrl);
+  url.pathname = `/${db}`;
+  return url.toString();
+};
 let pool: pg.Pool;
 beforeAll(async () => {
-  const url = new URL(config.databaseUrl);
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  pool = createPool(url.toString());
+  await ensureDatabase(urlOf(name));
+  pool = createPool(urlOf(name));
 }, 60_000);
 afterAll(async () => {
   await pool.end();
@@ -214,6 +218,58 @@ describe('migration 010 on an existing store', () => {
       [GTIN, LOT],
     );
     expect(lot.rows[0].n).toBe(2);
+  });
+});
+
+describe('migration 086 on an existing store', () => {
+  const name086 = `${name}_086`;
+  let store: pg.Pool;
+  beforeAll(async () => {
+    await ensureDatabase(urlOf(name086));
+    store = createPool(urlOf(name086));
+  }, 60_000);
+  afterAll(async () => {
+    await store.end();
+    await dropDatabase(config.databaseUrl, name086);
+  }, 60_000);
+
+  const lotView = async () =>
+    (await store.query('SELECT * FROM analyst.lot_units_now ORDER BY unit_uri')).rows;
+  const counts = async () =>
+    (
+      await store.query(`SELECT (SELECT count(*) FROM ut.events)::int AS events,
+        (SELECT count(*) FROM ut.unit_state)::int AS states,
+        (SELECT count(*) FROM ut.aggregation_facts)::int AS facts`)
+    ).rows[0];
+
+  it('keeps every row and gives the same lot rows, and new sessions plan without JIT', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 86),
+    );
+    const events = Object.values(story);
+    for (const batch of [events.slice(10), events.slice(4, 10), events.slice(0, 4)]) {
+      await writeBatch(
+        store,
+        batch.map((event) => ({ event, recallId: null })),
+        'journey-sink',
+        { chain: 'ut.journey.v1/0' },
+      );
+    }
+    const lotBefore = await lotView();
+    const countsBefore = await counts();
+    expect(lotBefore.length).toBeGreaterThan(0);
+    expect(lotBefore.some((r) => r.container !== null)).toBe(true);
+
+    expect(await migrate(store)).toContain('086_lot_view_and_jit');
+    expect(await lotView()).toEqual(lotBefore);
+    expect(await counts()).toEqual(countsBefore);
+    const fresh = createPool(urlOf(name086), { max: 1 });
+    try {
+      expect((await fresh.query('SHOW jit')).rows[0].jit).toBe('off');
+    } finally {
+      await fresh.end();
+    }
   });
 });
 
