@@ -2,7 +2,8 @@
  * The fused deployment end to end: `unitrail run pipeline` (validator → deduplicator → enricher →
  * router → journey-sink in one process, group ut.pipeline) beside the surge and DLQ sinks. The demo
  * stream must land exactly: the unique valid events by event id, the invalid ones in the DLQ under
- * the validator's name, duplicates dropped.
+ * the validator's name, duplicates dropped. A record that fails for good after the deduplicator
+ * claimed its hash lands when it is replayed from the DLQ, instead of counting as its own duplicate.
  */
 import type Redis from 'ioredis';
 import type pg from 'pg';
@@ -16,6 +17,7 @@ import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { normalize } from '../libs/sources';
 import { rawTopics } from '../libs/topics';
 import { fusedPipeline } from '../services/stages';
+import { replayDlq } from '../libs/dlq';
 
 jest.setTimeout(600_000);
 
@@ -83,6 +85,55 @@ describe('unitrail run pipeline (fused)', () => {
     expect(ids.sort()).toEqual(wanted.sort());
     for (const [name, child] of stages.children) {
       expect([name, child.exitCode, child.signalCode]).toEqual([name, null, null]);
+    }
+  });
+
+  it('lands a record replayed from the DLQ after the sink refused it past the deduplicator', async () => {
+    const [record] = generateDemo({ events: 1, seed: randomSeed() });
+    const lineage = { topic: record!.topic, partition: 0, offset: 0, schemaId: 0 };
+    const eventId = normalize(record!.topic, record!.value, lineage).eventId;
+    // The sink refuses this event for good (a database error no retry mends): after the claim.
+    await pool.query(`CREATE OR REPLACE FUNCTION public.ut_test_refuse_identifier() RETURNS trigger
+      LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the fused DLQ replay test'; END $$`);
+    await pool.query(`CREATE TRIGGER ut_test_refuse BEFORE INSERT ON ut.event_identifiers FOR EACH ROW
+      WHEN (NEW.event_id = '${eventId}') EXECUTE FUNCTION public.ut_test_refuse_identifier()`);
+    try {
+      const since = (await pool.query<{ t: Date }>('SELECT now() AS t')).rows[0]!.t;
+      await produceRecords(kafka, codec, [record!]);
+      const failed = await waitFor(
+        'the refused record in the DLQ',
+        async () =>
+          (
+            await pool.query<{ dlq_id: string; stage: string; source_topic: string }>(
+              `SELECT dlq_id, stage, source_topic FROM ut.dlq
+                WHERE stage = 'journey-sink' AND source_topic = $1 AND failed_at >= $2`,
+              [record!.topic, since],
+            )
+          ).rows[0],
+        { timeoutMs: 120_000 },
+      );
+      await pool.query('DROP TRIGGER ut_test_refuse ON ut.event_identifiers');
+      expect(await replayDlq(pool, kafka, { ids: [failed.dlq_id] }, { replayedBy: 'fused test' })).toBe(1);
+      const landed = await waitFor(
+        'the replayed record landed',
+        async () => {
+          const rows = await pool.query<{ lineage: string }>(
+            'SELECT lineage FROM ut.events WHERE event_id = $1',
+            [eventId],
+          );
+          return rows.rowCount !== 0 && rows.rows;
+        },
+        { timeoutMs: 120_000 },
+      );
+      const replay = await pool.query<{ target_partition: number; target_offset: string }>(
+        'SELECT target_partition, target_offset FROM ut.dlq_replays WHERE dlq_id = $1',
+        [failed.dlq_id],
+      );
+      const { target_partition: partition, target_offset: offset } = replay.rows[0]!;
+      expect(landed.map((r) => r.lineage)).toEqual([`${record!.topic}/${partition}/${offset}`]);
+    } finally {
+      await pool.query('DROP TRIGGER IF EXISTS ut_test_refuse ON ut.event_identifiers');
+      await pool.query('DROP FUNCTION IF EXISTS public.ut_test_refuse_identifier()');
     }
   });
 });

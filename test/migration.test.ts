@@ -131,15 +131,24 @@ const urlOf = (db: string) => {
   url.pathname = `/${db}`;
   return url.toString();
 };
+/** A database of its own for the enclosing block: created before, dropped after; `pool()` reaches it. */
+function scratchStore(db: string): () => pg.Pool {
+  let p: pg.Pool;
+  beforeAll(async () => {
+    await ensureDatabase(urlOf(db));
+    p = createPool(urlOf(db));
+  }, 60_000);
+  afterAll(async () => {
+    await p.end();
+    await dropDatabase(config.databaseUrl, db);
+  }, 60_000);
+  return () => p;
+}
+const storePool = scratchStore(name);
 let pool: pg.Pool;
-beforeAll(async () => {
-  await ensureDatabase(urlOf(name));
-  pool = createPool(urlOf(name));
-}, 60_000);
-afterAll(async () => {
-  await pool.end();
-  await dropDatabase(config.databaseUrl, name);
-}, 60_000);
+beforeAll(() => {
+  pool = storePool();
+});
 
 type Snapshot = Record<string, unknown[]>;
 async function snapshot(): Promise<Snapshot> {
@@ -223,15 +232,11 @@ describe('migration 010 on an existing store', () => {
 
 describe('migration 086 on an existing store', () => {
   const name086 = `${name}_086`;
+  const storeOf086 = scratchStore(name086);
   let store: pg.Pool;
-  beforeAll(async () => {
-    await ensureDatabase(urlOf(name086));
-    store = createPool(urlOf(name086));
-  }, 60_000);
-  afterAll(async () => {
-    await store.end();
-    await dropDatabase(config.databaseUrl, name086);
-  }, 60_000);
+  beforeAll(() => {
+    store = storeOf086();
+  });
 
   const lotView = async () =>
     (await store.query('SELECT * FROM analyst.lot_units_now ORDER BY unit_uri')).rows;

@@ -30,6 +30,24 @@ describe('seen-set', () => {
     expect((await seen.stats()).byLabel['WMS|s7']).toBe(before + 1);
   });
 
+  it('passes a claim to the DLQ replay of the record that held it, once', async () => {
+    const h = crypto.randomBytes(32).toString('hex');
+    const claim = (claimant: string, replayOf: string | null = null) =>
+      seen.claim([{ eventHash: h, claimant, label: 'x', replayOf }]);
+    expect(await claim('raw/3/1')).toEqual(['first']);
+    // raw/3/1 failed for good after its claim; replayed from the DLQ it is raw/3/9.
+    expect(await claim('raw/3/9', 'raw/3/1')).toEqual(['first']);
+    expect(await claim('raw/3/9', 'raw/3/1')).toEqual(['replay']); // a crash replay of the replay
+    // A second replay of the same DLQ record, or a replay naming another claimant: duplicates.
+    expect(await claim('raw/3/12', 'raw/3/1')).toEqual(['duplicate']);
+    expect(await claim('raw/3/13', 'raw/3/5')).toEqual(['duplicate']);
+    // A replay of a record that never claimed (refused by the validator) is a first sighting.
+    const fresh = crypto.randomBytes(32).toString('hex');
+    expect(
+      await seen.claim([{ eventHash: fresh, claimant: 'raw/3/20', label: 'x', replayOf: 'raw/3/2' }]),
+    ).toEqual(['first']);
+  });
+
   it('decides within one batch in order and sets the TTL window', async () => {
     const h = crypto.randomBytes(32).toString('hex');
     const res = await seen.claim([

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Codec } from '../avro';
 import { UsageError } from '../errors';
 import { db } from '../store';
+import { REPLAY_CLAIMANT_HEADER } from '../seenset';
 
 export interface DlqFilter {
   reason?: string;
@@ -197,11 +198,13 @@ export async function replayDlq(
   const rows = await pool.query<{
     dlq_id: string;
     source_topic: string;
+    source_partition: number;
+    source_offset: string;
     original_key: Buffer | null;
     original_value: Buffer | null;
     original_headers: Record<string, string>;
   }>(
-    `SELECT dlq_id, source_topic, original_key, original_value, original_headers FROM ut.dlq d
+    `SELECT dlq_id, source_topic, source_partition, source_offset, original_key, original_value, original_headers FROM ut.dlq d
       WHERE ${filterSql} AND original_value IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ut.dlq_replays p WHERE p.dlq_id = d.dlq_id)
       ORDER BY source_topic, source_partition, source_offset`,
@@ -220,7 +223,16 @@ export async function replayDlq(
         topic: r.source_topic,
         acks: -1,
         messages: [
-          { key: r.original_key, value: r.original_value, headers: { ...headers, 'ut-replay-of': r.dlq_id } },
+          {
+            key: r.original_key,
+            value: r.original_value,
+            headers: {
+              ...headers,
+              'ut-replay-of': r.dlq_id,
+              // The failed record's claimant: a claim it took before failing passes to the replay.
+              [REPLAY_CLAIMANT_HEADER]: `${r.source_topic}/${r.source_partition}/${r.source_offset}`,
+            },
+          },
         ],
       });
       await pool.query(

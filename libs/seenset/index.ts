@@ -3,7 +3,9 @@
  * raw record's lineage (source topic/partition/offset). That claimant is stable across replays of
  * every stage upstream, so:
  *   - the same raw record seen again (a crash replay anywhere before the sink) → 'replay': forward;
- *   - another raw record with the same hash → 'duplicate': drop, counted once per record.
+ *   - another raw record with the same hash → 'duplicate': drop, counted once per record;
+ *   - a record replayed from the DLQ (a new raw record) whose original failed for good after its
+ *     claim (the fused pipeline: enricher, router or sink) → 'first', once: the claim passes to it.
  * Claims expire after the TTL window, so memory stays bounded.
  */
 import Redis, { type RedisOptions } from 'ioredis';
@@ -20,30 +22,49 @@ export interface Claim {
   claimant: string;
   /** Metric label for duplicate counts, e.g. "MES|line-3-printer". */
   label: string;
+  /**
+   * The claimant of the record this one replays from the DLQ (its header REPLAY_CLAIMANT_HEADER):
+   * a claim that record still holds passes to this one, once; it never landed, it was set apart.
+   */
+  replayOf?: string | null;
 }
 
+/**
+ * Set by `unitrail dlq replay` on each record it sends back: the raw coordinates (topic/partition/
+ * offset) of the record that failed, i.e. its claimant. The validator hands it on to the deduplicator.
+ */
+export const REPLAY_CLAIMANT_HEADER = 'ut-replay-claimant';
+
 // One round trip per batch. Keys: seen:<hash> → claimant; dup:<claimant> marks a counted duplicate
-// so a replayed duplicate is not counted twice; stats hash counts duplicates by label.
+// so a replayed duplicate is not counted twice; stats hash counts duplicates by label. A DLQ replay
+// takes over its original's claim (compare and set), so a second replay of it is a duplicate again.
 const CLAIM_SCRIPT = `
 local ttl = tonumber(ARGV[1])
 local prefix = ARGV[2]
 local out = {}
-local n = (#ARGV - 2) / 3
+local n = (#ARGV - 2) / 4
 for i = 1, n do
-  local hash = ARGV[3 + (i - 1) * 3]
-  local claimant = ARGV[4 + (i - 1) * 3]
-  local label = ARGV[5 + (i - 1) * 3]
+  local hash = ARGV[3 + (i - 1) * 4]
+  local claimant = ARGV[4 + (i - 1) * 4]
+  local label = ARGV[5 + (i - 1) * 4]
+  local replayOf = ARGV[6 + (i - 1) * 4]
   local key = prefix .. 'seen:' .. hash
   if redis.call('SET', key, claimant, 'NX', 'EX', ttl) then
     out[i] = 'first'
-  elseif redis.call('GET', key) == claimant then
-    out[i] = 'replay'
   else
-    if redis.call('SET', prefix .. 'dup:' .. claimant, hash, 'NX', 'EX', ttl) then
-      redis.call('HINCRBY', prefix .. 'stats', 'duplicates', 1)
-      redis.call('HINCRBY', prefix .. 'stats', 'duplicates|' .. label, 1)
+    local holder = redis.call('GET', key)
+    if holder == claimant then
+      out[i] = 'replay'
+    elseif replayOf ~= '' and holder == replayOf then
+      redis.call('SET', key, claimant, 'EX', ttl)
+      out[i] = 'first'
+    else
+      if redis.call('SET', prefix .. 'dup:' .. claimant, hash, 'NX', 'EX', ttl) then
+        redis.call('HINCRBY', prefix .. 'stats', 'duplicates', 1)
+        redis.call('HINCRBY', prefix .. 'stats', 'duplicates|' .. label, 1)
+      end
+      out[i] = 'duplicate'
     end
-    out[i] = 'duplicate'
   end
 end
 return out
@@ -121,7 +142,7 @@ export function createSeenSet({
       claims.length === 0
         ? Promise.resolve([])
         : wrap('seen-set claim', async () => {
-            const args = claims.flatMap((c) => [c.eventHash, c.claimant, c.label]);
+            const args = claims.flatMap((c) => [c.eventHash, c.claimant, c.label, c.replayOf ?? '']);
             return (await redis.eval(CLAIM_SCRIPT, 0, ttlSeconds, prefix, ...args)) as ClaimResult[];
           }),
     stats: () =>

@@ -23,8 +23,15 @@ const rec = (offset: number): InputRecord<SerializationEvent> => ({
 describe('deduplicator handler', () => {
   it('claims by hash with the raw record as claimant, stable across upstream replays', () => {
     expect(claimsOf([rec(5)])).toEqual([
-      { eventHash: hex, claimant: 'ut.raw.wms.v1/2/45', label: 'WMS|scanner-7' },
+      { eventHash: hex, claimant: 'ut.raw.wms.v1/2/45', label: 'WMS|scanner-7', replayOf: null },
     ]);
+  });
+  it('names the claimant a DLQ replay replays, from the header the validator hands on', () => {
+    const replayed = { ...rec(5), headers: { 'ut-replay-claimant': 'ut.raw.wms.v1/2/7' } };
+    expect(claimsOf([replayed])[0]).toMatchObject({
+      claimant: 'ut.raw.wms.v1/2/45',
+      replayOf: 'ut.raw.wms.v1/2/7',
+    });
   });
   it('forwards first sightings and replays, keyed as they came', () => {
     for (const result of ['first', 'replay'] as const) {

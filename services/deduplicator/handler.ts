@@ -2,7 +2,7 @@
 import type { SerializationEvent } from '../../libs/events';
 import type { InputRecord, Output } from '../../libs/runtime';
 import type { Claim, ClaimResult } from '../../libs/seenset';
-import { hashKey } from '../../libs/seenset';
+import { hashKey, REPLAY_CLAIMANT_HEADER } from '../../libs/seenset';
 import { topics } from '../../libs/topics';
 
 /** The raw record an event came from: stable across replays of every stage before this one. */
@@ -14,6 +14,7 @@ export function claimsOf(records: InputRecord<SerializationEvent>[]): Claim[] {
     eventHash: hashKey(r.value.eventId),
     claimant: claimantOf(r.value),
     label: `${r.value.sourceSystem}|${r.value.machineId ?? 'unknown'}`,
+    replayOf: r.headers[REPLAY_CLAIMANT_HEADER] ?? null,
   }));
 }
 

@@ -11,6 +11,7 @@ import { floorSignals, isReport, normalize, sourceLabels, type FloorSignal } fro
 import { topics } from '../../libs/topics';
 import { masterdataReasons, validate, type RuleContext } from '../../libs/rules';
 import type { Reason } from '../../libs/errors';
+import { REPLAY_CLAIMANT_HEADER } from '../../libs/seenset';
 
 export interface ValidatorContext extends RuleContext {
   masterdata: MasterdataLookup;
@@ -92,8 +93,16 @@ export function handleRaw(record: InputRecord<unknown>, ctx: ValidatorContext): 
     ...(known?.aggregation ?? []),
   ];
   if (reasons.length > 0) return [{ kind: 'dlq', reasons, ...labels, eventId: event.eventId }];
+  // A DLQ replay names the record it replays, for the deduplicator's claim.
+  const replayOf = record.headers[REPLAY_CLAIMANT_HEADER];
   return [
-    { kind: 'produce', topic: topics.validated.name, key: eventKey(event), value: event },
+    {
+      kind: 'produce',
+      topic: topics.validated.name,
+      key: eventKey(event),
+      value: event,
+      ...(replayOf ? { headers: { [REPLAY_CLAIMANT_HEADER]: replayOf } } : {}),
+    },
     ...signals.map(toSignalsTopic),
   ];
 }
