@@ -7,53 +7,15 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { SeenSet } from '../seenset';
-import { consumerGroups, groupOffsets, pipelineStats, type PipelineStats } from '../stats';
-import { dlqCounts, type DlqCount } from '../dlq';
+import { consumerGroups, groupOffsets, pipelineStats } from '../stats';
+import { dlqCounts } from '../dlq';
 import { db } from '../store';
 import { recallSummaries, type RecallSummary } from './recalls';
-import { riskIndicators, type RiskIndicator } from './risks';
-import { deviceSignals, type DeviceSignals } from './devices';
+import { riskIndicators } from './risks';
+import { deviceSignals } from './devices';
+import type { Frame, LandedEvent, Sample } from './wire';
 
-/** One landed event, as the Now view's ticker shows it. */
-export interface LandedEvent {
-  eventId: string;
-  eventTime: string;
-  eventType: string;
-  bizStep: string | null;
-  sourceSystem: string;
-  machineId: string | null;
-  recallId: string | null;
-  /** The first identifier the event names (Digital Link). */
-  epc: string | null;
-  landedAt: string;
-  /** Landed minus the raw record's Kafka timestamp. */
-  latencyMs: number | null;
-}
-
-/** A point of the small charts: rates per second and latency over the last tick. */
-export interface Sample {
-  t: number;
-  /** Records per second consumed, by consumer group. */
-  rates: Record<string, number>;
-  lag: Record<string, number>;
-  landedPerSec: number;
-  dlqPerSec: number;
-  duplicatesPerSec: number;
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-}
-
-export interface Frame {
-  at: number;
-  stats: PipelineStats;
-  sample: Sample;
-  /** DLQ records of the last ten minutes, by reason and source. */
-  dlqRecent: DlqCount[];
-  recent: LandedEvent[];
-  recalls: RecallSummary[];
-  risks: RiskIndicator[];
-  devices: DeviceSignals;
-}
+export type { Frame, LandedEvent, Sample } from './wire';
 
 export interface Feed {
   /** The newest frame (null before the first tick) and the history of samples, oldest first. */

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Codec } from '../avro';
 import { UsageError } from '../errors';
 import { db } from '../store';
+import type { DlqCount } from './types';
 
 export interface DlqFilter {
   reason?: string;
@@ -44,11 +45,7 @@ const filterArgs = (f: DlqFilter) => [
   f.ids ?? null,
 ];
 
-export interface DlqCount {
-  reason: string;
-  source: string | null;
-  n: number;
-}
+export type { DlqCount } from './types';
 
 export interface DlqRecordSummary {
   dlq_id: string;
