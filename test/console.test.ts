@@ -4,7 +4,9 @@
  * view's numbers are those of `unitrail stats --json`; a recall declared from the page moves its
  * surge counters as the lot's later events arrive; a unit is found by its Digital Link; a viewer's
  * token shows no action buttons and the API refuses it anyway; a quality engineer works an exception
- * case (a refusal while a required step is missing, a photo uploaded, the steps recorded, closed).
+ * case (a refusal while a required step is missing, a photo uploaded, the steps recorded, closed); a
+ * floor demo with a degrading printer goes through the device-health stage, and its alert shows live
+ * on the Devices view and the risk line, where a quality engineer acknowledges it (a viewer cannot).
  * axe-core checks every view; each view is saved as a screenshot under test/artifacts/console/.
  */
 import { execFile } from 'node:child_process';
@@ -20,9 +22,11 @@ import { launchChromium } from './browser';
 import { createCodec } from '../libs/avro';
 import { openManualCase, showCase, verifyCases } from '../libs/cases';
 import { tinyPng } from '../libs/cases/testing';
-import { demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
+import { demoMasterdata, generateDemo, generateFloorDemo, parseFaults, type DemoRecord } from '../libs/demo';
+import { listAlerts } from '../libs/devices';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { toDigitalLink } from '../libs/gs1';
+import type { PipelineStats } from '../libs/stats';
 import { createKafka } from '../libs/kafka';
 import { loadMasterdata } from '../libs/masterdata';
 import type { MesUnitEvent } from '../libs/sources';
@@ -136,7 +140,8 @@ describe('the operations console in Chromium', () => {
     expect(csp).not.toContain('unsafe-inline');
     await page.getByLabel('API token').fill('ut_not-a-token');
     await page.getByRole('button', { name: 'Open the console' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('unknown or revoked');
+    // The alert is there, empty, before the answer comes: wait for its text.
+    await page.getByRole('alert').filter({ hasText: 'unknown or revoked' }).waitFor();
     const api = await fetch(new URL('api/session', consoleApp.url), {
       headers: { authorization: `Bearer ${token.viewer}` },
     });
@@ -160,14 +165,7 @@ describe('the operations console in Chromium', () => {
       'the Now view to equal unitrail stats --json',
       async () => {
         const { stdout } = await run(process.execPath, [cli, 'stats', '--json'], { env: process.env });
-        const stats = JSON.parse(stdout.trim().split('\n').pop()!) as {
-          events: number;
-          units: number;
-          containers: number;
-          dlq: number;
-          duplicates: number;
-          lag: Record<string, number>;
-        };
+        const stats = JSON.parse(stdout.trim().split('\n').pop()!) as PipelineStats;
         const num = async (sel: string) =>
           Number(((await page.locator(sel).textContent()) ?? '').replace(/,/g, ''));
         const shown = {
@@ -411,6 +409,100 @@ describe('the operations console in Chromium', () => {
       .filter({ hasText: `console test ${suffix}` })
       .waitFor();
     expect(await card.getByRole('button', { name: 'Quarantine' }).count()).toBe(0);
+  });
+
+  it("shows a degrading printer's alert live, names it on the risk line, and a quality engineer acknowledges it", async () => {
+    // A floor demo (docs/devices.md) through every stage, device-health among them: line-1-printer's
+    // grades slide from a fifth of the stream on. Produced after the pages are open: no reload.
+    const { records: floor } = generateFloorDemo(
+      { events: 3000, seed: randomSeed() },
+      parseFaults('printer_grade:line-1-printer@0.2'),
+    );
+    const before = new Set((await listAlerts(pool)).map((a) => a.alertId));
+    const quality = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      for (const [p, bearer] of [
+        [quality, token.quality],
+        [viewer, token.viewer],
+      ] as const) {
+        await signIn(p, bearer);
+        await view(p, 'devices', 'Devices & exceptions');
+      }
+      await produceRecords(kafka, codec, floor);
+      const alert = await waitFor(
+        "device-health's alert on line-1-printer",
+        async () =>
+          (await listAlerts(pool)).find(
+            (a) =>
+              !before.has(a.alertId) &&
+              a.device === 'line-1-printer' &&
+              a.kind === 'device_degrading' &&
+              a.clearedAt === null,
+          ),
+        { timeoutMs: 300_000, everyMs: 2000 },
+      );
+      expect(alert.metric).toBe('print_grade');
+      expect(alert.value).toBeLessThan(alert.baseline);
+
+      // The row, as the stored episode has it: device, kind, metric against its baseline, since.
+      const row = quality.locator(`tr[data-alert="${alert.alertId}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      const cells = await row.locator('th, td').allTextContents();
+      const since = new Date(alert.since).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+      expect(cells.slice(0, 6)).toEqual([
+        'line-1-printer',
+        alert.site ?? '–',
+        'degrading (print grade)',
+        `${alert.value.toFixed(3)} / ${alert.baseline.toFixed(3)}`,
+        since,
+        'open',
+      ]);
+      const risks = quality.getByRole('list', { name: 'Risk indicators' });
+      const named = `line-1-printer degrading since ${alert.since.slice(11, 16)} UTC (print grade ${alert.value.toFixed(2)} vs ${alert.baseline.toFixed(2)})`;
+      await expect(risks.textContent()).resolves.toContain(named);
+      expect(await axe(quality)).toEqual([]);
+      await shot(quality, 'devices');
+
+      // A viewer sees the alert and no way to acknowledge it; the API refuses a viewer anyway.
+      await viewer.locator(`tr[data-alert="${alert.alertId}"]`).waitFor();
+      expect(await viewer.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+      const ackPath = new URL(`api/devices/${encodeURIComponent(alert.alertId)}/ack`, consoleApp.url);
+      const post = (bearer: string, body: unknown) =>
+        fetch(ackPath, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post(token.viewer, { note: 'a viewer tries' })).status).toBe(403);
+      // Without a note it is refused with its reason.
+      const bare = await post(token.quality, {});
+      expect([bare.status, ((await bare.json()) as { title: string }).title]).toEqual([
+        400,
+        'note is required: what was done',
+      ]);
+
+      const note = `print head cleaned (${suffix})`;
+      await row.getByLabel(/^Note on line-1-printer/).fill(note);
+      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      const acked = `tr[data-alert="${alert.alertId}"] td[data-acked-by="it-console-quality-${suffix}"]`;
+      await quality.locator(acked).filter({ hasText: note }).waitFor();
+      expect(await row.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+      // The viewer's page shows it too, from the live feed.
+      await viewer.locator(acked).filter({ hasText: note }).waitFor();
+      await expect(risks.textContent()).resolves.toContain(
+        `${named}, acknowledged by it-console-quality-${suffix}`,
+      );
+      const stored = (await listAlerts(pool)).find((a) => a.alertId === alert.alertId)!;
+      expect(stored).toMatchObject({ ackedBy: `it-console-quality-${suffix}`, ackNote: note });
+      await expect(quality.locator(acked).textContent()).resolves.toContain(
+        new Date(stored.ackedAt!).toISOString().replace('T', ' ').slice(0, 19) + 'Z',
+      );
+      expect(await axe(quality)).toEqual([]);
+    } finally {
+      await quality.close();
+      await viewer.close();
+    }
   });
 
   it('reconnects the live feed by itself after the console restarts', async () => {

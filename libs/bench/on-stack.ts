@@ -103,7 +103,7 @@ export async function benchConsoleOnStack({
   startConsole: StartConsole;
   events: number;
   progress: (line: string) => void;
-}): Promise<ConsoleBenchResult & { tickMs: number }> {
+}): Promise<ConsoleBenchResult & { tickMs: number; landedEveryMs: number }> {
   await stackUp({});
   await prepareStack(config);
   const kafka = createKafka({ brokers: config.kafkaBrokers });
@@ -128,7 +128,7 @@ export async function benchConsoleOnStack({
       onProgress: (done, ms) =>
         progress(`bench console: ${done}/${events} ${ms === null ? 'not seen' : `${ms} ms`}`),
     });
-    return { ...result, tickMs: 1000 };
+    return { ...result, tickMs: 1000, landedEveryMs: config.consoleLandedEveryMs };
   } finally {
     await running.stop();
     await stopStages(children);

@@ -4,18 +4,9 @@
  * stored (key order fixed here), so verifying needs nothing but the rows.
  */
 import crypto from 'node:crypto';
+import type { HistoryEntry } from './types';
 
-export interface HistoryEntry {
-  caseId: string;
-  seq: number;
-  /** ISO time. */
-  at: string;
-  actor: string;
-  role: string | null;
-  action: string;
-  step: string | null;
-  detail: Record<string, unknown>;
-}
+export type { HistoryEntry } from './types';
 
 /** The stored text of an entry: its fields in a fixed order. */
 export function entryText(e: HistoryEntry): string {

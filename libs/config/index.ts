@@ -337,6 +337,13 @@ export const settings = {
     default: '8092',
     parse: int({ max: 65535 }),
   },
+  consoleLandedEveryMs: {
+    env: 'CONSOLE_LANDED_EVERY_MS',
+    description:
+      "How often the console's feed looks for newly landed events between its once-a-second ticks (0: at ticks only)",
+    default: '200',
+    parse: int({ min: 0, max: 10000 }),
+  },
   capturePort: {
     env: 'CAPTURE_PORT',
     description:

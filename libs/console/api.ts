@@ -15,6 +15,7 @@
  *   GET  /api/dlq/{id}                        one record in full
  *   POST /api/dlq/{id}/replay                 send it back to its source topic
  *   GET  /api/devices                         device alerts and the exception queue
+ *   POST /api/devices/{alertId}/ack           {note}: acknowledge a device alert (as the ops API's)
  *   GET  /api/cases/{id}, POST /api/cases/{id}/evidence|steps|close   one case (routes in cases.ts)
  *   GET  /healthz
  */
@@ -35,9 +36,11 @@ import { authenticate, type Principal, type Role } from '../tokens';
 import { checkWarranty } from '../warranty';
 import { db } from '../store';
 import { caseActors, caseRoutes } from './cases';
-import { deviceSignals } from './devices';
+import { ackAlert } from '../devices';
+import { deviceAckers, deviceSignals } from './devices';
 import type { Feed } from './feed';
 import { recallSummaries } from './recalls';
+import type { Session } from './wire';
 
 export const readers: readonly Role[] = ['viewer', 'warranty', 'recall_coordinator', 'quality', 'admin'];
 export const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
@@ -141,20 +144,17 @@ export function createConsoleHandler({
       name: '/api/session',
       roles: readers,
       async run({ res, who }) {
-        sendJson(
-          res,
-          200,
-          {
-            name: who.name,
-            role: who.role,
-            may: {
-              recalls: coordinators.includes(who.role),
-              replay: replayers.includes(who.role),
-              cases: caseActors.includes(who.role),
-            },
+        const session: Session = {
+          name: who.name,
+          role: who.role,
+          may: {
+            recalls: coordinators.includes(who.role),
+            replay: replayers.includes(who.role),
+            cases: caseActors.includes(who.role),
+            ack: deviceAckers.includes(who.role),
           },
-          noStore,
-        );
+        };
+        sendJson(res, 200, session, noStore);
       },
     },
     {
@@ -399,6 +399,21 @@ export function createConsoleHandler({
       roles: readers,
       async run({ res }) {
         sendJson(res, 200, await deviceSignals(pool), noStore);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/devices\/([^/]+)\/ack$/,
+      name: '/api/devices/{id}/ack',
+      roles: deviceAckers,
+      async run({ res, params, who, body }) {
+        const note = optionalString((await body()).note, 'note');
+        if (note === null || note.trim() === '') throw new UsageError('note is required: what was done');
+        const known = await pool.query('SELECT 1 FROM ut.device_alerts WHERE alert_id = $1', [params[0]]);
+        if (known.rows.length === 0) return sendProblem(res, 404, `no device alert ${params[0]}`);
+        const acked = await ackAlert(pool, params[0]!, { note: note.trim(), by: who.name });
+        void feed.refresh();
+        sendJson(res, 200, acked, noStore);
       },
     },
     ...caseRoutes({ deps, readers, changed: () => void feed.refresh(), headers: noStore }),

@@ -29,33 +29,14 @@ import type { OpsDeps } from '../recalls';
 import { db } from '../store';
 import type { Role } from '../tokens';
 import type { Route } from './api';
+import type { CaseQueue } from './wire';
+
+export type { CaseQueue, CaseSummary } from './wire';
 
 /** Act on cases: evidence, close (the ops API's /cases uses the same roles, docs/access.md). */
 export const caseActors: readonly Role[] = ['quality', 'admin'];
 /** Record a step: then the playbook step's own roles decide (a quarantine breach's steps allow recall coordinators). */
 export const stepActors: readonly Role[] = ['quality', 'recall_coordinator', 'admin'];
-
-export interface CaseSummary {
-  caseId: string;
-  kind: string;
-  status: 'open' | 'resolved' | 'closed';
-  title: string;
-  subject: string | null;
-  device: string | null;
-  site: string | null;
-  occurredAt: string;
-  openedAt: string;
-  closedAt: string | null;
-  /** Entries in the case's history: the page reloads an open case when this grows. */
-  entries: number;
-}
-
-export interface CaseQueue {
-  /** Open and resolved cases (newest first), then the latest closed ones. */
-  cases: CaseSummary[];
-  /** Cases not closed yet, by kind (all of them, not only those listed). */
-  openByKind: Record<string, number>;
-}
 
 export async function caseQueue(
   pool: pg.Pool,

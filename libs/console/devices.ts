@@ -4,29 +4,14 @@
  */
 import type pg from 'pg';
 import { listAlerts, listDevices, type AlertRow } from '../devices';
-import { caseQueue, type CaseQueue } from './cases';
+import type { Role } from '../tokens';
+import { caseQueue } from './cases';
+import type { DeviceAlert, DeviceSignals } from './wire';
 
-/** An alert episode as the page shows it: the stored row (libs/devices), less what it does not show. */
-export type DeviceAlert = Pick<
-  AlertRow,
-  'alertId' | 'device' | 'site' | 'kind' | 'metric' | 'value' | 'baseline' | 'since' | 'clearedAt' | 'ackedBy'
->;
+export type { DeviceAlert, DeviceHealth, DeviceSignals } from './wire';
 
-export interface DeviceHealth {
-  device: string;
-  site: string;
-  health: string;
-  lastSeen: string;
-  noReadRate: { value: number | null; baseline: number | null };
-  printGrade: { value: number | null; baseline: number | null };
-  driftSecondsPerHour: number | null;
-}
-
-export interface DeviceSignals extends CaseQueue {
-  devices: DeviceHealth[];
-  /** Open episodes first, then the newest of the last day. */
-  alerts: DeviceAlert[];
-}
+/** Who may acknowledge a device alert: line maintenance's teams, as on the ops API (docs/access.md). */
+export const deviceAckers: readonly Role[] = ['quality', 'admin'];
 
 export async function deviceSignals(
   pool: pg.Pool,
@@ -47,7 +32,7 @@ export async function deviceSignals(
       printGrade: { value: d.metrics.printGrade.value, baseline: d.metrics.printGrade.baseline },
       driftSecondsPerHour: d.metrics.clock.driftSecondsPerHour,
     })),
-    alerts: alerts.map((a) => ({
+    alerts: alerts.map((a: AlertRow): DeviceAlert => ({
       alertId: a.alertId,
       device: a.device,
       site: a.site,
@@ -57,7 +42,9 @@ export async function deviceSignals(
       baseline: a.baseline,
       since: a.since,
       clearedAt: a.clearedAt,
+      ackedAt: a.ackedAt,
       ackedBy: a.ackedBy,
+      ackNote: a.ackNote,
     })),
     ...(await caseQueue(pool, { limit })),
   };

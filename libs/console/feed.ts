@@ -2,58 +2,22 @@
  * The console's live feed. One sampler per console process reads the pipeline once per tick (Kafka
  * group offsets in one admin session, the stats counts of libs/stats, the ledger batches landed since
  * the last tick, the DLQ of the last ten minutes) and hands the same frame to every open browser, so
- * the browsers never poll: they hold one Server-Sent Events stream each.
+ * the browsers never poll: they hold one Server-Sent Events stream each. Between ticks it looks for
+ * new ledger batches only (one indexed query), and sends a frame with the events that just landed
+ * as soon as there are some: an event reaches the screen without waiting for the next tick.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { SeenSet } from '../seenset';
-import { consumerGroups, groupOffsets, pipelineStats, type PipelineStats } from '../stats';
-import { dlqCounts, type DlqCount } from '../dlq';
+import { consumerGroups, groupOffsets, pipelineStats } from '../stats';
+import { dlqCounts } from '../dlq';
 import { db } from '../store';
 import { recallSummaries, type RecallSummary } from './recalls';
-import { riskIndicators, type RiskIndicator } from './risks';
-import { deviceSignals, type DeviceSignals } from './devices';
+import { riskIndicators } from './risks';
+import { deviceSignals } from './devices';
+import type { Frame, LandedEvent, Sample } from './wire';
 
-/** One landed event, as the Now view's ticker shows it. */
-export interface LandedEvent {
-  eventId: string;
-  eventTime: string;
-  eventType: string;
-  bizStep: string | null;
-  sourceSystem: string;
-  machineId: string | null;
-  recallId: string | null;
-  /** The first identifier the event names (Digital Link). */
-  epc: string | null;
-  landedAt: string;
-  /** Landed minus the raw record's Kafka timestamp. */
-  latencyMs: number | null;
-}
-
-/** A point of the small charts: rates per second and latency over the last tick. */
-export interface Sample {
-  t: number;
-  /** Records per second consumed, by consumer group. */
-  rates: Record<string, number>;
-  lag: Record<string, number>;
-  landedPerSec: number;
-  dlqPerSec: number;
-  duplicatesPerSec: number;
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-}
-
-export interface Frame {
-  at: number;
-  stats: PipelineStats;
-  sample: Sample;
-  /** DLQ records of the last ten minutes, by reason and source. */
-  dlqRecent: DlqCount[];
-  recent: LandedEvent[];
-  recalls: RecallSummary[];
-  risks: RiskIndicator[];
-  devices: DeviceSignals;
-}
+export type { Frame, LandedEvent, Sample } from './wire';
 
 export interface Feed {
   /** The newest frame (null before the first tick) and the history of samples, oldest first. */
@@ -73,6 +37,7 @@ export function createFeed({
   seen,
   groups = consumerGroups,
   tickMs = 1000,
+  landedEveryMs = 200,
   historySeconds = 300,
   recallEveryMs = 5000,
   latencyWindowMs = 30_000,
@@ -84,6 +49,8 @@ export function createFeed({
   /** Consumer group → the topics it reads (services/stages.ts `stageGroups`). */
   groups?: Record<string, string[]>;
   tickMs?: number;
+  /** How often to look for newly landed events between ticks (0: only at ticks). */
+  landedEveryMs?: number;
   historySeconds?: number;
   /** Recall summaries run the affected-units report: not every tick. */
   recallEveryMs?: number;
@@ -98,6 +65,9 @@ export function createFeed({
   let frame: Frame | null = null;
   let prev: { t: number; positions: Record<string, number>; dlq: number; duplicates: number } | null = null;
   let lastBatch: number | null = null;
+  /** Events landed since the last sample (the light looks count them too). */
+  let landedUncounted = 0;
+  let tickedAt = 0;
   let recalls: RecallSummary[] = [];
   let recallsAt = 0;
   let admin: Admin | null = null;
@@ -158,6 +128,29 @@ export function createFeed({
     }));
   }
 
+  function take(landed: LandedEvent[], now: number, { count }: { count: boolean }): void {
+    if (count) {
+      landedUncounted += landed.length;
+      for (const e of landed) if (e.latencyMs !== null) latencies.push({ t: now, ms: e.latencyMs });
+    }
+    recent.unshift(...landed.slice(-20).reverse());
+    recent.length = Math.min(recent.length, 20);
+  }
+
+  function publish(next: Frame): void {
+    frame = next;
+    for (const l of listeners) l(next);
+  }
+
+  /** Between ticks: only the events that just landed, on the last frame's numbers. */
+  async function glance(): Promise<void> {
+    if (!frame) return;
+    const landed = await landedSince();
+    if (landed.length === 0) return;
+    take(landed, Date.now(), { count: true });
+    publish({ ...frame, at: Date.now(), recent: [...recent] });
+  }
+
   async function tick(): Promise<void> {
     const now = Date.now();
     admin ??= kafka.admin();
@@ -173,11 +166,11 @@ export function createFeed({
     const stats = await pipelineStats({ pool, kafka, seen, offsets, groups });
     const first = lastBatch === null;
     const landed = await landedSince();
-    const landedCount = first ? 0 : landed.length;
-    for (const e of landed) if (e.latencyMs !== null && !first) latencies.push({ t: now, ms: e.latencyMs });
+    // The first look finds the last few batches of before the console started: shown, not counted.
+    take(landed, now, { count: !first });
+    const landedCount = landedUncounted;
+    landedUncounted = 0;
     while (latencies.length > 0 && latencies[0]!.t < now - latencyWindowMs) latencies.shift();
-    recent.unshift(...landed.slice(-20).reverse());
-    recent.length = Math.min(recent.length, 20);
     const positions = Object.fromEntries(Object.entries(offsets).map(([g, o]) => [g, o.position]));
     const seconds = prev ? Math.max(0.001, (now - prev.t) / 1000) : 1;
     const rate = (a: number, b: number | undefined) =>
@@ -202,7 +195,7 @@ export function createFeed({
     }
     const dlqRecent = await dlqCounts(pool, { since: new Date(now - 10 * 60_000) });
     const devices = await deviceSignals(pool);
-    frame = {
+    publish({
       at: now,
       stats,
       sample,
@@ -211,12 +204,12 @@ export function createFeed({
       recalls,
       risks: riskIndicators({ recalls, dlqRecent, lag: stats.lag, history, devices }),
       devices,
-    };
-    for (const l of listeners) l(frame);
+    });
   }
 
-  const runOnce = (): Promise<void> =>
-    (running ??= tick()
+  /** One read at a time: a tick, or a glance when the next tick is not due yet. */
+  const runOnce = (read: () => Promise<void> = tick): Promise<void> =>
+    (running ??= read()
       .catch(onError)
       .finally(() => {
         running = null;
@@ -224,8 +217,12 @@ export function createFeed({
 
   const loop = async () => {
     if (stopped) return;
-    await runOnce();
-    if (!stopped) timer = setTimeout(() => void loop(), tickMs);
+    const due = Date.now() - tickedAt >= tickMs;
+    if (due) tickedAt = Date.now();
+    await runOnce(due ? tick : glance);
+    const step = landedEveryMs > 0 ? Math.min(landedEveryMs, tickMs) : tickMs;
+    if (!stopped)
+      timer = setTimeout(() => void loop(), Math.max(0, Math.min(step, tickedAt + tickMs - Date.now())));
   };
   void loop();
 
@@ -236,9 +233,10 @@ export function createFeed({
       return () => listeners.delete(listener);
     },
     async refresh() {
-      await running;
+      // A glance under way would not read what the action changed: wait for a whole tick.
+      while (running) await running;
       recallsAt = 0;
-      await runOnce();
+      await runOnce(tick);
     },
     async stop() {
       stopped = true;

@@ -1,5 +1,6 @@
 /** Reads the console's live feed from Node (the event-to-screen benchmark and the tests). */
 import http from 'node:http';
+import { sseReader } from './sse';
 
 export interface FeedFollower {
   close(): void;
@@ -22,22 +23,12 @@ export function followConsoleFeed(
       return;
     }
     res.setEncoding('utf8');
-    let buffer = '';
+    // A chunk's events all count as received when the chunk came.
+    let receivedAt = 0;
+    const read = sseReader((event, data) => onEvent(event, data, receivedAt));
     res.on('data', (chunk: string) => {
-      const receivedAt = Date.now();
-      buffer += chunk;
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-        }
-        if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')), receivedAt);
-      }
+      receivedAt = Date.now();
+      read(chunk);
     });
   });
   req.on('error', (err) => onError(err));

@@ -4,26 +4,13 @@
  * consumers (lag and position of the surge sink group).
  */
 import type pg from 'pg';
-import type { Recall } from '../recalls';
 import { loadParties, recallReport } from '../recalls';
 import { listRecalls } from '../recalls';
 import type { GroupOffsets } from '../stats';
 import { db } from '../store';
+import type { RecallSummary } from './wire';
 
-export interface RecallSummary {
-  recall: Recall;
-  units: number;
-  /** Units whose whereabouts are known (any status but unknown). */
-  located: number;
-  byStatus: Record<string, number>;
-  /** Units in a partner's custody, and those of them whose partner has no notice sent yet. */
-  atPartners: number;
-  atPartnersNotNotified: number;
-  notices: { sent: number; failed: number; pending: number };
-  /** Ledger events routed through the surge topic for this recall. */
-  surgeEvents: number;
-  surge: { lag: number; position: number };
-}
+export type { RecallSummary } from './wire';
 
 export async function recallSummaries(
   pool: pg.Pool,

@@ -105,13 +105,30 @@ describe('riskIndicators', () => {
             baseline: 3.6,
             since: '2026-03-01T14:02:00.000Z',
             clearedAt: null,
+            ackedAt: null,
             ackedBy: null,
+            ackNote: null,
+          },
+          {
+            alertId: 'a2',
+            device: 'S-9',
+            site: null,
+            kind: 'device_degrading',
+            metric: 'no_read_rate',
+            value: 0.12,
+            baseline: 0.003,
+            since: '2026-03-01T15:30:00.000Z',
+            clearedAt: null,
+            ackedAt: '2026-03-01T15:45:00.000Z',
+            ackedBy: 'maintenance-1',
+            ackNote: 'lens cleaned',
           },
         ],
       },
     });
     expect(out.map((r) => r.text)).toEqual([
       'P-3 degrading since 14:02 UTC (print grade 2.10 vs 3.60)',
+      'S-9 degrading since 15:30 UTC (no read rate 0.12 vs 0.00), acknowledged by maintenance-1',
       '3 open exception cases: 2 damaged label, 1 device fault',
     ]);
   });

@@ -6,13 +6,9 @@ import type { DlqCount } from '../dlq';
 import type { DeviceSignals } from './devices';
 import type { Sample } from './feed';
 import type { RecallSummary } from './recalls';
+import type { RiskIndicator } from './wire';
 
-export interface RiskIndicator {
-  level: 'critical' | 'warning' | 'info';
-  /** Which view explains it. */
-  view: 'recalls' | 'quality' | 'now' | 'devices';
-  text: string;
-}
+export type { RiskIndicator } from './wire';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -47,7 +43,7 @@ export function riskIndicators({
     out.push({
       level: 'warning',
       view: 'devices',
-      text: `${a.device} ${a.kind.replace(/^device_/, '')} since ${a.since.slice(11, 16)} UTC (${a.metric.replace(/_/g, ' ')} ${a.value.toFixed(2)} vs ${a.baseline.toFixed(2)})`,
+      text: `${a.device} ${a.kind.replace(/^device_/, '')} since ${a.since.slice(11, 16)} UTC (${a.metric.replace(/_/g, ' ')} ${a.value.toFixed(2)} vs ${a.baseline.toFixed(2)})${a.ackedBy ? `, acknowledged by ${a.ackedBy}` : ''}`,
     });
   }
   const open = Object.entries(devices.openByKind).filter(([, k]) => k > 0);

@@ -9,6 +9,7 @@ import type { Codec } from '../avro';
 import { UsageError } from '../errors';
 import { db } from '../store';
 import { REPLAY_CLAIMANT_HEADER } from '../seenset';
+import type { DlqCount } from './types';
 
 export interface DlqFilter {
   reason?: string;
@@ -45,11 +46,7 @@ const filterArgs = (f: DlqFilter) => [
   f.ids ?? null,
 ];
 
-export interface DlqCount {
-  reason: string;
-  source: string | null;
-  n: number;
-}
+export type { DlqCount } from './types';
 
 export interface DlqRecordSummary {
   dlq_id: string;

@@ -5,30 +5,9 @@
  */
 import type { SerializationEvent } from '../events';
 import { touchedIdentifiers } from '../events';
+import type { Recall } from './types';
 
-/** Mirrors avro/recall.avsc. */
-export interface Recall {
-  recallId: string;
-  status: 'active' | 'closed' | string;
-  reason: string;
-  gtin: string;
-  lots: string[];
-  serials: string[];
-  fromTime: number | null;
-  toTime: number | null;
-  deviceId: string | null;
-  declaredAt: number;
-  closedAt: number | null;
-  declaredBy: string | null;
-  /** Cases, pallets and shipments holding units in scope when declared. */
-  containers: string[];
-  /** Units resolved when declared, for a device or time-window scope. */
-  units: string[];
-  /** When the units were quarantined; a later move of one of them is a breach. */
-  quarantinedAt: number | null;
-  /** GLNs the quarantine covers; empty: every site. */
-  quarantineSites: string[];
-}
+export type { Recall } from './types';
 
 /** A record as decoded: written before a field existed, it lacks it (the schema default is for readers). */
 export function withDefaults(r: Partial<Recall> & Pick<Recall, 'recallId'>): Recall {

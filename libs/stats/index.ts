@@ -10,6 +10,7 @@ import { withAdmin } from '../kafka';
 import type { SeenSet } from '../seenset';
 import { db } from '../store';
 import { topics } from '../topics';
+import type { PipelineStats } from './types';
 
 /** Each stage's consumer group and the topics it reads. */
 export const consumerGroups: Record<string, string[]> = {
@@ -29,14 +30,7 @@ export interface GroupOffsets {
   position: number;
 }
 
-export interface PipelineStats {
-  events: number;
-  units: number;
-  containers: number;
-  dlq: number;
-  duplicates: number;
-  lag: Record<string, number>;
-}
+export type { PipelineStats } from './types';
 
 /** Lag and position of every group, in one admin session (the same sum as libs/kafka groupLag). */
 export async function groupOffsets(

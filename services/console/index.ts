@@ -48,6 +48,7 @@ export async function startConsole({
     seen,
     groups,
     tickMs,
+    landedEveryMs: config.consoleLandedEveryMs,
     onError: (err) => log.warn('feed tick failed; trying again next tick', { error: oneLine(err) }),
   });
   const handler = createConsoleHandler({ deps, feed, log, staticDir, ownSources: config.ownSources });

@@ -3,11 +3,10 @@
  * storage, a cookie or a URL. The live feed is read with fetch (EventSource cannot send an
  * Authorization header) and reconnects by itself when the service restarts.
  */
-export interface Session {
-  name: string;
-  role: string;
-  may: { recalls: boolean; replay: boolean; cases: boolean };
-}
+import { sseReader } from '../../../../libs/console/sse';
+import type { Session } from './types';
+
+export type { Session };
 
 export class ApiError extends Error {
   constructor(
@@ -104,23 +103,11 @@ export function followFeed(
         onStatus('live');
         delay = 500;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
+        const read = sseReader(onEvent);
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let cut;
-          while ((cut = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            let event = 'message';
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event:')) event = line.slice(6).trim();
-              else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-            }
-            if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')));
-          }
+          read(value);
         }
       } catch (err) {
         if (stopped) return;

@@ -1,8 +1,9 @@
 /**
- * Devices & exceptions: device alerts (the device-health stage's episodes), the exception queue
- * (libs/cases) and one case opened from it. The queue comes with every feed frame; an open case is
- * read again when its history grows.
+ * Devices & exceptions: device alerts (the device-health stage's episodes) with their
+ * acknowledgements, the exception queue (libs/cases) and one case opened from it. The queue comes
+ * with every feed frame; an open case is read again when its history grows.
  */
+import { ApiError, postJson } from './api';
 import { casePanel } from './cases';
 import { fmt, h, replace, short, time } from './dom';
 import type { DeviceAlert, DeviceHealth, CaseSummary, DeviceSignals, Frame } from './types';
@@ -28,12 +29,71 @@ const words = (s: string) =>
 
 export const devicesView: ViewFactory = (session) => {
   const panel = casePanel(session);
+  const message = h('p', { class: 'message', role: 'status' });
+  /** Notes being typed, by alert: a frame that redraws the table keeps them. */
+  const notes = new Map<string, string>();
   const alerts = h('tbody');
   const health = h('tbody');
   const queue = h('tbody');
   let shownHealth = '';
   let shownAlerts = '';
   let shownQueue = '';
+
+  const say = (text: string, error = false) => {
+    message.textContent = text;
+    message.classList.toggle('error', error);
+    message.setAttribute('role', error ? 'alert' : 'status');
+  };
+
+  async function acknowledge(a: DeviceAlert): Promise<void> {
+    const note = (notes.get(a.alertId) ?? '').trim();
+    if (note === '') return say(`Acknowledging ${a.device} needs a note: what was done`, true);
+    say(`Acknowledging ${a.device}…`);
+    try {
+      await postJson(`/api/devices/${encodeURIComponent(a.alertId)}/ack`, { note });
+      notes.delete(a.alertId);
+      say(`${a.device}'s alert acknowledged`);
+    } catch (err) {
+      say(`Acknowledging ${a.device} refused: ${err instanceof ApiError ? err.message : String(err)}`, true);
+    }
+  }
+
+  // Only a role that may acknowledge gets the form; the API refuses the others anyway.
+  const ackForm = (a: DeviceAlert) => {
+    const id = `ack-${a.alertId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const what = `${a.device} ${words(a.kind)}`;
+    return h(
+      'form',
+      {
+        class: 'ack',
+        'aria-label': `Acknowledge ${what}`,
+        onsubmit: (e) => {
+          e.preventDefault();
+          void acknowledge(a);
+        },
+      },
+      h('label', { for: id, class: 'sr-only' }, `Note on ${what}`),
+      h('input', {
+        id,
+        type: 'text',
+        placeholder: 'what was done',
+        value: notes.get(a.alertId) ?? '',
+        oninput: (e) => notes.set(a.alertId, (e.target as HTMLInputElement).value),
+      }),
+      h('button', { type: 'submit' }, 'Acknowledge'),
+    );
+  };
+
+  const ackCell = (a: DeviceAlert) =>
+    a.ackedBy
+      ? h(
+          'td',
+          { 'data-acked-by': a.ackedBy },
+          `${a.ackedBy}, ${time(a.ackedAt)}`,
+          a.ackNote ? h('br') : null,
+          a.ackNote ? `“${a.ackNote}”` : null,
+        )
+      : h('td', {}, session.may.ack ? ackForm(a) : 'not yet');
 
   const alertRow = (a: DeviceAlert) =>
     h(
@@ -46,10 +106,10 @@ export const devicesView: ViewFactory = (session) => {
       h('td', {}, time(a.since)),
       h(
         'td',
-        {},
+        { 'data-state': a.clearedAt ? 'cleared' : 'open' },
         a.clearedAt ? `cleared ${time(a.clearedAt)}` : 'open',
-        a.ackedBy ? ` · acknowledged by ${a.ackedBy}` : '',
       ),
+      ackCell(a),
     );
 
   const pair = (m: { value: number | null; baseline: number | null }, digits: number) =>
@@ -109,7 +169,7 @@ export const devicesView: ViewFactory = (session) => {
       replace(
         alerts,
         ...(d.alerts.length === 0
-          ? [h('tr', {}, h('td', { colspan: '6' }, 'No device alerts.'))]
+          ? [h('tr', {}, h('td', { colspan: '7' }, 'No device alerts.'))]
           : d.alerts.map(alertRow)),
       );
     }
@@ -150,7 +210,12 @@ export const devicesView: ViewFactory = (session) => {
         health,
       ),
       h('h2', {}, 'Device alerts'),
-      table('Device alerts', ['device', 'site', 'alert', 'value / baseline', 'since', 'state'], alerts),
+      message,
+      table(
+        'Device alerts',
+        ['device', 'site', 'alert', 'value / baseline', 'since', 'state', 'acknowledged'],
+        alerts,
+      ),
       panel.el,
     ),
     onFrame: (frame: Frame) => render(frame.devices),
