@@ -26,7 +26,8 @@ import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors
 import { readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
-import { audit, notifyAll, quarantine, type OpsDeps } from '../recalls';
+import { audit } from '../audit';
+import { notifyAll, quarantine, type OpsDeps } from '../recalls';
 import { closeRecall, declareRecall } from '../recalls';
 import { formatCsv, formatEpcis, recallReport } from '../recalls';
 import { getRecall } from '../recalls';

@@ -388,3 +388,14 @@ export function formatEpcis(report: RecallReport): string {
     2,
   );
 }
+
+export const reportFormats = ['table', 'csv', 'epcis', 'json'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+/** The report in one of its formats, ending with a newline. */
+export function formatReport(report: RecallReport, format: ReportFormat): string {
+  const out = { table: formatTable, csv: formatCsv, epcis: formatEpcis, json: JSON.stringify }[format](
+    report,
+  );
+  return out.endsWith('\n') ? out : `${out}\n`;
+}

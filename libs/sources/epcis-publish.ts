@@ -104,3 +104,28 @@ export function createPublisher({
     },
   };
 }
+
+/**
+ * A publisher that connects on its first publish (the CLI and the ops API open one for every
+ * request that might contain goods, and most never do); `close` closes it only if it was opened.
+ */
+export function lazyPublisher(options: Parameters<typeof createPublisher>[0]): Publisher {
+  const inner = createPublisher(options);
+  let up = false;
+  return {
+    get connected() {
+      return inner.connected;
+    },
+    async connect() {
+      await inner.connect();
+      up = true;
+    },
+    async close() {
+      if (up) await inner.close();
+    },
+    async publish(events, onProgress) {
+      if (!up) await this.connect();
+      return inner.publish(events, onProgress);
+    },
+  };
+}

@@ -76,4 +76,4 @@ export function normalize(topic: string, record: unknown, lineage: Lineage): Ser
 }
 export { checkRecord } from './adapter';
 export { expiryDate } from './mes';
-export { createPublisher, type Publisher } from './epcis-publish';
+export { createPublisher, lazyPublisher, type Publisher } from './epcis-publish';

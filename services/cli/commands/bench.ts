@@ -1,10 +1,11 @@
 /** `unitrail bench ...`: each benchmark is in libs/bench; these commands read flags and print its JSON line. */
 import path from 'node:path';
 import type { Command } from '../command';
-import { optNames, optNumber, optString, say, stringOptions as opts } from '../command';
+import { optNames, optNumber, optString, say } from '../command';
 import { loadConfig } from '../../../libs/config';
 import {
   benchConsoleOnStack,
+  benchDevices,
   benchEpcisQuery,
   benchHash,
   benchPipelineOnStack,
@@ -17,6 +18,7 @@ import {
   runSurgeBench,
   supervisedConsumers,
 } from '../../../libs/bench';
+import { detectorSettingsOf } from '../../../libs/devices';
 import { fusedPipeline, stageNames, startConsole } from '../../stages';
 
 const print = (result: unknown) => (console.log(JSON.stringify(result)), 0);
@@ -27,7 +29,6 @@ export const benchCommands: Command[] = [
     summary:
       'Events/s, p50/p99 latency and CPU µs per event of each deployment, beside Kafka and PostgreSQL raw rates',
     usage: '[--events N] [--latency-seconds S] [--deployments split[,fused]]',
-    options: opts('events', 'latency-seconds', 'deployments'),
     async run(input) {
       const config = loadConfig();
       const known = pipelineDeployments({
@@ -50,7 +51,6 @@ export const benchCommands: Command[] = [
     name: 'bench sink',
     summary: "The journey sink's write alone on a scratch database: events/s, rows and CPU µs per event",
     usage: '[--events N] [--batch N] [--concurrency N]',
-    options: opts('events', 'batch', 'concurrency'),
     async run(input) {
       return print(
         await runSinkBench({
@@ -68,7 +68,6 @@ export const benchCommands: Command[] = [
     summary:
       'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries',
     usage: '[--events N] [--reuse] [--runs N] [--database NAME]',
-    options: { ...opts('events', 'runs', 'database'), reuse: { type: 'boolean' } },
     async run(input) {
       return print(
         await benchQueries({
@@ -86,7 +85,6 @@ export const benchCommands: Command[] = [
     summary:
       'Time MATCH_anyEPC for one unit and bizStep + bizLocation + a day (first page of 100) on the store `bench queries` built',
     usage: '[--database NAME] [--runs N]',
-    options: opts('database', 'runs'),
     async run(input) {
       const runs = optNumber(input, 'runs', 300, { min: 100 });
       const database = optString(input, 'database') ?? 'unitrail_bench';
@@ -103,7 +101,6 @@ export const benchCommands: Command[] = [
     summary:
       'Time the affected-units report for one lot on the bench store (database unitrail_bench, built by bench queries); JSON line',
     usage: '[--lot L] [--runs N] [--database NAME]',
-    options: opts('lot', 'runs', 'database'),
     async run(input) {
       const runs = optNumber(input, 'runs', 5, { min: 1, max: 100 });
       const lot = optString(input, 'lot');
@@ -119,7 +116,6 @@ export const benchCommands: Command[] = [
     name: 'bench hash',
     summary: 'Measure EPCIS Event Hash IDs per CPU second over a realistic mix of events (one core)',
     usage: '[--events N]',
-    options: opts('events'),
     async run(input) {
       const events = optNumber(input, 'events', 200_000, { min: 1 });
       const { seconds, eventsPerSecond, wallSeconds } = benchHash({ events });
@@ -131,7 +127,6 @@ export const benchCommands: Command[] = [
     summary:
       'Steady demo load, then a recall adding 10× that load on the surge topic: normal-flow p99 before/during, surge drain time with 1 and 4 consumers (JSON line)',
     usage: '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST]',
-    options: opts('rate', 'seconds', 'surge-factor', 'consumers'),
     async run(input) {
       const config = loadConfig();
       const aborted = new AbortController();
@@ -160,7 +155,6 @@ export const benchCommands: Command[] = [
     summary:
       'Event to screen: a record produced → the console live feed shows it; p50/p99 over N records, one at a time (JSON line)',
     usage: '[--events N]',
-    options: opts('events'),
     async run(input) {
       const events = optNumber(input, 'events', 30, { min: 1, max: 10_000 });
       const result = await benchConsoleOnStack({
@@ -172,6 +166,26 @@ export const benchCommands: Command[] = [
       });
       print(result);
       return result.timeouts === 0 ? 0 : 1;
+    },
+  },
+  {
+    name: 'bench devices',
+    summary:
+      'Device-health detectors on the demo floor of many seeds, no stack: faults missed, false alarms, delays',
+    usage: '[--events N] [--seeds N] [--first-seed S] [--faults SPEC]',
+    async run(input) {
+      const result = benchDevices(
+        {
+          events: optNumber(input, 'events', 20_000, { min: 1000, max: 200_000 }),
+          seeds: optNumber(input, 'seeds', 30, { min: 1, max: 10_000 }),
+          firstSeed: optNumber(input, 'first-seed', 1, { min: 0, max: 2 ** 31 - 1 }),
+          faults: optString(input, 'faults') ?? 'default',
+          settings: detectorSettingsOf(loadConfig()),
+        },
+        (seed) => say(`bench devices: seed ${seed} done`),
+      );
+      print(result);
+      return result.missed === 0 && result.falseAlarmsClean === 0 ? 0 : 1;
     },
   },
 ];
