@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
 import { createKafka, kafkaConnection } from '../kafka';
-import { alertProducer, notifyPartners, type NoticeOutcome } from '../notify';
+import { alertProducer, notifyPartners, type NoticeOutcome } from './notices';
 import { markQuarantined } from './declare';
 import {
   publishQuarantine,

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { db } from '../store';
-import { cbvTerm, recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from '.';
+import { cbvTerm, recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from './recall';
 import { scopeSql } from './store';
 
 export const statuses = [

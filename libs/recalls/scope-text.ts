@@ -1,8 +1,8 @@
 /** A recall's scope as people write and read it: a serials file, and one line of text. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors';
-import type { NoticeOutcome } from '../notify';
-import type { Recall } from '.';
+import type { NoticeOutcome } from './notices';
+import type { Recall } from './recall';
 
 /** One serial per line; blank lines and lines starting with # are skipped; a CSV keeps its first column. */
 export function readSerials(file: string): string[] {

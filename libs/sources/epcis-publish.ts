@@ -6,7 +6,7 @@
  */
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Codec } from '../avro';
-import type { EpcisEventEnvelope } from '.';
+import type { EpcisEventEnvelope } from './epcis';
 import { withAdmin } from '../kafka';
 import { topics } from '../topics';
 

@@ -22,9 +22,9 @@ import {
   reportFormats,
   requireRecall,
   withOpsDeps,
+  type NoticeOutcome,
   type OpsDeps,
 } from '../../../libs/recalls';
-import type { NoticeOutcome } from '../../../libs/notify';
 
 const withDeps = <T>(fn: (deps: OpsDeps) => Promise<T>) => withOpsDeps(loadConfig(), fn);
 /** Each notice on stderr; exit 1 when a webhook failed. */
