@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoleRefused, StateRefused } from '../cases';
 import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors';
-import { readBody, sendJson, sendProblem } from '../http';
+import { auditRequest, authorize, readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
 import { audit } from '../audit';
@@ -32,7 +32,7 @@ import { closeRecall, declareRecall } from '../recalls';
 import { formatCsv, formatEpcis, recallReport } from '../recalls';
 import { getRecall } from '../recalls';
 import { dlqCounts, dlqDetail, dlqPerMinute, dlqRecords, parseSince, replayDlq } from '../dlq';
-import { authenticate, type Principal, type Role } from '../tokens';
+import type { Principal, Role } from '../tokens';
 import { checkWarranty } from '../warranty';
 import { db } from '../store';
 import { caseActors, caseRoutes } from './cases';
@@ -461,16 +461,8 @@ export function createConsoleHandler({
       }
       const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
       resource = params[0] ?? null;
-      const auth = await authenticate(pool, req.headers.authorization, route.roles);
-      if (!auth.ok) {
-        return sendProblem(res, auth.status, auth.reason, {
-          headers: {
-            ...noStore,
-            ...(auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {}),
-          },
-        });
-      }
-      who = auth.principal;
+      who = await authorize(pool, req, res, route.roles, { headers: noStore });
+      if (!who) return;
       if (route.name === '/api/feed') {
         // The stream stays open for hours: audit the opening, not the end.
         await audit(pool, {
@@ -535,14 +527,14 @@ export function createConsoleHandler({
       }
     } finally {
       if (route && route.name !== '/api/feed') {
-        await audit(pool, {
+        await auditRequest(pool, log, {
           actor: who?.name ?? 'anonymous',
           role: who?.role ?? null,
           action: `console ${method} ${route.name}`,
           resource,
           status: res.statusCode,
           detail: Object.fromEntries(url.searchParams),
-        }).catch((err) => log.error('audit log write failed', { error: oneLine(err) }));
+        });
       }
     }
   }
