@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoleRefused, StateRefused } from '../cases';
 import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors';
-import { auditRequest, authorize, readBody, sendJson, sendProblem } from '../http';
+import { answerFailure, auditRequest, authorize, readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
 import { audit } from '../audit';
@@ -512,18 +512,7 @@ export function createConsoleHandler({
       if (status !== null) {
         if (!res.headersSent) sendProblem(res, status, (err as Error).message, { headers: noStore });
       } else {
-        log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-        if (!res.headersSent) {
-          const retriable = (err as { retriable?: boolean }).retriable === true;
-          sendProblem(
-            res,
-            retriable ? 503 : 500,
-            retriable ? oneLine(err) : 'internal error; see the console log',
-            {
-              headers: noStore,
-            },
-          );
-        }
+        answerFailure(res, log, err, { method, path: url.pathname, service: 'console', headers: noStore });
       }
     } finally {
       if (route && route.name !== '/api/feed') {

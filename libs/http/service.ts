@@ -99,3 +99,27 @@ export async function auditRequest(pool: Pool, log: Logger, entry: AuditEntry): 
     log.error('audit log write failed', { error: oneLine(err), action: entry.action }),
   );
 }
+
+/**
+ * An error no route answered: logged, and answered 503 with its message when it is retriable (a
+ * dependency away: try again), else 500 naming the service's log (what failed inside is not the
+ * client's to read). Nothing is sent when an answer has started (`answered`).
+ */
+export function answerFailure(
+  res: ServerResponse,
+  log: Logger,
+  err: unknown,
+  {
+    method,
+    path,
+    service,
+    headers = {},
+    answered = res.headersSent,
+  }: { method: string; path: string; service: string; headers?: Record<string, string>; answered?: boolean },
+): void {
+  log.error('request failed', { method, path, error: oneLine(err) });
+  if (answered) return;
+  const retriable = (err as { retriable?: boolean }).retriable === true;
+  const detail = retriable ? oneLine(err) : `internal error; see the ${service} log`;
+  sendProblem(res, retriable ? 503 : 500, detail, { headers });
+}

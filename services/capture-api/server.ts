@@ -15,7 +15,7 @@ import type { Role } from '../../libs/tokens';
 import type { RuleContext } from '../../libs/rules';
 import { checkDocument } from './document';
 import { checkMediaType, errorBehaviourOf, readBody, sendJson, sendProblem, utf8 } from './http';
-import { authorize, decodeStrict, requestMetrics } from '../../libs/http';
+import { answerFailure, authorize, decodeStrict, requestMetrics } from '../../libs/http';
 import {
   type CaptureJob,
   type JobEvent,
@@ -255,15 +255,7 @@ export function createCaptureHandler({
         sendProblem(res, 404, `no such resource: ${url.pathname}`);
       }
     } catch (err) {
-      log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-      if (!res.headersSent) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        sendProblem(
-          res,
-          retriable ? 503 : 500,
-          retriable ? oneLine(err) : 'internal error; see the capture API log',
-        );
-      }
+      answerFailure(res, log, err, { method, path: url.pathname, service: 'capture API' });
     } finally {
       metrics.observe(route, res.statusCode, started);
     }

@@ -27,6 +27,7 @@ import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls';
 import { getRecall, listRecalls } from '../../libs/recalls';
 import type { Principal, Role } from '../../libs/tokens';
 import {
+  answerFailure,
   auditRequest,
   authorize,
   decodeQuery,
@@ -392,15 +393,8 @@ export function createOpsHandler({
       if (err instanceof UsageError || err instanceof InvalidInputError) {
         if (!res.headersSent && held === undefined) sendProblem(res, 400, err.message);
       } else {
-        log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-        if (!res.headersSent && held === undefined) {
-          const retriable = (err as { retriable?: boolean }).retriable === true;
-          sendProblem(
-            res,
-            retriable ? 503 : 500,
-            retriable ? oneLine(err) : 'internal error; see the ops API log',
-          );
-        }
+        const answered = res.headersSent || held !== undefined;
+        answerFailure(res, log, err, { method, path: url.pathname, service: 'ops API', answered });
       }
     } finally {
       metrics.observe(routeName, res.statusCode, started);
