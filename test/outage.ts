@@ -8,10 +8,15 @@ import Redis from 'ioredis';
 import type pg from 'pg';
 import type { Kafka } from 'kafkajs';
 import type { Codec } from '../libs/avro';
-import { demoCounts, generateDemo, type DemoRecord } from '../libs/demo';
+import { demoCounts, demoMasterdata, generateDemo, type DemoRecord } from '../libs/demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { normalize } from '../libs/sources';
-import { randomSeed, seenPrefix, waitFor, type Stages } from './helpers';
+import { createCodec } from '../libs/avro';
+import { createKafka } from '../libs/kafka';
+import { loadMasterdata } from '../libs/masterdata';
+import { createPool } from '../libs/store';
+import { stageNames } from '../services/stages';
+import { config, randomSeed, seenPrefix, Stages, waitFor } from './helpers';
 
 export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -207,4 +212,37 @@ export async function runDisturbed({
     r.disconnect();
     await stages.stopAll();
   }
+}
+
+/**
+ * A test file's disturbed runs: clients of the stack, the demo's master data loaded before its
+ * tests, and `run`: runDisturbed with them, printing the accounts under `label`.
+ */
+export function disturbedRuns() {
+  const kafka = createKafka({ brokers: config.kafkaBrokers });
+  const codec = createCodec({ url: config.schemaRegistryUrl });
+  let pool: pg.Pool | undefined;
+  const open = () => (pool ??= createPool(config.databaseUrl));
+  beforeAll(async () => loadMasterdata(open(), kafka, codec, demoMasterdata()));
+  afterAll(async () => pool?.end());
+  return {
+    kafka,
+    codec,
+    pool: open,
+    async run(
+      label: string,
+      run: Omit<DisturbedRun, 'kafka' | 'codec' | 'pool' | 'redisUrl'> & { redisUrl?: string },
+    ) {
+      const accounts = await runDisturbed({ kafka, codec, pool: open(), redisUrl: config.redisUrl, ...run });
+      process.stderr.write(`${label}: ${JSON.stringify(accounts)}\n`);
+      return accounts;
+    },
+  };
+}
+
+/** Every stage, in batches of 200, with `env` over the test's environment. */
+export function allStages(env: Record<string, string> = {}): Stages {
+  const stages = new Stages({ BATCH_SIZE: '200', ...env });
+  stages.start(...stageNames);
+  return stages;
 }

@@ -6,28 +6,14 @@
  * RESILIENCE_EVENTS=100000 runs each at the issue's full size.
  */
 import fs from 'node:fs';
-import type pg from 'pg';
 import { config, Stages, waitFor } from './helpers';
-import { outageEvents, runDisturbed, sleep, tcpProxy, viaProxy, type TcpProxy } from './outage';
-import { createKafka } from '../libs/kafka';
-import { createCodec } from '../libs/avro';
-import { createPool } from '../libs/store';
-import { demoMasterdata } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata';
+import { allStages, disturbedRuns, outageEvents, sleep, tcpProxy, viaProxy, type TcpProxy } from './outage';
 import { stageNames } from '../services/stages';
 import { stackFiles, stackUp, stateDir } from '../libs/stack';
 
 jest.setTimeout(900_000);
 
-const kafka = createKafka({ brokers: config.kafkaBrokers });
-const codec = createCodec({ url: config.schemaRegistryUrl });
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  pool = createPool(config.databaseUrl);
-  await loadMasterdata(pool, kafka, codec, demoMasterdata());
-});
-afterAll(async () => pool.end());
+const runs = disturbedRuns();
 
 const alive = (stages: Stages) =>
   [...stages.children].filter(([, c]) => c.exitCode === null && c.signalCode === null).map(([n]) => n);
@@ -42,13 +28,8 @@ describe('PostgreSQL outage', () => {
 
   it('pauses, retries and resumes exact when the connection is cut mid-transaction for 20 s', async () => {
     // Every stage reaches PostgreSQL through the proxy; the check reads it directly.
-    const stages = new Stages({ DATABASE_URL: viaProxy(config.databaseUrl, proxy), BATCH_SIZE: '200' });
-    stages.start(...stageNames);
-    const accounts = await runDisturbed({
-      kafka,
-      codec,
-      pool,
-      redisUrl: config.redisUrl,
+    const stages = allStages({ DATABASE_URL: viaProxy(config.databaseUrl, proxy) });
+    await runs.run('outage postgres', {
       stages,
       events: outageEvents(2500),
       disturb: async (progress) => {
@@ -66,7 +47,6 @@ describe('PostgreSQL outage', () => {
         proxy.restore();
       },
     });
-    process.stderr.write(`outage postgres: ${JSON.stringify(accounts)}\n`);
   });
 });
 
@@ -80,16 +60,9 @@ describe('schema registry outage', () => {
 
   it('waits for a registry that is down at start, and rides out a second outage mid-run', async () => {
     proxy.cut(); // down before any stage starts
-    const stages = new Stages({
-      SCHEMA_REGISTRY_URL: viaProxy(config.schemaRegistryUrl, proxy),
-      BATCH_SIZE: '200',
-    });
-    stages.start(...stageNames);
-    const accounts = await runDisturbed({
-      kafka,
-      codec, // the test produces through the registry directly
-      pool,
-      redisUrl: config.redisUrl,
+    // The test itself produces through the registry directly.
+    const stages = allStages({ SCHEMA_REGISTRY_URL: viaProxy(config.schemaRegistryUrl, proxy) });
+    await runs.run('outage registry', {
       stages,
       events: outageEvents(2500),
       disturb: async (progress) => {
@@ -110,7 +83,6 @@ describe('schema registry outage', () => {
         proxy.restore();
       },
     });
-    process.stderr.write(`outage registry: ${JSON.stringify(accounts)}\n`);
   });
 });
 
@@ -119,13 +91,8 @@ describe('Kafka broker outage', () => {
   const brokerPid = () => Number(fs.readFileSync(files.pid('kafka'), 'utf8').trim());
 
   it('ends exact when the broker is SIGKILLed mid-run and restarted 15 s later', async () => {
-    const stages = new Stages({ BATCH_SIZE: '200' });
-    stages.start(...stageNames);
-    const accounts = await runDisturbed({
-      kafka,
-      codec,
-      pool,
-      redisUrl: config.redisUrl,
+    const stages = allStages();
+    await runs.run('outage kafka', {
       stages,
       events: outageEvents(2500),
       disturb: async (progress) => {
@@ -148,6 +115,5 @@ describe('Kafka broker outage', () => {
         expect(parts.find((p) => p.name === 'kafka')?.how).toBe('started');
       },
     });
-    process.stderr.write(`outage kafka: ${JSON.stringify(accounts)}\n`);
   });
 });

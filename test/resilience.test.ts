@@ -9,39 +9,23 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import type pg from 'pg';
 import { config, Stages, waitFor } from './helpers';
-import { runDisturbed as runDisturbedExact, sleep } from './outage';
-import { createKafka } from '../libs/kafka';
-import { createCodec } from '../libs/avro';
-import { createPool } from '../libs/store';
-import { demoMasterdata } from '../libs/demo';
-import { loadMasterdata } from '../libs/masterdata';
+import { disturbedRuns, sleep } from './outage';
 import { stageNames } from '../services/stages';
 import { topics } from '../libs/topics';
 
 jest.setTimeout(600_000);
 
-const kafka = createKafka({ brokers: config.kafkaBrokers });
-const codec = createCodec({ url: config.schemaRegistryUrl });
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  pool = createPool(config.databaseUrl);
-  await loadMasterdata(pool, kafka, codec, demoMasterdata());
-});
-afterAll(async () => pool.end());
+const runs = disturbedRuns();
+const { kafka } = runs;
 
 /** Produces, runs `disturb` while the pipeline works, then checks the exact outcome (test/outage.ts). */
-async function runDisturbed(
+const runDisturbed = (
   events: number,
   redisUrl: string,
   stages: Stages,
   disturb: (progress: () => Promise<number>) => Promise<void>,
-): Promise<void> {
-  const accounts = await runDisturbedExact({ kafka, codec, pool, redisUrl, stages, events, disturb });
-  process.stderr.write(`resilience: ${JSON.stringify(accounts)}\n`);
-}
+) => runs.run('resilience', { events, redisUrl, stages, disturb });
 
 async function uniqueEnd(): Promise<number> {
   const admin = kafka.admin();

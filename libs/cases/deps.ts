@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
 import { createKafka, kafkaConnection } from '../kafka';
-import { createPublisher, type Publisher } from '../sources';
+import { lazyPublisher, type Publisher } from '../sources';
 import { poolFor } from '../store';
 
 export interface CaseDeps {
@@ -20,30 +20,25 @@ export function openCaseDeps(config: Config, { poolSize = 2, clientId = 'unitrai
   const pool = poolFor(config, { max: poolSize });
   const kafka = createKafka({ ...kafkaConnection(config), clientId });
   const codec = createCodec({ url: config.schemaRegistryUrl });
-  const inner = createPublisher({ kafka, codec });
-  let up = false;
-  const publisher: Publisher = {
-    get connected() {
-      return inner.connected;
-    },
-    connect: () => inner.connect(),
-    close: () => inner.close(),
-    async publish(events, onProgress) {
-      if (!up) {
-        await inner.connect();
-        up = true;
-      }
-      return inner.publish(events, onProgress);
-    },
-  };
+  const publisher = lazyPublisher({ kafka, codec });
   return {
     pool,
     kafka,
     codec,
     publisher,
     async close() {
-      if (up) await inner.close();
+      await publisher.close();
       await pool.end();
     },
   };
+}
+
+/** Runs `fn` with the cases' connections (`unitrail exceptions ...`), then closes them. */
+export async function withCaseDeps<T>(config: Config, fn: (deps: CaseDeps) => Promise<T>): Promise<T> {
+  const deps = openCaseDeps(config);
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
 }

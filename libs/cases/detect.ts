@@ -17,6 +17,7 @@
 import crypto from 'node:crypto';
 import type { SerializationEvent } from '../events';
 import { toDigitalLink } from '../gs1';
+import type { FloorSignal } from '../sources';
 import type { DlqRow } from '../store';
 import { topics } from '../topics';
 import type { CaseKind } from './playbook';
@@ -53,35 +54,8 @@ export function caseIdOf(incidentKey: string): string {
   return `C-${crypto.createHash('sha256').update(incidentKey).digest('hex').slice(0, 10).toUpperCase()}`;
 }
 
-/** FloorSignal (avro/signal.avsc), as the validator writes it. */
-export interface FloorSignal {
-  signalId: string;
-  kind: 'VERIFICATION' | 'EXCEPTION_REPORT';
-  sourceSystem: string;
-  sourceEventId: string;
-  deviceId: string;
-  siteGln: string;
-  lineId: string | null;
-  operatorId: string | null;
-  eventTime: number;
-  receivedAt: number;
-  gtin: string | null;
-  subject: string | null;
-  verification: {
-    code: string;
-    result: 'READ' | 'NO_READ';
-    grade: string | null;
-    standard: string | null;
-  } | null;
-  exception: {
-    kind: CaseKind;
-    subjectType: 'UNIT' | 'CASE' | 'PALLET';
-    subject: string;
-    text: string;
-    operatorId: string;
-  } | null;
-  sourceRef: string;
-}
+/** FloorSignal (avro/signal.avsc): the validator's, read here as it writes it. */
+export type { FloorSignal };
 
 /** Alert (avro/alert.avsc). */
 export interface Alert {

@@ -1,5 +1,7 @@
 /** Cases as text for people (the CLI); the ops API answers the same views as JSON. */
-import type { CaseRow, CaseView } from './store';
+import type { HistoryEntry } from './history';
+import type { Photo } from './images';
+import type { CaseRow, CaseView, VerifyOutcome } from './store';
 
 const day = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '-');
 
@@ -46,3 +48,19 @@ export function formatCase(v: CaseView): string {
   );
   return out.filter((l) => l !== '').join('\n');
 }
+
+export const formatPhoto = (p: Photo) =>
+  `attached ${p.sha256} (${p.mediaType} ${p.width}x${p.height}, ${p.size} bytes)`;
+
+/** A recorded step; a containment step names the directive that moves the goods. */
+export function formatStep(entry: HistoryEntry): string {
+  const contained = entry.detail.containment as
+    { directive?: { directiveId: string; to: string } } | undefined;
+  const directive = contained?.directive;
+  return `${entry.caseId}: step ${entry.step} recorded (#${entry.seq})${directive ? `; directive ${directive.directiveId} sent: move to ${directive.to}` : ''}`;
+}
+
+export const formatVerify = (r: VerifyOutcome) =>
+  r.ok
+    ? `case history intact: ${r.entries} entries in ${r.cases} cases`
+    : `case history TAMPERED: case ${r.caseId} entry ${r.seq}: ${r.problem}`;

@@ -11,6 +11,6 @@ export * from './history';
 export * from './images';
 export * from './store';
 export * from './containment';
-export { openCaseDeps, type CaseDeps } from './deps';
-export { formatCase, formatCaseList } from './format';
+export { openCaseDeps, withCaseDeps, type CaseDeps } from './deps';
+export { formatCase, formatCaseList, formatPhoto, formatStep, formatVerify } from './format';
 export { applyBatch, palletContents, recentAggregations, STAGE_ACTOR } from './apply';

@@ -24,15 +24,16 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoleRefused, StateRefused } from '../cases';
 import { InvalidInputError, UnitrailError, UsageError, oneLine } from '../errors';
-import { readBody, sendJson, sendProblem } from '../http';
+import { answerFailure, auditRequest, authorize, readBody, sendJson, sendProblem } from '../http';
 import { journeyOf, resolveUnitId } from '../journey';
 import type { Logger } from '../log';
-import { audit, notifyAll, quarantine, type OpsDeps } from '../recalls';
+import { audit } from '../audit';
+import { notifyAll, quarantine, type OpsDeps } from '../recalls';
 import { closeRecall, declareRecall } from '../recalls';
 import { formatCsv, formatEpcis, recallReport } from '../recalls';
 import { getRecall } from '../recalls';
 import { dlqCounts, dlqDetail, dlqPerMinute, dlqRecords, parseSince, replayDlq } from '../dlq';
-import { authenticate, type Principal, type Role } from '../tokens';
+import type { Principal, Role } from '../tokens';
 import { checkWarranty } from '../warranty';
 import { db } from '../store';
 import { caseActors, caseRoutes } from './cases';
@@ -475,16 +476,8 @@ export function createConsoleHandler({
       }
       const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
       resource = params[0] ?? null;
-      const auth = await authenticate(pool, req.headers.authorization, route.roles);
-      if (!auth.ok) {
-        return sendProblem(res, auth.status, auth.reason, {
-          headers: {
-            ...noStore,
-            ...(auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {}),
-          },
-        });
-      }
-      who = auth.principal;
+      who = await authorize(pool, req, res, route.roles, { headers: noStore });
+      if (!who) return;
       if (route.name === '/api/feed') {
         // The stream stays open for hours: audit the opening, not the end.
         await audit(pool, {
@@ -534,29 +527,18 @@ export function createConsoleHandler({
       if (status !== null) {
         if (!res.headersSent) sendProblem(res, status, (err as Error).message, { headers: noStore });
       } else {
-        log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-        if (!res.headersSent) {
-          const retriable = (err as { retriable?: boolean }).retriable === true;
-          sendProblem(
-            res,
-            retriable ? 503 : 500,
-            retriable ? oneLine(err) : 'internal error; see the console log',
-            {
-              headers: noStore,
-            },
-          );
-        }
+        answerFailure(res, log, err, { method, path: url.pathname, service: 'console', headers: noStore });
       }
     } finally {
       if (route && route.name !== '/api/feed') {
-        await audit(pool, {
+        await auditRequest(pool, log, {
           actor: who?.name ?? 'anonymous',
           role: who?.role ?? null,
           action: `console ${method} ${route.name}`,
           resource,
           status: res.statusCode,
           detail: Object.fromEntries(url.searchParams),
-        }).catch((err) => log.error('audit log write failed', { error: oneLine(err) }));
+        });
       }
     }
   }

@@ -25,7 +25,7 @@ import {
   type WmsMovement,
 } from '../sources';
 import { topics } from '../topics';
-import { generateDemo, prng, world, type DemoOptions, type DemoRecord } from '.';
+import { generateDemo, prng, world, type DemoOptions, type DemoRecord } from './stream';
 
 export type DeviceFaultKind = 'printer_grade' | 'scanner_noread' | 'clock_drift';
 export type ExceptionFaultKind = 'damaged_label' | 'missing_sku' | 'mislabeled_pallet';

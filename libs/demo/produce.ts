@@ -3,7 +3,7 @@ import type { Kafka, Message } from 'kafkajs';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Codec } from '../avro';
-import type { DemoRecord } from '.';
+import type { DemoRecord } from './stream';
 import { rawTopics } from '../topics';
 import { withAdmin } from '../kafka';
 

@@ -18,7 +18,7 @@ import { spawnStage, stopStages } from '../supervisor';
 import { createToken, revokeToken } from '../tokens';
 import type pg from 'pg';
 import { waitForGroups } from '../stats';
-import { demoCounts, demoMasterdata, generateDemo, type DemoOptions, type DemoRecord } from './index';
+import { demoCounts, demoMasterdata, generateDemo, type DemoOptions, type DemoRecord } from './stream';
 import { demoStream, type FaultReport } from './faults';
 import { accountFor, produceRecords, rawEndOffsets, type Accounts } from './produce';
 

@@ -58,6 +58,19 @@ export interface DlqRecordSummary {
   replayed: number;
 }
 
+/** Counts by reason and source, then each record with its reasons (`unitrail dlq list`). */
+export function formatDlqList(counts: DlqCount[], records: DlqRecordSummary[]): string {
+  return [
+    'reason                     source  records',
+    ...counts.map((c) => `${c.reason.padEnd(26)} ${(c.source ?? '-').padEnd(7)} ${c.n}`),
+    '',
+    ...records.flatMap((r) => [
+      `${r.dlq_id}  ${r.failed_at.toISOString()}  ${r.source_system ?? '-'}  ${r.device_id ?? '-'}${r.replayed ? `  (replayed ×${r.replayed})` : ''}`,
+      ...r.reasons.map((reason) => `    ${reason.code}: ${reason.message}`),
+    ]),
+  ].join('\n');
+}
+
 export async function dlqCounts(pool: pg.Pool, f: DlqFilter = {}): Promise<DlqCount[]> {
   const r = await db('dlq counts', () =>
     pool.query<{ reason: string; source: string | null; n: string }>(

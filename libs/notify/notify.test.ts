@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
-import { backoffMs, deliver, noticeBody, retriableStatus, sign, verifySignature } from '.';
-import { withDefaults } from '../recalls';
-import type { RecallReport } from '../recalls';
+import { backoffMs, deliver, retriableStatus, sign, verifySignature } from '.';
 
 describe('signing', () => {
   it('is sha256=<hex HMAC-SHA256 of the body> and verifies only the same body and secret', () => {
@@ -61,33 +59,5 @@ describe('delivery', () => {
     expect([1, 2, 3, 10].map((a) => backoffMs(a, { baseMs: 100, maxMs: 1000, ...max }))).toEqual([
       100, 200, 400, 1000,
     ]);
-  });
-});
-
-describe('the notice', () => {
-  it("lists only the partner's own units", () => {
-    const recall = withDefaults({
-      recallId: 'R1',
-      gtin: '04012345100019',
-      lots: ['L1'],
-      reason: 'r',
-      declaredAt: 0,
-    });
-    const unit = (serial: string, partner: string) => ({
-      unit: serial,
-      serial,
-      lot: 'L1',
-      containers: [],
-      location: null,
-      locationName: null,
-      custodian: { kind: 'partner' as const, id: partner, name: partner },
-      status: 'delivered to a partner' as const,
-      since: 0,
-      bizStep: null,
-      disposition: null,
-    });
-    const report = { recall, units: [unit('1', 'a'), unit('2', 'b')] } as unknown as RecallReport;
-    const body = noticeBody(recall, { id: 'a', name: 'A' }, report);
-    expect(body).toMatchObject({ recallId: 'R1', unitCount: 1, units: [{ serial: '1' }] });
   });
 });

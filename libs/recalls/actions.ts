@@ -1,14 +1,14 @@
 /**
  * What a recall coordinator does, the same from the ops API and the CLI: declare, close, report,
  * quarantine (EPCIS events through the pipeline, the quarantine on the recall record, partner
- * notices), notify; and the audit log of who did it.
+ * notices), notify (libs/audit keeps who did it).
  */
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
 import { createKafka, kafkaConnection } from '../kafka';
-import { alertProducer, notifyPartners, type NoticeOutcome } from '../notify';
+import { alertProducer, notifyPartners, type NoticeOutcome } from './notices';
 import { markQuarantined } from './declare';
 import {
   publishQuarantine,
@@ -19,8 +19,8 @@ import {
 import { loadParties, recallReport } from './report';
 import { requireRecall } from './store';
 import { UsageError } from '../errors';
-import { poolFor, db } from '../store';
-import { createPublisher, type Publisher } from '../sources';
+import { poolFor } from '../store';
+import { lazyPublisher, type Publisher } from '../sources';
 
 export interface OpsDeps {
   pool: pg.Pool;
@@ -40,31 +40,17 @@ export async function openOpsDeps(
   const pool = poolFor(config, { max: poolSize });
   const kafka = createKafka({ ...kafkaConnection(config), clientId });
   const codec = createCodec({ url: config.schemaRegistryUrl });
-  const publisher = createPublisher({ kafka, codec });
+  const publisher = lazyPublisher({ kafka, codec });
   const alerts = alertProducer(kafka, codec);
-  let publisherUp = false;
   return {
     pool,
     kafka,
     codec,
     alerts,
     webhookSecret: webhookSecret || undefined,
-    publisher: {
-      get connected() {
-        return publisher.connected;
-      },
-      connect: () => publisher.connect(),
-      close: () => publisher.close(),
-      async publish(events, onProgress) {
-        if (!publisherUp) {
-          await publisher.connect();
-          publisherUp = true;
-        }
-        return publisher.publish(events, onProgress);
-      },
-    },
+    publisher,
     async close() {
-      if (publisherUp) await publisher.close();
+      await publisher.close();
       await alerts.close();
       await pool.end();
     },
@@ -143,34 +129,6 @@ export async function notifyAll(
     report,
   );
 }
-
-export interface AuditEntry {
-  actor: string;
-  role?: string | null;
-  action: string;
-  resource?: string | null;
-  status?: number | null;
-  detail?: Record<string, unknown>;
-}
-
-/** Appends to the audit log; an audit failure is logged by the caller, never hidden. */
-export async function audit(pool: pg.Pool, e: AuditEntry): Promise<void> {
-  await db('audit log', () =>
-    pool.query(
-      'INSERT INTO ut.audit_log (actor, role, action, resource, status, detail) VALUES ($1, $2, $3, $4, $5, $6)',
-      [
-        e.actor,
-        e.role ?? null,
-        e.action,
-        e.resource ?? null,
-        e.status ?? null,
-        JSON.stringify(e.detail ?? {}),
-      ],
-    ),
-  );
-}
-
-export const cliActor = () => `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 
 /** Runs `fn` with the recall operations' connections (`unitrail recall ...`), then closes them. */
 export async function withOpsDeps<T>(

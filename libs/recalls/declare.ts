@@ -10,7 +10,7 @@ import type { Codec } from '../avro';
 import { UsageError } from '../errors';
 import { hasValidCheckDigit } from '../gs1';
 import { topics } from '../topics';
-import { withDefaults, type Recall } from '.';
+import { withDefaults, type Recall } from './recall';
 import { containersHolding, requireRecall, saveRecall, unitsInScope } from './store';
 
 export interface RecallScopeInput {

@@ -11,7 +11,7 @@ import { eventKey } from '../events';
 import type { EpcisEventEnvelope } from '../sources';
 import { db } from '../store';
 import { topics } from '../topics';
-import { recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from '.';
+import { recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from './recall';
 import { glnOf, type AffectedUnit } from './report';
 
 export type QuarantineDisposition = 'recalled' | 'non_sellable_other';

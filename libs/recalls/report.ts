@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { db } from '../store';
-import { cbvTerm, recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from '.';
+import { cbvTerm, recallTransaction, RECALL_BIZ_TRANSACTION_TYPE, type Recall } from './recall';
 import { scopeSql } from './store';
 
 export const statuses = [
@@ -387,4 +387,15 @@ export function formatEpcis(report: RecallReport): string {
     null,
     2,
   );
+}
+
+export const reportFormats = ['table', 'csv', 'epcis', 'json'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+/** The report in one of its formats, ending with a newline. */
+export function formatReport(report: RecallReport, format: ReportFormat): string {
+  const out = { table: formatTable, csv: formatCsv, epcis: formatEpcis, json: JSON.stringify }[format](
+    report,
+  );
+  return out.endsWith('\n') ? out : `${out}\n`;
 }

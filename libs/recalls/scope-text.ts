@@ -1,7 +1,8 @@
 /** A recall's scope as people write and read it: a serials file, and one line of text. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors';
-import type { Recall } from '.';
+import type { NoticeOutcome } from './notices';
+import type { Recall } from './recall';
 
 /** One serial per line; blank lines and lines starting with # are skipped; a CSV keeps its first column. */
 export function readSerials(file: string): string[] {
@@ -31,3 +32,11 @@ export const describeScope = (r: Recall): string =>
   ]
     .filter(Boolean)
     .join(' ');
+
+/** A recall in one line of `unitrail recall list`. */
+export const formatRecallLine = (r: Recall): string =>
+  `${r.recallId}  ${r.status.padEnd(6)}  ${new Date(r.declaredAt).toISOString().slice(0, 16)}  ${describeScope(r)}  ${r.quarantinedAt !== null ? 'quarantined  ' : ''}${r.reason}`;
+
+/** What a partner notice did, in one line. */
+export const formatNotice = (n: NoticeOutcome): string =>
+  `partner ${n.partner} (${n.units} units): alert ${n.alert}, webhook ${n.webhook}`;

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { UsageError } from '../errors';
 import { toIdentifier } from '../gs1';
 import { db } from '../store';
-import { withDefaults, type Recall } from '.';
+import { withDefaults, type Recall } from './recall';
 
 interface RecallRow {
   recall_id: string;

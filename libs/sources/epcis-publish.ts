@@ -6,7 +6,7 @@
  */
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Codec } from '../avro';
-import type { EpcisEventEnvelope } from '.';
+import type { EpcisEventEnvelope } from './epcis';
 import { withAdmin } from '../kafka';
 import { topics } from '../topics';
 
@@ -101,6 +101,31 @@ export function createPublisher({
     },
     async close() {
       await producer.disconnect();
+    },
+  };
+}
+
+/**
+ * A publisher that connects on its first publish (the CLI and the ops API open one for every
+ * request that might contain goods, and most never do); `close` closes it only if it was opened.
+ */
+export function lazyPublisher(options: Parameters<typeof createPublisher>[0]): Publisher {
+  const inner = createPublisher(options);
+  let up = false;
+  return {
+    get connected() {
+      return inner.connected;
+    },
+    async connect() {
+      await inner.connect();
+      up = true;
+    },
+    async close() {
+      if (up) await inner.close();
+    },
+    async publish(events, onProgress) {
+      if (!up) await this.connect();
+      return inner.publish(events, onProgress);
     },
   };
 }

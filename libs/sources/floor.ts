@@ -10,48 +10,9 @@ import { Gs1Error, parseGs1, toDigitalLink } from '../gs1';
 import { topics } from '../topics';
 import { checkRecord, requireEpochMs, requireFields } from './adapter';
 import type { MesUnitEvent } from './mes';
+import type { CodeVerification, ExceptionReport, FloorSignal } from './signal';
 import { parseIsoWithOffset, wallClockToUtc } from './time';
 import type { WmsMovement } from './wms';
-
-export type PrintGrade = 'A' | 'B' | 'C' | 'D' | 'F';
-
-export interface CodeVerification {
-  code: string;
-  result: 'READ' | 'NO_READ';
-  grade: PrintGrade | null;
-  standard: string | null;
-}
-
-export type ExceptionKind =
-  'DAMAGED_LABEL' | 'MISSING_SKU' | 'MISLABELED_PALLET' | 'QUARANTINE_BREACH' | 'DEVICE_FAULT' | 'OTHER';
-
-export interface ExceptionReport {
-  kind: ExceptionKind;
-  subjectType: 'UNIT' | 'CASE' | 'PALLET';
-  subject: string;
-  text: string;
-  operatorId: string;
-}
-
-/** avro/signal.avsc */
-export interface FloorSignal {
-  signalId: string;
-  kind: 'VERIFICATION' | 'EXCEPTION_REPORT';
-  sourceSystem: 'MES' | 'WMS';
-  sourceEventId: string;
-  deviceId: string;
-  siteGln: string;
-  lineId: string | null;
-  operatorId: string | null;
-  eventTime: number;
-  receivedAt: number;
-  gtin: string | null;
-  /** The code's canonical GS1 Digital Link (what the journey store indexes), when it parses. */
-  subject: string | null;
-  verification: CodeVerification | null;
-  exception: ExceptionReport | null;
-  sourceRef: string;
-}
 
 /** Where the raw record was: its coordinates and the broker's receive time (Kafka timestamp). */
 export interface RawCoordinates {
@@ -62,20 +23,16 @@ export interface RawCoordinates {
 }
 
 /** What a MES or WMS record says apart from its event, in one shape. */
-interface FloorView {
-  sourceSystem: 'MES' | 'WMS';
-  sourceEventId: string;
-  deviceId: string;
-  siteGln: string;
-  lineId: string | null;
-  operatorId: string | null;
-  eventTime: number;
+type FloorView = Pick<
+  FloorSignal,
+  'sourceSystem' | 'sourceEventId' | 'deviceId' | 'siteGln' | 'lineId' | 'operatorId' | 'eventTime'
+> & {
   report: boolean;
   verifications: CodeVerification[];
   exceptionReport: ExceptionReport | null;
   /** The canonical key of a code as this source writes it (throws Gs1Error when it is not one). */
   keyOf(code: string, subjectType?: ExceptionReport['subjectType']): { uri: string; gtin: string | null };
-}
+};
 
 const mesView = (r: MesUnitEvent): FloorView => {
   requireFields('MES', r, ['msgId', 'plantZone', 'plantGln', 'machineId']);

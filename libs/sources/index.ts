@@ -18,14 +18,8 @@ export type { TmsShipmentEvent } from './tms';
 export type { EpcisEventEnvelope } from './epcis';
 export { wallClockToUtc, isoWithOffset, parseIsoWithOffset, formatOffset } from './time';
 export { floorSignals, isReport } from './floor';
-export type {
-  CodeVerification,
-  ExceptionKind,
-  ExceptionReport,
-  FloorSignal,
-  PrintGrade,
-  RawCoordinates,
-} from './floor';
+export type { RawCoordinates } from './floor';
+export type { CodeVerification, ExceptionKind, ExceptionReport, FloorSignal, PrintGrade } from './signal';
 
 export const adapters: Record<string, SourceAdapter<never>> = {
   [topics.rawMes.name]: mesAdapter as SourceAdapter<never>,
@@ -76,4 +70,4 @@ export function normalize(topic: string, record: unknown, lineage: Lineage): Ser
 }
 export { checkRecord } from './adapter';
 export { expiryDate } from './mes';
-export { createPublisher, type Publisher } from './epcis-publish';
+export { createPublisher, lazyPublisher, type Publisher } from './epcis-publish';

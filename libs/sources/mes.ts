@@ -9,7 +9,7 @@ import { formatOffset, isoWithOffset, wallClockToUtc } from './time';
 import { toDigitalLink } from '../gs1';
 import { InvalidInputError } from '../errors';
 import { requireEpochMs, requireFields, requireGeo } from './adapter';
-import type { CodeVerification, ExceptionReport } from './floor';
+import type { CodeVerification, ExceptionReport } from './signal';
 
 export interface MesUnitEvent {
   msgId: string;

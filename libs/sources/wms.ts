@@ -5,7 +5,7 @@
  */
 import type { EpcisJsonEvent, SourceAdapter } from './adapter';
 import { reportHasNoEvent, requireFields } from './adapter';
-import type { CodeVerification, ExceptionReport } from './floor';
+import type { CodeVerification, ExceptionReport } from './signal';
 import { parseIsoWithOffset } from './time';
 import { toDigitalLink } from '../gs1';
 

@@ -3,7 +3,7 @@
  * Maven Central into a jar cache and run on loopback; PostgreSQL and Redis from the machine, or
  * project-local ones when installed but not running. `unitrail stack up|down|status` wraps it.
  */
-export { stackUp, stackDown, stackStatus, stackFiles } from './stack';
+export { stackUp, stackDown, stackStatus, stackFiles, formatStackStatus } from './stack';
 export { prepareStack, createTopics, registerSchemas, migrateDatabase, type PreparedStep } from './prepare';
 export type { StackUpOptions, StackUpResult, PartUp, PartStatus, Progress } from './stack';
 export { stackEnvironment, ENV_OF } from './state';

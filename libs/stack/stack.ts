@@ -616,6 +616,24 @@ export interface PartStatus {
   log?: string;
 }
 
+/** The status as aligned columns, then the state folder (`unitrail stack status`). */
+export function formatStackStatus(report: { stateDir: string; parts: PartStatus[] }): string {
+  const rows = report.parts.map((p) => [
+    p.name,
+    p.up ? 'up' : 'down',
+    p.url,
+    p.pid !== undefined ? `pid ${p.pid}` : p.managed ? '-' : 'external',
+    p.log ?? '',
+  ]);
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]!.length))) ?? [];
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [...rows.map(line), `state: ${report.stateDir}`].join('\n');
+}
+
 /** Each part: up or down, where, which pid, which log. Never throws for a part that is down. */
 export async function stackStatus({ env = process.env }: { env?: NodeJS.ProcessEnv } = {}): Promise<{
   stateDir: string;

@@ -32,6 +32,17 @@ export interface GroupOffsets {
 
 export type { PipelineStats } from './types';
 
+/** The counts for people, one a line, then each group's lag (`unitrail stats`). */
+export function formatStats(report: PipelineStats): string {
+  return [
+    `events in the ledger  ${report.events}`,
+    `units                 ${report.units} (containers ${report.containers})`,
+    `DLQ records           ${report.dlq}`,
+    `duplicates dropped    ${report.duplicates}`,
+    ...Object.entries(report.lag).map(([g, l]) => `lag ${g.padEnd(22)} ${l}`),
+  ].join('\n');
+}
+
 /** Lag and position of every group, in one admin session (the same sum as libs/kafka groupLag). */
 export async function groupOffsets(
   admin: Admin,

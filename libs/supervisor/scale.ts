@@ -4,7 +4,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { groupStatus } from '../kafka';
-import { superviseStage } from './index';
+import { superviseStage } from './processes';
 
 export async function scaleStage({
   kafka,

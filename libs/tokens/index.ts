@@ -142,3 +142,14 @@ export async function revokeToken(pool: Pool, name: string): Promise<boolean> {
   );
   return (res.rowCount ?? 0) > 0;
 }
+
+/** Tokens for people: name, role, created, revoked (never the tokens themselves). */
+export function formatTokens(tokens: TokenInfo[]): string {
+  const width = Math.max(4, ...tokens.map((t) => t.name.length));
+  const row = (name: string, role: string, created: string, revoked: string) =>
+    `${name.padEnd(width)}  ${role.padEnd(18)}  ${created.padEnd(24)}  ${revoked}`;
+  return [
+    row('name', 'role', 'created', 'revoked'),
+    ...tokens.map((t) => row(t.name, t.role, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-')),
+  ].join('\n');
+}

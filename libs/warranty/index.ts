@@ -225,3 +225,21 @@ export async function checkWarranty(
   }
   return { ...facts, ...warrantyVerdict(facts, { ownSources, claimRef }), ...(claim ? { claim } : {}) };
 }
+
+/** The check for people, one fact a line (`unitrail warranty`). */
+export function formatWarranty(check: WarrantyCheck): string {
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const { commissioning: c, recall, claim } = check;
+  return [
+    `unit        ${check.unit}`,
+    `exists      ${yes(check.exists)}`,
+    `genuine     ${yes(check.genuine)}${c ? ` (commissioned ${c.at} by ${c.sourceSystem})` : ''}`,
+    `sold        ${check.soldAt ?? 'no'}`,
+    `recall      ${recall ? `${recall.recallId}: ${recall.reason}` : 'none'}`,
+    `claims      ${check.claims.map((x) => `${x.claimRef} (${x.claimedAt})`).join(', ') || 'none'}`,
+    ...(claim?.duplicate
+      ? [`FLAGGED     a second claim: ${claim.claimRef}; first claim ${claim.firstClaimRef}`]
+      : []),
+    `verdict     ${check.verdict}`,
+  ].join('\n');
+}

@@ -7,16 +7,15 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import client from 'prom-client';
-import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, oneLine } from '../../libs/errors';
 import { createRetry } from '../../libs/retry';
 import type { Logger } from '../../libs/log';
 import type { EpcisEventEnvelope } from '../../libs/sources';
-import { authenticate, type Principal, type Role } from '../../libs/tokens';
+import type { Role } from '../../libs/tokens';
 import type { RuleContext } from '../../libs/rules';
 import { checkDocument } from './document';
 import { checkMediaType, errorBehaviourOf, readBody, sendJson, sendProblem, utf8 } from './http';
-import { decodeStrict } from '../../libs/http';
+import { answerFailure, authorize, decodeStrict, requestMetrics } from '../../libs/http';
 import {
   type CaptureJob,
   type JobEvent,
@@ -67,15 +66,10 @@ export function createCaptureHandler({
   heartbeatMs = 15_000,
   query,
 }: CaptureHandlerOptions): CaptureHandler {
-  const registry = serviceRegistry('capture-api');
+  const metrics = requestMetrics('capture-api', 'capture');
+  const { registry } = metrics;
   // Whatever failed, the job row is worth another try: 10 more, 0.5 s growing to 8 s, with jitter.
   const recordJob = createRetry({ retries: 10, retriable: () => true, initialMs: 500, maxMs: 8000 });
-  const requests = new client.Counter({
-    name: 'unitrail_capture_requests_total',
-    help: 'HTTP requests by route and status',
-    labelNames: ['route', 'status'],
-    registers: [registry],
-  });
   const events = new client.Counter({
     name: 'unitrail_capture_events_total',
     help: 'Captured events: accepted, rejected (listed in their job) and published',
@@ -88,12 +82,6 @@ export function createCaptureHandler({
     labelNames: ['status'],
     registers: [registry],
   });
-  const seconds = new client.Histogram({
-    name: 'unitrail_capture_request_seconds',
-    help: 'Time to answer a capture request (publication continues after it)',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
   const inFlight = new Set<Promise<void>>();
   new client.Gauge({
     name: 'unitrail_capture_jobs_running',
@@ -104,14 +92,7 @@ export function createCaptureHandler({
     },
   });
 
-  async function principalOf(req: IncomingMessage, res: ServerResponse): Promise<Principal | null> {
-    const auth = await authenticate(pool, req.headers.authorization, captureRoles);
-    if (auth.ok) return auth.principal;
-    sendProblem(res, auth.status, auth.reason, {
-      headers: auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {},
-    });
-    return null;
-  }
+  const principalOf = (req: IncomingMessage, res: ServerResponse) => authorize(pool, req, res, captureRoles);
 
   async function capture(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const who = await principalOf(req, res);
@@ -269,26 +250,14 @@ export function createCaptureHandler({
         await health(res);
       } else if (url.pathname === '/metrics') {
         route = '/metrics';
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(await registry.metrics());
+        await metrics.serve(res);
       } else {
         sendProblem(res, 404, `no such resource: ${url.pathname}`);
       }
     } catch (err) {
-      log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-      if (!res.headersSent) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        sendProblem(
-          res,
-          retriable ? 503 : 500,
-          retriable ? oneLine(err) : 'internal error; see the capture API log',
-        );
-      }
+      answerFailure(res, log, err, { method, path: url.pathname, service: 'capture API' });
     } finally {
-      requests.inc({ route, status: String(res.statusCode) });
-      if (route === '/capture' && method === 'POST') {
-        seconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      }
+      metrics.observe(route, res.statusCode, started);
     }
   }
 

@@ -2,8 +2,8 @@
 /** `unitrail`: the one CLI for people. Finds the command by its words, parses its flags, runs it. */
 import { parseArgs } from 'node:util';
 import { commands } from './commands';
-import type { Command } from './command';
-import { UnitrailError, UsageError, oneLine } from '../../libs/errors';
+import { flagsOf, positionalsOf, type Command } from './command';
+import { UsageError, oneLine } from '../../libs/errors';
 import { stackEnvironment } from '../../libs/stack';
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
@@ -44,10 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { command, rest } = found;
+  const options = flagsOf(command.usage);
   if (rest.includes('--help') || rest.includes('-h')) {
-    const opts = Object.entries(command.options ?? {}).map(
-      ([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}`,
-    );
+    const opts = Object.entries(options).map(([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}`);
     console.log([`usage: unitrail ${command.name} ${command.usage}`, command.summary, ...opts].join('\n'));
     return 0;
   }
@@ -56,14 +55,14 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({
         args: rest,
-        options: command.options ?? {},
+        options: { ...options, ...command.hiddenOptions },
         allowPositionals: true,
         strict: true,
       });
     } catch (err) {
       throw new UsageError(`${oneLine(err)} (see 'unitrail ${command.name} --help')`);
     }
-    const [min, max] = command.positionals ?? [0, 0];
+    const [min, max] = positionalsOf(command.usage);
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new UsageError(`usage: unitrail ${command.name} ${command.usage}`);
     }
@@ -71,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`unitrail ${command.name}: ${oneLine(err)}`);
     if (process.env.UNITRAIL_DEBUG && err instanceof Error) console.error(err.stack);
-    return err instanceof UsageError ? 2 : err instanceof UnitrailError ? 1 : 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 

@@ -8,11 +8,25 @@ import path from 'node:path';
 import type { Config } from '../../libs/config';
 import { createConsoleHandler, createFeed } from '../../libs/console';
 import { oneLine } from '../../libs/errors';
-import { closeServer, listenOn, serveUntilSignalled } from '../../libs/http';
+import {
+  closeServer,
+  listenOn,
+  requestMetrics,
+  serveUntilSignalled,
+  withRequestMetrics,
+} from '../../libs/http';
 import { createLogger, type Logger } from '../../libs/log';
 import { openOpsDeps } from '../../libs/recalls';
 import { createSeenSet, seenSetPrefix } from '../../libs/seenset';
 import { repoRoot } from '../../libs/stack';
+
+/** The metrics' route label: the API's first segment (`/api/cases`), the page's files as one. */
+const routeOf = (pathname: string) =>
+  pathname === '/healthz'
+    ? pathname
+    : pathname.startsWith('/api/')
+      ? `/api/${pathname.split('/')[2]}`
+      : 'page';
 
 export const consoleAssets = () => path.join(repoRoot(), 'dist', 'console-web');
 
@@ -52,7 +66,8 @@ export async function startConsole({
     onError: (err) => log.warn('feed tick failed; trying again next tick', { error: oneLine(err) }),
   });
   const handler = createConsoleHandler({ deps, feed, log, staticDir, ownSources: config.ownSources });
-  const server = http.createServer((req, res) => void handler.handle(req, res));
+  const handle = withRequestMetrics(requestMetrics('console', 'console'), handler.handle, routeOf);
+  const server = http.createServer((req, res) => void handle(req, res));
   const bound = await listenOn(server, { port, host, service: 'console', portSetting: 'CONSOLE_PORT' });
   log.info('console listening', { port: bound });
   let stopped: Promise<void> | undefined;

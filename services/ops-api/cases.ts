@@ -28,7 +28,7 @@ import {
 } from '../../libs/cases';
 import type { OpsDeps } from '../../libs/recalls';
 import type { Role } from '../../libs/tokens';
-import type { RequestContext, Route } from './server';
+import type { RequestContext, Route } from './route';
 
 const caseReaders: readonly Role[] = ['quality', 'recall_coordinator', 'admin', 'viewer'];
 const caseActors: readonly Role[] = ['quality', 'admin'];

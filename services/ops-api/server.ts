@@ -19,19 +19,30 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import { serviceRegistry } from '../../libs/metrics';
 import { InvalidInputError, UsageError, oneLine } from '../../libs/errors';
 import { unitJourney } from '../../libs/journey';
 import type { Logger } from '../../libs/log';
 import { closeRecall, declareRecall } from '../../libs/recalls';
 import { formatCsv, formatEpcis, recallReport } from '../../libs/recalls';
 import { getRecall, listRecalls } from '../../libs/recalls';
-import { authenticate, type Principal, type Role } from '../../libs/tokens';
-import { decodeQuery, decodeStrict, readBody, sendJson, sendProblem, utf8 } from '../../libs/http';
+import type { Principal, Role } from '../../libs/tokens';
+import {
+  answerFailure,
+  auditRequest,
+  authorize,
+  decodeQuery,
+  decodeStrict,
+  readBody,
+  requestMetrics,
+  sendJson,
+  sendProblem,
+  utf8,
+} from '../../libs/http';
 import { textProblem } from '../../libs/epcis';
-import { audit, notifyAll, quarantine, type OpsDeps } from '../../libs/recalls';
+import { notifyAll, quarantine, type OpsDeps } from '../../libs/recalls';
 import { checkWarranty } from '../../libs/warranty';
 import { caseRoutes } from './cases';
+import type { Route } from './route';
 import { ackAlert, listDevices } from '../../libs/devices';
 
 // Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
@@ -43,25 +54,6 @@ const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
 const deviceReaders: readonly Role[] = ['recall_coordinator', 'warranty', 'quality', 'admin', 'viewer'];
 const deviceAckers: readonly Role[] = ['quality', 'admin'];
 const MAX_BODY = 1024 * 1024;
-
-export interface Route {
-  method: 'GET' | 'POST';
-  pattern: RegExp;
-  name: string;
-  roles: readonly Role[];
-  run: (ctx: RequestContext) => Promise<void>;
-}
-
-export interface RequestContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  params: string[];
-  who: Principal;
-  /** What the audit log records as the resource (a recall id, a unit). */
-  resource: (r: string) => void;
-  body: () => Promise<Record<string, unknown>>;
-}
 
 export interface OpsHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -113,20 +105,7 @@ export function createOpsHandler({
   ownSources?: readonly string[];
 }): OpsHandler {
   const { pool } = deps;
-  const registry = serviceRegistry('ops-api');
-  const requests = new client.Counter({
-    name: 'unitrail_ops_requests_total',
-    help: 'HTTP requests by route and status',
-    labelNames: ['route', 'status'],
-    registers: [registry],
-  });
-  const seconds = new client.Histogram({
-    name: 'unitrail_ops_request_seconds',
-    help: 'Time to answer, by route',
-    labelNames: ['route'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const metrics = requestMetrics('ops-api', 'ops');
 
   const routes: Route[] = [
     {
@@ -354,9 +333,7 @@ export function createOpsHandler({
       }
       if (url.pathname === '/metrics') {
         routeName = '/metrics';
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(await registry.metrics());
-        return;
+        return await metrics.serve(res);
       }
       const matching = routes.filter((r) => r.pattern.test(url.pathname));
       const route = matching.find((r) => r.method === method);
@@ -376,13 +353,8 @@ export function createOpsHandler({
       const raw = route.pattern.exec(url.pathname)!.slice(1);
       // Until it is known to be text, the audit log keeps the id as it came (percent-encoded).
       resource = raw[0] ?? null;
-      const auth = await authenticate(pool, req.headers.authorization, route.roles);
-      if (!auth.ok) {
-        return sendProblem(res, auth.status, auth.reason, {
-          headers: auth.status === 401 ? { 'www-authenticate': 'Bearer realm="unitrail"' } : {},
-        });
-      }
-      who = auth.principal;
+      who = await authorize(pool, req, res, route.roles);
+      if (!who) return;
       const params: string[] = [];
       for (const segment of raw) {
         const decoded = decodeStrict(segment, 'the id');
@@ -421,34 +393,24 @@ export function createOpsHandler({
       if (err instanceof UsageError || err instanceof InvalidInputError) {
         if (!res.headersSent && held === undefined) sendProblem(res, 400, err.message);
       } else {
-        log.error('request failed', { method, path: url.pathname, error: oneLine(err) });
-        if (!res.headersSent && held === undefined) {
-          const retriable = (err as { retriable?: boolean }).retriable === true;
-          sendProblem(
-            res,
-            retriable ? 503 : 500,
-            retriable ? oneLine(err) : 'internal error; see the ops API log',
-          );
-        }
+        const answered = res.headersSent || held !== undefined;
+        answerFailure(res, log, err, { method, path: url.pathname, service: 'ops API', answered });
       }
     } finally {
-      requests.inc({ route: routeName, status: String(res.statusCode) });
-      seconds.observe({ route: routeName }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observe(routeName, res.statusCode, started);
       if (routeName !== '/healthz' && routeName !== '/metrics' && routeName !== 'other') {
-        await audit(pool, {
+        await auditRequest(pool, log, {
           actor: who?.name ?? 'anonymous',
           role: who?.role ?? null,
           action: `${method} ${routeName}`,
           resource,
           status: res.statusCode,
           detail,
-        }).catch((err) =>
-          log.error('audit log write failed', { error: oneLine(err), action: `${method} ${routeName}` }),
-        );
+        });
       }
       if (held !== undefined) release(...held);
     }
   }
 
-  return { handle, registry };
+  return { handle, registry: metrics.registry };
 }

@@ -1,8 +1,8 @@
 /** `unitrail db migrate` applies the migrations; `unitrail db grant-analyst NAME` makes a read-only analyst login. */
 import type { Command } from '../command';
-import { optString } from '../command';
+import { optString, withPool } from '../command';
 import { loadConfig } from '../../../libs/config';
-import { ANALYST_GROUP, grantAnalyst, poolFor } from '../../../libs/store';
+import { ANALYST_GROUP, grantAnalyst } from '../../../libs/store';
 import { migrateDatabase } from '../../../libs/stack';
 
 const dbMigrate: Command = {
@@ -21,23 +21,20 @@ const grantAnalystCommand: Command = {
   summary:
     'Create (or update) a read-only login that can query the analyst views and nothing else, on this database only, each statement bounded (default 30s)',
   usage: 'NAME [--password P] [--statement-timeout 30s]',
-  options: { password: { type: 'string' }, 'statement-timeout': { type: 'string' } },
-  positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
-    const pool = poolFor(loadConfig(), { max: 1 });
-    try {
-      const outcome = await grantAnalyst(pool, name, {
-        password: optString(input, 'password'),
-        statementTimeout: optString(input, 'statement-timeout') ?? '30s',
-      });
-      console.log(
-        `${outcome} login ${name} in ${ANALYST_GROUP}: it can read the views of schema analyst (see docs/sql-guide.md)`,
-      );
-      return 0;
-    } finally {
-      await pool.end();
-    }
+    const outcome = await withPool(
+      (pool) =>
+        grantAnalyst(pool, name, {
+          password: optString(input, 'password'),
+          statementTimeout: optString(input, 'statement-timeout') ?? '30s',
+        }),
+      { max: 1 },
+    );
+    console.log(
+      `${outcome} login ${name} in ${ANALYST_GROUP}: it can read the views of schema analyst (see docs/sql-guide.md)`,
+    );
+    return 0;
   },
 };
 

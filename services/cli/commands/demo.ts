@@ -1,6 +1,6 @@
 /** `unitrail demo`: the whole pipeline on the local stack with the demo stream, accounted for (libs/demo). */
 import type { Command } from '../command';
-import { demoArgs, demoOptions, optNumber } from '../command';
+import { demoArgs, optSeconds } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { runDemo } from '../../../libs/demo';
 import { stageGroups, stageNames } from '../../stages';
@@ -11,7 +11,6 @@ const demo: Command = {
   summary: 'Stack up, start every stage, produce the demo stream, wait until every record is accounted for',
   usage:
     '[--events N] [--dup-rate R] [--invalid-rate R] [--seed S] [--faults SPEC] [--timeout SECONDS] [--console]',
-  options: { ...demoOptions, timeout: { type: 'string' }, console: { type: 'boolean' } },
   async run(input) {
     const balanced = await runDemo({
       config: loadConfig(),
@@ -20,7 +19,7 @@ const demo: Command = {
       // With --faults, every stage group (device-health, cases) catches up, then detection is read.
       groups: stageGroups,
       detection: figuresFromStore,
-      stallMs: optNumber(input, 'timeout', 120, { min: 5 }) * 1000,
+      stallMs: optSeconds(input, 'timeout', 120, 5),
       serve: input.values.console === true,
     });
     return balanced ? 0 : 1;

@@ -5,34 +5,19 @@
  * captured events); `unitrail epcis watch NAME`: follow a named query over WebSocket and print how
  * long after landing each event arrived.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { optString, withPool } from '../command';
-import { loadConfig } from '../../../libs/config';
+import { captureUrl, optNumber, readInput, say, tokenOf, withPool } from '../command';
 import { listShares, share, unshare, watchQuery } from '../../../libs/epcis-query';
 import { UsageError } from '../../../libs/errors';
 import { eventHash, parseDocument, preHash } from '../../../libs/epcis';
-
-function readDocument(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new UsageError(`cannot read ${file}: ${why}`);
-  }
-}
 
 const hash: Command = {
   name: 'epcis hash',
   summary:
     'Print the EPCIS Event Hash ID (or with --prehash its pre-hash string) of each event of a document',
   usage: 'FILE [--prehash]',
-  options: { prehash: { type: 'boolean' } },
-  positionals: [1, 1],
   async run(input) {
-    const { events } = parseDocument(readDocument(input.positionals[0]));
+    const { events } = parseDocument(readInput(input.positionals[0]!).toString('utf8'));
     const lines = events.map(input.values.prehash === true ? preHash : eventHash);
     if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
@@ -43,7 +28,6 @@ const shareCommand: Command = {
   name: 'epcis share',
   summary: 'Let token READER see every event token OWNER captured (EPCIS query binding)',
   usage: 'OWNER READER',
-  positionals: [2, 2],
   async run({ positionals: [owner, reader] }) {
     const added = await withPool((pool) => share(pool, owner!, reader!), { max: 1 });
     console.log(added ? `${reader} now sees ${owner}'s events` : `${reader} already saw ${owner}'s events`);
@@ -55,7 +39,6 @@ const unshareCommand: Command = {
   name: 'epcis unshare',
   summary: "Stop showing OWNER's events to READER",
   usage: 'OWNER READER',
-  positionals: [2, 2],
   async run({ positionals: [owner, reader] }) {
     const removed = await withPool((pool) => unshare(pool, owner!, reader!), { max: 1 });
     if (!removed)
@@ -84,17 +67,10 @@ const watchCommand: Command = {
   name: 'epcis watch',
   summary: 'Follow a named query over WebSocket; print each event with its delay after landing (ms)',
   usage: 'QUERY [--url URL] [--token TOKEN] [--count N]',
-  positionals: [1, 1],
-  options: { url: { type: 'string' }, token: { type: 'string' }, count: { type: 'string' } },
   async run(input) {
-    const token = optString(input, 'token') ?? process.env.UNITRAIL_TOKEN;
-    if (!token) throw new UsageError('no token: pass --token or set UNITRAIL_TOKEN');
-    const countRaw = optString(input, 'count');
-    const count = countRaw === undefined ? Infinity : Number(countRaw);
-    if (!(count >= 1) || (countRaw !== undefined && !Number.isInteger(count))) {
-      throw new UsageError(`--count ${countRaw} must be a whole number ≥ 1`);
-    }
-    const base = optString(input, 'url') ?? `http://127.0.0.1:${loadConfig().capturePort}`;
+    const token = tokenOf(input);
+    const count = optNumber(input, 'count', Infinity, { min: 1 });
+    const base = captureUrl(input);
     let seen = 0;
     const watch = watchQuery({
       base,
@@ -106,7 +82,7 @@ const watchCommand: Command = {
       },
     });
     await watch.opened;
-    process.stderr.write(`watching ${input.positionals[0]} (Ctrl-C to stop)\n`);
+    say(`watching ${input.positionals[0]} (Ctrl-C to stop)`);
     process.once('SIGINT', () => watch.close());
     await watch.closed;
     return 0;

@@ -1,26 +1,18 @@
 /** `unitrail gs1 KEY...`: shows a GS1 key in every notation, or says in one line what is wrong with it. */
 import type { Command } from '../command';
-import { optString } from '../command';
-import { UsageError } from '../../../libs/errors';
+import { optNumber } from '../command';
 import { aiOrder, Gs1Error, parseGs1, toDigitalLink, toElementString, toEpcUrn } from '../../../libs/gs1';
-
-function prefixLength(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 6 || n > 12)
-    throw new UsageError(`--gcp-length ${raw} is not a whole number from 6 to 12`);
-  return n;
-}
 
 const show: Command = {
   name: 'gs1',
   summary:
     'Parse GS1 keys (EPC URI, Digital Link, element string): canonical Digital Link, EPC URI, element string',
   usage: 'KEY... [--gcp-length N]',
-  options: { 'gcp-length': { type: 'string' } },
-  positionals: [1, 100],
   async run(input) {
-    const companyPrefixLength = prefixLength(optString(input, 'gcp-length'));
+    const companyPrefixLength =
+      input.values['gcp-length'] === undefined
+        ? undefined
+        : optNumber(input, 'gcp-length', null, { min: 6, max: 12 });
     for (const text of input.positionals) {
       const key = parseGs1(text);
       let epc: string;

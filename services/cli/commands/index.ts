@@ -30,7 +30,6 @@ import { topologyCommands } from './topology';
 import { exceptionsCommands } from './exceptions';
 import { incidentsCommands } from './incidents';
 import { devicesCommands } from './devices';
-import { benchDevicesCommands } from './bench-devices';
 
 export const commands: Command[] = [
   ...demoCommands,
@@ -60,5 +59,4 @@ export const commands: Command[] = [
   ...exceptionsCommands,
   ...incidentsCommands,
   ...devicesCommands,
-  ...benchDevicesCommands,
 ];

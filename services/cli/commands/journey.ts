@@ -1,8 +1,7 @@
 /** `unitrail journey ID`: a unit's journey through every case, pallet and shipment it was inside. */
 import type { Command } from '../command';
-import { optString } from '../command';
-import { loadConfig } from '../../../libs/config';
-import { poolFor } from '../../../libs/store';
+import { optString, printAs, withPool } from '../command';
+import { UnitrailError } from '../../../libs/errors';
 import { formatJourney, unitJourney } from '../../../libs/journey';
 
 const journey: Command = {
@@ -10,24 +9,17 @@ const journey: Command = {
   summary:
     "A unit's journey: its own events and its containers' while it was inside (ID: serial with --gtin, EPC URN, Digital Link, element string)",
   usage: 'ID [--gtin GTIN] [--json]',
-  options: { gtin: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: [1, 1],
   async run(input) {
     const id = input.positionals[0]!;
-    const pool = poolFor(loadConfig(), { max: 1 });
-    try {
-      const found = await unitJourney(pool, id, { gtin: optString(input, 'gtin') });
-      if (!found) {
-        console.error(
-          `unitrail journey: no events for ${id}${input.values.gtin ? ` (GTIN ${String(input.values.gtin)})` : ''}; check the identifier`,
-        );
-        return 1;
-      }
-      console.log(input.values.json === true ? JSON.stringify(found) : formatJourney(found));
-      return 0;
-    } finally {
-      await pool.end();
-    }
+    const gtin = optString(input, 'gtin');
+    const found = await withPool((pool) => unitJourney(pool, id, { gtin }), { max: 1 });
+    if (!found)
+      throw new UnitrailError(
+        'NOT_FOUND',
+        `no events for ${id}${gtin ? ` (GTIN ${gtin})` : ''}; check the identifier`,
+      );
+    printAs(input, found, () => formatJourney(found));
+    return 0;
   },
 };
 

@@ -1,6 +1,6 @@
 /** `unitrail produce demo`: the demo stream (libs/demo) onto the raw topics. */
 import type { Command } from '../command';
-import { demoArgs, demoOptions, say } from '../command';
+import { demoArgs, say } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { createCodec } from '../../../libs/avro';
@@ -10,7 +10,6 @@ const produceDemo: Command = {
   name: 'produce demo',
   summary: 'Publish a simulated MES/WMS/TMS stream to the raw topics; last stdout line is JSON counts',
   usage: '--events N [--dup-rate R] [--invalid-rate R] [--seed S] [--faults SPEC]',
-  options: demoOptions,
   async run(input) {
     const args = demoArgs(input, 1);
     const config = loadConfig();

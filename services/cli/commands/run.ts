@@ -9,7 +9,6 @@ const run: Command = {
   name: 'run',
   summary: `Run one stage or service in the foreground until SIGTERM (${runnableNames.join(', ')})`,
   usage: 'STAGE',
-  positionals: [1, 1],
   async run(input) {
     const name = input.positionals[0]!;
     const factory = stageFactories[name] ?? fusedFactories[name];

@@ -14,13 +14,8 @@ const scale: Command = {
   summary:
     'Run N consumer processes of one stage in its group (Kafka spreads the partitions), restart any that dies, show their lag; Ctrl-C stops them cleanly',
   usage: 'STAGE --consumers N [--every SECONDS] [--group GROUP]',
-  options: {
-    consumers: { type: 'string' },
-    every: { type: 'string' },
-    group: { type: 'string' },
-    foreground: { type: 'boolean' },
-  },
-  positionals: [1, 1],
+  // The supervisor starts each consumer of a --group as `scale STAGE --foreground --group G`.
+  hiddenOptions: { foreground: { type: 'boolean' } },
   async run(input) {
     const stage = input.positionals[0]!;
     const definition = stageByName(stage);

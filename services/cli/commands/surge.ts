@@ -9,16 +9,10 @@ const surgeExpand: Command = {
   name: 'surge expand',
   summary: `Add partitions to ${topics.journeySurge.name} while its consumers run (never fewer; the surge sink stays correct as keys move)`,
   usage: '--partitions N',
-  options: { partitions: { type: 'string' } },
   async run(input) {
     const partitions = optNumber(input, 'partitions', null, { min: 1, max: 1000 });
-    const config = loadConfig();
-    const r = await expandPartitions(
-      createKafka({ ...kafkaConnection(config), clientId: 'unitrail-surge' }),
-      {
-        partitions,
-      },
-    );
+    const kafka = createKafka({ ...kafkaConnection(loadConfig()), clientId: 'unitrail-surge' });
+    const r = await expandPartitions(kafka, { partitions });
     if (r.to === r.from) {
       console.log(`${topics.journeySurge.name}: already ${r.from} partitions`);
     } else {

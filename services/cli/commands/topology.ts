@@ -7,7 +7,6 @@ const topology: Command = {
   name: 'topology',
   summary: 'Print the topics, stages and consumer groups, who produces and who consumes (nothing is opened)',
   usage: '[--json]',
-  options: { json: { type: 'boolean' } },
   async run(input) {
     const t = describeTopology(stages, { outsideProducers });
     console.log(input.values.json === true ? JSON.stringify(t) : formatTopology(t));

@@ -1,10 +1,10 @@
-/** Loads master data into PostgreSQL (ut.masterdata) and publishes it on the compacted topic. */
+/** Master data in PostgreSQL (ut.masterdata): loaded there and onto the compacted topic, listed. */
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Codec } from '../avro';
 import { db } from '../store';
 import { topics } from '../topics';
-import { masterdataKey, type MasterdataRecord } from '.';
+import { masterdataKey, type MasterdataRecord } from './records';
 
 export async function loadMasterdata(
   pool: Pool,
@@ -44,4 +44,37 @@ export async function loadMasterdata(
     await producer.disconnect();
   }
   return records.length;
+}
+
+export interface MasterdataRow {
+  kind: string;
+  id: string;
+  name: string;
+  attributes: Record<string, string>;
+}
+
+/** What is loaded now (deleted records left out), of one kind or all, by kind and id. */
+export async function listMasterdata(pool: Pool, kind?: string): Promise<MasterdataRow[]> {
+  const r = await db('masterdata list', () =>
+    pool.query<MasterdataRow>(
+      'SELECT kind, id, name, attributes FROM ut.masterdata WHERE deleted = false AND ($1::text IS NULL OR kind = $1) ORDER BY kind, id',
+      [kind ?? null],
+    ),
+  );
+  return r.rows;
+}
+
+export const formatMasterdata = (rows: MasterdataRow[]): string =>
+  rows
+    .map(
+      (r) =>
+        `${r.kind.padEnd(9)} ${r.id.padEnd(16)} ${r.name}${Object.keys(r.attributes).length ? `  ${JSON.stringify(r.attributes)}` : ''}`,
+    )
+    .join('\n');
+
+/** `loaded 12 records: 3 product, 4 site, ...` */
+export function formatLoaded(records: MasterdataRecord[]): string {
+  const byKind = new Map<string, number>();
+  for (const r of records) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+  return `loaded ${records.length} records: ${[...byKind].map(([k, c]) => `${c} ${k}`).join(', ')}`;
 }

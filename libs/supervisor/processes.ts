@@ -1,0 +1,142 @@
+/**
+ * Process supervision: stage processes started as `unitrail run STAGE` children, stopped cleanly
+ * (SIGTERM: finish the batch, commit, leave the group; SIGKILL after a timeout), and a supervisor
+ * that keeps N of one stage alive with back-off. Used by `demo`, `scale`, the benches and the tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { backoffMs } from '../retry';
+
+/** The compiled CLI entry point, from compiled code or from sources run by ts-jest. */
+export function cliEntry(): string {
+  // dist/libs/supervisor → dist/services/cli/main.js; from sources, the compiled one under dist/.
+  const compiled = path.join(__dirname, '../../services/cli/main.js');
+  if (fs.existsSync(compiled)) return compiled;
+  return path.join(__dirname, '../../dist/services/cli/main.js');
+}
+
+/** Starts a stage as a child process of its own, logging to the state dir. */
+export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  fs.mkdirSync(logDir, { recursive: true });
+  const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
+  return spawn(process.execPath, [cliEntry(), 'run', name], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, METRICS_PORT: '0', ...env },
+  });
+}
+
+export async function stopStages(children: ChildProcess[], timeoutMs = 30000): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+          c.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+export interface ConsumerProcess {
+  index: number;
+  pid: number | undefined;
+  restarts: number;
+  startedAt: number;
+  /** Last exit (code or signal) of this slot's process, if it ever exited. */
+  lastExit: string | null;
+}
+
+export interface Supervisor {
+  consumers(): ConsumerProcess[];
+  /** SIGTERM to every process (each finishes its batch, commits, leaves the group), SIGKILL after timeoutMs. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `consumers` processes of `stage` (`unitrail run STAGE`, so one consumer group: Kafka
+ * spreads the partitions over them; or each in `groupId` when given) and restarts any that exits, with back-off, until stop().
+ * Each logs to <logDir>/<stage>.<index>.log.
+ */
+export function superviseStage({
+  stage,
+  consumers,
+  logDir,
+  groupId,
+  env = {},
+  maxBackoffMs = 30_000,
+  onEvent = () => {},
+}: {
+  stage: string;
+  consumers: number;
+  logDir: string;
+  /** A consumer group other than the stage's own `ut.<stage>`. */
+  groupId?: string;
+  env?: NodeJS.ProcessEnv;
+  maxBackoffMs?: number;
+  onEvent?: (line: string) => void;
+}): Supervisor {
+  fs.mkdirSync(logDir, { recursive: true });
+  let stopping = false;
+  const slots = Array.from({ length: consumers }, (_, index) => ({
+    index,
+    child: undefined as ChildProcess | undefined,
+    restarts: 0,
+    startedAt: 0,
+    lastExit: null as string | null,
+    timer: undefined as NodeJS.Timeout | undefined,
+  }));
+
+  const start = (slot: (typeof slots)[number]) => {
+    const log = fs.openSync(path.join(logDir, `${stage}.${slot.index}.log`), 'a');
+    const args = groupId ? ['scale', stage, '--group', groupId, '--foreground'] : ['run', stage];
+    const child = spawn(process.execPath, [cliEntry(), ...args], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, METRICS_PORT: '0', ...env },
+    });
+    fs.closeSync(log);
+    slot.child = child;
+    slot.startedAt = Date.now();
+    child.once('exit', (code, signal) => {
+      slot.lastExit = signal ?? `exit ${code}`;
+      if (stopping) return;
+      // A process that ran a while restarts at once; one that keeps failing backs off.
+      const ranMs = Date.now() - slot.startedAt;
+      const backoff =
+        ranMs > 60_000 ? 0 : backoffMs(slot.restarts, { initialMs: 1000, maxMs: maxBackoffMs, jitter: 0.2 });
+      slot.restarts++;
+      onEvent(
+        `${stage} #${slot.index} (pid ${child.pid}) ended (${slot.lastExit}); restarting in ${backoff / 1000} s`,
+      );
+      slot.timer = setTimeout(() => {
+        start(slot);
+        onEvent(`${stage} #${slot.index} restarted (pid ${slot.child?.pid})`);
+      }, backoff);
+    });
+  };
+  for (const slot of slots) start(slot);
+
+  return {
+    consumers: () =>
+      slots.map(({ index, child, restarts, startedAt, lastExit }) => ({
+        index,
+        pid: child?.pid,
+        restarts,
+        startedAt,
+        lastExit,
+      })),
+    async stop(timeoutMs = 30_000) {
+      stopping = true;
+      for (const s of slots) clearTimeout(s.timer);
+      await stopStages(
+        slots.flatMap((s) => (s.child ? [s.child] : [])),
+        timeoutMs,
+      );
+    },
+  };
+}
