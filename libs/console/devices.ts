@@ -3,15 +3,13 @@
  * episodes (libs/devices, the device-health stage's tables) and the exception queue (libs/cases).
  */
 import type pg from 'pg';
-import { listAlerts, listDevices, type AlertRow } from '../devices';
-import type { Role } from '../tokens';
+import { deviceAckers, listAlerts, listDevices, type AlertRow } from '../devices';
 import { caseQueue } from './cases';
 import type { DeviceAlert, DeviceSignals } from './wire';
 
 export type { DeviceAlert, DeviceHealth, DeviceSignals } from './wire';
 
-/** Who may acknowledge a device alert: line maintenance's teams, as on the ops API (docs/access.md). */
-export const deviceAckers: readonly Role[] = ['quality', 'admin'];
+export { deviceAckers };
 
 export async function deviceSignals(
   pool: pg.Pool,

@@ -5,5 +5,6 @@ export { loadFleet, saveFleet, listDevices, listAlerts, ackAlert, positionKey } 
 export type { Positions, AlertRow, DeviceRow } from './store';
 export { detectorSettingsOf } from './settings';
 export { formatDevices } from './format';
+export { deviceAckers } from './access';
 export { detectOnDemo, detectionFigures, figuresFromStore } from './simulate';
 export type { DetectionFigures, RaisedAlert } from './simulate';

@@ -43,16 +43,15 @@ import { notifyAll, quarantine, type OpsDeps } from '../../libs/recalls';
 import { checkWarranty } from '../../libs/warranty';
 import { caseRoutes } from './cases';
 import type { Route } from './route';
-import { ackAlert, listDevices } from '../../libs/devices';
+import { ackAlert, deviceAckers, listDevices } from '../../libs/devices';
 
 // Who may read what (docs/access.md): producers only capture; journeys, recalls and warranty are
 // read by the teams that act on them.
 const readers: readonly Role[] = ['recall_coordinator', 'warranty', 'admin'];
 const coordinators: readonly Role[] = ['recall_coordinator', 'admin'];
-// Devices: the console shows them to every team; quality teams and admins acknowledge their
+// Devices: the console shows them to every team; libs/devices' deviceAckers acknowledge their
 // alerts (the quality role came with the exception cases, migration 070).
 const deviceReaders: readonly Role[] = ['recall_coordinator', 'warranty', 'quality', 'admin', 'viewer'];
-const deviceAckers: readonly Role[] = ['quality', 'admin'];
 const MAX_BODY = 1024 * 1024;
 
 export interface OpsHandler {
