@@ -67,7 +67,7 @@ export interface Applied {
 /** Applies one batch of the stage's input records. */
 export async function applyBatch(
   pool: pg.Pool,
-  records: { topic: string; value: unknown }[],
+  records: { topic: string; value: unknown; originTs?: string }[],
   recent: RecentAggregations = recentAggregations(),
 ): Promise<Applied> {
   const isJourney = (t: string) => t === topics.journey.name || t === topics.journeySurge.name;
@@ -83,7 +83,7 @@ export async function applyBatch(
   for (const { pallet } of received) {
     if (!contents.has(pallet) && recent.get(pallet).length > 0) contents.set(pallet, recent.get(pallet));
   }
-  const effects: Effect[] = records.flatMap((r) => effectsOf(r.topic, r.value, contents));
+  const effects: Effect[] = records.flatMap((r) => effectsOf(r.topic, r.value, contents, r.originTs));
   const opens = effects.filter((e) => e.type === 'open');
   const notes = effects.filter((e) => e.type === 'note');
   const landed = effects.filter((e) => e.type === 'landed').map((e) => e.eventId);

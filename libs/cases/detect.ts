@@ -17,6 +17,7 @@
 import crypto from 'node:crypto';
 import type { SerializationEvent } from '../events';
 import { toDigitalLink } from '../gs1';
+import { ORIGIN_TS_HEADER } from '../runtime';
 import type { FloorSignal } from '../sources';
 import type { DlqRow } from '../store';
 import { topics } from '../topics';
@@ -128,6 +129,7 @@ export function fromSignal(s: FloorSignal): Effect[] {
         operatorId: x.operatorId || s.operatorId,
         occurredAt: s.eventTime,
         detail: {
+          receivedAt: s.receivedAt,
           report: x,
           sourceSystem: s.sourceSystem,
           sourceEventId: s.sourceEventId,
@@ -144,7 +146,8 @@ export function fromDlq(
   d: Pick<
     DlqRow,
     'dlqId' | 'reasons' | 'eventId' | 'deviceId' | 'sourceSystem' | 'failedAt' | 'replayOf' | 'sourceTopic'
-  >,
+  > &
+    Partial<Pick<DlqRow, 'originalHeaders'>>,
 ): Effect[] {
   const unknown = d.reasons.filter((r) => r.code === 'UNKNOWN_GTIN');
   if (unknown.length === 0) return [];
@@ -163,7 +166,13 @@ export function fromDlq(
         gtin: gtins[0] ?? null,
         eventId: d.eventId,
         occurredAt: d.failedAt,
-        detail: { dlqId: d.dlqId, reasons: d.reasons, sourceTopic: d.sourceTopic, replayOf: d.replayOf },
+        detail: {
+          receivedAt: receivedAtOf(d.originalHeaders?.[ORIGIN_TS_HEADER]),
+          dlqId: d.dlqId,
+          reasons: d.reasons,
+          sourceTopic: d.sourceTopic,
+          replayOf: d.replayOf,
+        },
       },
     },
   ];
@@ -223,7 +232,8 @@ export function fromAlert(a: Alert): Effect[] {
           deviceId: device,
           site: str(payload.site),
           occurredAt: a.createdAt,
-          detail: { alert: { ...a, payload } },
+          // A device alert's createdAt is the broker time of the record it fired at.
+          detail: { receivedAt: a.createdAt, alert: { ...a, payload } },
         },
       },
     ];
@@ -258,6 +268,7 @@ export function receivedPallet(e: SerializationEvent): { pallet: string; listed:
 export function fromJourney(
   e: SerializationEvent,
   contents: ReadonlyMap<string, readonly string[]>,
+  receivedAt: number | null = null,
 ): Effect[] {
   const out: Effect[] = [{ type: 'landed', eventId: e.eventId, at: e.eventTime }];
   const received = receivedPallet(e);
@@ -283,7 +294,7 @@ export function fromJourney(
           site: e.bizLocation,
           operatorId: e.operatorId,
           occurredAt: e.eventTime,
-          detail: { receivingEvent: e.eventId, missing, unexpected },
+          detail: { receivedAt, receivingEvent: e.eventId, missing, unexpected },
         },
       });
     }
@@ -291,11 +302,22 @@ export function fromJourney(
   return out;
 }
 
-/** Every effect of one record of the cases stage's inputs. */
+/**
+ * The broker time (epoch ms) a raw record was received, from its ut-origin-ts header: one clock
+ * for every incident (a device's own clock can drift; a DLQ's failedAt is when it was refused).
+ * Kept in a case's detail as `receivedAt`, for the incident model's time axis (docs/exceptions.md).
+ */
+export function receivedAtOf(header: Buffer | string | undefined): number | null {
+  const ms = header === undefined ? NaN : Number(header.toString());
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
+}
+
+/** Every effect of one record of the cases stage's inputs (`originTs`: its ut-origin-ts header). */
 export function effectsOf(
   topic: string,
   value: unknown,
   contents: ReadonlyMap<string, readonly string[]> = new Map(),
+  originTs?: string,
 ): Effect[] {
   switch (topic) {
     case topics.signals.name:
@@ -306,7 +328,7 @@ export function effectsOf(
       return fromAlert(value as Alert);
     case topics.journey.name:
     case topics.journeySurge.name:
-      return fromJourney(value as SerializationEvent, contents);
+      return fromJourney(value as SerializationEvent, contents, receivedAtOf(originTs));
     default:
       return [];
   }

@@ -326,8 +326,8 @@ export const settings = {
   deviceSilentMinutes: {
     env: 'DEVICE_SILENT_MINUTES',
     description:
-      'device-health: broker minutes without a record (and at least 20 of its typical gaps) while its site keeps sending, before a device is silent; 0: silence is not judged (the default until it is reliable across partitions, docs/devices.md)',
-    default: '0',
+      'device-health: broker minutes without a record (and at least 20 of its typical gaps) while its site keeps sending, before a device is silent (judged against the watermark of every stream read, docs/devices.md); 0: silence is not judged',
+    default: '60',
     parse: int({ min: 0, max: 100000 }),
   },
   consolePort: {

@@ -4,8 +4,9 @@
  */
 import { loadConfig } from '../config';
 import { prng } from '../demo';
-import { generateFloorDemo, parseFaults, type DemoRecord } from '../demo';
+import { generateFloorDemo, messageIdOf, parseFaults, type DemoRecord } from '../demo';
 import {
+  clockPointStanding,
   defaultDetectorSettings,
   healthOf,
   median,
@@ -117,6 +118,148 @@ describe('clock (Theil–Sen slope of the offset to the broker)', () => {
   });
 });
 
+describe('clock points read out of order (the stack)', () => {
+  it('tells a replay on one stream from a late record of a stream that is behind', () => {
+    const fleet: Fleet = { devices: {} };
+    const at = (h: number) => h * 3600_000;
+    const ev = (h: number, stream: string, offset: number) => ({
+      ...event('tr-2', at(h), 0),
+      origin: { stream, offset },
+    });
+    for (let i = 0; i < 40; i++) observe(fleet, ev(10 + i / 20, 'raw:0', i), defaultDetectorSettings, 'v:0');
+    const c = fleet.devices['tr-2']!.clock;
+    const window = 3600_000;
+    // Another stream, three hours behind: not a replay; its point goes where it belongs.
+    expect(clockPointStanding(c, 'v:1<raw:1', at(9), 5, window)).toBe('fresh');
+    // Older than the history kept (30 hours): too late to say anything.
+    expect(clockPointStanding(c, 'v:1<raw:1', at(-20), 5, window)).toBe('late');
+    // The same stream going back three hours: a replay.
+    expect(clockPointStanding(c, 'v:0<raw:0', at(9), 40, window)).toBe('rewound');
+    // The same stream at an offset already read: a redelivery.
+    expect(clockPointStanding(c, 'v:0<raw:0', at(11.9), 39, window)).toBe('redelivered');
+    expect(clockPointStanding(c, 'v:0<raw:0', at(11.99), 40, window)).toBe('fresh');
+    const before = c.points.length;
+    observe(fleet, ev(11.5, 'raw:1', 5), defaultDetectorSettings, 'v:1');
+    expect(fleet.devices['tr-2']!.clock.points).toHaveLength(before + 1);
+    expect(fleet.devices['tr-2']!.clock.points.map((p) => p[0])).toEqual(
+      [...fleet.devices['tr-2']!.clock.points.map((p) => p[0])].sort((a, b) => a - b),
+    );
+    observe(fleet, ev(9, 'raw:0', 40), defaultDetectorSettings, 'v:0');
+    expect(fleet.devices['tr-2']!.clock.points).toHaveLength(1);
+  });
+
+  it('flags a drifting truck read through two stages of partitions, with no other alarm', () => {
+    const outcomes = [11, 23, 37, 41, 59, 71].map((seed) => {
+      const { records, report } = generateFloorDemo(
+        { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
+        parseFaults('clock_drift:truck-42:60@0.5'),
+      );
+      const alerts = detectAsTheStackReads(records, seed).map((a) => ({
+        kind: a.kind,
+        device: a.payload.device,
+        metric: a.payload.metric,
+        atRecord: a.payload.atRecord,
+      }));
+      const figures = detectionFigures(
+        records,
+        report,
+        alerts.filter((a) => a.kind !== 'device_cleared'),
+      );
+      return { seed, missed: figures.missed, falseAlarms: figures.falseAlarms.length };
+    });
+    expect(outcomes.filter((o) => o.missed > 0 || o.falseAlarms > 0)).toEqual([]);
+  }, 600_000);
+});
+
+describe('silence read out of order (the stack)', () => {
+  const silentOf = (alerts: DeviceAlert[]) =>
+    alerts.filter((a) => a.kind === 'device_silent').map((a) => a.payload.device);
+
+  it('raises nothing on healthy devices read through two stages of partitions', () => {
+    const alarms = [5, 17, 29, 43].flatMap((seed) => {
+      const { records } = generateFloorDemo(
+        { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
+        parseFaults('default'),
+      );
+      return silentOf(detectAsTheStackReads(records, seed)).map((device) => ({ seed, device }));
+    });
+    expect(alarms).toEqual([]);
+  }, 600_000);
+
+  it('raises once for a scanner that stops halfway while its site keeps sending', () => {
+    const outcomes = [5, 17].map((seed) => {
+      const { records } = generateFloorDemo(
+        { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
+        parseFaults('none'),
+      );
+      const stopped = records.filter(
+        (r, i) =>
+          i < records.length / 2 ||
+          Buffer.isBuffer(r.value) ||
+          (r.value as unknown as { scannerId?: string }).scannerId !== 'wms-scanner-7',
+      );
+      return silentOf(detectAsTheStackReads(stopped, seed));
+    });
+    expect(outcomes).toEqual([['wms-scanner-7'], ['wms-scanner-7']]);
+  }, 600_000);
+});
+
+/** A hash of a string into n buckets (the partitioner's role; any fixed hash will do). */
+function bucket(text: string, n: number): number {
+  let h = 0;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) | 0;
+  return Math.abs(h) % n;
+}
+
+/** Takes batches of uneven size from each queue in turn, until all are empty. */
+function readBatchByBatch<T>(queues: T[][], rnd: () => number, [least, most] = [50, 500]): T[] {
+  const order: T[] = [];
+  while (queues.some((q) => q.length > 0))
+    for (const q of queues) order.push(...q.splice(0, Math.floor(least + rnd() * (most - least))));
+  return order;
+}
+
+/**
+ * The detectors fed as on the stack: the raw records lie in three partitions a topic by their key; the
+ * validator reads them batch by batch and writes each to one of three validated partitions keyed
+ * otherwise (by message id here); device-health reads those batch by batch. Each event carries
+ * its raw partition and offset, as a validated event's lineage does.
+ */
+function detectAsTheStackReads(
+  records: DemoRecord[],
+  seed: number,
+  settings = defaultDetectorSettings,
+  batches: { validator: [number, number]; stage: [number, number] } = {
+    validator: [50, 500],
+    stage: [50, 500],
+  },
+): DeviceAlert[] {
+  const rnd = prng(seed);
+  // Three partitions per raw topic: the TMS ones hold few records, and are read far ahead.
+  const topicsRead = [...new Set(records.map((r) => r.topic))];
+  const raw: { r: DemoRecord; p: number; offset: number }[][] = topicsRead.flatMap(() => [[], [], []]);
+  for (const r of records) {
+    const p = topicsRead.indexOf(r.topic) * 3 + bucket(`${r.key}`, 3);
+    raw[p]!.push({ r, p, offset: raw[p]!.length });
+  }
+  const validated: (typeof raw)[number][] = [[], [], []];
+  for (const item of readBatchByBatch(raw, rnd, batches.validator)) {
+    const id = Buffer.isBuffer(item.r.value) ? '' : String(messageIdOf(item.r.value));
+    validated[bucket(id, 3)]!.push(item);
+  }
+  const fleet: Fleet = { devices: {} };
+  const alerts: DeviceAlert[] = [];
+  validated.forEach((q, v) => q.forEach((item) => Object.assign(item, { v })));
+  for (const item of readBatchByBatch(validated, rnd, batches.stage)) {
+    const v = (item as typeof item & { v: number }).v;
+    for (const o of demoObservations(item.r, item.r.receivedAt ?? 0)) {
+      const origin = o.kind === 'dlq' ? {} : { origin: { stream: `raw:${item.p}`, offset: item.offset } };
+      alerts.push(...observe(fleet, { ...o, ...origin }, settings, `validated:${v}`));
+    }
+  }
+  return alerts;
+}
+
 describe('silence', () => {
   it('raises when a device stops while its site keeps sending, clears when it is back', () => {
     const fleet: Fleet = { devices: {} };
@@ -174,22 +317,20 @@ describe('the demo floor over many seeds', () => {
       // lie in three partitions, which the validator reads in batches of uneven size, one after the
       // other; a device's reads reach device-health out of receive-time order, older ones late.
       const rnd = prng(seed);
-      const parts: DemoRecord[][] = [[], [], []];
+      // Each partition is one ordered stream, named as the stage names its inputs.
+      const parts: { r: DemoRecord; input: string }[][] = [[], [], []];
       for (const r of records) {
-        let h = 0;
-        for (const ch of `${r.topic}${r.key}`) h = (h * 31 + ch.charCodeAt(0)) | 0;
-        parts[Math.abs(h) % 3]!.push(r);
+        const p = bucket(`${r.topic}${r.key}`, 3);
+        parts[p]!.push({ r, input: `part:${p}` });
       }
-      const order: DemoRecord[] = [];
-      while (parts.some((p) => p.length > 0))
-        for (const p of parts) order.push(...p.splice(0, Math.floor(50 + rnd() * 450)));
+      const order = readBatchByBatch(parts, rnd);
       let fleet: Fleet = { devices: {} };
       const count: Record<string, number> = {};
-      order.forEach((r, i) => {
+      order.forEach(({ r, input }, i) => {
         // A restart halfway, once every fault is under way: the state as the store saves and loads it (JSON).
         if (i === Math.floor(order.length * 0.6)) fleet = JSON.parse(JSON.stringify(fleet)) as Fleet;
         for (const o of demoObservations(r, r.receivedAt ?? 0))
-          for (const a of observe(fleet, o)) {
+          for (const a of observe(fleet, o, defaultDetectorSettings, input)) {
             const key = `${a.payload.device} ${a.kind === 'device_cleared' ? 'cleared' : 'raised'}`;
             count[key] = (count[key] ?? 0) + 1;
           }

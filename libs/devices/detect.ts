@@ -40,7 +40,7 @@ export const defaultDetectorSettings: DetectorSettings = {
   clockWindowMinutes: 60,
   clockMinSpanMinutes: 30,
   clockConfirm: 3,
-  silentMinutes: 0,
+  silentMinutes: 60,
 };
 
 export type Metric = 'no_read_rate' | 'print_grade' | 'clock_drift' | 'silence';
@@ -63,8 +63,22 @@ export type Observation =
       id: string;
       read: boolean;
       grade: number | null;
+      /** The raw record it came from (a signal's sourceRef), as for an event. */
+      origin?: { stream: string; offset: number };
     }
-  | { kind: 'event'; device: string; site: string; receivedAt: number; id: string; eventTime: number }
+  | {
+      kind: 'event';
+      device: string;
+      site: string;
+      receivedAt: number;
+      id: string;
+      eventTime: number;
+      /**
+       * The raw record it came from (`topic:partition` and offset; a validated event's lineage).
+       * Absent: the observations form one ordered stream (the simulator, the unit tests).
+       */
+      origin?: { stream: string; offset: number };
+    }
   | { kind: 'dlq'; device: string; id: string };
 
 export interface Episode {
@@ -105,6 +119,11 @@ export interface DeviceState {
   site: string;
   firstSeen: number;
   lastSeen: number;
+  /**
+   * The source message id of the newest record (by broker time) read from the device: what an
+   * alert's `atRecord` names. Read out of order, the record that tips a statistic over can be an
+   * older one; the detection is as of the newest record read.
+   */
   lastRecord: string;
   counts: { events: number; verifications: number; noReads: number; graded: number; dlq: number };
   noRead: {
@@ -145,6 +164,11 @@ export interface DeviceState {
     streak: number;
     calm: number;
     streakSince: number;
+    /**
+     * Per ordered stream (input partition < raw partition): the newest broker time and the raw
+     * offset read from it. Absent in states saved before.
+     */
+    streams?: Record<string, { at: number; offset: number }>;
   };
   gaps: { n: number; typicalMs: number | null };
   open: Partial<Record<Metric, Episode>>;
@@ -153,15 +177,18 @@ export interface DeviceState {
 export interface Fleet {
   devices: Record<string, DeviceState>;
   /**
-   * The latest broker time read from each input (topic-partition). Their minimum is the watermark:
-   * the broker time up to which every input has been read. A stage reads its partitions batch by
-   * batch, not in time order, so silence is judged against the watermark, never against the
-   * newest record of one partition.
+   * The latest broker time read from each ordered stream (an input partition, and the raw
+   * partition its records came from). Their minimum is the watermark: the broker time up to which
+   * every stream has been read. Broker time is in order only within a stream (see `clock`), not
+   * within an input partition (it holds records of several raw partitions, written batch by batch):
+   * silence is judged against this watermark, never against the newest record of a partition.
    */
   marks?: Record<string, number>;
 }
 
-const MAX_CLOCK_POINTS = 240;
+/** The clock history kept per device (sorted by receive time; see `clock`). */
+const MAX_CLOCK_POINTS = 1200;
+const CLOCK_HISTORY_HOURS = 30;
 /** An offset this far from the window's at once is a jump (a replay, a clock set by hand), not a drift. */
 const CLOCK_JUMP_SECONDS = 600;
 const CLOCK_SAMPLE = 60;
@@ -371,7 +398,7 @@ function noRead(
       raise(
         d,
         'no_read_rate',
-        { value: rate, baseline: p0, since: nr.runStart, atRecord: o.id, at: o.at },
+        { value: rate, baseline: p0, since: nr.runStart, atRecord: d.lastRecord, at: d.lastSeen },
         `no-read rate ${(rate * 100).toFixed(1)} % against a baseline of ${(p0 * 100).toFixed(1)} % (CUSUM)`,
       ),
     );
@@ -434,7 +461,7 @@ function grade(
       raise(
         d,
         'print_grade',
-        { value: recent, baseline: g.mean0, since: g.runStart, atRecord: o.id, at: o.at },
+        { value: recent, baseline: g.mean0, since: g.runStart, atRecord: d.lastRecord, at: d.lastSeen },
         `print grade ${recent.toFixed(2)} against a baseline of ${g.mean0.toFixed(2)} (A=4 .. F=0; CUSUM)`,
       ),
     );
@@ -444,43 +471,97 @@ function grade(
   return out;
 }
 
+/**
+ * Where a clock point stands against what was read before (see `clock`): `redelivered` (at or
+ * before a raw offset already read on its stream), `rewound` (its stream's broker time went back
+ * by more than a window: a replay), `late` (older than the history kept), or `fresh`.
+ */
+export function clockPointStanding(
+  c: DeviceState['clock'],
+  stream: string,
+  at: number,
+  offset: number | null,
+  windowMs: number,
+): 'redelivered' | 'rewound' | 'late' | 'fresh' {
+  const seen = c.streams?.[stream];
+  if (seen && offset !== null && offset <= seen.offset) return 'redelivered';
+  if (seen && at < seen.at - windowMs) return 'rewound';
+  const newest = c.points[c.points.length - 1];
+  if (newest && at < (newest[0] - CLOCK_HISTORY_HOURS) * HOUR) return 'late';
+  return 'fresh';
+}
+
+function restartClockWindow(c: DeviceState['clock']): void {
+  c.points = [];
+  c.offset = null;
+  c.streak = 0;
+  c.calm = 0;
+}
+
+/** The points (sorted by receive time) received in the window that ends at x: (x − window, x]. */
+function windowEndingAt(points: [number, number][], x: number, window: number): [number, number][] {
+  let hi = points.length;
+  while (hi > 0 && points[hi - 1]![0] > x) hi--;
+  let lo = hi;
+  while (lo > 0 && points[lo - 1]![0] > x - window) lo--;
+  return points.slice(lo, hi);
+}
+
+/**
+ * The clock test. A device's events reach the stage out of broker-time order: the raw topics are
+ * keyed by unit or pallet, so its records lie in several raw partitions, which the validator reads
+ * batch by batch and writes to validated partitions keyed otherwise, which this stage reads batch
+ * by batch again; one stream can run the whole day ahead of another (a raw partition of few
+ * records, a truck's, is read whole at once). Order holds only within one *stream*: the records of
+ * one raw partition read from one validated partition (`stream`, with the raw offset). So:
+ * - the device's points are kept sorted by receive time (CLOCK_HISTORY_HOURS of them), a late one
+ *   inserted where it belongs, and each test looks at the window that ends at the point just read,
+ *   with every point read so far in it: read in order, that is the sliding window of the newest
+ *   points; read out of order, each stream's points are tested against what is known around them;
+ * - a record more than a window before the newest its own stream gave is a replay (the broker's
+ *   time really went back, e.g. a second demo run): the history starts afresh;
+ * - a record at or before a raw offset already read on its stream is a redelivery: skipped.
+ */
 function clock(
   d: DeviceState,
-  o: { at: number; id: string; eventTime: number },
+  o: { at: number; id: string; eventTime: number; stream: string; offset: number | null },
   cfg: DetectorSettings,
 ): DeviceAlert[] {
   const c = d.clock;
   const x = o.at / HOUR;
-  const window = cfg.clockWindowMinutes / 60;
-  const last = c.points[c.points.length - 1];
   const y = (o.eventTime - o.at) / 1000;
-  // The broker's time went back by more than a window, or the offset jumped by minutes at once: a
-  // replay or a clock that was set, not a drift (a drift moves the offset seconds per hour); the
-  // window starts afresh, the baseline stays.
-  const reference = c.offset ?? last?.[1];
-  if (last && (x < last[0] - window || Math.abs(y - reference!) > CLOCK_JUMP_SECONDS)) {
-    c.points = [];
-    c.offset = null;
+  const window = cfg.clockWindowMinutes / 60;
+  const standing = clockPointStanding(c, o.stream, o.at, o.offset, window * HOUR);
+  if (standing === 'redelivered' || standing === 'late') return [];
+  const streams = (c.streams ??= {});
+  const newestOfStream = standing === 'rewound' ? o.at : Math.max(o.at, streams[o.stream]?.at ?? o.at);
+  streams[o.stream] = { at: newestOfStream, offset: o.offset ?? streams[o.stream]?.offset ?? -1 };
+  // The broker's time went back on this stream: a replay; the history starts afresh, the baseline stays.
+  if (standing === 'rewound') restartClockWindow(c);
+  // An offset minutes away from the window before it: a clock that was set by hand, not a drift (a
+  // drift moves the offset seconds per hour); what came before is dropped, the baseline stays.
+  const before = windowEndingAt(c.points, x, window);
+  if (before.length > 0 && Math.abs(y - median(before.map((p) => p[1]))) > CLOCK_JUMP_SECONDS) {
+    c.points = c.points.filter((p) => p[0] > x);
     c.streak = 0;
     c.calm = 0;
   }
-  // Kept in receive-time order (records arrive almost in order: insert from the end).
   let i = c.points.length;
   while (i > 0 && c.points[i - 1]![0] > x) i--;
   c.points.splice(i, 0, [x, y]);
   const newest = c.points[c.points.length - 1]![0];
   let drop = 0;
-  while (drop < c.points.length && c.points[drop]![0] < newest - window) drop++;
+  while (drop < c.points.length && c.points[drop]![0] < newest - CLOCK_HISTORY_HOURS) drop++;
   if (c.points.length - drop > MAX_CLOCK_POINTS) drop = c.points.length - MAX_CLOCK_POINTS;
   if (drop > 0) c.points.splice(0, drop);
   if (++c.sinceEval < CLOCK_EVAL_EVERY) return [];
+  const win = windowEndingAt(c.points, x, window);
   c.sinceEval = 0;
-  const span = (c.points[c.points.length - 1]![0] - c.points[0]![0]) * 60;
+  const span = win.length > 0 ? (win[win.length - 1]![0] - win[0]![0]) * 60 : 0;
   // Minimum evidence: a slope in seconds per hour needs more than a burst of records.
-  if (c.points.length < 12 || span < cfg.clockMinSpanMinutes) return [];
-  const step = c.points.length / CLOCK_SAMPLE;
-  const sample =
-    step <= 1 ? c.points : Array.from({ length: CLOCK_SAMPLE }, (_, i) => c.points[Math.floor(i * step)]!);
+  if (win.length < 12 || span < cfg.clockMinSpanMinutes) return [];
+  const step = win.length / CLOCK_SAMPLE;
+  const sample = step <= 1 ? win : Array.from({ length: CLOCK_SAMPLE }, (_, i) => win[Math.floor(i * step)]!);
   c.slope = theilSen(sample);
   c.offset = median(sample.map((p) => p[1]));
   if (c.slope0 === null) {
@@ -500,7 +581,7 @@ function clock(
     // steady again: late records from before it (the stage reads partition by partition) rewind
     // the window to a time the fault had not yet begun.
     const open = d.open.clock_drift;
-    const afterAlarm = !open || c.points[0]![0] * HOUR > open.raisedAt;
+    const afterAlarm = !open || win[0]![0] * HOUR > open.raisedAt;
     c.calm = afterAlarm && Math.abs(drift) < cfg.driftSecondsPerHour / 2 ? c.calm + 1 : 0;
   }
   if (!d.open.clock_drift && c.streak >= cfg.clockConfirm) {
@@ -508,7 +589,7 @@ function clock(
       raise(
         d,
         'clock_drift',
-        { value: drift, baseline: c.slope0, since: c.streakSince, atRecord: o.id, at: o.at },
+        { value: drift, baseline: c.slope0, since: c.streakSince, atRecord: d.lastRecord, at: d.lastSeen },
         `clock drifts ${drift.toFixed(1)} s per hour against the broker (Theil–Sen over ${cfg.clockWindowMinutes} min)`,
       ),
     );
@@ -529,7 +610,7 @@ function silence(
   cfg: DetectorSettings,
 ): DeviceAlert[] {
   const out: DeviceAlert[] = [];
-  if (cfg.silentMinutes <= 0) return out; // off (the default for now: see docs/devices.md)
+  if (cfg.silentMinutes <= 0) return out; // off
   const at = watermark;
   for (const d of Object.values(fleet.devices)) {
     if (d.site !== site || d.open.silence || d.gaps.typicalMs === null || d.gaps.n < 50) continue;
@@ -573,7 +654,9 @@ export function observe(
     d.gaps.n++;
     d.lastSeen = at;
   }
-  d.lastRecord = o.id;
+  if (at >= d.lastSeen) d.lastRecord = o.id;
+  // One ordered stream: the input partition and, when known, the raw partition the record came from.
+  const stream = o.origin ? `${input}<${o.origin.stream}` : input;
   if (d.open.silence) out.push(clear(d, 'silence', 0, o.id, at, 'sending again'));
   if (o.kind === 'verification') {
     d.counts.verifications++;
@@ -585,10 +668,11 @@ export function observe(
     }
   } else {
     d.counts.events++;
-    out.push(...clock(d, { at, id: o.id, eventTime: o.eventTime }, cfg));
+    const offset = o.origin?.offset ?? null;
+    out.push(...clock(d, { at, id: o.id, eventTime: o.eventTime, stream, offset }, cfg));
   }
   const marks = (fleet.marks ??= {});
-  marks[input] = Math.max(marks[input] ?? at, at);
+  marks[stream] = Math.max(marks[stream] ?? at, at);
   out.push(...silence(fleet, o.site, Math.min(...Object.values(marks)), o.id, cfg));
   return out;
 }

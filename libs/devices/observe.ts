@@ -17,6 +17,13 @@ export const gradeValue: Record<string, number> = { A: 4, B: 3, C: 2, D: 1, F: 0
 export const messageId = (sourceEventId: string | null, fallback: string) =>
   sourceEventId ? sourceEventId.replace(/^[a-z]+:/, '') : fallback;
 
+/** A signal's raw record (`sourceRef`, topic:partition:offset) as a stream and offset. */
+function originOf(sourceRef: string): { origin?: { stream: string; offset: number } } {
+  const cut = sourceRef.lastIndexOf(':');
+  const offset = Number(sourceRef.slice(cut + 1));
+  return cut > 0 && Number.isInteger(offset) ? { origin: { stream: sourceRef.slice(0, cut), offset } } : {};
+}
+
 export function observationsOf(record: InputRecord<unknown>): Observation[] {
   if (record.topic === topics.signals.name) {
     const s = record.value as FloorSignal;
@@ -30,6 +37,7 @@ export function observationsOf(record: InputRecord<unknown>): Observation[] {
         id: s.sourceEventId,
         read: s.verification.result === 'READ',
         grade: s.verification.grade === null ? null : (gradeValue[s.verification.grade] ?? null),
+        ...originOf(s.sourceRef),
       },
     ];
   }
@@ -45,6 +53,9 @@ export function observationsOf(record: InputRecord<unknown>): Observation[] {
         receivedAt,
         eventTime: e.eventTime,
         id: messageId(e.sourceEventId, e.eventId),
+        // The raw record's partition and offset: with the input partition, the stream in which the
+        // broker times are in order (libs/devices/detect.ts, clock).
+        origin: { stream: `${e.lineage.topic}:${e.lineage.partition}`, offset: e.lineage.offset },
       },
     ];
   }

@@ -18,19 +18,16 @@ export async function loadFleet(pool: pg.Pool): Promise<{ fleet: Fleet; position
     const devices = await pool.query<{ device: string; state: DeviceState }>(
       'SELECT device, state FROM ut.device_health',
     );
-    const positions = await pool.query<{
-      topic: string;
-      partition: number;
-      next_offset: string;
-      read_to: string | null;
-    }>('SELECT topic, partition, next_offset, read_to FROM ut.device_health_positions');
-    const marks = positions.rows
-      .filter((r) => r.read_to !== null)
-      .map((r) => [positionKey(r.topic, r.partition), Number(r.read_to)] as const);
+    const positions = await pool.query<{ topic: string; partition: number; next_offset: string }>(
+      'SELECT topic, partition, next_offset FROM ut.device_health_positions',
+    );
+    const streams = await pool.query<{ stream: string; read_to: string }>(
+      'SELECT stream, read_to FROM ut.device_health_streams',
+    );
     return {
       fleet: {
         devices: Object.fromEntries(devices.rows.map((r) => [r.device, r.state])),
-        marks: Object.fromEntries(marks),
+        marks: Object.fromEntries(streams.rows.map((r) => [r.stream, Number(r.read_to)])),
       },
       positions: new Map(
         positions.rows.map((r) => [positionKey(r.topic, r.partition), Number(r.next_offset)]),
@@ -65,10 +62,16 @@ export async function saveFleet(
       for (const [key, next] of positions) {
         const cut = key.lastIndexOf(':');
         await client.query(
-          `INSERT INTO ut.device_health_positions (topic, partition, next_offset, read_to) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(ut.device_health_positions.next_offset, EXCLUDED.next_offset),
-             read_to = COALESCE(EXCLUDED.read_to, ut.device_health_positions.read_to)`,
-          [key.slice(0, cut), Number(key.slice(cut + 1)), next, marks[key] ?? null],
+          `INSERT INTO ut.device_health_positions (topic, partition, next_offset) VALUES ($1, $2, $3)
+           ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(ut.device_health_positions.next_offset, EXCLUDED.next_offset)`,
+          [key.slice(0, cut), Number(key.slice(cut + 1)), next],
+        );
+      }
+      for (const [stream, readTo] of Object.entries(marks)) {
+        await client.query(
+          `INSERT INTO ut.device_health_streams (stream, read_to) VALUES ($1, $2)
+           ON CONFLICT (stream) DO UPDATE SET read_to = GREATEST(ut.device_health_streams.read_to, EXCLUDED.read_to)`,
+          [stream, readTo],
         );
       }
       for (const a of alerts) {

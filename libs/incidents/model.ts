@@ -20,8 +20,14 @@ export interface IncidentRow {
   site: string | null;
   gtin: string | null;
   operatorId: string | null;
-  /** Epoch ms. */
+  /** Epoch ms: when it happened by the source's clock (the case's occurred_at). */
   occurredAt: number;
+  /**
+   * Epoch ms: the broker time the record that showed it was received (the case's detail), when
+   * known. The model's time axis: one clock for every source, where a device's own clock can drift
+   * and a DLQ entry carries the time it was refused.
+   */
+  receivedAt?: number | null;
   /** A device alert's measure, when the case came from one. */
   metric?: { name: string; value: number | null; baseline: number | null } | null;
 }
@@ -263,6 +269,9 @@ export function suggestAction(device: string, rows: readonly IncidentRow[]): str
   return `${kindActions[kind] ?? 'review the incidents of'} ${device}: ${n} ${kind.toLowerCase().replace(/_/g, ' ')} case(s)`;
 }
 
+/** An incident's time on the model's axis: the broker's receive time, else its occurred_at. */
+export const timeOf = (r: IncidentRow): number => r.receivedAt ?? r.occurredAt;
+
 /**
  * Patterns, the time-split evaluation, and the ranked risks for the next `windowHours` after `now`.
  * `margin`: how much higher the model's test AUC must be to claim it beats the baseline.
@@ -271,7 +280,7 @@ export function insights(
   rows: readonly IncidentRow[],
   {
     windowHours = 24,
-    now = Math.max(0, ...rows.map((r) => r.occurredAt)) + 1,
+    now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
     margin = 0.02,
     minTestPositives = 5,
@@ -279,12 +288,12 @@ export function insights(
 ): Insights {
   const withDevice = rows.filter((r): r is IncidentRow & { deviceId: string } => !!r.deviceId);
   const byDevice = new Map<string, number[]>();
-  for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), r.occurredAt]);
+  for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), timeOf(r)]);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
   const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
   if (byDevice.size === 0) return out;
   const w = windowHours * HOUR;
-  const start = Math.min(...withDevice.map((r) => r.occurredAt));
+  const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
   const train = samples(byDevice, start + w, split, start, windowHours);
   const test = samples(byDevice, split, now, start, windowHours);

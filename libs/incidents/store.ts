@@ -18,8 +18,10 @@ export async function loadIncidentRows(
       operator_id: string | null;
       occurred_at: Date;
       payload: { metric?: unknown; value?: unknown; baseline?: unknown } | null;
+      received_at: unknown;
     }>(
-      `SELECT case_id, kind, device_id, line_id, site, gtin, operator_id, occurred_at, detail->'alert'->'payload' AS payload
+      `SELECT case_id, kind, device_id, line_id, site, gtin, operator_id, occurred_at, detail->'alert'->'payload' AS payload,
+              detail->'receivedAt' AS received_at
          FROM ut.cases WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) ORDER BY occurred_at`,
       [since ?? null],
     ),
@@ -34,6 +36,7 @@ export async function loadIncidentRows(
     gtin: c.gtin,
     operatorId: c.operator_id,
     occurredAt: c.occurred_at.getTime(),
+    receivedAt: num(c.received_at),
     metric:
       c.payload && typeof c.payload.metric === 'string'
         ? { name: c.payload.metric, value: num(c.payload.value), baseline: num(c.payload.baseline) }

@@ -8,7 +8,7 @@ import type { Config } from '../../libs/config';
 import { applyBatch, recentAggregations } from '../../libs/cases';
 import { playbooks } from '../../libs/cases';
 import { createLogger } from '../../libs/log';
-import { defineStage, openStage, type Handled, type Stage } from '../../libs/runtime';
+import { defineStage, ORIGIN_TS_HEADER, openStage, type Handled, type Stage } from '../../libs/runtime';
 import { poolFor } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
@@ -36,7 +36,11 @@ export const cases = defineStage({
       write: async (handled: Handled<unknown>[]) => {
         const applied = await applyBatch(
           pool,
-          handled.map(({ record }) => ({ topic: record.topic, value: record.value })),
+          handled.map(({ record }) => ({
+            topic: record.topic,
+            value: record.value,
+            originTs: record.headers[ORIGIN_TS_HEADER],
+          })),
           recent,
         );
         if (applied.opened.length > 0 || applied.resolved.length > 0)

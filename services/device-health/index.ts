@@ -77,7 +77,7 @@ export const deviceHealth = defineStage({
           devices: [...batch.touched].map((d) => batch.fleet.devices[d]!).filter(Boolean),
           positions: batch.positions,
           alerts: batch.alerts,
-          marks: batch.fleet.marks,
+          marks: changedMarks(committed.fleet.marks, batch.fleet.marks),
         });
         committed = { fleet: batch.fleet, positions: batch.positions };
         pending = undefined;
@@ -89,3 +89,11 @@ export const deviceHealth = defineStage({
     };
   },
 });
+
+/** The stream watermarks a batch moved (only those are written). */
+function changedMarks(
+  before: Record<string, number> = {},
+  after: Record<string, number> = {},
+): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).filter(([stream, at]) => before[stream] !== at));
+}
