@@ -10,6 +10,7 @@ import {
   benchPipelineOnStack,
   benchQueries,
   benchRecallReport,
+  benchSubscriptionsOnStack,
   benchStoreUrl,
   withBenchStore,
   pipelineDeployments,
@@ -17,7 +18,7 @@ import {
   runSurgeBench,
   supervisedConsumers,
 } from '../../../libs/bench';
-import { fusedPipeline, stageNames, startConsole } from '../../stages';
+import { fusedPipeline, stageNames, startCaptureApi, startConsole } from '../../stages';
 
 const print = (result: unknown) => (console.log(JSON.stringify(result)), 0);
 
@@ -172,6 +173,21 @@ export const benchCommands: Command[] = [
       });
       print(result);
       return result.timeouts === 0 ? 0 : 1;
+    },
+  },
+  {
+    name: 'bench subscriptions',
+    summary:
+      'Capture → webhook and WebSocket subscriber: delay p50/p95/p99/max over N events one at a time, each delivered exactly once (JSON line)',
+    usage: '[--events N] [--interval-ms MS]',
+    options: opts('events', 'interval-ms'),
+    async run(input) {
+      const events = optNumber(input, 'events', 200, { min: 1, max: 100_000 });
+      const intervalMs = optNumber(input, 'interval-ms', 250, { min: 0, max: 60_000 });
+      const run = { config: loadConfig(), stages: stageNames, startCaptureApi, events, intervalMs };
+      const result = await benchSubscriptionsOnStack({ ...run, progress: say });
+      print(result);
+      return result.failure === null ? 0 : (say(`bench subscriptions: ${result.failure}`), 1);
     },
   },
 ];
