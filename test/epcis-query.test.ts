@@ -341,7 +341,7 @@ describe('EPCIS 2.0 query binding', () => {
     expect(r.rows.some((row) => row.status === 400)).toBe(true);
   });
 
-  it('keeps named queries: create, list, run, conflict, delete', async () => {
+  it('keeps named queries: create, list, run, conflict, delete (with their subscriptions)', async () => {
     const name = `q-${suffix}`;
     const body = {
       name,
@@ -362,12 +362,20 @@ describe('EPCIS 2.0 query binding', () => {
     expect(JSON.parse((await get(`/queries/${name}`, token.a)).body)).toEqual(body);
     expect((await get(`/queries/${name}`, token.b)).status).toBe(404);
     expect(hashesOfJson(await get(`/queries/${name}/events`, token.a)).length).toBeGreaterThan(0);
-    const del = await fetch(`${base}/queries/${name}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token.a}` },
+    const subscribed = await fetch(`${base}/queries/${name}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.a}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ dest: 'http://127.0.0.1:9/gone', signatureToken: 'x'.repeat(16), stream: true }),
     });
-    expect(del.status).toBe(204);
+    expect(subscribed.status).toBe(201);
+    const remove = () =>
+      fetch(`${base}/queries/${name}`, { method: 'DELETE', headers: { authorization: `Bearer ${token.a}` } });
+    expect((await remove()).status).toBe(204);
     expect((await get(`/queries/${name}`, token.a)).status).toBe(404);
+    // Deleting a query ends its subscriptions: a new query of the same name starts with none.
+    expect((await post(body)).status).toBe(201);
+    expect(JSON.parse((await get(`/queries/${name}/subscriptions`, token.a)).body)).toEqual([]);
+    expect((await remove()).status).toBe(204);
   });
 
   it('delivers an event captured after a webhook and a WebSocket subscription to both', async () => {
