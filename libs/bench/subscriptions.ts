@@ -226,49 +226,48 @@ export async function benchSubscriptionsOnStack({
 }): Promise<SubscriptionsBenchResult> {
   await stackUp({});
   await prepareStack(config);
+  // What was opened, closed in reverse order however the run ends.
+  const opened: (() => Promise<unknown>)[] = [];
   const pool = createPool(config.databaseUrl, { max: 2 });
+  opened.push(() => pool.end());
   const logDir = path.join(config.stateDir, 'logs', 'bench');
   const children = stages.map((s) => spawnStage(s, logDir));
-  const run = `bench-subs-${os.hostname()}-${Date.now()}`;
-  const { token } = await createToken(pool, { name: run, role: 'producer' });
-  const api = await startCaptureApi({ config, port: 0 });
-  const base = `http://127.0.0.1:${api.port}`;
-  const auth = { authorization: `Bearer ${token}` };
-  const post = async (where: string, body: unknown): Promise<unknown> => {
-    const res = await fetch(`${base}${where}`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const answer = await res.text();
-    if (res.status !== 201) {
-      throw new DependencyError('capture-api', `POST ${where} answered ${res.status}: ${answer}`);
-    }
-    return answer === '' ? null : (JSON.parse(answer) as unknown);
-  };
-  const remove = (where: string) =>
-    fetch(`${base}${where}`, { method: 'DELETE', headers: auth }).catch(() => undefined);
-  const bizLocation = `urn:epc:id:sgln:4012345.00001.${crypto.randomBytes(4).toString('hex')}`;
-  const secret = crypto.randomBytes(16).toString('hex');
+  opened.push(() => stopStages(children));
   const hookReceipts: Receipt[] = [];
   const socketReceipts: Receipt[] = [];
   let badSignatures = 0;
-  const hook = await startWebhookReceiver(secret, (d) => {
-    if (!d.signed) badSignatures++;
-    for (const e of deliveredEvents(d.body)) hookReceipts.push({ ...e, receivedAt: d.at });
-  });
-  let socket: ReturnType<typeof watchQuery> | undefined;
-  let subscription: string | undefined;
   try {
+    const run = `bench-subs-${os.hostname()}-${Date.now()}`;
+    const { token } = await createToken(pool, { name: run, role: 'producer' });
+    opened.push(() => revokeToken(pool, run));
+    const api = await startCaptureApi({ config, port: 0 });
+    opened.push(() => api.stop());
+    const base = `http://127.0.0.1:${api.port}`;
+    const auth = { authorization: `Bearer ${token}` };
+    const post = async (where: string, body: unknown): Promise<void> => {
+      const res = await fetch(`${base}${where}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 201) {
+        throw new DependencyError('capture-api', `POST ${where} answered ${res.status}: ${await res.text()}`);
+      }
+    };
+    const bizLocation = `urn:epc:id:sgln:4012345.00001.${crypto.randomBytes(4).toString('hex')}`;
+    const secret = crypto.randomBytes(16).toString('hex');
+    const hook = await startWebhookReceiver(secret, (d) => {
+      if (!d.signed) badSignatures++;
+      for (const e of deliveredEvents(d.body)) hookReceipts.push({ ...e, receivedAt: d.at });
+    });
+    opened.push(() => hook.close());
     await post('/queries', { name: run, query: { EQ_bizLocation: [bizLocation] } });
-    socket = watchQuery({ base, token, queryName: run, onEvent: (e) => socketReceipts.push(e) });
+    // Deleting the query deletes its subscriptions too.
+    opened.push(() => fetch(`${base}/queries/${run}`, { method: 'DELETE', headers: auth }));
+    const socket = watchQuery({ base, token, queryName: run, onEvent: (e) => socketReceipts.push(e) });
+    opened.push(async () => socket.close());
     await socket.opened;
-    const created = (await post(`/queries/${run}/subscriptions`, {
-      dest: hook.url,
-      signatureToken: secret,
-      stream: true,
-    })) as { subscriptionID: string };
-    subscription = created.subscriptionID;
+    await post(`/queries/${run}/subscriptions`, { dest: hook.url, signatureToken: secret, stream: true });
     progress(`bench subscriptions: ${events} events, ${intervalMs} ms apart; stage logs in ${logDir}`);
 
     const capture = async (): Promise<{ eventID: string; acceptedAt: number }> => {
@@ -322,13 +321,6 @@ export async function benchSubscriptionsOnStack({
       failure: deliveryFailure({ webhook, WebSocket: webSocket }, badSignatures),
     };
   } finally {
-    socket?.close();
-    await hook.close();
-    if (subscription) await remove(`/queries/${run}/subscriptions/${subscription}`);
-    await remove(`/queries/${run}`);
-    await api.stop();
-    await stopStages(children);
-    await revokeToken(pool, run);
-    await pool.end();
+    for (const close of opened.reverse()) await close().catch(() => undefined);
   }
 }
