@@ -87,3 +87,5 @@ export const runnableNames = [...stageNames, ...Object.keys(fusedFactories), ...
 
 /** The console in a process of one's own (`unitrail bench console`). */
 export { startConsole } from './console';
+/** The capture API in the bench's process (`unitrail bench subscriptions`). */
+export { startCaptureApi } from './capture-api';

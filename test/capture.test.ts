@@ -11,6 +11,7 @@ import path from 'node:path';
 import type Redis from 'ioredis';
 import type pg from 'pg';
 import { config, pipelineGroupsFree, redis, seenPrefix, Stages, waitFor } from './helpers';
+import { objectEventDocument } from '../libs/bench';
 import { eventHash, parseDocument } from '../libs/epcis';
 import { toDigitalLink } from '../libs/gs1';
 import { createPool } from '../libs/store';
@@ -184,28 +185,10 @@ describe('capture → pipeline → PostgreSQL', () => {
     const serial = `it${crypto.randomBytes(6).toString('hex')}`;
     const urn = `urn:epc:id:sgtin:4012345.011111.${serial}`;
     const eventTime = new Date(Date.now() - 60_000).toISOString();
-    const json = JSON.stringify({
-      '@context': [
-        'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
-        { ex: 'https://example.com/unitrail/' },
-      ],
-      type: 'EPCISDocument',
-      schemaVersion: '2.0',
-      creationDate: eventTime,
-      epcisBody: {
-        eventList: [
-          {
-            type: 'ObjectEvent',
-            eventTime,
-            eventTimeZoneOffset: '+00:00',
-            epcList: [urn],
-            action: 'OBSERVE',
-            bizStep: 'shipping',
-            readPoint: { id: 'urn:epc:id:sgln:4012345.00001.0' },
-            'ex:dock': '7',
-          },
-        ],
-      },
+    const json = objectEventDocument({
+      epc: urn,
+      eventTime,
+      fields: { readPoint: { id: 'urn:epc:id:sgln:4012345.00001.0' }, 'ex:dock': '7' },
     });
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ex="https://example.com/unitrail/" schemaVersion="2.0" creationDate="${eventTime}">

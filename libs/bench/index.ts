@@ -39,3 +39,11 @@ export {
   type StartConsole,
 } from './on-stack';
 export { benchDevices, type DevicesBench } from './devices';
+export {
+  benchSubscriptionsOnStack,
+  locatedEventDocument,
+  objectEventDocument,
+  startWebhookReceiver,
+  type SubscriptionsBenchResult,
+  type WebhookDelivery,
+} from './subscriptions';

@@ -21,5 +21,5 @@ export { compileSchedule, scheduleMatches, scheduleOf } from './schedule';
 export * from './store';
 export { createDispatcher, LANDED_CHANNEL } from './subscriptions';
 export type { Dispatcher, SocketSubscriber } from './subscriptions';
-export { watchQuery } from './watch';
+export { deliveredEvents, watchQuery } from './watch';
 export type { WatchedEvent } from './watch';

@@ -11,6 +11,21 @@ export interface WatchedEvent {
   recordTime: string;
   /** Milliseconds from landing (recordTime) to receipt. */
   delayMs: number;
+  /** When it was received (Date.now()). */
+  receivedAt: number;
+}
+
+/** The events of a subscription's delivery (an EPCISQueryDocument, by WebSocket or webhook). */
+export function deliveredEvents(body: string): { eventID: string; recordTime: string }[] {
+  const doc = JSON.parse(body) as {
+    epcisBody?: {
+      queryResults?: { resultsBody?: { eventList?: { eventID?: string; recordTime?: string }[] } };
+    };
+  };
+  return (doc.epcisBody?.queryResults?.resultsBody?.eventList ?? []).map((e) => ({
+    eventID: e.eventID ?? '',
+    recordTime: e.recordTime ?? '',
+  }));
 }
 
 export function watchQuery({
@@ -40,14 +55,8 @@ export function watchQuery({
   });
   ws.on('message', (data) => {
     const at = Date.now();
-    const doc = JSON.parse(String(data)) as {
-      epcisBody?: {
-        queryResults?: { resultsBody?: { eventList?: { eventID?: string; recordTime?: string }[] } };
-      };
-    };
-    for (const e of doc.epcisBody?.queryResults?.resultsBody?.eventList ?? []) {
-      const recordTime = e.recordTime ?? '';
-      onEvent({ eventID: e.eventID ?? '', recordTime, delayMs: at - new Date(recordTime).getTime() });
+    for (const { eventID, recordTime } of deliveredEvents(String(data))) {
+      onEvent({ eventID, recordTime, delayMs: at - new Date(recordTime).getTime(), receivedAt: at });
     }
   });
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));

@@ -11,6 +11,7 @@ import {
   benchPipelineOnStack,
   benchQueries,
   benchRecallReport,
+  benchSubscriptionsOnStack,
   benchStoreUrl,
   withBenchStore,
   pipelineDeployments,
@@ -19,7 +20,7 @@ import {
   supervisedConsumers,
 } from '../../../libs/bench';
 import { detectorSettingsOf } from '../../../libs/devices';
-import { fusedPipeline, stageNames, startConsole } from '../../stages';
+import { fusedPipeline, stageNames, startCaptureApi, startConsole } from '../../stages';
 
 /** `bench WORD`: measures, prints the result as one JSON line; exit 1 when `passed` says the run failed. */
 const bench = <T>(
@@ -176,5 +177,20 @@ export const benchCommands: Command[] = [
         (seed) => say(`bench devices: seed ${seed} done`),
       ),
     (result) => result.missed === 0 && result.falseAlarmsClean === 0,
+  ),
+  bench(
+    'subscriptions',
+    'Capture → webhook and WebSocket subscriber: delay p50/p95/p99/max over N events one at a time, each delivered exactly once (JSON line)',
+    '[--events N] [--interval-ms MS]',
+    (input, config) =>
+      benchSubscriptionsOnStack({
+        config,
+        stages: stageNames,
+        startCaptureApi,
+        events: optNumber(input, 'events', 200, { min: 1, max: 100_000 }),
+        intervalMs: optNumber(input, 'interval-ms', 250, { min: 0, max: 60_000 }),
+        progress: say,
+      }),
+    (result) => result.failure === null || (say(`bench subscriptions: ${result.failure}`), false),
   ),
 ];
