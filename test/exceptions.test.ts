@@ -162,9 +162,17 @@ const palletize = [
   }),
   wms('PALLETIZE', t0, { container: `(00)${P2}`, items: [`(00)${C4}`], warehouseGln: world.plantGln }),
 ];
+// The clerk also reports it: one incident from two sources, one case.
 const mislabeledReceive = wms('RECEIVE', t0 + 600_000, {
   container: `(00)${P1}`,
   items: [`(00)${C1}`, `(00)${C3}`],
+  exceptionReport: {
+    kind: 'MISLABELED_PALLET',
+    subjectType: 'PALLET',
+    subject: `(00)${P1}`,
+    text: 'cases on the pallet are not the ones on its label',
+    operatorId: 'clerk-1',
+  },
 });
 const cleanReceive = wms('RECEIVE', t0 + 600_000, { container: `(00)${P2}`, items: [`(00)${C4}`] });
 const unknownSku = wms('PICK', t0 + 700_000, { items: [`(01)${unknownGtin}(21)${tag}U1`] });
@@ -197,7 +205,7 @@ const expected = {
   other: `signal:${signals[1]!.signalId}`,
   breach: `alert:${alerts[0]!.alertId}`,
   device: `device:${episode}`,
-  mislabeled: `mislabeled:${eventIdOf(mislabeledReceive)}`,
+  mislabeled: `mislabeled:${toDigitalLink(`(00)${P1}`)}`,
   missingSku: `missing_sku:${eventIdOf(unknownSku)}`,
 };
 const expectedKeys = Object.values(expected);
@@ -290,17 +298,30 @@ describe('exception cases', () => {
         [expected.missingSku, 'MISSING_SKU'],
       ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
     );
-    // One 'opened' entry per case, and one cleared note despite the replay.
-    const opened = await pool.query<{ case_id: string; n: string }>(
-      "SELECT case_id, count(*) AS n FROM ut.case_history WHERE case_id = ANY($1) AND action IN ('opened', 'device_cleared') GROUP BY case_id, action",
+    // One 'opened' entry per case, one cleared note and one corroboration despite the replay.
+    const opened = await pool.query<{ case_id: string; action: string; n: string }>(
+      "SELECT case_id, action, count(*) AS n FROM ut.case_history WHERE case_id = ANY($1) AND action IN ('opened', 'device_cleared', 'corroborated') GROUP BY case_id, action",
       [rows.map((r) => r.case_id)],
     );
     expect(opened.rows.every((r) => r.n === '1')).toBe(true);
+    // The report and the receiving's mismatch: the second source is on the case, not a case of its own.
+    expect(
+      opened.rows
+        .filter((r) => r.action === 'corroborated')
+        .map((r) => r.case_id)
+        .sort(),
+    ).toEqual([caseIdOf(expected.mislabeled)]);
+    const mislabeledSources = await pool.query<{ source: string }>(
+      `SELECT entry::jsonb -> 'detail' ->> 'source' AS source FROM ut.case_history
+        WHERE case_id = $1 AND action IN ('opened', 'corroborated') ORDER BY source`,
+      [caseIdOf(expected.mislabeled)],
+    );
+    expect(mislabeledSources.rows.map((r) => r.source)).toEqual(['journey', 'signal']);
     // Nothing for the clean demo records or the pallet received as it was packed.
     const cleanIds = [...clean.map(eventIdOf), eventIdOf(cleanReceive), ...palletize.map(eventIdOf)];
     const stray = await pool.query(
       'SELECT case_id FROM ut.cases WHERE source_ref = ANY($1) OR event_id = ANY($1) OR incident_key = ANY($2)',
-      [cleanIds, cleanIds.map((id) => `mislabeled:${id}`)],
+      [cleanIds, [`mislabeled:${toDigitalLink(`(00)${P2}`)}`]],
     );
     expect(stray.rows).toEqual([]);
     const mis = await pool.query('SELECT detail FROM ut.cases WHERE incident_key = $1', [

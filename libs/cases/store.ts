@@ -151,7 +151,10 @@ export async function openCase(
       JSON.stringify(incident.detail),
     ],
   );
-  if (r.rowCount === 0) return { caseId, opened: false };
+  if (r.rowCount === 0) {
+    await corroborate(client, caseId, incident, openedBy);
+    return { caseId, opened: false };
+  }
   await appendHistory(client, caseId, {
     actor: openedBy,
     action: 'opened',
@@ -164,6 +167,44 @@ export async function openCase(
     },
   });
   return { caseId, opened: true };
+}
+
+/**
+ * A second source of an incident that has its case already (a clerk's report of a pallet whose
+ * receiving showed it mislabeled, or the other way round): recorded once per source record as a
+ * 'corroborated' entry, its units and detail added to the case (what the case had stays).
+ * A re-read of the record that opened the case, or of one recorded already, changes nothing.
+ */
+async function corroborate(
+  client: pg.PoolClient,
+  caseId: string,
+  incident: Incident,
+  actor: string,
+): Promise<void> {
+  if (incident.source === 'manual' || incident.sourceRef === null) return;
+  await lockCase(client, caseId);
+  const seen = await client.query(
+    `SELECT 1 FROM ut.case_history WHERE case_id = $1 AND action IN ('opened', 'corroborated')
+        AND entry::jsonb -> 'detail' ->> 'source' = $2 AND entry::jsonb -> 'detail' ->> 'sourceRef' = $3 LIMIT 1`,
+    [caseId, incident.source, incident.sourceRef],
+  );
+  if ((seen.rowCount ?? 0) > 0) return;
+  await client.query(
+    `UPDATE ut.cases SET units = units || ARRAY(SELECT u FROM unnest($2::text[]) AS u WHERE u <> ALL (units)),
+        detail = $3::jsonb || detail WHERE case_id = $1`,
+    [caseId, incident.units, JSON.stringify(incident.detail)],
+  );
+  await appendHistory(client, caseId, {
+    actor,
+    action: 'corroborated',
+    detail: {
+      incidentKey: incident.incidentKey,
+      source: incident.source,
+      sourceRef: incident.sourceRef,
+      title: incident.title,
+      evidence: incident.detail,
+    },
+  });
 }
 
 /** The case row, locked for this transaction; a one-line error when there is none. */
