@@ -398,7 +398,7 @@ describe('exception cases', () => {
   it('keeps the history append-only and tamper-evident', async () => {
     const id = caseIdOf(expected.damaged);
     expect((await cli('exceptions', 'verify', id)).out).toMatch(
-      /^case history intact: \d+ entries in 1 cases$/,
+      /^case history intact: \d+ entries in 1 cases; chain over all cases at entry \d+, [0-9a-f]{64}$/,
     );
     await expect(
       pool.query("UPDATE ut.case_history SET actor = 'x' WHERE case_id = $1", [id]),
@@ -430,6 +430,45 @@ describe('exception cases', () => {
       client.release();
     }
     expect((await cli('exceptions', 'verify', id)).code).toBe(0);
+  });
+
+  it('notices a whole case deleted (its row and its history) by the chain over all cases', async () => {
+    const gone = caseIdOf(expected.other);
+    const intact = await cli('exceptions', 'verify');
+    expect(intact.code).toBe(0);
+    const client = await pool.connect();
+    try {
+      // Someone with the owner's rights deletes the case outright, keeping a copy to put back.
+      await client.query('CREATE TEMP TABLE kept_case AS SELECT * FROM ut.cases WHERE case_id = $1', [gone]);
+      await client.query(
+        'CREATE TEMP TABLE kept_history AS SELECT * FROM ut.case_history WHERE case_id = $1',
+        [gone],
+      );
+      const first = await client.query<{ gseq: string }>('SELECT min(gseq) AS gseq FROM kept_history');
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE ut.case_history DISABLE TRIGGER refuse_update_delete');
+      await client.query('DELETE FROM ut.case_history WHERE case_id = $1', [gone]);
+      await client.query('DELETE FROM ut.cases WHERE case_id = $1', [gone]);
+      await client.query('ALTER TABLE ut.case_history ENABLE TRIGGER refuse_update_delete');
+      await client.query('COMMIT');
+      // Its own chain is gone with it: only the chain over all cases can tell, at the entry after the gap.
+      const after = (
+        await client.query<{ case_id: string; seq: number; gseq: string }>(
+          'SELECT case_id, seq, gseq FROM ut.case_history WHERE gseq > $1 ORDER BY gseq LIMIT 1',
+          [first.rows[0]!.gseq],
+        )
+      ).rows[0]!;
+      const tampered = await cli('exceptions', 'verify');
+      expect([tampered.code, tampered.out]).toEqual([
+        1,
+        `case history TAMPERED: case ${after.case_id} entry ${after.seq}: entry ${first.rows[0]!.gseq} of the chain over all cases is missing (found ${after.gseq}): a case or an entry was deleted`,
+      ]);
+    } finally {
+      await client.query('INSERT INTO ut.cases SELECT * FROM kept_case ON CONFLICT DO NOTHING');
+      await client.query('INSERT INTO ut.case_history SELECT * FROM kept_history ON CONFLICT DO NOTHING');
+      client.release();
+    }
+    expect((await cli('exceptions', 'verify')).code).toBe(0);
   });
 
   it('resolves the MISSING_SKU case when the record replayed after the master data load passes', async () => {
