@@ -162,9 +162,17 @@ const palletize = [
   }),
   wms('PALLETIZE', t0, { container: `(00)${P2}`, items: [`(00)${C4}`], warehouseGln: world.plantGln }),
 ];
+// The clerk also reports it: one incident from two sources, one case.
 const mislabeledReceive = wms('RECEIVE', t0 + 600_000, {
   container: `(00)${P1}`,
   items: [`(00)${C1}`, `(00)${C3}`],
+  exceptionReport: {
+    kind: 'MISLABELED_PALLET',
+    subjectType: 'PALLET',
+    subject: `(00)${P1}`,
+    text: 'cases on the pallet are not the ones on its label',
+    operatorId: 'clerk-1',
+  },
 });
 const cleanReceive = wms('RECEIVE', t0 + 600_000, { container: `(00)${P2}`, items: [`(00)${C4}`] });
 const unknownSku = wms('PICK', t0 + 700_000, { items: [`(01)${unknownGtin}(21)${tag}U1`] });
@@ -197,7 +205,7 @@ const expected = {
   other: `signal:${signals[1]!.signalId}`,
   breach: `alert:${alerts[0]!.alertId}`,
   device: `device:${episode}`,
-  mislabeled: `mislabeled:${eventIdOf(mislabeledReceive)}`,
+  mislabeled: `mislabeled:${toDigitalLink(`(00)${P1}`)}`,
   missingSku: `missing_sku:${eventIdOf(unknownSku)}`,
 };
 const expectedKeys = Object.values(expected);
@@ -290,17 +298,30 @@ describe('exception cases', () => {
         [expected.missingSku, 'MISSING_SKU'],
       ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
     );
-    // One 'opened' entry per case, and one cleared note despite the replay.
-    const opened = await pool.query<{ case_id: string; n: string }>(
-      "SELECT case_id, count(*) AS n FROM ut.case_history WHERE case_id = ANY($1) AND action IN ('opened', 'device_cleared') GROUP BY case_id, action",
+    // One 'opened' entry per case, one cleared note and one corroboration despite the replay.
+    const opened = await pool.query<{ case_id: string; action: string; n: string }>(
+      "SELECT case_id, action, count(*) AS n FROM ut.case_history WHERE case_id = ANY($1) AND action IN ('opened', 'device_cleared', 'corroborated') GROUP BY case_id, action",
       [rows.map((r) => r.case_id)],
     );
     expect(opened.rows.every((r) => r.n === '1')).toBe(true);
+    // The report and the receiving's mismatch: the second source is on the case, not a case of its own.
+    expect(
+      opened.rows
+        .filter((r) => r.action === 'corroborated')
+        .map((r) => r.case_id)
+        .sort(),
+    ).toEqual([caseIdOf(expected.mislabeled)]);
+    const mislabeledSources = await pool.query<{ source: string }>(
+      `SELECT entry::jsonb -> 'detail' ->> 'source' AS source FROM ut.case_history
+        WHERE case_id = $1 AND action IN ('opened', 'corroborated') ORDER BY source`,
+      [caseIdOf(expected.mislabeled)],
+    );
+    expect(mislabeledSources.rows.map((r) => r.source)).toEqual(['journey', 'signal']);
     // Nothing for the clean demo records or the pallet received as it was packed.
     const cleanIds = [...clean.map(eventIdOf), eventIdOf(cleanReceive), ...palletize.map(eventIdOf)];
     const stray = await pool.query(
       'SELECT case_id FROM ut.cases WHERE source_ref = ANY($1) OR event_id = ANY($1) OR incident_key = ANY($2)',
-      [cleanIds, cleanIds.map((id) => `mislabeled:${id}`)],
+      [cleanIds, [`mislabeled:${toDigitalLink(`(00)${P2}`)}`]],
     );
     expect(stray.rows).toEqual([]);
     const mis = await pool.query('SELECT detail FROM ut.cases WHERE incident_key = $1', [
@@ -377,7 +398,7 @@ describe('exception cases', () => {
   it('keeps the history append-only and tamper-evident', async () => {
     const id = caseIdOf(expected.damaged);
     expect((await cli('exceptions', 'verify', id)).out).toMatch(
-      /^case history intact: \d+ entries in 1 cases$/,
+      /^case history intact: \d+ entries in 1 cases; chain over all cases at entry \d+, [0-9a-f]{64}$/,
     );
     await expect(
       pool.query("UPDATE ut.case_history SET actor = 'x' WHERE case_id = $1", [id]),
@@ -409,6 +430,45 @@ describe('exception cases', () => {
       client.release();
     }
     expect((await cli('exceptions', 'verify', id)).code).toBe(0);
+  });
+
+  it('notices a whole case deleted (its row and its history) by the chain over all cases', async () => {
+    const gone = caseIdOf(expected.other);
+    const intact = await cli('exceptions', 'verify');
+    expect(intact.code).toBe(0);
+    const client = await pool.connect();
+    try {
+      // Someone with the owner's rights deletes the case outright, keeping a copy to put back.
+      await client.query('CREATE TEMP TABLE kept_case AS SELECT * FROM ut.cases WHERE case_id = $1', [gone]);
+      await client.query(
+        'CREATE TEMP TABLE kept_history AS SELECT * FROM ut.case_history WHERE case_id = $1',
+        [gone],
+      );
+      const first = await client.query<{ gseq: string }>('SELECT min(gseq) AS gseq FROM kept_history');
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE ut.case_history DISABLE TRIGGER refuse_update_delete');
+      await client.query('DELETE FROM ut.case_history WHERE case_id = $1', [gone]);
+      await client.query('DELETE FROM ut.cases WHERE case_id = $1', [gone]);
+      await client.query('ALTER TABLE ut.case_history ENABLE TRIGGER refuse_update_delete');
+      await client.query('COMMIT');
+      // Its own chain is gone with it: only the chain over all cases can tell, at the entry after the gap.
+      const after = (
+        await client.query<{ case_id: string; seq: number; gseq: string }>(
+          'SELECT case_id, seq, gseq FROM ut.case_history WHERE gseq > $1 ORDER BY gseq LIMIT 1',
+          [first.rows[0]!.gseq],
+        )
+      ).rows[0]!;
+      const tampered = await cli('exceptions', 'verify');
+      expect([tampered.code, tampered.out]).toEqual([
+        1,
+        `case history TAMPERED: case ${after.case_id} entry ${after.seq}: entry ${first.rows[0]!.gseq} of the chain over all cases is missing (found ${after.gseq}): a case or an entry was deleted`,
+      ]);
+    } finally {
+      await client.query('INSERT INTO ut.cases SELECT * FROM kept_case ON CONFLICT DO NOTHING');
+      await client.query('INSERT INTO ut.case_history SELECT * FROM kept_history ON CONFLICT DO NOTHING');
+      client.release();
+    }
+    expect((await cli('exceptions', 'verify')).code).toBe(0);
   });
 
   it('resolves the MISSING_SKU case when the record replayed after the master data load passes', async () => {

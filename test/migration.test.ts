@@ -4,6 +4,7 @@
  * (multi-row INSERTs, one global hash chain), then migrated; every row, every journey and the lot
  * view must be the same, the old chain must still verify, and the new sink must write on top.
  * Migration 086 (the lot view's memoized container walk, no JIT) likewise, from a store at 080.
+ * Migration 090 (case histories chained across cases) likewise, from cases written the 070 way.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -22,6 +23,7 @@ import {
 import { touchedIdentifiers, type SerializationEvent } from '../libs/events';
 import { referenceStory } from '../libs/journey';
 import { canonicalEvent } from '../libs/events';
+import { entryHash, entryText, openManualCase, verifyCases } from '../libs/cases';
 
 const { story, GTIN, LOT, at, PLANT } = referenceStory;
 
@@ -275,6 +277,91 @@ describe('migration 086 on an existing store', () => {
     } finally {
       await fresh.end();
     }
+  });
+});
+
+describe('migration 090 on existing cases', () => {
+  const name090 = `${name}_090`;
+  const storeOf090 = scratchStore(name090);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf090();
+  });
+
+  /** Cases and their history the way 070's code wrote them: one chain per case, nothing across. */
+  async function oldCases(): Promise<void> {
+    const t = Date.UTC(2026, 0, 1);
+    for (const [k, id] of ['C-OLD1', 'C-OLD2', 'C-OLD3'].entries()) {
+      await store.query(
+        `INSERT INTO ut.cases (case_id, incident_key, kind, title, playbook, playbook_version, source, occurred_at, opened_by)
+         VALUES ($1, $2, 'OTHER', 'old case', 'other.yaml', 1, 'manual', $3, 'amy')`,
+        [id, `manual:${id}`, new Date(t)],
+      );
+      let prev: Buffer | null = null;
+      // Interleaved in time: case k's entry s at minute 10*s + k.
+      for (let seq = 1; seq <= 3 - (k === 2 ? 1 : 0); seq++) {
+        const at = new Date(t + (10 * seq + k) * 60_000).toISOString();
+        const text = entryText({
+          caseId: id,
+          seq,
+          at,
+          actor: 'amy',
+          role: null,
+          action: 'note',
+          step: null,
+          detail: {},
+        });
+        const hash = entryHash(prev, text);
+        await store.query(
+          `INSERT INTO ut.case_history (case_id, seq, at, actor, action, step, entry, prev_hash, hash)
+           VALUES ($1, $2, $3, 'amy', 'note', NULL, $4, $5, $6)`,
+          [id, seq, at, text, prev, hash],
+        );
+        prev = hash;
+      }
+    }
+  }
+  const rowsOf = async () =>
+    (
+      await store.query(
+        'SELECT case_id, seq, at, actor, action, step, entry, prev_hash, hash FROM ut.case_history ORDER BY case_id, seq',
+      )
+    ).rows;
+
+  it('chains every existing entry across cases without losing one, and new entries chain on', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 90),
+    );
+    await oldCases();
+    const before = await rowsOf();
+    expect(before).toHaveLength(8);
+
+    expect(await migrate(store)).toContain('090_case_history_global_chain');
+    expect(await rowsOf()).toEqual(before);
+    const order = await store.query<{ case_id: string; seq: number; gseq: string }>(
+      'SELECT case_id, seq, gseq FROM ut.case_history ORDER BY gseq',
+    );
+    // In the order written (time), numbered without gaps.
+    expect(order.rows.map((r) => [r.case_id, r.seq, Number(r.gseq)])).toEqual([
+      ['C-OLD1', 1, 1],
+      ['C-OLD2', 1, 2],
+      ['C-OLD3', 1, 3],
+      ['C-OLD1', 2, 4],
+      ['C-OLD2', 2, 5],
+      ['C-OLD3', 2, 6],
+      ['C-OLD1', 3, 7],
+      ['C-OLD2', 3, 8],
+    ]);
+    expect(await verifyCases(store)).toMatchObject({ ok: true, cases: 3, entries: 8, head: { gseq: 8 } });
+
+    const opened = await openManualCase(
+      store,
+      { kind: 'OTHER', title: 'after 090' },
+      { actor: 'amy', role: 'quality' },
+    );
+    expect(opened.opened).toBe(true);
+    expect(await verifyCases(store)).toMatchObject({ ok: true, cases: 4, entries: 9, head: { gseq: 9 } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { canonicalEvent, type Identifier, type SerializationEvent } from '../events';
 import { topics } from '../topics';
-import { caseIdOf, effectsOf, type Alert, type FloorSignal } from './detect';
+import { caseIdOf, effectsOf, type Alert, type Effect, type FloorSignal } from './detect';
 
 const signal = (over: Partial<FloorSignal> = {}): FloorSignal => ({
   signalId: 'MES:M1:EXCEPTION_REPORT:0',
@@ -182,6 +182,36 @@ describe('effectsOf', () => {
     // A pallet nothing is known of, or a receiving that lists only the pallet: no case.
     expect(effectsOf(topics.journey.name, receiving([C3]), new Map())).toHaveLength(1);
     expect(effectsOf(topics.journey.name, receiving([]), contents)).toHaveLength(1);
+  });
+
+  it("keys a clerk's mislabeled-pallet report and the receiving's mismatch of that pallet alike, in any form of its SSCC", () => {
+    const contents = new Map([[P, [C1, C2]]]);
+    const detected = effectsOf(topics.journey.name, receiving([C1, C3]), contents)[1];
+    const keyOf = (e: Effect | undefined) => (e?.type === 'open' ? e.incident.incidentKey : null);
+    expect(keyOf(detected)).toBe(`mislabeled:${P}`);
+    const report = (subject: string, given: string | null) =>
+      signal({
+        signalId: 'WMS:W9:EXCEPTION_REPORT:0',
+        sourceSystem: 'WMS',
+        subject: given,
+        exception: {
+          kind: 'MISLABELED_PALLET',
+          subjectType: 'PALLET',
+          subject,
+          text: 'x',
+          operatorId: 'c-1',
+        },
+      });
+    const forms = [
+      report('(00)140123450000000006', null),
+      report('00140123450000000006', 'urn:epc:id:sscc:4012345.1000000000'),
+      report('(00)140123450000000006', P),
+    ];
+    for (const r of forms) expect(keyOf(effectsOf(topics.signals.name, r)[0])).toBe(keyOf(detected));
+    // Another pallet's report is another incident.
+    expect(keyOf(effectsOf(topics.signals.name, report('(00)140123450000000013', null))[0])).not.toBe(
+      keyOf(detected),
+    );
   });
 
   it('gives a stable short case id per key', () => {

@@ -1,7 +1,8 @@
 /**
  * Which records are incidents: pure functions from what the cases stage reads to what it does.
  *
- *   ut.signals.v1   an EXCEPTION_REPORT signal      → a case of the report's kind (key: the signalId)
+ *   ut.signals.v1   an EXCEPTION_REPORT signal      → a case of the report's kind (key: the signalId;
+ *                                                      a mislabeled pallet's: the pallet, see below)
  *   ut.dlq.v1       a record refused UNKNOWN_GTIN    → MISSING_SKU (key: the event id, so a replay that
  *                                                      fails again joins the same case)
  *   ut.alerts.v1    quarantine_breach                → QUARANTINE_BREACH (key: the alert id)
@@ -9,10 +10,12 @@
  *                   device_cleared                   → a note on that episode's case
  *   ut.journey*.v1  any event                        → "landed" (resolves a MISSING_SKU case waiting for it)
  *                   a WMS receiving of an SSCC whose listed items differ from what was palletised
- *                                                    → MISLABELED_PALLET (key: the receiving event)
+ *                                                    → MISLABELED_PALLET (key: the pallet)
  *
  * The incident key is deterministic, so the same record read twice (a replay, a restart) gives the
- * same key, and the database's unique constraint opens the case once.
+ * same key, and the database's unique constraint opens the case once. Where two sources see one
+ * incident (a clerk reports pallet X mislabeled, and its receiving shows other contents), both give
+ * the same key: the first opens the case, the second is recorded on it as corroborating evidence.
  */
 import crypto from 'node:crypto';
 import type { SerializationEvent } from '../events';
@@ -100,6 +103,15 @@ export function canonicalId(id: string): string {
   }
 }
 
+/**
+ * The incident "pallet X is mislabeled", whoever tells it: the pallet in one canonical form
+ * (Digital Link), so that a clerk's report (element string, URN or Digital Link) and the receiving
+ * event (Digital Link) name the same case.
+ */
+export function mislabeledKey(pallet: string): string {
+  return `mislabeled:${canonicalId(pallet)}`;
+}
+
 export function fromSignal(s: FloorSignal): Effect[] {
   if (s.kind !== 'EXCEPTION_REPORT' || !s.exception) return [];
   const x = s.exception;
@@ -115,7 +127,7 @@ export function fromSignal(s: FloorSignal): Effect[] {
       type: 'open',
       incident: {
         ...blank,
-        incidentKey: `signal:${s.signalId}`,
+        incidentKey: x.kind === 'MISLABELED_PALLET' ? mislabeledKey(subject) : `signal:${s.signalId}`,
         kind: x.kind,
         title: `${reportTitles[x.kind]} reported at ${s.deviceId}: ${x.text}`.slice(0, 300),
         source: 'signal',
@@ -283,7 +295,7 @@ export function fromJourney(
         type: 'open',
         incident: {
           ...blank,
-          incidentKey: `mislabeled:${e.eventId}`,
+          incidentKey: mislabeledKey(received.pallet),
           kind: 'MISLABELED_PALLET',
           title: `Pallet ${received.pallet} received with ${unexpected.length} unexpected and ${missing.length} missing item(s)`,
           source: 'journey',

@@ -62,5 +62,6 @@ export function formatStep(entry: HistoryEntry): string {
 
 export const formatVerify = (r: VerifyOutcome) =>
   r.ok
-    ? `case history intact: ${r.entries} entries in ${r.cases} cases`
+    ? `case history intact: ${r.entries} entries in ${r.cases} cases` +
+      (r.head ? `; chain over all cases at entry ${r.head.gseq}, ${r.head.ghash}` : '')
     : `case history TAMPERED: case ${r.caseId} entry ${r.seq}: ${r.problem}`;

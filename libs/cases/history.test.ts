@@ -1,4 +1,5 @@
-import { entryHash, entryText, verifyChain, type HistoryEntry, type HistoryRow } from './history';
+import { entryHash, entryText, globalHash, verifyChain, verifyGlobalChain } from './history';
+import type { GlobalLinkRow, HistoryEntry, HistoryRow } from './history';
 
 function chain(n: number): HistoryRow[] {
   const rows: HistoryRow[] = [];
@@ -58,5 +59,57 @@ describe('verifyChain', () => {
     const link = chain(3);
     link[1] = { ...link[1]!, prev_hash: Buffer.alloc(32) };
     expect(verifyChain(link)).toMatchObject({ ok: false, seq: 2 });
+  });
+});
+
+/** Entries of several cases interleaved as they were written, linked in one chain over all cases. */
+function linked(cases: HistoryRow[][]): GlobalLinkRow[] {
+  const written = cases.flat().sort((a, b) => a.seq - b.seq || a.case_id.localeCompare(b.case_id));
+  let prev: Buffer | null = null;
+  return written.map((r, i) => {
+    const ghash = globalHash(prev, r.hash);
+    const row: GlobalLinkRow = {
+      case_id: r.case_id,
+      seq: r.seq,
+      gseq: String(i + 1),
+      gprev: prev,
+      ghash,
+      hash: r.hash,
+    };
+    prev = ghash;
+    return row;
+  });
+}
+const ofCase = (id: string, n: number) =>
+  chain(n).map((r) => ({ ...r, case_id: id, hash: entryHash(Buffer.from(id), r.entry) }));
+
+describe('verifyGlobalChain', () => {
+  it('accepts the untouched chain over all cases', () => {
+    const rows = linked([ofCase('C-1', 3), ofCase('C-2', 2), ofCase('C-3', 3)]);
+    expect(verifyGlobalChain(rows)).toEqual({ ok: true, entries: 8 });
+  });
+  it('names the entry after a deleted case, a deleted entry, or a rewritten link', () => {
+    // C-1 1, C-2 1, C-3 1, C-1 2, C-2 2, C-3 2, ...: C-2 deleted outright leaves gaps at 2 and 5.
+    const rows = linked([ofCase('C-1', 3), ofCase('C-2', 2), ofCase('C-3', 3)]);
+    expect(verifyGlobalChain(rows.filter((r) => r.case_id !== 'C-2'))).toEqual({
+      ok: false,
+      caseId: 'C-3',
+      seq: 1,
+      problem: 'entry 2 of the chain over all cases is missing (found 3): a case or an entry was deleted',
+    });
+    expect(verifyGlobalChain(rows.filter((_, i) => i !== 6))).toMatchObject({
+      ok: false,
+      caseId: 'C-3',
+      seq: 3,
+    });
+    const relinked = rows.map((r, i) => (i === 4 ? { ...r, gprev: Buffer.alloc(32) } : r));
+    expect(verifyGlobalChain(relinked)).toMatchObject({ ok: false, caseId: 'C-2', seq: 2 });
+    const rehashed = rows.map((r, i) => (i === 4 ? { ...r, hash: Buffer.alloc(32) } : r));
+    expect(verifyGlobalChain(rehashed)).toMatchObject({
+      ok: false,
+      caseId: 'C-2',
+      seq: 2,
+      problem: 'its ghash does not match its hash',
+    });
   });
 });

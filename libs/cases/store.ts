@@ -1,7 +1,7 @@
 /**
- * Cases in PostgreSQL: open (once per incident key), append history (hash-chained, per case, under
- * the case row's lock), list, show, attach photos, record steps, close, verify. The CLI, the ops API
- * and the cases stage all go through these.
+ * Cases in PostgreSQL: open (once per incident key), append history (hash-chained per case under
+ * the case row's lock, and over all cases under an advisory lock), list, show, attach photos, record
+ * steps, close, verify. The CLI, the ops API and the cases stage all go through these.
  */
 import type pg from 'pg';
 import { UnitrailError, UsageError } from '../errors';
@@ -17,7 +17,16 @@ import {
   type Actor,
   type StepInput,
 } from './engine';
-import { entryHash, entryText, verifyChain, type HistoryEntry, type HistoryRow } from './history';
+import {
+  entryHash,
+  entryText,
+  globalHash,
+  verifyChain,
+  verifyGlobalChain,
+  type GlobalLinkRow,
+  type HistoryEntry,
+  type HistoryRow,
+} from './history';
 import { checkPhoto, type Photo } from './images';
 import { playbooks, caseKinds, type CaseKind, type Playbook } from './playbook';
 
@@ -58,6 +67,8 @@ export async function inTransaction<T>(
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
+      // Before any row lock: a writer that held a case row while waiting for this could deadlock.
+      await lockHistoryChain(client);
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
@@ -70,7 +81,21 @@ export async function inTransaction<T>(
   });
 }
 
-/** Appends one entry to a case's chain; the caller holds the case row's lock (FOR UPDATE) in `client`'s transaction. */
+/** Any value other locks do not use: the ledger's anchor is 724_004. */
+const HISTORY_CHAIN_LOCK = 724_090;
+
+/**
+ * The chain over all cases has one writer at a time, in commit order: the lock is held until the
+ * transaction ends (taking it again in the same transaction is immediate).
+ */
+async function lockHistoryChain(client: pg.PoolClient): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [HISTORY_CHAIN_LOCK]);
+}
+
+/**
+ * Appends one entry to its case's chain and to the chain over all cases; the caller holds the case
+ * row's lock (FOR UPDATE) in `client`'s transaction.
+ */
 export async function appendHistory(
   client: pg.PoolClient,
   caseId: string,
@@ -88,6 +113,11 @@ export async function appendHistory(
     [caseId],
   );
   const prev = last.rows[0]?.hash ?? null;
+  await lockHistoryChain(client);
+  const head = await client.query<{ gseq: string; ghash: Buffer }>(
+    'SELECT gseq, ghash FROM ut.case_history ORDER BY gseq DESC LIMIT 1',
+  );
+  const gprev = head.rows[0]?.ghash ?? null;
   const entry: HistoryEntry = {
     caseId,
     seq: (last.rows[0]?.seq ?? 0) + 1,
@@ -99,10 +129,24 @@ export async function appendHistory(
     detail: e.detail ?? {},
   };
   const text = entryText(entry);
+  const hash = entryHash(prev, text);
   await client.query(
-    `INSERT INTO ut.case_history (case_id, seq, at, actor, action, step, entry, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [caseId, entry.seq, entry.at, entry.actor, entry.action, entry.step, text, prev, entryHash(prev, text)],
+    `INSERT INTO ut.case_history (case_id, seq, at, actor, action, step, entry, prev_hash, hash, gseq, gprev, ghash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      caseId,
+      entry.seq,
+      entry.at,
+      entry.actor,
+      entry.action,
+      entry.step,
+      text,
+      prev,
+      hash,
+      Number(head.rows[0]?.gseq ?? 0) + 1,
+      gprev,
+      globalHash(gprev, hash),
+    ],
   );
   return entry;
 }
@@ -151,7 +195,10 @@ export async function openCase(
       JSON.stringify(incident.detail),
     ],
   );
-  if (r.rowCount === 0) return { caseId, opened: false };
+  if (r.rowCount === 0) {
+    await corroborate(client, caseId, incident, openedBy);
+    return { caseId, opened: false };
+  }
   await appendHistory(client, caseId, {
     actor: openedBy,
     action: 'opened',
@@ -164,6 +211,44 @@ export async function openCase(
     },
   });
   return { caseId, opened: true };
+}
+
+/**
+ * A second source of an incident that has its case already (a clerk's report of a pallet whose
+ * receiving showed it mislabeled, or the other way round): recorded once per source record as a
+ * 'corroborated' entry, its units and detail added to the case (what the case had stays).
+ * A re-read of the record that opened the case, or of one recorded already, changes nothing.
+ */
+async function corroborate(
+  client: pg.PoolClient,
+  caseId: string,
+  incident: Incident,
+  actor: string,
+): Promise<void> {
+  if (incident.source === 'manual' || incident.sourceRef === null) return;
+  await lockCase(client, caseId);
+  const seen = await client.query(
+    `SELECT 1 FROM ut.case_history WHERE case_id = $1 AND action IN ('opened', 'corroborated')
+        AND entry::jsonb -> 'detail' ->> 'source' = $2 AND entry::jsonb -> 'detail' ->> 'sourceRef' = $3 LIMIT 1`,
+    [caseId, incident.source, incident.sourceRef],
+  );
+  if ((seen.rowCount ?? 0) > 0) return;
+  await client.query(
+    `UPDATE ut.cases SET units = units || ARRAY(SELECT u FROM unnest($2::text[]) AS u WHERE u <> ALL (units)),
+        detail = $3::jsonb || detail WHERE case_id = $1`,
+    [caseId, incident.units, JSON.stringify(incident.detail)],
+  );
+  await appendHistory(client, caseId, {
+    actor,
+    action: 'corroborated',
+    detail: {
+      incidentKey: incident.incidentKey,
+      source: incident.source,
+      sourceRef: incident.sourceRef,
+      title: incident.title,
+      evidence: incident.detail,
+    },
+  });
 }
 
 /** The case row, locked for this transaction; a one-line error when there is none. */
@@ -500,10 +585,14 @@ export async function noteCase(
 }
 
 export type VerifyOutcome =
-  | { ok: true; cases: number; entries: number }
+  | { ok: true; cases: number; entries: number; head: { gseq: number; ghash: string } | null }
   | { ok: false; cases: number; entries: number; caseId: string; seq: number; problem: string };
 
-/** Verifies every case's chain (or one case's), naming the first bad entry. */
+/**
+ * Verifies every case's chain (or one case's), then the chain over all cases (always whole: a
+ * deleted case leaves no rows of its own to check), and that every case row has its history.
+ * Names the first bad entry; when all is well, the head of the chain over all cases, to keep elsewhere.
+ */
 export async function verifyCases(pool: pg.Pool, caseId?: string): Promise<VerifyOutcome> {
   const r = await db('case history', () =>
     pool.query<HistoryRow>(
@@ -514,19 +603,42 @@ export async function verifyCases(pool: pg.Pool, caseId?: string): Promise<Verif
   );
   const byCase = new Map<string, HistoryRow[]>();
   for (const row of r.rows) byCase.set(row.case_id, [...(byCase.get(row.case_id) ?? []), row]);
+  const failed = (check: { caseId: string; seq: number; problem: string }, entries: number) =>
+    ({
+      ok: false,
+      cases: byCase.size,
+      entries,
+      caseId: check.caseId,
+      seq: check.seq,
+      problem: check.problem,
+    }) as const;
   let entries = 0;
   for (const [, rows] of byCase) {
     const check = verifyChain(rows);
-    if (!check.ok)
-      return {
-        ok: false,
-        cases: byCase.size,
-        entries: entries,
-        caseId: check.caseId,
-        seq: check.seq,
-        problem: check.problem,
-      };
+    if (!check.ok) return failed(check, entries);
     entries += check.entries;
   }
-  return { ok: true, cases: byCase.size, entries };
+  const bare = await db('case history', () =>
+    pool.query<{ case_id: string }>(
+      `SELECT case_id FROM ut.cases c WHERE ($1::text IS NULL OR case_id = $1)
+          AND NOT EXISTS (SELECT 1 FROM ut.case_history h WHERE h.case_id = c.case_id) ORDER BY case_id LIMIT 1`,
+      [caseId ?? null],
+    ),
+  );
+  if (bare.rows[0])
+    return failed({ caseId: bare.rows[0].case_id, seq: 1, problem: 'its history is gone' }, entries);
+  const links = await db('case history', () =>
+    pool.query<GlobalLinkRow>(
+      'SELECT case_id, seq, gseq, gprev, ghash, hash FROM ut.case_history ORDER BY gseq',
+    ),
+  );
+  const global = verifyGlobalChain(links.rows);
+  if (!global.ok) return failed(global, entries);
+  const last = links.rows.at(-1);
+  return {
+    ok: true,
+    cases: byCase.size,
+    entries,
+    head: last ? { gseq: Number(last.gseq), ghash: last.ghash.toString('hex') } : null,
+  };
 }

@@ -121,7 +121,8 @@ const close: Command = {
 
 const verify: Command = {
   name: 'exceptions verify',
-  summary: "Check every case's hash-chained history (or one case's); names the first bad entry",
+  summary:
+    "Check every case's hash-chained history (or one case's) and the chain over all cases; names the first bad entry",
   usage: '[CASE]',
   async run(input) {
     const r = await withDeps((d) => verifyCases(d.pool, input.positionals[0]));
