@@ -412,11 +412,12 @@ describe('the operations console in Chromium', () => {
   });
 
   it("shows a degrading printer's alert live, names it on the risk line, and a quality engineer acknowledges it", async () => {
-    // A floor demo (docs/devices.md) through every stage, device-health among them: line-1-printer's
-    // grades slide from a fifth of the stream on. Produced after the pages are open: no reload.
+    // A floor demo (docs/devices.md) through every stage, device-health among them: line-2-printer's
+    // grades slide from a fifth of the stream on. Not line-1-printer: the device and exception tests
+    // degrade that one in the same database, and its episode, once open, is not raised again. Produced after the pages are open: no reload.
     const { records: floor } = generateFloorDemo(
       { events: 3000, seed: randomSeed() },
-      parseFaults('printer_grade:line-1-printer@0.2'),
+      parseFaults('printer_grade:line-2-printer@0.2'),
     );
     const before = new Set((await listAlerts(pool)).map((a) => a.alertId));
     const quality = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -431,12 +432,12 @@ describe('the operations console in Chromium', () => {
       }
       await produceRecords(kafka, codec, floor);
       const alert = await waitFor(
-        "device-health's alert on line-1-printer",
+        "device-health's alert on line-2-printer",
         async () =>
           (await listAlerts(pool)).find(
             (a) =>
               !before.has(a.alertId) &&
-              a.device === 'line-1-printer' &&
+              a.device === 'line-2-printer' &&
               a.kind === 'device_degrading' &&
               a.clearedAt === null,
           ),
@@ -451,7 +452,7 @@ describe('the operations console in Chromium', () => {
       const cells = await row.locator('th, td').allTextContents();
       const since = new Date(alert.since).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
       expect(cells.slice(0, 6)).toEqual([
-        'line-1-printer',
+        'line-2-printer',
         alert.site ?? '–',
         'degrading (print grade)',
         `${alert.value.toFixed(3)} / ${alert.baseline.toFixed(3)}`,
@@ -459,7 +460,7 @@ describe('the operations console in Chromium', () => {
         'open',
       ]);
       const risks = quality.getByRole('list', { name: 'Risk indicators' });
-      const named = `line-1-printer degrading since ${alert.since.slice(11, 16)} UTC (print grade ${alert.value.toFixed(2)} vs ${alert.baseline.toFixed(2)})`;
+      const named = `line-2-printer degrading since ${alert.since.slice(11, 16)} UTC (print grade ${alert.value.toFixed(2)} vs ${alert.baseline.toFixed(2)})`;
       await expect(risks.textContent()).resolves.toContain(named);
       expect(await axe(quality)).toEqual([]);
       await shot(quality, 'devices');
@@ -483,7 +484,7 @@ describe('the operations console in Chromium', () => {
       ]);
 
       const note = `print head cleaned (${suffix})`;
-      await row.getByLabel(/^Note on line-1-printer/).fill(note);
+      await row.getByLabel(/^Note on line-2-printer/).fill(note);
       await row.getByRole('button', { name: 'Acknowledge' }).click();
       const acked = `tr[data-alert="${alert.alertId}"] td[data-acked-by="it-console-quality-${suffix}"]`;
       await quality.locator(acked).filter({ hasText: note }).waitFor();
