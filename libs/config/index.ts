@@ -193,6 +193,13 @@ export const settings = {
     default: '0',
     parse: int({ max: 65535 }),
   },
+  backgroundNice: {
+    env: 'BACKGROUND_NICE',
+    description:
+      'Scheduling niceness (0-19) a background stage (the surge sink) takes in its own process: a surge drains on the CPU the normal flow leaves, which keeps its latency (0: none)',
+    default: '10',
+    parse: int({ min: 0, max: 19 }),
+  },
   batchSize: {
     env: 'BATCH_SIZE',
     description: 'Most records a stage handles in one batch before producing and committing',

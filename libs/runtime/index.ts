@@ -33,6 +33,7 @@
  * `runStage(stage, { config })` runs. A `Stage` can still be built by hand with the same fields as
  * before (`name`, `topics`, `prepare`, `handle`, `write`, `start`, `stop`, `sourceOf`, `health`).
  */
+import os from 'node:os';
 import type { Consumer, Producer } from 'kafkajs';
 import { createKafka, kafkaConnection } from '../kafka';
 import { createCodec, type Codec } from '../avro';
@@ -299,6 +300,14 @@ export async function runStageUntilSignalled<In, Ctx>(
   stage: Stage<In, Ctx>,
   opts: RunOptions,
 ): Promise<void> {
+  if (stage.background && opts.config.backgroundNice > 0) {
+    // Its own process only: the niceness is the process's, and a test's jest is not a stage.
+    os.setPriority(0, opts.config.backgroundNice);
+    (opts.log ?? createLogger()).info('background stage: lower CPU priority', {
+      stage: stage.name,
+      nice: opts.config.backgroundNice,
+    });
+  }
   const running = await runStage(stage, opts);
   const onSignal = (signal: string) => {
     (opts.log ?? createLogger()).info('signal received', { signal, stage: stage.name });

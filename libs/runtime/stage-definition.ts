@@ -39,6 +39,11 @@ export interface StageDefinition<In = unknown, Ctx = unknown, Out extends string
    * from prepare to write (device-health): its batches then run one after the other.
    */
   readonly concurrency?: number;
+  /**
+   * A backlog worker (the surge sink): run on its own by `unitrail run`, it lowers its CPU priority
+   * to BACKGROUND_NICE, so a recall's surge drains on what the normal flow leaves of the cores.
+   */
+  readonly background?: boolean;
   /** Builds the stage's resources (pools, followers): called only when the stage is opened to run. */
   open?(config: Config): StageResources<In, Ctx>;
 }
@@ -68,6 +73,7 @@ export function openStage<In, Ctx, Out extends string>(
     handle: (record, ctx) => definition.handler(record, ctx),
     sourceOf: definition.sourceOf,
     concurrency: definition.concurrency,
+    background: definition.background,
     ...resources,
   };
 }

@@ -83,6 +83,8 @@ export interface Stage<In, Ctx = undefined> {
   health?: () => Record<string, unknown>;
   /** Partitions handled at once (default 3); 1 for a stage whose state spans its partitions. */
   concurrency?: number;
+  /** Lowers its own CPU priority when run in a process of its own (see StageDefinition.background). */
+  background?: boolean;
 }
 
 const FAILED_IN = Symbol('unitrail.failedIn');

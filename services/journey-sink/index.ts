@@ -9,10 +9,11 @@ import { defineStage, openStage, ORIGIN_TS_HEADER, type Handled, type Stage } fr
 import { poolFor, writeBatch } from '../../libs/store';
 import { topics } from '../../libs/topics';
 
-const sinkOn = (name: string, input: string, summary: string) =>
+const sinkOn = (name: string, input: string, summary: string, background = false) =>
   defineStage({
     name,
     summary,
+    background,
     inputs: [input],
     outputs: [],
     stores: 'writes PostgreSQL: ledger, identifiers, aggregation, unit state, hash chain',
@@ -49,6 +50,7 @@ export const journeySinkSurge = sinkOn(
   'journey-sink-surge',
   topics.journeySurge.name,
   'the same on the surge topic, scaled on its own during a recall',
+  true,
 );
 
 export function journeySinkStage(
