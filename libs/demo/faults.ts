@@ -9,6 +9,8 @@
  *   clock_drift:DEVICE:SECONDS_PER_HOUR[@AT]  its clock runs away linearly
  *   damaged_label:N · missing_sku:N · mislabeled_pallet:N   exception cases
  *
+ * The faulty printer and scanner also cause damaged-label reports on themselves (causedReports).
+ *
  * AT is where the fault begins: a fraction of the stream (0.3) or a record number (30000).
  * `default` is one of each; `none` is the floor without faults (the false-alarm baseline).
  * The base stream (which records, duplicates, invalid ones) is the same as without --faults: the
