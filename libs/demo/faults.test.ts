@@ -78,22 +78,53 @@ describe('the demo floor', () => {
       expect(d.beganAtRecord).toBeGreaterThan(0);
       expect(d.site).toMatch(/^\d{13}$/);
     }
-    expect(report.exceptions).toEqual({ damaged_label: 5, missing_sku: 5, mislabeled_pallet: 5 });
+    // The spec's 5 of each, plus the damaged labels the printer and the scanner caused.
+    const caused = Object.values(report.causedBy).reduce((a, b) => a + b, 0);
+    for (const device of Object.keys(report.causedBy))
+      expect(['line-1-printer', 'wms-scanner-9']).toContain(device);
+    expect(caused).toBeGreaterThan(0);
+    expect(report.exceptions).toEqual({ damaged_label: 5 + caused, missing_sku: 5, mislabeled_pallet: 5 });
     for (const kind of ['damaged_label', 'missing_sku', 'mislabeled_pallet'] as const) {
-      expect(report.subjects[kind]).toHaveLength(5);
-      expect(new Set(report.subjects[kind]).size).toBe(5);
+      expect(report.subjects[kind]).toHaveLength(report.exceptions[kind]);
+      expect(new Set(report.subjects[kind]).size).toBe(report.exceptions[kind]);
     }
     const reports = records.filter((r) => {
       const v = r.value as { operation?: string; movementType?: string };
       return v.operation === 'REPORT' || v.movementType === 'REPORT';
     });
-    expect(reports).toHaveLength(5);
+    expect(reports).toHaveLength(5 + caused);
     expect(records.filter((r) => (r.value as MesUnitEvent).gtin === UNKNOWN_GTIN)).toHaveLength(5);
     const mislabeled = records.filter(
       (r) => (r.value as WmsMovement).exceptionReport?.kind === 'MISLABELED_PALLET',
     );
     expect(mislabeled).toHaveLength(5);
     for (const r of mislabeled) expect((r.value as WmsMovement).items.length).toBeGreaterThan(0);
+  });
+
+  it('makes the faulty printer and scanner cause damaged-label reports after their faults began, on themselves', () => {
+    const caused = records
+      .map((r, i) => ({ i, v: r.value as MesUnitEvent & WmsMovement }))
+      .filter(
+        ({ v }) => v.exceptionReport?.kind === 'DAMAGED_LABEL' && !/-DL$/.test(v.msgId ?? v.movementId),
+      );
+    expect(caused).toHaveLength(report.exceptions.damaged_label - 5);
+    for (const { i, v } of caused) {
+      const device = v.machineId ?? v.scannerId;
+      const fault = report.devices.find((d) => d.device === device)!;
+      expect(fault.kind).not.toBe('clock_drift');
+      expect(i).toBeGreaterThan(fault.beganAtRecord);
+      expect(v.verifications).toBeNull();
+    }
+  });
+
+  it('causes nothing without faults', () => {
+    const none = generateFloorDemo(
+      { events: 20_000, seed: 5, dupRate: 0.05, invalidRate: 0.01 },
+      parseFaults('none'),
+    );
+    expect(none.report.exceptions).toEqual({ damaged_label: 0, missing_sku: 0, mislabeled_pallet: 0 });
+    expect(none.report.causedBy).toEqual({});
+    expect(none.records.some((r) => (r.value as MesUnitEvent).exceptionReport)).toBe(false);
   });
 
   it('degrades the printer after the fault began, not before', () => {

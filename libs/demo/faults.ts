@@ -9,6 +9,8 @@
  *   clock_drift:DEVICE:SECONDS_PER_HOUR[@AT]  its clock runs away linearly
  *   damaged_label:N · missing_sku:N · mislabeled_pallet:N   exception cases
  *
+ * The faulty printer and scanner also cause damaged-label reports on themselves (causedReports).
+ *
  * AT is where the fault begins: a fraction of the stream (0.3) or a record number (30000).
  * `default` is one of each; `none` is the floor without faults (the false-alarm baseline).
  * The base stream (which records, duplicates, invalid ones) is the same as without --faults: the
@@ -60,6 +62,8 @@ export interface FaultReport {
   exceptions: Record<ExceptionFaultKind, number>;
   /** The canonical GS1 Digital Link of each injected exception's subject (one case each). */
   subjects: Record<ExceptionFaultKind, string[]>;
+  /** Of the damaged labels, how many each faulty device caused (in `exceptions` and `subjects` too). */
+  causedBy: Record<string, number>;
 }
 
 export const DEFAULT_FAULTS =
@@ -236,7 +240,7 @@ export function injectFloor(
   });
 
   // Each injected exception with the message id of the record that carries it.
-  const injected: { kind: ExceptionFaultKind; subject: string; id: string }[] = [];
+  const injected: { kind: ExceptionFaultKind; subject: string; id: string; causedBy?: string }[] = [];
   const touched = new Set<number>();
   // The first record at or after `from` that `fits`, not followed by a copy of it, not used yet.
   const find = (from: number, fits: (v: unknown) => boolean) => {
@@ -308,27 +312,13 @@ export function injectFloor(
       const serial = m.serials[1]!;
       inserts.push({
         after: i,
-        record: {
-          topic: topics.rawMes.name,
-          key: m.serials[0]!,
-          kind: 'valid',
-          receivedAt: at.receivedAt! + 10_000,
-          value: {
-            ...m,
-            msgId: `${m.msgId}-DL`,
-            plantTimeMs: m.plantTimeMs + 10_000,
-            operation: 'REPORT',
-            serials: [],
-            verifications: [{ code: serial, result: 'NO_READ', grade: null, standard: 'ISO/IEC 15415' }],
-            exceptionReport: {
-              kind: 'DAMAGED_LABEL',
-              subjectType: 'UNIT',
-              subject: serial,
-              text: 'label smeared, the camera cannot read it',
-              operatorId: m.operatorId ?? 'op-1',
-            },
-          },
-        },
+        record: damagedLabelReport(at, {
+          suffix: '-DL',
+          delayMs: 10_000,
+          unit: serial,
+          verifications: [{ code: serial, result: 'NO_READ', grade: null, standard: 'ISO/IEC 15415' }],
+          text: 'label smeared, the camera cannot read it',
+        }),
       });
       injected.push({
         kind: 'damaged_label',
@@ -339,27 +329,12 @@ export function injectFloor(
       const w = at.value as WmsMovement;
       inserts.push({
         after: i,
-        record: {
-          topic: topics.rawWms.name,
-          key: at.key,
-          kind: 'valid',
-          receivedAt: at.receivedAt! + 10_000,
-          value: {
-            ...w,
-            movementId: `${w.movementId}-DL`,
-            occurredAt: (shiftClock(w, 10_000) as WmsMovement).occurredAt,
-            movementType: 'REPORT',
-            items: [],
-            verifications: [{ code: w.container!, result: 'NO_READ', grade: null, standard: null }],
-            exceptionReport: {
-              kind: 'DAMAGED_LABEL',
-              subjectType: 'PALLET',
-              subject: w.container!,
-              text: 'pallet label torn on arrival',
-              operatorId: w.userId ?? 'clerk-1',
-            },
-          },
-        },
+        record: damagedLabelReport(at, {
+          suffix: '-DL',
+          delayMs: 10_000,
+          verifications: [{ code: w.container!, result: 'NO_READ', grade: null, standard: null }],
+          text: 'pallet label torn on arrival',
+        }),
       });
       injected.push({
         kind: 'damaged_label',
@@ -389,6 +364,21 @@ export function injectFloor(
       subject: toDigitalLink(`(01)${UNKNOWN_GTIN}(21)${serial}`),
       id: `M${tag}-MS${k}`,
     });
+  }
+
+  // What the device faults cause downstream (docs/exceptions.md): after the random ones, so these
+  // take records and subjects the random ones left.
+  const used = new Set(injected.map((x) => x.subject));
+  for (const c of causedReports(records, faults, plan.devices.length ? rndCaused(seed) : null)) {
+    const i = c.index;
+    if (touched.has(i) || records[i + 1]?.kind === 'duplicate' || records[i + 1]?.kind === 'invalid')
+      continue;
+    const subject = c.subject;
+    if (used.has(subject)) continue;
+    touched.add(i);
+    used.add(subject);
+    inserts.push({ after: i, record: c.record });
+    injected.push({ kind: 'damaged_label', subject, id: messageIdOf(c.record.value)!, causedBy: c.device });
   }
 
   // Insert after their anchors (from the back, so indices hold), then keep the stream's length.
@@ -430,8 +420,149 @@ export function injectFloor(
       mislabeled_pallet: subjects.mislabeled_pallet.length,
     },
     subjects,
+    causedBy: {},
   };
+  for (const x of injected)
+    if (x.causedBy && kept.has(x.id)) report.causedBy[x.causedBy] = (report.causedBy[x.causedBy] ?? 0) + 1;
   return { records, report };
+}
+
+/**
+ * Chances, per record, that a device fault causes a damaged-label report (fixed before any
+ * evaluation, not tuned to it): a unit the faulty printer printed at grade D or F is found damaged
+ * by the line's end-of-line check; a pallet the failing scanner could not read is reported
+ * unreadable by its clerk. A drifting clock causes none: no one files an exception about a time.
+ */
+export const CAUSED_REPORT_CHANCE = { printedBadly: 0.01, scannedNoRead: 0.05 };
+
+const rndCaused = (seed: number) => prng((seed ^ 0xca05ed) >>> 0);
+
+interface CausedReport {
+  device: string;
+  index: number;
+  subject: string;
+  record: DemoRecord;
+}
+
+/**
+ * A damaged-label report filed `delayMs` after the record `at`, on the same device: on the line for
+ * one of its units (`unit`), at the warehouse for its pallet.
+ */
+function damagedLabelReport(
+  at: DemoRecord,
+  {
+    suffix,
+    delayMs,
+    unit,
+    verifications,
+    text,
+  }: {
+    suffix: string;
+    delayMs: number;
+    unit?: string;
+    verifications: CodeVerification[] | null;
+    text: string;
+  },
+): DemoRecord {
+  const receivedAt = at.receivedAt! + delayMs;
+  if (isMes(at.value)) {
+    const m = at.value;
+    return {
+      topic: topics.rawMes.name,
+      key: m.serials[0]!,
+      kind: 'valid',
+      receivedAt,
+      value: {
+        ...m,
+        msgId: `${m.msgId}${suffix}`,
+        plantTimeMs: m.plantTimeMs + delayMs,
+        operation: 'REPORT',
+        serials: [],
+        verifications,
+        exceptionReport: {
+          kind: 'DAMAGED_LABEL',
+          subjectType: 'UNIT',
+          subject: unit!,
+          text,
+          operatorId: m.operatorId ?? 'op-1',
+        },
+      },
+    };
+  }
+  const w = at.value as WmsMovement;
+  return {
+    topic: topics.rawWms.name,
+    key: at.key,
+    kind: 'valid',
+    receivedAt,
+    value: {
+      ...w,
+      movementId: `${w.movementId}${suffix}`,
+      occurredAt: (shiftClock(w, delayMs) as WmsMovement).occurredAt,
+      movementType: 'REPORT',
+      items: [],
+      verifications,
+      exceptionReport: {
+        kind: 'DAMAGED_LABEL',
+        subjectType: 'PALLET',
+        subject: w.container!,
+        text,
+        operatorId: w.userId ?? 'clerk-1',
+      },
+    },
+  };
+}
+
+/**
+ * The damaged-label reports the device faults cause, each after the record that caused it, on the
+ * same device. They carry no verification: the read happened on the original record, and a
+ * report must not add to the device's own health signals.
+ */
+function causedReports(
+  records: readonly DemoRecord[],
+  faults: readonly { kind: DeviceFaultKind; device: string; beganAt: number }[],
+  rnd: (() => number) | null,
+): CausedReport[] {
+  if (!rnd) return [];
+  const out: CausedReport[] = [];
+  records.forEach((rec, index) => {
+    if (rec.kind !== 'valid' || Buffer.isBuffer(rec.value)) return;
+    const v = rec.value;
+    const fault = faults.find((f) => f.device === deviceOf(v) && f.kind !== 'clock_drift');
+    if (!fault) return;
+    if (fault.kind === 'printer_grade' && isMes(v) && v.operation === 'COMMISSION') {
+      const bad = (v.verifications ?? []).find((x) => x.grade === 'D' || x.grade === 'F');
+      if (!bad || rnd() >= CAUSED_REPORT_CHANCE.printedBadly) return;
+      out.push({
+        device: fault.device,
+        index,
+        subject: toDigitalLink(`(01)${v.gtin.padStart(14, '0')}(21)${bad.code}`),
+        record: damagedLabelReport(rec, {
+          suffix: '-PD',
+          delayMs: 20_000,
+          unit: bad.code,
+          verifications: null,
+          text: `printed at grade ${bad.grade}: the end-of-line check cannot read it`,
+        }),
+      });
+    }
+    if (fault.kind === 'scanner_noread' && isWms(v) && v.container) {
+      if (!(v.verifications ?? []).some((x) => x.result === 'NO_READ')) return;
+      if (rnd() >= CAUSED_REPORT_CHANCE.scannedNoRead) return;
+      out.push({
+        device: fault.device,
+        index,
+        subject: toDigitalLink(v.container),
+        record: damagedLabelReport(rec, {
+          suffix: '-ND',
+          delayMs: 20_000,
+          verifications: null,
+          text: 'pallet label will not scan at this station: keyed in by hand',
+        }),
+      });
+    }
+  });
+  return out;
 }
 
 /**

@@ -6,6 +6,8 @@
  * and must be explainable to a quality engineer:
  *   at a time t, for a device: x1 = log(1 + incidents in the last N h), x2 = log(1 + in the last 7N h),
  *   x3 = its long-run rate so far (incidents per window), x4 = exp(−hours since the last one / 7N);
+ *   x5 = 1 when the device has an open health alert at t (libs/devices), x6 = log(1 + how far its
+ *   measure was from its baseline when that alert was raised, relative to the baseline);
  *   label = at least one incident in [t, t + N).
  * It is judged honestly: trained on the earlier 70 % of the time, tested on the later 30 %, against
  * the naive baseline (each device's past incident rate). Its AUC must beat the baseline's by a margin
@@ -33,6 +35,31 @@ export interface IncidentRow {
 }
 
 const HOUR = 3600_000;
+
+/**
+ * A device-health alert episode (ut.device_alerts): the health history known at each time. Only
+ * the episodes are: ut.device_health holds each device's latest state alone, so its measures at a
+ * past window's start are unknown and would leak the future into training.
+ */
+export interface HealthEpisode {
+  device: string;
+  metric: string;
+  value: number;
+  baseline: number;
+  /** Epoch ms on the broker axis (the alert's createdAt). */
+  raisedAt: number;
+  clearedAt: number | null;
+}
+
+/** x5, x6: whether an alert is open at t, and how far off its measure was when raised. */
+export function healthFeatures(episodes: readonly HealthEpisode[], t: number): number[] {
+  const open = episodes.filter((e) => e.raisedAt < t && (e.clearedAt === null || e.clearedAt >= t));
+  const deviation = Math.max(
+    0,
+    ...open.map((e) => Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001)),
+  );
+  return [open.length > 0 ? 1 : 0, Math.log1p(Math.min(deviation, 1000))];
+}
 
 export interface Pattern {
   dimension: 'device' | 'line' | 'site' | 'product' | 'shift' | 'operator';
@@ -77,8 +104,14 @@ export function patterns(rows: readonly IncidentRow[], { minIncidents = 3, minLi
   return out.sort((a, b) => b.lift - a.lift || b.incidents - a.incidents);
 }
 
-/** Features of one device at time t from its incident times (sorted). */
-export function features(times: readonly number[], t: number, start: number, windowH: number): number[] {
+/** Features of one device at time t from its incident times (sorted) and its health episodes. */
+export function features(
+  times: readonly number[],
+  t: number,
+  start: number,
+  windowH: number,
+  episodes: readonly HealthEpisode[] = [],
+): number[] {
   const w = windowH * HOUR;
   let recent = 0;
   let week = 0;
@@ -97,6 +130,7 @@ export function features(times: readonly number[], t: number, start: number, win
     Math.log1p(week),
     past / windows,
     Number.isFinite(last) ? Math.exp(-(t - last) / (7 * w)) : 0,
+    ...healthFeatures(episodes, t),
   ];
 }
 
@@ -118,12 +152,13 @@ export function samples(
   to: number,
   start: number,
   windowH: number,
+  health: ReadonlyMap<string, HealthEpisode[]> = new Map(),
 ): Sample[] {
   const w = windowH * HOUR;
   const out: Sample[] = [];
   for (const [device, times] of byDevice) {
     for (let t = from; t + w <= to; t += w) {
-      const x = features(times, t, start, windowH);
+      const x = features(times, t, start, windowH, health.get(device));
       const y = times.some((s) => s >= t && s < t + w) ? 1 : 0;
       out.push({ device, t, x, base: x[2]!, y });
     }
@@ -279,24 +314,35 @@ export const timeOf = (r: IncidentRow): number => r.receivedAt ?? r.occurredAt;
 export function insights(
   rows: readonly IncidentRow[],
   {
+    episodes = [],
     windowHours = 24,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
     margin = 0.02,
     minTestPositives = 5,
+  }: {
+    /** The device-health alert episodes, for x5 and x6. */
+    episodes?: readonly HealthEpisode[];
+    windowHours?: number;
+    now?: number;
+    trainShare?: number;
+    margin?: number;
+    minTestPositives?: number;
   } = {},
 ): Insights {
   const withDevice = rows.filter((r): r is IncidentRow & { deviceId: string } => !!r.deviceId);
   const byDevice = new Map<string, number[]>();
   for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), timeOf(r)]);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
+  const health = new Map<string, HealthEpisode[]>();
+  for (const e of episodes) health.set(e.device, [...(health.get(e.device) ?? []), e]);
   const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
   if (byDevice.size === 0) return out;
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
-  const train = samples(byDevice, start + w, split, start, windowHours);
-  const test = samples(byDevice, split, now, start, windowHours);
+  const train = samples(byDevice, start + w, split, start, windowHours, health);
+  const test = samples(byDevice, split, now, start, windowHours, health);
   const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
   let model: Logistic | null = null;
   if (train.length > 0 && positives(train) > 0 && positives(train) < train.length) {
@@ -328,7 +374,7 @@ export function insights(
   }
   // The final risks: the model refitted on all windows when it earned it, else the baseline rate
   // turned into a probability (Poisson: 1 − e^(−rate)).
-  const all = samples(byDevice, start + w, now, start, windowHours);
+  const all = samples(byDevice, start + w, now, start, windowHours, health);
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
   const final = useModel
@@ -338,7 +384,7 @@ export function insights(
       )
     : null;
   for (const [device, times] of byDevice) {
-    const x = features(times, now, start, windowHours);
+    const x = features(times, now, start, windowHours, health.get(device));
     const risk = final ? predict(final, x) : 1 - Math.exp(-x[2]!);
     out.risks.push({
       device,

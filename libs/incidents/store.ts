@@ -1,7 +1,7 @@
 /** The case history as the model reads it: one row per case, with a device alert's measure when there is one. */
 import type pg from 'pg';
 import { db } from '../store';
-import type { IncidentRow } from './model';
+import type { HealthEpisode, IncidentRow } from './model';
 
 export async function loadIncidentRows(
   pool: pg.Pool,
@@ -41,5 +41,29 @@ export async function loadIncidentRows(
       c.payload && typeof c.payload.metric === 'string'
         ? { name: c.payload.metric, value: num(c.payload.value), baseline: num(c.payload.baseline) }
         : null,
+  }));
+}
+
+/** The device-health alert episodes (ut.device_alerts), on the broker axis, for the model's x5, x6. */
+export async function loadHealthEpisodes(pool: pg.Pool): Promise<HealthEpisode[]> {
+  const r = await db('health episodes', () =>
+    pool.query<{
+      device: string;
+      metric: string;
+      value: number;
+      baseline: number;
+      raised_at: Date;
+      cleared_at: Date | null;
+    }>(
+      'SELECT device, metric, value, baseline, raised_at, cleared_at FROM ut.device_alerts ORDER BY raised_at',
+    ),
+  );
+  return r.rows.map((e) => ({
+    device: e.device,
+    metric: e.metric,
+    value: e.value,
+    baseline: e.baseline,
+    raisedAt: e.raised_at.getTime(),
+    clearedAt: e.cleared_at?.getTime() ?? null,
   }));
 }
