@@ -41,6 +41,7 @@ import { ackAlert } from '../devices';
 import { deviceAckers, deviceSignals } from './devices';
 import type { Feed } from './feed';
 import { recallSummaries } from './recalls';
+import type { Route } from './route';
 import type { Session } from './wire';
 
 export const readers: readonly Role[] = ['viewer', 'warranty', 'recall_coordinator', 'quality', 'admin'];
@@ -60,25 +61,7 @@ export const securityHeaders: Record<string, string> = {
 };
 const noStore = { 'cache-control': 'no-store' };
 
-export interface Ctx {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  params: string[];
-  who: Principal;
-  /** The body as a JSON object (at most 1 MiB). */
-  body: () => Promise<Record<string, unknown>>;
-  /** The body's bytes, or null when larger than `max`. */
-  raw: (max: number) => Promise<Buffer | null>;
-}
-
-export interface Route {
-  method: 'GET' | 'POST';
-  pattern: RegExp;
-  name: string;
-  roles: readonly Role[];
-  run: (ctx: Ctx) => Promise<void>;
-}
+export type { Ctx, Route } from './route';
 
 const time = (v: unknown, name: string): number | null => {
   if (v === undefined || v === null || v === '') return null;

@@ -28,7 +28,7 @@ import { sendJson, sendProblem } from '../http';
 import type { OpsDeps } from '../recalls';
 import { db } from '../store';
 import type { Role } from '../tokens';
-import type { Route } from './api';
+import type { Route } from './route';
 import type { CaseQueue } from './wire';
 
 export type { CaseQueue, CaseSummary } from './wire';

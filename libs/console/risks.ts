@@ -4,9 +4,8 @@
  */
 import type { DlqCount } from '../dlq';
 import type { DeviceSignals } from './devices';
-import type { Sample } from './feed';
 import type { RecallSummary } from './recalls';
-import type { RiskIndicator } from './wire';
+import type { RiskIndicator, Sample } from './wire';
 
 export type { RiskIndicator } from './wire';
 

@@ -1,7 +1,7 @@
 /** Analyst logins: read-only roles in the analyst group of migration 002 (`unitrail db grant-analyst`). */
 import pg from 'pg';
 import { UsageError, UnitrailError } from '../errors';
-import { db } from './index';
+import { db } from './failure';
 
 /** The group role of migration 002: USAGE on schema analyst, SELECT on its views, nothing else. */
 export const ANALYST_GROUP = 'unitrail_analyst';

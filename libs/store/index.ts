@@ -22,6 +22,8 @@ export {
 export { verifyLedger, batchHash, anchorHash, writeAnchor, type VerifyResult } from './ledger';
 export { copyIn, copyRow, copyField } from './copy';
 export { grantAnalyst, ANALYST_GROUP } from './analyst';
+export { db, isConnectionFailure } from './failure';
+import { db, isConnectionFailure, markConnectionFailure } from './failure';
 
 /** TLS to PostgreSQL, as libpq's sslmode: `verify-full` checks the CA and the host name, `verify-ca` only the CA. */
 export interface StoreTls {
@@ -40,16 +42,6 @@ export function sslOptions({ sslMode = 'disable', ca }: StoreTls = {}): pg.PoolC
     ...(sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
   };
 }
-
-/**
- * Errors that mean the connection itself failed (lost mid-query, or never made): pg reports these
- * without a SQLSTATE ("Connection terminated unexpectedly", a pool time-out), so they are marked
- * where they are raised, by the client's 'error' event and by the pool's connect, and `db()` reads the mark.
- */
-const connectionFailures = new WeakSet<object>();
-const markConnectionFailure = (err: unknown) => {
-  if (err && typeof err === 'object') connectionFailures.add(err);
-};
 
 /**
  * A client that always has an 'error' listener: pg emits 'error' on a client whose server went
@@ -120,42 +112,6 @@ export function createPool(
   });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead
   return pool;
-}
-
-// SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown, crash),
-// 53 (insufficient resources), and 40001/40P01 (serialization failure, deadlock: retry the transaction).
-const RETRIABLE_SQLSTATE = /^(08|57P|53|40001$|40P01$)/;
-// Socket-level errno codes of a server that is down, restarting or unreachable.
-const RETRIABLE_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-]);
-
-/** True when a PostgreSQL error means the server or the connection failed, so the same work may succeed later. */
-export function isConnectionFailure(err: unknown): boolean {
-  if (err && typeof err === 'object' && connectionFailures.has(err)) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (RETRIABLE_SQLSTATE.test(code) || RETRIABLE_ERRNO.has(code));
-}
-
-/** Wraps a database call so that connection failures are retriable DependencyErrors. */
-export async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isConnectionFailure(err)) {
-      throw new DependencyError('postgres', `${what}: ${(err as Error).message}`, err);
-    }
-    throw err;
-  }
 }
 
 /** Creates the database named in the URL when missing (connects to the `postgres` maintenance db). */
