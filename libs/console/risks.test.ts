@@ -1,26 +1,16 @@
 import { riskIndicators } from './risks';
 import type { RecallSummary } from './recalls';
 import type { Sample } from './feed';
+import { withDefaults } from '../recalls';
 
 const recall = (over: Partial<RecallSummary> = {}): RecallSummary => ({
-  recall: {
+  recall: withDefaults({
     recallId: 'R-7',
-    status: 'active',
     reason: 'seal',
     gtin: '04012345100019',
     lots: ['L1'],
-    serials: [],
-    fromTime: null,
-    toTime: null,
-    deviceId: null,
-    declaredAt: 0,
-    closedAt: null,
     declaredBy: 'coord',
-    containers: [],
-    units: [],
-    quarantinedAt: null,
-    quarantineSites: [],
-  },
+  }),
   units: 10000,
   located: 9812,
   byStatus: {},

@@ -92,9 +92,13 @@ const RETRIABLE_ERRNO = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ECONNABORTED',
+  'ENETDOWN',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
+
+/** True for node's errno code of a connection that failed, dropped or could not be made. */
+export const isConnectionErrno = (code: string): boolean => RETRIABLE_ERRNO.has(code);
 
 /** The status code of an HTTP failure, when the error carries one. */
 function httpStatus(err: Record<string, unknown>): number | undefined {

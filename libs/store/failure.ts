@@ -4,6 +4,7 @@
  * files of this lib that run queries import it directly, never their own index.
  */
 import { DependencyError } from '../errors';
+import { isConnectionErrno } from '../retry';
 
 /**
  * Errors that mean the connection itself failed (lost mid-query, or never made): pg reports these
@@ -18,25 +19,12 @@ export const markConnectionFailure = (err: unknown) => {
 // SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown, crash),
 // 53 (insufficient resources), and 40001/40P01 (serialization failure, deadlock: retry the transaction).
 const RETRIABLE_SQLSTATE = /^(08|57P|53|40001$|40P01$)/;
-// Socket-level errno codes of a server that is down, restarting or unreachable.
-const RETRIABLE_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-]);
 
 /** True when a PostgreSQL error means the server or the connection failed, so the same work may succeed later. */
 export function isConnectionFailure(err: unknown): boolean {
   if (err && typeof err === 'object' && connectionFailures.has(err)) return true;
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (RETRIABLE_SQLSTATE.test(code) || RETRIABLE_ERRNO.has(code));
+  return typeof code === 'string' && (RETRIABLE_SQLSTATE.test(code) || isConnectionErrno(code));
 }
 
 /** Wraps a database call so that connection failures are retriable DependencyErrors. */

@@ -4,6 +4,7 @@ import {
   indexRecalls,
   RECALL_BIZ_TRANSACTION_TYPE,
   type Recall,
+  withDefaults,
 } from '../../libs/recalls';
 import type { InputRecord } from '../../libs/runtime';
 import type { Identifier, SerializationEvent } from '../../libs/events';
@@ -40,25 +41,8 @@ const record = (e: Partial<SerializationEvent>): InputRecord<SerializationEvent>
     ...e,
   } as SerializationEvent,
 });
-const recall = (over: Partial<Recall> = {}): Recall => ({
-  recallId: 'R1',
-  status: 'active',
-  reason: 'test',
-  gtin: '04012345100019',
-  lots: ['L1'],
-  serials: [],
-  fromTime: null,
-  toTime: null,
-  deviceId: null,
-  declaredAt: 0,
-  closedAt: null,
-  declaredBy: null,
-  containers: [],
-  units: [],
-  quarantinedAt: null,
-  quarantineSites: [],
-  ...over,
-});
+const recall = (over: Partial<Recall> = {}): Recall =>
+  withDefaults({ recallId: 'R1', reason: 'test', gtin: '04012345100019', lots: ['L1'], ...over });
 
 describe('router', () => {
   it('sends an event outside every recall to the journey topic', () => {
