@@ -144,7 +144,8 @@ export function createFeed({
 
   /** Between ticks: only the events that just landed, on the last frame's numbers. */
   async function glance(): Promise<void> {
-    if (!frame) return;
+    // Nobody watching: the next tick reads the same events, so the 200 ms query can wait for it.
+    if (!frame || listeners.size === 0) return;
     const landed = await landedSince();
     if (landed.length === 0) return;
     take(landed, Date.now(), { count: true });
