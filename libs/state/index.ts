@@ -9,6 +9,7 @@ import { createCodec, type Codec } from '../avro';
 import type { Config } from '../config';
 import { createKafka, kafkaConnection } from '../kafka';
 import { createLogger } from '../log';
+import { createRetry } from '../retry';
 
 export interface CompactedView<V> {
   get(key: string): V | undefined;
@@ -45,20 +46,38 @@ export async function followCompacted<V>({
   const ready = new Promise<void>((r) => (markReady = r));
   if (pending.size === 0) markReady();
 
+  // A record that cannot be decoded *yet* (the registry is down) waits for it: skipping it would
+  // leave the view without that key, and a validator would refuse good events as unknown master
+  // data. Only a record the registry cannot ever decode is skipped, with a warning.
+  let stopped = false;
+  const retry = createRetry({ retries: Infinity, maxMs: 5_000 });
   // A throw-away group: every process reads the whole topic, nobody shares partitions.
   const consumer = kafka.consumer({ groupId: `ut.state.${name}.${crypto.randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
+    eachMessage: async ({ partition, message, heartbeat }) => {
       const key = message.key?.toString('utf8');
       if (key) {
-        if (message.value === null) map.delete(key);
+        const value = message.value;
+        if (value === null) map.delete(key);
         else {
           try {
-            map.set(key, (await codec.decode<V>(message.value)).value);
+            const decoded = await retry(() => codec.decode<V>(value), {
+              shouldStop: () => stopped,
+              onRetry: async ({ error, attempt }) => {
+                if (attempt === 0)
+                  log.warn('a state record waits for the schema registry', {
+                    key,
+                    error: (error as Error).message,
+                  });
+                await heartbeat().catch(() => {});
+              },
+            });
+            map.set(key, decoded.value);
           } catch (err) {
+            if (stopped) return;
             log.warn('skipping an undecodable state record', { key, error: (err as Error).message });
           }
         }
@@ -78,6 +97,7 @@ export async function followCompacted<V>({
     version: () => version,
     ready,
     stop: async () => {
+      stopped = true;
       await consumer.disconnect();
     },
   };
