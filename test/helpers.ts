@@ -51,7 +51,12 @@ export class Stages {
     this.children.delete(name);
     return code;
   }
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) every stage: a disturbance can then land at a known point. */
+  freeze(frozen: boolean): void {
+    for (const c of this.children.values()) c.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
   async stopAll(): Promise<void> {
+    this.freeze(false);
     await stopStages([...this.children.values()]);
     this.children.clear();
   }
