@@ -185,12 +185,22 @@ async function setCompatibility(url: string, subject: string, level: string): Pr
     throw new DependencyError('registry', `setting ${level} on ${subject} gave HTTP ${res.status}`);
 }
 
+/**
+ * The registry client (mappersmith) reports a connection that failed or was reset as HTTP 400 and
+ * drops the errno when it builds its error. A registry never answers 400 to a read (a schema by id,
+ * a subject's version), so a 400 on a GET is the client's own failure: an outage, not a bad record.
+ */
+function isClientSideFailure(err: unknown): boolean {
+  const e = err as { status?: unknown; url?: unknown } | null;
+  return e?.status === 400 && typeof e.url === 'string' && /^get /i.test(e.url);
+}
+
 function registryError(err: unknown, what: string): UnitrailError {
   if (err instanceof UnitrailError) return err;
   const message = String((err as Error)?.message ?? err);
   const cause = (err as { cause?: { code?: string } })?.cause;
   // A connection that failed (its errno, on the error or its cause), never the message text.
-  if (isRetriable(err) || cause?.code) {
+  if (isRetriable(err) || cause?.code || isClientSideFailure(err)) {
     return new DependencyError(
       'registry',
       `${what}: the schema registry does not answer (is the stack up? 'unitrail stack up')`,
