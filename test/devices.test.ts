@@ -148,6 +148,7 @@ describe('device health on the stack', () => {
         device: a.device,
         metric: a.metric as never,
         atRecord: a.atRecord,
+        readTo: a.readTo,
       })),
     );
     process.stderr.write(`devices: seed ${seed} ${JSON.stringify(figures)}\n`);
@@ -173,6 +174,7 @@ describe('device health on the stack', () => {
         since: expect.any(Number),
         episodeId: a.alertId,
         atRecord: expect.any(String),
+        readTo: expect.any(String),
       });
     }
 

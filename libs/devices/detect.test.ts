@@ -65,6 +65,52 @@ describe('no-read rate (Bernoulli CUSUM)', () => {
   });
 });
 
+describe('the records an alert names (atRecord, readTo)', () => {
+  /** 600 good reads (the baseline, then in control), from t = 1 min on. */
+  const healthy = (fleet: Fleet) => {
+    for (let i = 1; i <= 600; i++) observe(fleet, verification('sc-2', i * MIN, true, null, `ok${i}`));
+  };
+  /** No-reads from 601 min on until the alarm; returns it. */
+  const degrade = (fleet: Fleet): DeviceAlert => {
+    for (let i = 601; i < 2_000; i++) {
+      const alerts = observe(fleet, verification('sc-2', i * MIN, false, null, `nr${i}`));
+      if (alerts.length > 0) return alerts[0]!;
+    }
+    throw new Error('no alarm');
+  };
+
+  it('read in order: both name the read that tipped the CUSUM over', () => {
+    const fleet: Fleet = { devices: {} };
+    healthy(fleet);
+    const alert = degrade(fleet);
+    expect(alert.kind).toBe('device_degrading');
+    expect(alert.payload.atRecord).toMatch(/^nr\d+$/);
+    expect(alert.payload.readTo).toBe(alert.payload.atRecord);
+  });
+
+  it("read out of order: atRecord the read that tipped it, readTo the newest of the device's verifications read", () => {
+    const fleet: Fleet = { devices: {} };
+    healthy(fleet);
+    // Read ahead: a verification received much later (another raw partition the validator had read
+    // further), and an event later still: events are not the no-read rate's evidence.
+    observe(fleet, verification('sc-2', 5_000 * MIN, true, null, 'ahead'));
+    observe(fleet, event('sc-2', 9_000 * MIN, 0, 'event-ahead'));
+    const inOrder: Fleet = { devices: {} };
+    healthy(inOrder);
+    const alert = degrade(fleet);
+    expect(alert.payload.atRecord).toMatch(/^nr\d+$/);
+    expect(alert.payload.readTo).toBe('ahead');
+    // One good read more in the CUSUM: the same tipping read as in order, or the next one.
+    const tippedInOrder = Number(degrade(inOrder).payload.atRecord.slice(2));
+    expect(Number(alert.payload.atRecord.slice(2)) - tippedInOrder).toBeGreaterThanOrEqual(0);
+    expect(Number(alert.payload.atRecord.slice(2)) - tippedInOrder).toBeLessThanOrEqual(1);
+    expect(fleet.devices['sc-2']!.open.no_read_rate).toMatchObject({
+      atRecord: alert.payload.atRecord,
+      readTo: 'ahead',
+    });
+  });
+});
+
 describe('print grade (CUSUM on subgroup means)', () => {
   it('raises when grades slide from A toward D, not before', () => {
     const rnd = prng(5);
@@ -159,6 +205,7 @@ describe('clock points read out of order (the stack)', () => {
         device: a.payload.device,
         metric: a.payload.metric,
         atRecord: a.payload.atRecord,
+        readTo: a.payload.readTo,
       }));
       const figures = detectionFigures(
         records,

@@ -90,8 +90,13 @@ export interface Episode {
   baseline: number;
   /** Broker time (epoch ms) the episode began: the CUSUM's change point, the first confirming window. */
   since: number;
-  /** Source message id of the record at which it fired. */
+  /** Source message id of the record whose observation tipped the statistic over. */
   atRecord: string;
+  /**
+   * Source message id of the newest record (by broker time) of the metric's evidence read when it
+   * fired (see DeviceState.newest); absent in episodes saved before.
+   */
+  readTo?: string;
   raisedAt: number;
 }
 
@@ -110,8 +115,20 @@ export interface DeviceAlert {
     baseline: number;
     since: number;
     episodeId: string;
+    /** The record whose observation tipped the statistic over (a clear: the one that completed the recovery). */
     atRecord: string;
+    /**
+     * The newest record (by broker time) of the metric's evidence read when it fired: read in order,
+     * atRecord itself; read out of order (the stack), possibly a later one (docs/devices.md).
+     */
+    readTo: string;
   };
+}
+
+/** A record read from a device: its broker receive time and its source message id. */
+export interface RecordMark {
+  at: number;
+  id: string;
 }
 
 export interface DeviceState {
@@ -120,10 +137,13 @@ export interface DeviceState {
   firstSeen: number;
   lastSeen: number;
   /**
-   * The source message id of the newest record (by broker time) read from the device: what an
-   * alert's `atRecord` names. Read out of order, the record that tips a statistic over can be an
-   * older one; the detection is as of the newest record read.
+   * The newest record (by broker time) of each kind of evidence read from the device: an alert's
+   * `readTo` (a no-read or grade alert: the newest verification; a clock alert: the newest event).
+   * Only the metric's own evidence: verifications and events come on different topics. Absent in
+   * states saved before (then `lastRecord` stands in).
    */
+  newest?: { verification?: RecordMark; event?: RecordMark };
+  /** The newest record of any kind (by broker time). */
   lastRecord: string;
   counts: { events: number; verifications: number; noReads: number; graded: number; dlq: number };
   noRead: {
@@ -250,6 +270,11 @@ export const episodeIdOf = (device: string, metric: Metric, since: number) =>
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
+/** The newest record of a kind of evidence read from the device (by broker time). */
+function newestOf(d: DeviceState, kind: 'verification' | 'event'): string {
+  return d.newest?.[kind]?.id ?? d.lastRecord;
+}
+
 function raise(
   d: DeviceState,
   metric: Metric,
@@ -258,8 +283,9 @@ function raise(
     baseline,
     since,
     atRecord,
+    readTo,
     at,
-  }: { value: number; baseline: number; since: number; atRecord: string; at: number },
+  }: { value: number; baseline: number; since: number; atRecord: string; readTo: string; at: number },
   describe: string,
 ): DeviceAlert {
   const episodeId = episodeIdOf(d.device, metric, since);
@@ -273,6 +299,7 @@ function raise(
     baseline: round(baseline),
     since,
     atRecord,
+    readTo,
     raisedAt: at,
   };
   return {
@@ -290,6 +317,7 @@ function raise(
       since,
       episodeId,
       atRecord,
+      readTo,
     },
   };
 }
@@ -319,6 +347,7 @@ function clear(
       since: e.since,
       episodeId: e.episodeId,
       atRecord,
+      readTo: atRecord,
     },
   };
 }
@@ -398,7 +427,14 @@ function noRead(
       raise(
         d,
         'no_read_rate',
-        { value: rate, baseline: p0, since: nr.runStart, atRecord: d.lastRecord, at: d.lastSeen },
+        {
+          value: rate,
+          baseline: p0,
+          since: nr.runStart,
+          atRecord: o.id,
+          readTo: newestOf(d, 'verification'),
+          at: d.lastSeen,
+        },
         `no-read rate ${(rate * 100).toFixed(1)} % against a baseline of ${(p0 * 100).toFixed(1)} % (CUSUM)`,
       ),
     );
@@ -461,7 +497,14 @@ function grade(
       raise(
         d,
         'print_grade',
-        { value: recent, baseline: g.mean0, since: g.runStart, atRecord: d.lastRecord, at: d.lastSeen },
+        {
+          value: recent,
+          baseline: g.mean0,
+          since: g.runStart,
+          atRecord: o.id,
+          readTo: newestOf(d, 'verification'),
+          at: d.lastSeen,
+        },
         `print grade ${recent.toFixed(2)} against a baseline of ${g.mean0.toFixed(2)} (A=4 .. F=0; CUSUM)`,
       ),
     );
@@ -589,7 +632,14 @@ function clock(
       raise(
         d,
         'clock_drift',
-        { value: drift, baseline: c.slope0, since: c.streakSince, atRecord: d.lastRecord, at: d.lastSeen },
+        {
+          value: drift,
+          baseline: c.slope0,
+          since: c.streakSince,
+          atRecord: o.id,
+          readTo: newestOf(d, 'event'),
+          at: d.lastSeen,
+        },
         `clock drifts ${drift.toFixed(1)} s per hour against the broker (Theil–Sen over ${cfg.clockWindowMinutes} min)`,
       ),
     );
@@ -620,7 +670,14 @@ function silence(
         raise(
           d,
           'silence',
-          { value: quiet / 60_000, baseline: d.gaps.typicalMs / 60_000, since: d.lastSeen, atRecord: id, at },
+          {
+            value: quiet / 60_000,
+            baseline: d.gaps.typicalMs / 60_000,
+            since: d.lastSeen,
+            atRecord: id,
+            readTo: id,
+            at,
+          },
           `nothing for ${(quiet / 60_000).toFixed(0)} min while its site keeps sending (typically every ${(d.gaps.typicalMs / 60_000).toFixed(1)} min)`,
         ),
       );
@@ -655,6 +712,9 @@ export function observe(
     d.lastSeen = at;
   }
   if (at >= d.lastSeen) d.lastRecord = o.id;
+  const newest = (d.newest ??= {});
+  const mark = newest[o.kind];
+  if (!mark || at >= mark.at) newest[o.kind] = { at, id: o.id };
   // One ordered stream: the input partition and, when known, the raw partition the record came from.
   const stream = o.origin ? `${input}<${o.origin.stream}` : input;
   if (d.open.silence) out.push(clear(d, 'silence', 0, o.id, at, 'sending again'));

@@ -95,7 +95,10 @@ export interface RaisedAlert {
   kind: string;
   device: string;
   metric: Metric;
+  /** The record whose observation tipped the statistic over. */
   atRecord: string;
+  /** The newest record of the metric's evidence read when it fired (absent: atRecord). */
+  readTo?: string | null;
 }
 
 /** Runs the detectors over a demo stream (records with receivedAt, in order). */
@@ -114,6 +117,7 @@ export function detectOnDemo(
             device: a.payload.device,
             metric: a.payload.metric,
             atRecord: a.payload.atRecord,
+            readTo: a.payload.readTo,
           });
       }
     }
@@ -128,13 +132,23 @@ const metricOf: Record<DeviceFaultKind, Metric> = {
 };
 
 export interface DetectionFigures {
-  /** Per injected device fault: when it began, when the first matching alert fired, the delay in records. */
+  /**
+   * Per injected device fault: the record it began at, and where in the demo's own record order
+   * (the broker's receive order) the first matching alert fired. `detectedAtRecord` is the record
+   * whose observation tipped the statistic over (the alert's atRecord), `delayRecords` the records
+   * from the fault's first one to it. `readToRecord` is the newest record of the metric's evidence
+   * the stage had read by then (the alert's readTo), `readDelayRecords` its distance from the
+   * fault's first record: read in order the two are the same; read out of order (the stack, a
+   * burst the validator catches up on raw partition by raw partition) it can be thousands later.
+   */
   faults: {
     kind: DeviceFaultKind;
     device: string;
     beganAtRecord: number;
     detectedAtRecord: number | null;
     delayRecords: number | null;
+    readToRecord: number | null;
+    readDelayRecords: number | null;
   }[];
   /** Alerts that match no injected fault, or fired before it began. */
   falseAlarms: RaisedAlert[];
@@ -155,20 +169,25 @@ export function detectionFigures(
   });
   const used = new Set<RaisedAlert>();
   const faults = report.devices.map((f) => {
+    // After the fault began: the evidence read reaches past the fault's first record (read out of
+    // order, the tipping record itself may be an older one).
     const hit = alerts.find(
       (a) =>
         a.device === f.device &&
         a.metric === metricOf[f.kind] &&
-        (indexOf.get(a.atRecord) ?? -1) >= f.beganAtRecord,
+        (indexOf.get(a.readTo ?? a.atRecord) ?? -1) >= f.beganAtRecord,
     );
     if (hit) used.add(hit);
     const at = hit ? (indexOf.get(hit.atRecord) ?? null) : null;
+    const readTo = hit ? (indexOf.get(hit.readTo ?? hit.atRecord) ?? null) : null;
     return {
       kind: f.kind,
       device: f.device,
       beganAtRecord: f.beganAtRecord,
       detectedAtRecord: at,
       delayRecords: at === null ? null : at - f.beganAtRecord,
+      readToRecord: readTo,
+      readDelayRecords: readTo === null ? null : readTo - f.beganAtRecord,
     };
   });
   const falseAlarms = alerts.filter(
@@ -199,6 +218,7 @@ export async function figuresFromStore(
     device: a.device,
     metric: a.metric as Metric,
     atRecord: a.atRecord,
+    readTo: a.readTo,
   }));
   return detectionFigures(records, report, alerts);
 }

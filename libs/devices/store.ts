@@ -84,8 +84,8 @@ export async function saveFleet(
           );
         } else {
           await client.query(
-            `INSERT INTO ut.device_alerts (alert_id, device, site, kind, metric, value, baseline, since, at_record, raised_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), $9, to_timestamp($10 / 1000.0))
+            `INSERT INTO ut.device_alerts (alert_id, device, site, kind, metric, value, baseline, since, at_record, raised_at, read_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), $9, to_timestamp($10 / 1000.0), $11)
              ON CONFLICT (alert_id) DO NOTHING`,
             [
               p.episodeId,
@@ -98,6 +98,7 @@ export async function saveFleet(
               p.since,
               p.atRecord,
               a.createdAt,
+              p.readTo ?? null,
             ],
           );
         }
@@ -121,7 +122,10 @@ export interface AlertRow {
   value: number;
   baseline: number;
   since: string;
+  /** The record whose observation tipped the statistic over. */
   atRecord: string;
+  /** The newest record of the metric's evidence read when it fired (null: raised before it was stored). */
+  readTo: string | null;
   raisedAt: string;
   insertedAt: string;
   clearedAt: string | null;
@@ -161,6 +165,7 @@ const alertOf = (r: Record<string, unknown>): AlertRow => ({
   baseline: Number(r.baseline),
   since: (r.since as Date).toISOString(),
   atRecord: String(r.at_record),
+  readTo: (r.read_to as string | null) ?? null,
   raisedAt: (r.raised_at as Date).toISOString(),
   insertedAt: (r.inserted_at as Date).toISOString(),
   clearedAt: (r.cleared_at as Date | null)?.toISOString() ?? null,
