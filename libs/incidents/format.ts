@@ -28,12 +28,15 @@ export function formatInsights(i: Insights): string {
     out.push(
       `  baseline  AUC ${num(e.baseline.auc)}  precision ${num(e.baseline.precision)}  recall ${num(e.baseline.recall)} (each device's past rate)`,
     );
+    out.push(
+      `  as ranked AUC ${num(e.ranking.auc)}  precision ${num(e.ranking.precision)}  recall ${num(e.ranking.recall)} (open health alert first)`,
+    );
     out.push(`  ${e.verdict}`);
   } else out.push('evaluation: not enough history to train and test a model');
-  out.push('', 'risk of an incident in the next window, by device');
+  out.push('', 'risk of an incident in the next window, by device (an open health alert first)');
   for (const r of i.risks)
     out.push(
-      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}; ${r.recent} recent, ${r.total} in all)  → ${r.action}`,
+      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
     );
   return out.join('\n');
 }

@@ -51,13 +51,19 @@ export interface HealthEpisode {
   clearedAt: number | null;
 }
 
+/** The alert episodes open at t: raised before it, not cleared by then. */
+export function openAt(episodes: readonly HealthEpisode[], t: number): HealthEpisode[] {
+  return episodes.filter((e) => e.raisedAt < t && (e.clearedAt === null || e.clearedAt >= t));
+}
+
+/** How far an episode's measure was from its baseline when raised, relative to the baseline. */
+const deviationOf = (e: HealthEpisode) =>
+  Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001);
+
 /** x5, x6: whether an alert is open at t, and how far off its measure was when raised. */
 export function healthFeatures(episodes: readonly HealthEpisode[], t: number): number[] {
-  const open = episodes.filter((e) => e.raisedAt < t && (e.clearedAt === null || e.clearedAt >= t));
-  const deviation = Math.max(
-    0,
-    ...open.map((e) => Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001)),
-  );
+  const open = openAt(episodes, t);
+  const deviation = Math.max(0, ...open.map(deviationOf));
   return [open.length > 0 ? 1 : 0, Math.log1p(Math.min(deviation, 1000))];
 }
 
@@ -248,6 +254,11 @@ export interface Evaluation {
   test: { samples: number; positives: number };
   model: { auc: number | null; precision: number; recall: number };
   baseline: { auc: number | null; precision: number; recall: number };
+  /**
+   * The order the risks are printed in (an open health alert first, then the scorer the verdict
+   * chose), judged on the same test windows: what ranking by the health state costs or gains.
+   */
+  ranking: { auc: number | null; precision: number; recall: number };
   beatsBaseline: boolean;
   verdict: string;
 }
@@ -257,6 +268,12 @@ export interface Risk {
   /** Probability of at least one incident in the next window. */
   risk: number;
   scoredBy: 'model' | 'baseline';
+  /**
+   * The device-health alert open at `now` (the most deviant, when several), or null. A device with
+   * one is ranked above every device without one, whatever its case history: the health stage has
+   * found it faulty, and it stays a failure point until it is fixed (docs/exceptions.md).
+   */
+  openAlert: { metric: string; value: number; baseline: number; raisedAt: string } | null;
   recent: number;
   total: number;
   action: string;
@@ -273,6 +290,7 @@ const verbs: Record<string, string> = {
   grade: 'recalibrate printer',
   print_grade: 'recalibrate printer',
   no_read_rate: 'clean the lens and check the lighting of',
+  clock_drift: 'resynchronise the clock of',
   clock_offset: 'resynchronise the clock of',
   duplicate_rate: 'check the network link and retries of',
   silence: 'check power and network of',
@@ -286,26 +304,40 @@ const kindActions: Record<string, string> = {
   OTHER: 'review the incidents of',
 };
 
-/** A preventive action for a device from its latest measured fault, else its commonest case kind. */
-export function suggestAction(device: string, rows: readonly IncidentRow[]): string {
+/** The action for a measured fault: a verb for its measure, and the measure against its baseline. */
+function measuredAction(device: string, m: { name: string; value: number | null; baseline: number | null }) {
+  const verb = verbs[m.name] ?? 'inspect';
+  const trend =
+    m.baseline !== null && m.value !== null
+      ? `${m.name} ${m.value} against a baseline of ${m.baseline}`
+      : `${m.name} ${m.value}`;
+  return `${verb} ${device}: ${trend}`;
+}
+
+/**
+ * A preventive action for a device: from its open health alert, else its latest measured fault,
+ * else its commonest case kind.
+ */
+export function suggestAction(
+  device: string,
+  rows: readonly IncidentRow[],
+  open: HealthEpisode | null = null,
+): string {
+  if (open) return measuredAction(device, { name: open.metric, value: open.value, baseline: open.baseline });
   const measured = [...rows].reverse().find((r) => r.metric && r.metric.value !== null);
-  if (measured?.metric) {
-    const m = measured.metric;
-    const verb = verbs[m.name] ?? 'inspect';
-    const trend =
-      m.baseline !== null && m.value !== null
-        ? `${m.name} ${m.value} against a baseline of ${m.baseline}`
-        : `${m.name} ${m.value}`;
-    return `${verb} ${device}: ${trend}`;
-  }
+  if (measured?.metric) return measuredAction(device, measured.metric);
   const byKind = new Map<string, number>();
   for (const r of rows) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
   const [kind, n] = [...byKind].sort((a, b) => b[1] - a[1])[0] ?? ['OTHER', 0];
+  if (n === 0) return `nothing to do for ${device}: no cases, no open alert`;
   return `${kindActions[kind] ?? 'review the incidents of'} ${device}: ${n} ${kind.toLowerCase().replace(/_/g, ' ')} case(s)`;
 }
 
 /** An incident's time on the model's axis: the broker's receive time, else its occurred_at. */
 export const timeOf = (r: IncidentRow): number => r.receivedAt ?? r.occurredAt;
+
+/** Sort key of the printed order: an open health alert first, then the risk. */
+const rankScore = (openAlert: boolean, risk: number) => (openAlert ? 1 : 0) + risk;
 
 /**
  * Patterns, the time-split evaluation, and the ranked risks for the next `windowHours` after `now`.
@@ -315,14 +347,17 @@ export function insights(
   rows: readonly IncidentRow[],
   {
     episodes = [],
+    devices = [],
     windowHours = 24,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
     margin = 0.02,
     minTestPositives = 5,
   }: {
-    /** The device-health alert episodes, for x5 and x6. */
+    /** The device-health alert episodes, for x5 and x6 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
+    /** Every registered device (master data): one without cases is ranked too, not left out. */
+    devices?: readonly string[];
     windowHours?: number;
     now?: number;
     trainShare?: number;
@@ -334,10 +369,12 @@ export function insights(
   const byDevice = new Map<string, number[]>();
   for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), timeOf(r)]);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
+  const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
+  // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
+  if (byDevice.size === 0) return out;
+  for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
   const health = new Map<string, HealthEpisode[]>();
   for (const e of episodes) health.set(e.device, [...(health.get(e.device) ?? []), e]);
-  const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
-  if (byDevice.size === 0) return out;
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
@@ -357,6 +394,9 @@ export function insights(
     const bAuc = auc(bScores, labels);
     const enough = positives(test) >= minTestPositives;
     const beats = enough && mAuc !== null && bAuc !== null && mAuc >= bAuc + margin;
+    // The printed order on the test windows: x5 (an alert open at the window's start) first.
+    const chosen = beats ? mScores : bScores.map((b) => 1 - Math.exp(-b));
+    const rScores = test.map((s, i) => rankScore(s.x[4] === 1, chosen[i]!));
     out.evaluation = {
       windowHours,
       splitAt: new Date(split).toISOString(),
@@ -364,6 +404,7 @@ export function insights(
       test: { samples: test.length, positives: positives(test) },
       model: { auc: mAuc, ...precisionRecallAtTop(mScores, labels) },
       baseline: { auc: bAuc, ...precisionRecallAtTop(bScores, labels) },
+      ranking: { auc: auc(rScores, labels), ...precisionRecallAtTop(rScores, labels) },
       beatsBaseline: beats,
       verdict: !enough
         ? `not enough incidents after the split (${positives(test)} windows with one; ${minTestPositives} needed) to judge the model: risks are ranked by the baseline`
@@ -386,18 +427,32 @@ export function insights(
   for (const [device, times] of byDevice) {
     const x = features(times, now, start, windowHours, health.get(device));
     const risk = final ? predict(final, x) : 1 - Math.exp(-x[2]!);
+    const open =
+      openAt(health.get(device) ?? [], now).sort((a, b) => deviationOf(b) - deviationOf(a))[0] ?? null;
     out.risks.push({
       device,
       risk,
       scoredBy: final ? 'model' : 'baseline',
+      openAlert: open && {
+        metric: open.metric,
+        value: open.value,
+        baseline: open.baseline,
+        raisedAt: new Date(open.raisedAt).toISOString(),
+      },
       recent: times.filter((t) => t >= now - w).length,
       total: times.length,
       action: suggestAction(
         device,
         withDevice.filter((r) => r.deviceId === device),
+        open,
       ),
     });
   }
-  out.risks.sort((a, b) => b.risk - a.risk || a.device.localeCompare(b.device));
+  // A device the health stage holds faulty now ranks above every device it does not, then by risk:
+  // a drifting clock makes no cases of its own, yet it mis-times every event it stamps.
+  out.risks.sort(
+    (a, b) =>
+      rankScore(!!b.openAlert, b.risk) - rankScore(!!a.openAlert, a.risk) || a.device.localeCompare(b.device),
+  );
   return out;
 }

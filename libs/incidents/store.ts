@@ -67,3 +67,13 @@ export async function loadHealthEpisodes(pool: pg.Pool): Promise<HealthEpisode[]
     clearedAt: e.cleared_at?.getTime() ?? null,
   }));
 }
+
+/** The registered devices (master data), so that one without cases is ranked too. */
+export async function loadDevices(pool: pg.Pool): Promise<string[]> {
+  const r = await db('devices', () =>
+    pool.query<{ id: string }>(
+      `SELECT id FROM ut.masterdata WHERE kind = 'device' AND NOT deleted ORDER BY id`,
+    ),
+  );
+  return r.rows.map((d) => d.id);
+}
