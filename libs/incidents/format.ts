@@ -36,7 +36,7 @@ export function formatInsights(i: Insights): string {
   out.push('', 'risk of an incident in the next window, by device (an open health alert first)');
   for (const r of i.risks)
     out.push(
-      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
+      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}${r.working ? '' : ', idle'}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
     );
   return out.join('\n');
 }

@@ -5,8 +5,10 @@ import {
   insights,
   patterns,
   predict,
+  recordedBefore,
   shiftOf,
   suggestAction,
+  type Activity,
   type HealthEpisode,
   type IncidentRow,
 } from '.';
@@ -194,6 +196,54 @@ describe('insights with the device-health state', () => {
       episodes: episodes.map((e) => ({ ...e, raisedAt: e.raisedAt + 30 * DAY })),
     });
     expect(withLater.evaluation).toEqual(without.evaluation);
+  });
+});
+
+/**
+ * Devices that work in shifts of random length and make incidents only while working (at different
+ * rates): when a device is at work tells more than its past rate.
+ */
+function shifts(seed: number): { rows: IncidentRow[]; activity: Activity[] } {
+  const rnd = prng(seed);
+  const rows: IncidentRow[] = [];
+  const activity: Activity[] = [];
+  const HOUR = 3600_000;
+  for (let d = 0; d < 6; d++) {
+    const device = `line-${d}`;
+    const perHour = 0.3 + 0.1 * d;
+    for (let t = T0; t < T0 + 30 * DAY;) {
+      const on = (4 + rnd() * 12) * HOUR;
+      const off = (4 + rnd() * 20) * HOUR;
+      for (let h = t; h + HOUR <= t + on; h += HOUR) {
+        // Recorded in spans of a quarter hour, as the CLI loads them for one-hour windows.
+        for (let q = 0; q < 4; q++)
+          activity.push({ device, from: h + q * 900_000, to: h + (q + 1) * 900_000, count: 25 });
+        if (rnd() < perHour) rows.push(row(device, h + rnd() * HOUR));
+      }
+      t += on + off;
+    }
+  }
+  return { rows, activity };
+}
+
+describe('insights with the devices activity', () => {
+  it('beats the baseline when devices make incidents only while they work', () => {
+    const { rows, activity } = shifts(5);
+    const r = insights(rows, { activity, windowHours: 1 });
+    expect(r.evaluation!.beatsBaseline).toBe(true);
+    // Without the activity the same history gives the model nothing to beat the rate with.
+    expect(insights(rows, { windowHours: 1 }).evaluation!.model.auc!).toBeLessThan(r.evaluation!.model.auc!);
+  });
+
+  it('counts only the spans that ended by the time asked, within the window', () => {
+    const a: Activity[] = [
+      { device: 'p', from: T0, to: T0 + 60_000, count: 3 },
+      { device: 'p', from: T0 + 60_000, to: T0 + 120_000, count: 4 },
+    ];
+    expect(recordedBefore(a, T0 + 60_000, 1)).toBe(3);
+    expect(recordedBefore(a, T0 + 90_000, 1)).toBe(3);
+    expect(recordedBefore(a, T0 + 120_000, 1)).toBe(7);
+    expect(recordedBefore(a, T0 + 3600_000 + 30_000, 1)).toBe(4);
   });
 });
 

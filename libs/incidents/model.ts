@@ -9,6 +9,10 @@
  *   x5 = 1 when the device has an open health alert at t (libs/devices), x6 = log(1 + how far its
  *   measure was from its baseline when that alert was raised, relative to the baseline);
  *   label = at least one incident in [t, t + N).
+ * Exposure: a device that recorded no event in the last N h (a line that stopped printing) is taken
+ * to stay idle for the next N h and to make no incident: its risk is 0, and the regression is fitted
+ * on the windows where the device was working (a hurdle model). When no activity is given at all,
+ * every device counts as working.
  * It is judged honestly: trained on the earlier 70 % of the time, tested on the later 30 %, against
  * the naive baseline (each device's past incident rate). Its AUC must beat the baseline's by a margin
  * on enough test incidents, or it says so and the risks are ranked by the baseline.
@@ -49,6 +53,26 @@ export interface HealthEpisode {
   /** Epoch ms on the broker axis (the alert's createdAt). */
   raisedAt: number;
   clearedAt: number | null;
+}
+
+/**
+ * How many events a device recorded in a span of broker time (the journey's origin_ts): its
+ * activity, known at each time without leaking the future (a span counts only once it has ended).
+ */
+export interface Activity {
+  device: string;
+  /** Epoch ms, the span's start (inclusive) and end (exclusive). */
+  from: number;
+  to: number;
+  count: number;
+}
+
+/** Events a device recorded in the N h before t, from the spans that ended by t. */
+export function recordedBefore(activity: readonly Activity[], t: number, windowH: number): number {
+  const from = t - windowH * HOUR;
+  let n = 0;
+  for (const a of activity) if (a.from >= from && a.to <= t) n += a.count;
+  return n;
 }
 
 /** The alert episodes open at t: raised before it, not cleared by then. */
@@ -149,6 +173,8 @@ interface Sample {
   t: number;
   x: number[];
   base: number;
+  /** It recorded events in the N h before t (always, when no activity is known). */
+  working: boolean;
   y: 0 | 1;
 }
 
@@ -159,6 +185,7 @@ export function samples(
   start: number,
   windowH: number,
   health: ReadonlyMap<string, HealthEpisode[]> = new Map(),
+  activity: ReadonlyMap<string, Activity[]> | null = null,
 ): Sample[] {
   const w = windowH * HOUR;
   const out: Sample[] = [];
@@ -166,7 +193,8 @@ export function samples(
     for (let t = from; t + w <= to; t += w) {
       const x = features(times, t, start, windowH, health.get(device));
       const y = times.some((s) => s >= t && s < t + w) ? 1 : 0;
-      out.push({ device, t, x, base: x[2]!, y });
+      const working = !activity || recordedBefore(activity.get(device) ?? [], t, windowH) > 0;
+      out.push({ device, t, x, base: x[2]!, working, y });
     }
   }
   return out;
@@ -265,8 +293,10 @@ export interface Evaluation {
 
 export interface Risk {
   device: string;
-  /** Probability of at least one incident in the next window. */
+  /** Probability of at least one incident in the next window (0 for an idle device, by the model). */
   risk: number;
+  /** It recorded events in the last window (always true when no activity is known). */
+  working: boolean;
   scoredBy: 'model' | 'baseline';
   /**
    * The device-health alert open at `now` (the most deviant, when several), or null. A device with
@@ -347,6 +377,7 @@ export function insights(
   rows: readonly IncidentRow[],
   {
     episodes = [],
+    activity = [],
     devices = [],
     windowHours = 24,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
@@ -356,6 +387,8 @@ export function insights(
   }: {
     /** The device-health alert episodes, for x5 and x6 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
+    /** Each device's recorded events over time, for x7 (none given: x7 is 0 and says nothing). */
+    activity?: readonly Activity[];
     /** Every registered device (master data): one without cases is ranked too, not left out. */
     devices?: readonly string[];
     windowHours?: number;
@@ -375,19 +408,30 @@ export function insights(
   for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
   const health = new Map<string, HealthEpisode[]>();
   for (const e of episodes) health.set(e.device, [...(health.get(e.device) ?? []), e]);
+  // No activity known at all (an old database, the synthetic tests): every device counts as working.
+  const work = activity.length > 0 ? new Map<string, Activity[]>() : null;
+  for (const a of activity) {
+    const list = work!.get(a.device);
+    if (list) list.push(a);
+    else work!.set(a.device, [a]);
+  }
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
-  const train = samples(byDevice, start + w, split, start, windowHours, health);
-  const test = samples(byDevice, split, now, start, windowHours, health);
+  const train = samples(byDevice, start + w, split, start, windowHours, health, work);
+  const test = samples(byDevice, split, now, start, windowHours, health, work);
   const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
-  let model: Logistic | null = null;
-  if (train.length > 0 && positives(train) > 0 && positives(train) < train.length) {
-    model = fitLogistic(
-      train.map((s) => s.x),
-      train.map((s) => s.y),
+  // The hurdle: fitted on the windows where the device was working; an idle one scores 0.
+  const fit = (s: Sample[]) =>
+    fitLogistic(
+      s.filter((x) => x.working).map((x) => x.x),
+      s.filter((x) => x.working).map((x) => x.y),
     );
-    const mScores = test.map((s) => predict(model!, s.x));
+  const score = (m: Logistic, s: Sample) => (s.working ? predict(m, s.x) : 0);
+  const working = train.filter((s) => s.working);
+  if (working.length > 0 && positives(working) > 0 && positives(working) < working.length) {
+    const model = fit(train);
+    const mScores = test.map((s) => score(model, s));
     const bScores = test.map((s) => s.base);
     const labels = test.map((s) => s.y);
     const mAuc = auc(mScores, labels);
@@ -415,23 +459,20 @@ export function insights(
   }
   // The final risks: the model refitted on all windows when it earned it, else the baseline rate
   // turned into a probability (Poisson: 1 − e^(−rate)).
-  const all = samples(byDevice, start + w, now, start, windowHours, health);
+  const all = samples(byDevice, start + w, now, start, windowHours, health, work).filter((s) => s.working);
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
-  const final = useModel
-    ? fitLogistic(
-        all.map((s) => s.x),
-        all.map((s) => s.y),
-      )
-    : null;
+  const final = useModel ? fit(all) : null;
   for (const [device, times] of byDevice) {
     const x = features(times, now, start, windowHours, health.get(device));
-    const risk = final ? predict(final, x) : 1 - Math.exp(-x[2]!);
+    const working = !work || recordedBefore(work.get(device) ?? [], now, windowHours) > 0;
+    const risk = final ? (working ? predict(final, x) : 0) : 1 - Math.exp(-x[2]!);
     const open =
       openAt(health.get(device) ?? [], now).sort((a, b) => deviationOf(b) - deviationOf(a))[0] ?? null;
     out.risks.push({
       device,
       risk,
+      working,
       scoredBy: final ? 'model' : 'baseline',
       openAlert: open && {
         metric: open.metric,
