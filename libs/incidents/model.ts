@@ -283,6 +283,11 @@ export interface Evaluation {
   model: { auc: number | null; precision: number; recall: number };
   baseline: { auc: number | null; precision: number; recall: number };
   /**
+   * The baseline with the model's idle rule (0 for a device that recorded nothing in the last N h):
+   * how much of the model's gain is exposure alone. The verdict is against the plain baseline.
+   */
+  idleBaseline: { auc: number | null; precision: number; recall: number };
+  /**
    * The order the risks are printed in (an open health alert first, then the scorer the verdict
    * chose), judged on the same test windows: what ranking by the health state costs or gains.
    */
@@ -433,6 +438,7 @@ export function insights(
     const model = fit(train);
     const mScores = test.map((s) => score(model, s));
     const bScores = test.map((s) => s.base);
+    const iScores = test.map((s) => (s.working ? s.base : 0));
     const labels = test.map((s) => s.y);
     const mAuc = auc(mScores, labels);
     const bAuc = auc(bScores, labels);
@@ -448,6 +454,7 @@ export function insights(
       test: { samples: test.length, positives: positives(test) },
       model: { auc: mAuc, ...precisionRecallAtTop(mScores, labels) },
       baseline: { auc: bAuc, ...precisionRecallAtTop(bScores, labels) },
+      idleBaseline: { auc: auc(iScores, labels), ...precisionRecallAtTop(iScores, labels) },
       ranking: { auc: auc(rScores, labels), ...precisionRecallAtTop(rScores, labels) },
       beatsBaseline: beats,
       verdict: !enough
