@@ -16,6 +16,8 @@
  * It is judged honestly: trained on the earlier 70 % of the time, tested on the later 30 %, against
  * the naive baseline (each device's past incident rate). Its AUC must beat the baseline's by a margin
  * on enough test incidents, or it says so and the risks are ranked by the baseline.
+ * The printed order puts every device with an open health alert first (then by risk): a fault that
+ * makes no cases (a drifting clock) is still a failure point, and the case history cannot show it.
  */
 
 export interface IncidentRow {
