@@ -69,11 +69,22 @@ export interface Activity {
   count: number;
 }
 
-/** Events a device recorded in the N h before t, from the spans that ended by t. */
+/**
+ * Events a device recorded in the N h before t, from the spans that ended by t. `activity` is
+ * sorted by `from`: a binary search finds the window's first span, so a long history stays cheap.
+ */
 export function recordedBefore(activity: readonly Activity[], t: number, windowH: number): number {
   const from = t - windowH * HOUR;
+  let lo = 0;
+  let hi = activity.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (activity[mid]!.from < from) lo = mid + 1;
+    else hi = mid;
+  }
   let n = 0;
-  for (const a of activity) if (a.from >= from && a.to <= t) n += a.count;
+  for (let i = lo; i < activity.length && activity[i]!.from < t; i++)
+    if (activity[i]!.to <= t) n += activity[i]!.count;
   return n;
 }
 
@@ -422,6 +433,7 @@ export function insights(
     if (list) list.push(a);
     else work!.set(a.device, [a]);
   }
+  for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
