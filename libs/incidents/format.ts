@@ -23,17 +23,23 @@ export function formatInsights(i: Insights): string {
       `  train ${e.train.samples} device-windows (${e.train.positives} with an incident), test ${e.test.samples} (${e.test.positives})`,
     );
     out.push(
-      `  model     AUC ${num(e.model.auc)}  precision ${num(e.model.precision)}  recall ${num(e.model.recall)} (top 10 %)`,
+      `  model      AUC ${num(e.model.auc)}  precision ${num(e.model.precision)}  recall ${num(e.model.recall)} (top 10 %)`,
     );
     out.push(
-      `  baseline  AUC ${num(e.baseline.auc)}  precision ${num(e.baseline.precision)}  recall ${num(e.baseline.recall)} (each device's past rate)`,
+      `  baseline   AUC ${num(e.baseline.auc)}  precision ${num(e.baseline.precision)}  recall ${num(e.baseline.recall)} (each device's past rate)`,
+    );
+    out.push(
+      `  idle rule  AUC ${num(e.idleBaseline.auc)}  precision ${num(e.idleBaseline.precision)}  recall ${num(e.idleBaseline.recall)} (the baseline, 0 for a device that recorded nothing in the last window)`,
+    );
+    out.push(
+      `  as ranked  AUC ${num(e.ranking.auc)}  precision ${num(e.ranking.precision)}  recall ${num(e.ranking.recall)} (open health alert first)`,
     );
     out.push(`  ${e.verdict}`);
   } else out.push('evaluation: not enough history to train and test a model');
-  out.push('', 'risk of an incident in the next window, by device');
+  out.push('', 'risk of an incident in the next window, by device (an open health alert first)');
   for (const r of i.risks)
     out.push(
-      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}; ${r.recent} recent, ${r.total} in all)  → ${r.action}`,
+      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}${r.working ? '' : ', idle'}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
     );
   return out.join('\n');
 }

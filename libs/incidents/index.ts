@@ -1,4 +1,4 @@
 /** Learning from incidents: patterns and per-device risk over the case history (docs/exceptions.md). */
 export * from './model';
-export { loadHealthEpisodes, loadIncidentRows } from './store';
+export { loadActivity, loadDevices, loadHealthEpisodes, loadIncidentRows } from './store';
 export { formatInsights } from './format';

@@ -5,8 +5,10 @@ import {
   insights,
   patterns,
   predict,
+  recordedBefore,
   shiftOf,
   suggestAction,
+  type Activity,
   type HealthEpisode,
   type IncidentRow,
 } from '.';
@@ -109,6 +111,63 @@ describe('insights with the device-health state', () => {
     expect(r.risks.every((x) => x.scoredBy === 'model')).toBe(true);
   });
 
+  it('ranks a drifting device with no incidents but its alert above every healthy device', () => {
+    // dev-10's clock drifts from day 40: its alert is its one case, and it makes no other, while the
+    // healthy dev-5..9 keep their random incidents (dev-8 and dev-9 one a day).
+    const { rows, episodes } = floor(3);
+    const raisedAt = T0 + 40 * DAY;
+    const drift: HealthEpisode = {
+      device: 'dev-10',
+      metric: 'clock_drift',
+      value: 60,
+      baseline: 0.05,
+      raisedAt,
+      clearedAt: null,
+    };
+    // And dev-8 had an alert that cleared: a fixed device is not held faulty.
+    const fixed: HealthEpisode = {
+      ...drift,
+      device: 'dev-8',
+      raisedAt: T0 + 5 * DAY,
+      clearedAt: T0 + 7 * DAY,
+    };
+    const all = [...rows, row('dev-10', raisedAt, { kind: 'DEVICE_FAULT' })];
+    const r = insights(all, { episodes: [...episodes, drift, fixed], devices: ['dev-11'], now });
+    const rank = (d: string) => r.risks.findIndex((x) => x.device === d);
+    const healthy = ['dev-5', 'dev-6', 'dev-7', 'dev-8', 'dev-9', 'dev-11'].map(rank);
+    for (const faulty of ['dev-0', 'dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-10'])
+      expect(rank(faulty)).toBeLessThan(Math.min(...healthy));
+    const truck = r.risks[rank('dev-10')]!;
+    // Its own risk of a new case stays what its history says: below a noisy healthy device's.
+    expect(truck.risk).toBeLessThan(r.risks[rank('dev-9')]!.risk);
+    expect(truck.openAlert).toMatchObject({ metric: 'clock_drift', value: 60 });
+    expect(truck.action).toBe('resynchronise the clock of dev-10: clock_drift 60 against a baseline of 0.05');
+    expect(r.risks[rank('dev-8')]!.openAlert).toBeNull();
+    // A registered device without cases is ranked (last), not left out.
+    expect(r.risks.at(-1)).toMatchObject({ device: 'dev-11', total: 0, openAlert: null });
+    expect(r.evaluation!.ranking.auc).not.toBeNull();
+  });
+
+  it('ranks by the risk alone when no alert is open at the time of ranking', () => {
+    const { rows } = floor(3);
+    const raisedAt = T0 + 40 * DAY;
+    const cleared: HealthEpisode = {
+      device: 'dev-10',
+      metric: 'clock_drift',
+      value: 60,
+      baseline: 0.05,
+      raisedAt,
+      clearedAt: raisedAt + DAY,
+    };
+    const r = insights([...rows, row('dev-10', raisedAt, { kind: 'DEVICE_FAULT' })], {
+      episodes: [cleared],
+      now,
+    });
+    expect(r.risks.every((x) => x.openAlert === null)).toBe(true);
+    expect(r.risks.map((x) => x.risk)).toEqual([...r.risks.map((x) => x.risk)].sort((a, b) => b - a));
+    expect(r.risks.at(-1)!.device).toBe('dev-10');
+  });
+
   it('claims nothing from alerts that do not go with the incidents, and ranks by the past rate', () => {
     // Steady devices; the four quietest get alerts that change nothing about their incidents.
     const rows = steady(11);
@@ -123,8 +182,10 @@ describe('insights with the device-health state', () => {
     const r = insights(rows, { episodes });
     expect(r.evaluation!.beatsBaseline).toBe(false);
     expect(r.risks[0]!.scoredBy).toBe('baseline');
-    expect(r.risks[0]!.device).toBe('scanner-7');
-    expect(r.risks.at(-1)!.device).toBe('scanner-0');
+    // The alerted four first (the health stage holds them faulty), each group by its past rate;
+    // and the evaluation says what that order costs when the alerts predict nothing.
+    expect(r.risks.map((x) => x.device)).toEqual([3, 2, 1, 0, 7, 6, 5, 4].map((d) => `scanner-${d}`));
+    expect(r.evaluation!.ranking.auc!).toBeLessThan(r.evaluation!.baseline.auc!);
   });
 
   it('uses only the health state known at each window: an alert raised later is not a feature earlier', () => {
@@ -135,6 +196,54 @@ describe('insights with the device-health state', () => {
       episodes: episodes.map((e) => ({ ...e, raisedAt: e.raisedAt + 30 * DAY })),
     });
     expect(withLater.evaluation).toEqual(without.evaluation);
+  });
+});
+
+/**
+ * Devices that work in shifts of random length and make incidents only while working (at different
+ * rates): when a device is at work tells more than its past rate.
+ */
+function shifts(seed: number): { rows: IncidentRow[]; activity: Activity[] } {
+  const rnd = prng(seed);
+  const rows: IncidentRow[] = [];
+  const activity: Activity[] = [];
+  const HOUR = 3600_000;
+  for (let d = 0; d < 6; d++) {
+    const device = `line-${d}`;
+    const perHour = 0.3 + 0.1 * d;
+    for (let t = T0; t < T0 + 30 * DAY;) {
+      const on = (4 + rnd() * 12) * HOUR;
+      const off = (4 + rnd() * 20) * HOUR;
+      for (let h = t; h + HOUR <= t + on; h += HOUR) {
+        // Recorded in spans of a quarter hour, as the CLI loads them for one-hour windows.
+        for (let q = 0; q < 4; q++)
+          activity.push({ device, from: h + q * 900_000, to: h + (q + 1) * 900_000, count: 25 });
+        if (rnd() < perHour) rows.push(row(device, h + rnd() * HOUR));
+      }
+      t += on + off;
+    }
+  }
+  return { rows, activity };
+}
+
+describe('insights with the devices activity', () => {
+  it('beats the baseline when devices make incidents only while they work', () => {
+    const { rows, activity } = shifts(5);
+    const r = insights(rows, { activity, windowHours: 1 });
+    expect(r.evaluation!.beatsBaseline).toBe(true);
+    // Without the activity the same history gives the model nothing to beat the rate with.
+    expect(insights(rows, { windowHours: 1 }).evaluation!.model.auc!).toBeLessThan(r.evaluation!.model.auc!);
+  });
+
+  it('counts only the spans that ended by the time asked, within the window', () => {
+    const a: Activity[] = [
+      { device: 'p', from: T0, to: T0 + 60_000, count: 3 },
+      { device: 'p', from: T0 + 60_000, to: T0 + 120_000, count: 4 },
+    ];
+    expect(recordedBefore(a, T0 + 60_000, 1)).toBe(3);
+    expect(recordedBefore(a, T0 + 90_000, 1)).toBe(3);
+    expect(recordedBefore(a, T0 + 120_000, 1)).toBe(7);
+    expect(recordedBefore(a, T0 + 3600_000 + 30_000, 1)).toBe(4);
   });
 });
 

@@ -9,9 +9,15 @@
  *   x5 = 1 when the device has an open health alert at t (libs/devices), x6 = log(1 + how far its
  *   measure was from its baseline when that alert was raised, relative to the baseline);
  *   label = at least one incident in [t, t + N).
+ * Exposure: a device that recorded no event in the last N h (a line that stopped printing) is taken
+ * to stay idle for the next N h and to make no incident: its risk is 0, and the regression is fitted
+ * on the windows where the device was working (a hurdle model). When no activity is given at all,
+ * every device counts as working.
  * It is judged honestly: trained on the earlier 70 % of the time, tested on the later 30 %, against
  * the naive baseline (each device's past incident rate). Its AUC must beat the baseline's by a margin
  * on enough test incidents, or it says so and the risks are ranked by the baseline.
+ * The printed order puts every device with an open health alert first (then by risk): a fault that
+ * makes no cases (a drifting clock) is still a failure point, and the case history cannot show it.
  */
 
 export interface IncidentRow {
@@ -51,13 +57,50 @@ export interface HealthEpisode {
   clearedAt: number | null;
 }
 
+/**
+ * How many events a device recorded in a span of broker time (the journey's origin_ts): its
+ * activity, known at each time without leaking the future (a span counts only once it has ended).
+ */
+export interface Activity {
+  device: string;
+  /** Epoch ms, the span's start (inclusive) and end (exclusive). */
+  from: number;
+  to: number;
+  count: number;
+}
+
+/**
+ * Events a device recorded in the N h before t, from the spans that ended by t. `activity` is
+ * sorted by `from`: a binary search finds the window's first span, so a long history stays cheap.
+ */
+export function recordedBefore(activity: readonly Activity[], t: number, windowH: number): number {
+  const from = t - windowH * HOUR;
+  let lo = 0;
+  let hi = activity.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (activity[mid]!.from < from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  for (let i = lo; i < activity.length && activity[i]!.from < t; i++)
+    if (activity[i]!.to <= t) n += activity[i]!.count;
+  return n;
+}
+
+/** The alert episodes open at t: raised before it, not cleared by then. */
+export function openAt(episodes: readonly HealthEpisode[], t: number): HealthEpisode[] {
+  return episodes.filter((e) => e.raisedAt < t && (e.clearedAt === null || e.clearedAt >= t));
+}
+
+/** How far an episode's measure was from its baseline when raised, relative to the baseline. */
+const deviationOf = (e: HealthEpisode) =>
+  Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001);
+
 /** x5, x6: whether an alert is open at t, and how far off its measure was when raised. */
 export function healthFeatures(episodes: readonly HealthEpisode[], t: number): number[] {
-  const open = episodes.filter((e) => e.raisedAt < t && (e.clearedAt === null || e.clearedAt >= t));
-  const deviation = Math.max(
-    0,
-    ...open.map((e) => Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001)),
-  );
+  const open = openAt(episodes, t);
+  const deviation = Math.max(0, ...open.map(deviationOf));
   return [open.length > 0 ? 1 : 0, Math.log1p(Math.min(deviation, 1000))];
 }
 
@@ -143,6 +186,8 @@ interface Sample {
   t: number;
   x: number[];
   base: number;
+  /** It recorded events in the N h before t (always, when no activity is known). */
+  working: boolean;
   y: 0 | 1;
 }
 
@@ -153,6 +198,7 @@ export function samples(
   start: number,
   windowH: number,
   health: ReadonlyMap<string, HealthEpisode[]> = new Map(),
+  activity: ReadonlyMap<string, Activity[]> | null = null,
 ): Sample[] {
   const w = windowH * HOUR;
   const out: Sample[] = [];
@@ -160,7 +206,8 @@ export function samples(
     for (let t = from; t + w <= to; t += w) {
       const x = features(times, t, start, windowH, health.get(device));
       const y = times.some((s) => s >= t && s < t + w) ? 1 : 0;
-      out.push({ device, t, x, base: x[2]!, y });
+      const working = !activity || recordedBefore(activity.get(device) ?? [], t, windowH) > 0;
+      out.push({ device, t, x, base: x[2]!, working, y });
     }
   }
   return out;
@@ -248,15 +295,33 @@ export interface Evaluation {
   test: { samples: number; positives: number };
   model: { auc: number | null; precision: number; recall: number };
   baseline: { auc: number | null; precision: number; recall: number };
+  /**
+   * The baseline with the model's idle rule (0 for a device that recorded nothing in the last N h):
+   * how much of the model's gain is exposure alone. The verdict is against the plain baseline.
+   */
+  idleBaseline: { auc: number | null; precision: number; recall: number };
+  /**
+   * The order the risks are printed in (an open health alert first, then the scorer the verdict
+   * chose), judged on the same test windows: what ranking by the health state costs or gains.
+   */
+  ranking: { auc: number | null; precision: number; recall: number };
   beatsBaseline: boolean;
   verdict: string;
 }
 
 export interface Risk {
   device: string;
-  /** Probability of at least one incident in the next window. */
+  /** Probability of at least one incident in the next window (0 for an idle device, by the model). */
   risk: number;
+  /** It recorded events in the last window (always true when no activity is known). */
+  working: boolean;
   scoredBy: 'model' | 'baseline';
+  /**
+   * The device-health alert open at `now` (the most deviant, when several), or null. A device with
+   * one is ranked above every device without one, whatever its case history: the health stage has
+   * found it faulty, and it stays a failure point until it is fixed (docs/exceptions.md).
+   */
+  openAlert: { metric: string; value: number; baseline: number; raisedAt: string } | null;
   recent: number;
   total: number;
   action: string;
@@ -273,6 +338,7 @@ const verbs: Record<string, string> = {
   grade: 'recalibrate printer',
   print_grade: 'recalibrate printer',
   no_read_rate: 'clean the lens and check the lighting of',
+  clock_drift: 'resynchronise the clock of',
   clock_offset: 'resynchronise the clock of',
   duplicate_rate: 'check the network link and retries of',
   silence: 'check power and network of',
@@ -286,26 +352,40 @@ const kindActions: Record<string, string> = {
   OTHER: 'review the incidents of',
 };
 
-/** A preventive action for a device from its latest measured fault, else its commonest case kind. */
-export function suggestAction(device: string, rows: readonly IncidentRow[]): string {
+/** The action for a measured fault: a verb for its measure, and the measure against its baseline. */
+function measuredAction(device: string, m: { name: string; value: number | null; baseline: number | null }) {
+  const verb = verbs[m.name] ?? 'inspect';
+  const trend =
+    m.baseline !== null && m.value !== null
+      ? `${m.name} ${m.value} against a baseline of ${m.baseline}`
+      : `${m.name} ${m.value}`;
+  return `${verb} ${device}: ${trend}`;
+}
+
+/**
+ * A preventive action for a device: from its open health alert, else its latest measured fault,
+ * else its commonest case kind.
+ */
+export function suggestAction(
+  device: string,
+  rows: readonly IncidentRow[],
+  open: HealthEpisode | null = null,
+): string {
+  if (open) return measuredAction(device, { name: open.metric, value: open.value, baseline: open.baseline });
   const measured = [...rows].reverse().find((r) => r.metric && r.metric.value !== null);
-  if (measured?.metric) {
-    const m = measured.metric;
-    const verb = verbs[m.name] ?? 'inspect';
-    const trend =
-      m.baseline !== null && m.value !== null
-        ? `${m.name} ${m.value} against a baseline of ${m.baseline}`
-        : `${m.name} ${m.value}`;
-    return `${verb} ${device}: ${trend}`;
-  }
+  if (measured?.metric) return measuredAction(device, measured.metric);
   const byKind = new Map<string, number>();
   for (const r of rows) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
   const [kind, n] = [...byKind].sort((a, b) => b[1] - a[1])[0] ?? ['OTHER', 0];
+  if (n === 0) return `nothing to do for ${device}: no cases, no open alert`;
   return `${kindActions[kind] ?? 'review the incidents of'} ${device}: ${n} ${kind.toLowerCase().replace(/_/g, ' ')} case(s)`;
 }
 
 /** An incident's time on the model's axis: the broker's receive time, else its occurred_at. */
 export const timeOf = (r: IncidentRow): number => r.receivedAt ?? r.occurredAt;
+
+/** Sort key of the printed order: an open health alert first, then the risk. */
+const rankScore = (openAlert: boolean, risk: number) => (openAlert ? 1 : 0) + risk;
 
 /**
  * Patterns, the time-split evaluation, and the ranked risks for the next `windowHours` after `now`.
@@ -315,14 +395,20 @@ export function insights(
   rows: readonly IncidentRow[],
   {
     episodes = [],
+    activity = [],
+    devices = [],
     windowHours = 24,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
     margin = 0.02,
     minTestPositives = 5,
   }: {
-    /** The device-health alert episodes, for x5 and x6. */
+    /** The device-health alert episodes, for x5 and x6 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
+    /** Each device's recorded events over time, for x7 (none given: x7 is 0 and says nothing). */
+    activity?: readonly Activity[];
+    /** Every registered device (master data): one without cases is ranked too, not left out. */
+    devices?: readonly string[];
     windowHours?: number;
     now?: number;
     trainShare?: number;
@@ -334,29 +420,47 @@ export function insights(
   const byDevice = new Map<string, number[]>();
   for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), timeOf(r)]);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
+  const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
+  // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
+  if (byDevice.size === 0) return out;
+  for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
   const health = new Map<string, HealthEpisode[]>();
   for (const e of episodes) health.set(e.device, [...(health.get(e.device) ?? []), e]);
-  const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
-  if (byDevice.size === 0) return out;
+  // No activity known at all (an old database, the synthetic tests): every device counts as working.
+  const work = activity.length > 0 ? new Map<string, Activity[]>() : null;
+  for (const a of activity) {
+    const list = work!.get(a.device);
+    if (list) list.push(a);
+    else work!.set(a.device, [a]);
+  }
+  for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
   const split = start + Math.floor(((now - start) * trainShare) / w) * w;
-  const train = samples(byDevice, start + w, split, start, windowHours, health);
-  const test = samples(byDevice, split, now, start, windowHours, health);
+  const train = samples(byDevice, start + w, split, start, windowHours, health, work);
+  const test = samples(byDevice, split, now, start, windowHours, health, work);
   const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
-  let model: Logistic | null = null;
-  if (train.length > 0 && positives(train) > 0 && positives(train) < train.length) {
-    model = fitLogistic(
-      train.map((s) => s.x),
-      train.map((s) => s.y),
+  // The hurdle: fitted on the windows where the device was working; an idle one scores 0.
+  const fit = (s: Sample[]) =>
+    fitLogistic(
+      s.filter((x) => x.working).map((x) => x.x),
+      s.filter((x) => x.working).map((x) => x.y),
     );
-    const mScores = test.map((s) => predict(model!, s.x));
+  const score = (m: Logistic, s: Sample) => (s.working ? predict(m, s.x) : 0);
+  const working = train.filter((s) => s.working);
+  if (working.length > 0 && positives(working) > 0 && positives(working) < working.length) {
+    const model = fit(train);
+    const mScores = test.map((s) => score(model, s));
     const bScores = test.map((s) => s.base);
+    const iScores = test.map((s) => (s.working ? s.base : 0));
     const labels = test.map((s) => s.y);
     const mAuc = auc(mScores, labels);
     const bAuc = auc(bScores, labels);
     const enough = positives(test) >= minTestPositives;
     const beats = enough && mAuc !== null && bAuc !== null && mAuc >= bAuc + margin;
+    // The printed order on the test windows: x5 (an alert open at the window's start) first.
+    const chosen = beats ? mScores : bScores.map((b) => 1 - Math.exp(-b));
+    const rScores = test.map((s, i) => rankScore(s.x[4] === 1, chosen[i]!));
     out.evaluation = {
       windowHours,
       splitAt: new Date(split).toISOString(),
@@ -364,6 +468,8 @@ export function insights(
       test: { samples: test.length, positives: positives(test) },
       model: { auc: mAuc, ...precisionRecallAtTop(mScores, labels) },
       baseline: { auc: bAuc, ...precisionRecallAtTop(bScores, labels) },
+      idleBaseline: { auc: auc(iScores, labels), ...precisionRecallAtTop(iScores, labels) },
+      ranking: { auc: auc(rScores, labels), ...precisionRecallAtTop(rScores, labels) },
       beatsBaseline: beats,
       verdict: !enough
         ? `not enough incidents after the split (${positives(test)} windows with one; ${minTestPositives} needed) to judge the model: risks are ranked by the baseline`
@@ -374,30 +480,41 @@ export function insights(
   }
   // The final risks: the model refitted on all windows when it earned it, else the baseline rate
   // turned into a probability (Poisson: 1 − e^(−rate)).
-  const all = samples(byDevice, start + w, now, start, windowHours, health);
+  const all = samples(byDevice, start + w, now, start, windowHours, health, work).filter((s) => s.working);
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
-  const final = useModel
-    ? fitLogistic(
-        all.map((s) => s.x),
-        all.map((s) => s.y),
-      )
-    : null;
+  const final = useModel ? fit(all) : null;
   for (const [device, times] of byDevice) {
     const x = features(times, now, start, windowHours, health.get(device));
-    const risk = final ? predict(final, x) : 1 - Math.exp(-x[2]!);
+    const working = !work || recordedBefore(work.get(device) ?? [], now, windowHours) > 0;
+    const risk = final ? (working ? predict(final, x) : 0) : 1 - Math.exp(-x[2]!);
+    const open =
+      openAt(health.get(device) ?? [], now).sort((a, b) => deviationOf(b) - deviationOf(a))[0] ?? null;
     out.risks.push({
       device,
       risk,
+      working,
       scoredBy: final ? 'model' : 'baseline',
+      openAlert: open && {
+        metric: open.metric,
+        value: open.value,
+        baseline: open.baseline,
+        raisedAt: new Date(open.raisedAt).toISOString(),
+      },
       recent: times.filter((t) => t >= now - w).length,
       total: times.length,
       action: suggestAction(
         device,
         withDevice.filter((r) => r.deviceId === device),
+        open,
       ),
     });
   }
-  out.risks.sort((a, b) => b.risk - a.risk || a.device.localeCompare(b.device));
+  // A device the health stage holds faulty now ranks above every device it does not, then by risk:
+  // a drifting clock makes no cases of its own, yet it mis-times every event it stamps.
+  out.risks.sort(
+    (a, b) =>
+      rankScore(!!b.openAlert, b.risk) - rankScore(!!a.openAlert, a.risk) || a.device.localeCompare(b.device),
+  );
   return out;
 }

@@ -1,7 +1,7 @@
 /** The case history as the model reads it: one row per case, with a device alert's measure when there is one. */
 import type pg from 'pg';
 import { db } from '../store';
-import type { HealthEpisode, IncidentRow } from './model';
+import type { Activity, HealthEpisode, IncidentRow } from './model';
 
 export async function loadIncidentRows(
   pool: pg.Pool,
@@ -65,5 +65,36 @@ export async function loadHealthEpisodes(pool: pg.Pool): Promise<HealthEpisode[]
     baseline: e.baseline,
     raisedAt: e.raised_at.getTime(),
     clearedAt: e.cleared_at?.getTime() ?? null,
+  }));
+}
+
+/** The registered devices (master data), so that one without cases is ranked too. */
+export async function loadDevices(pool: pg.Pool): Promise<string[]> {
+  const r = await db('devices', () =>
+    pool.query<{ id: string }>(
+      `SELECT id FROM ut.masterdata WHERE kind = 'device' AND NOT deleted ORDER BY id`,
+    ),
+  );
+  return r.rows.map((d) => d.id);
+}
+
+/**
+ * Each device's recorded events per span of broker time (origin_ts: when the raw record reached
+ * Kafka, the model's one clock), for the model's x7. Spans of `spanMs`, a quarter of a window at
+ * most, so that a window's count is off by at most a span at its start.
+ */
+export async function loadActivity(pool: pg.Pool, { spanMs }: { spanMs: number }): Promise<Activity[]> {
+  const r = await db('device activity', () =>
+    pool.query<{ device: string; span: string; n: number }>(
+      `SELECT machine_id AS device, floor(extract(epoch FROM origin_ts) * 1000 / $1)::bigint AS span, count(*)::int AS n
+         FROM ut.events WHERE machine_id IS NOT NULL AND origin_ts IS NOT NULL GROUP BY 1, 2`,
+      [spanMs],
+    ),
+  );
+  return r.rows.map((a) => ({
+    device: a.device,
+    from: Number(a.span) * spanMs,
+    to: (Number(a.span) + 1) * spanMs,
+    count: a.n,
   }));
 }
