@@ -41,6 +41,12 @@ export function pipelineDeployments({
     // `unitrail run pipeline` (validator → sink in one process), beside the consumer services that
     // stay on Kafka: the surge sink and the DLQ sink.
     fused: { name: 'fused', start: (env) => fused.map((s) => spawnStage(s, logDir, env)) },
+    // Two `unitrail run pipeline` processes sharing the raw partitions (one consumer group): one
+    // Node process runs its JavaScript on one core, so a second one is what a 2-core box needs.
+    fused2: {
+      name: 'fused2',
+      start: (env) => [fused[0]!, ...fused].map((s) => spawnStage(s, logDir, env)),
+    },
   };
 }
 

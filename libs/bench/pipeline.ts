@@ -140,10 +140,14 @@ class CpuTracker {
   }
 }
 
+/** The application name of the bench's own connections, which watch the drain: not the deployment's cost. */
+const WATCHER = 'unitrail-bench-watch';
+
 async function backendPids(pool: pg.Pool): Promise<number[]> {
   const r = await pool.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-        AND backend_type = 'client backend'`,
+        AND backend_type = 'client backend' AND application_name IS DISTINCT FROM $1`,
+    [WATCHER],
   );
   return r.rows.map((x) => x.pid);
 }
@@ -204,6 +208,11 @@ export async function runPipelineBench({
     await dropDatabase(config.databaseUrl, dbName);
     const db = await scratchDatabase(config.databaseUrl, dbName);
     lastDbUrl = db.url;
+    // The drain is watched (counts, accounts, pids) on connections of their own, named so that
+    // their backends' CPU is not counted as the deployment's.
+    const watchUrl = new URL(db.url);
+    watchUrl.searchParams.set('application_name', WATCHER);
+    const watch = createPool(watchUrl.toString(), { max: 2 });
     let children: ChildProcess[] = [];
     try {
       await loadMasterdata(db.pool, kafka, codec, demoMasterdata());
@@ -231,13 +240,13 @@ export async function runPipelineBench({
         return [...pids, ...descendants(pids)];
       });
       const brokerCpu = new CpuTracker(() => (brokerPid ? [brokerPid] : []));
-      const backendCpu = new CpuTracker(() => backendPids(db.pool));
-      const auxCpu = new CpuTracker(() => auxPids(db.pool));
+      const backendCpu = new CpuTracker(() => backendPids(watch));
+      const auxCpu = new CpuTracker(() => auxPids(watch));
       const trackers = [pipelineCpu, brokerCpu, backendCpu, auxCpu];
       progress(`bench ${deployment.name}: processes started; draining`);
       // CPU from the first landed row: start-up (loading code, joining groups) is not per event.
       const landedNow = async () =>
-        Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n);
+        Number((await watch.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n);
       while ((await landedNow()) === 0) {
         crashed();
         if (Date.now() - t0 > 10 * 60_000)
@@ -252,7 +261,7 @@ export async function runPipelineBench({
       for (;;) {
         crashed();
         for (const t of trackers) await t.poll();
-        const a = await accountFor(db.pool, redis, before, after, seenPrefix, new Date(tp0 - 1000));
+        const a = await accountFor(watch, redis, before, after, seenPrefix, new Date(tp0 - 1000));
         if (a.landed + a.duplicates + a.dlq >= a.produced) break;
         if (Date.now() - t0 > 30 * 60_000)
           throw new UnitrailError('BENCH_TIMEOUT', 'the backlog did not drain in 30 minutes');
@@ -261,7 +270,7 @@ export async function runPipelineBench({
       }
       for (const t of trackers) await t.poll();
       const drainSeconds = (Date.now() - t0) / 1000;
-      const span = await db.pool.query<{ n: string; s: number }>(
+      const span = await watch.query<{ n: string; s: number }>(
         'SELECT count(*) AS n, extract(epoch FROM max(inserted_at) - min(inserted_at)) AS s FROM ut.events',
       );
       const landed = Number(span.rows[0]!.n);
@@ -291,7 +300,7 @@ export async function runPipelineBench({
       const lAfter = await rawEndOffsets(kafka);
       for (;;) {
         crashed();
-        const a = await accountFor(db.pool, redis, lBefore, lAfter, seenPrefix);
+        const a = await accountFor(watch, redis, lBefore, lAfter, seenPrefix);
         if (a.landed + a.duplicates + a.dlq >= a.produced) break;
         await sleep(500);
       }
@@ -309,6 +318,7 @@ export async function runPipelineBench({
       };
     } finally {
       await stopStages(children);
+      await watch.end();
       await db.pool.end();
     }
   }

@@ -1,5 +1,15 @@
 import { InvalidInputError } from '../errors';
-import { GS, Gs1Error, isGs1Key, parseGs1, toDigitalLink, toElementString, toEpcUrn, toIdentifier } from '.';
+import {
+  GS,
+  Gs1Error,
+  isGs1Key,
+  parsedIdentifier,
+  parseGs1,
+  toDigitalLink,
+  toElementString,
+  toEpcUrn,
+  toIdentifier,
+} from '.';
 
 /** The code of the Gs1Error that `fn` throws, or a failure naming what happened instead. */
 function codeOf(fn: () => unknown): string {
@@ -444,5 +454,61 @@ describe('toIdentifier identity', () => {
     expect(toIdentifier('urn:epc:class:lgtin:4012345.010001.L1').uri).toBe(
       'https://id.gs1.org/01/04012345100013/10/L1',
     );
+  });
+});
+
+describe('the memos of toIdentifier and toDigitalLink', () => {
+  // Heads of every notation, with and without a lot, a variant or a short GTIN; serials plain and not.
+  const heads = [
+    '(01)04012345100013(21)',
+    '(01)09506000134352(10)LOT%7(21)',
+    'https://id.gs1.org/01/04012345100013/21/',
+    'https://id.gs1.org/01/04012345100013/10/L1/21/',
+    'https://id.gs1.org/01/09506000134352/22/V2/10/AB-1/21/',
+    'https://id.gs1.org/01/9506000134352/21/',
+    'https://example.com/shop/01/04012345100013/21/',
+    'urn:epc:id:sgtin:4012345.010001.',
+    'urn:epc:id:sgtin:9506000.013435.',
+  ];
+  const serials = ['0', 'S1', '12345', 'A'.repeat(20), 'A'.repeat(21), 'a%2Fb', 'x y', 'Z9z9', '00001'];
+  const inputs = [
+    ...heads.flatMap((h) => serials.map((s) => h + s)),
+    'https://id.gs1.org/00/106141412345678908',
+    '(414)4012345000009(254)L1',
+    'urn:epc:id:sscc:4012345.0000000001',
+    'urn:epc:class:lgtin:4012345.010001.L1',
+    'https://example.com/not-a-key',
+    'urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+  ];
+  const full = (f: () => unknown) => {
+    try {
+      return { value: f() };
+    } catch (err) {
+      return { error: (err as Gs1Error).code };
+    }
+  };
+
+  it('give what the full parse gives, first time and again', () => {
+    for (let round = 0; round < 2; round++) {
+      for (const input of inputs) {
+        expect([input, full(() => toIdentifier(input))]).toEqual([
+          input,
+          full(() => parsedIdentifier(input)),
+        ]);
+        expect([input, full(() => toDigitalLink(input))]).toEqual([
+          input,
+          full(() => toDigitalLink(parseGs1(input))),
+        ]);
+      }
+    }
+  });
+
+  it('hand out identifiers a caller may change without changing the next answer', () => {
+    for (const input of ['(414)4012345000009(254)L1', '(01)04012345100013(21)S1']) {
+      const first = toIdentifier(input);
+      first.lot = 'changed';
+      first.uri = 'changed';
+      expect(toIdentifier(input)).toEqual(parsedIdentifier(input));
+    }
   });
 });

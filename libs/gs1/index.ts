@@ -46,7 +46,94 @@ function keyOf(input: string | Gs1Key): Gs1Key {
 
 /** The canonical Digital Link: https://id.gs1.org/, primary key, qualifiers in standard order. */
 export function toDigitalLink(input: string | Gs1Key, opts?: DigitalLinkOptions): string {
-  return formatDigitalLink(keyOf(input), opts);
+  if (typeof input !== 'string' || opts !== undefined) return formatDigitalLink(keyOf(input), opts);
+  const fast = viaSerialTemplate(input);
+  if (fast) return fast.template.link + fast.serial;
+  const cached = linkCache.get(input);
+  if (cached !== undefined) return cached;
+  const link = formatDigitalLink(parseGs1(input));
+  remember(linkCache, input, link);
+  return link;
+}
+
+/*
+ * Every event names its units and places again, and the sources build and re-parse the same keys
+ * (an adapter writes a unit's Digital Link, the mapping parses it back into an Identifier): that
+ * parsing was a seventh of the validator's CPU. Two memos, each giving what the full parse gives:
+ *
+ * - a serialised unit (SGTIN) whose serial is plain (1-20 letters or digits: valid in AI 21 and
+ *   escaped in no notation) differs from the other units of its GTIN, lot and notation only in its
+ *   serial, so the key without the serial (the "head") is parsed once, with a probe serial, and
+ *   the results are that head's template followed by the serial (checked against the full parse
+ *   in gs1.test.ts);
+ * - any other key (locations, containers, classes) is kept by its text, as they repeat.
+ *
+ * Both are bounded (cleared when full); a key that fails to parse is never kept (it throws again).
+ */
+interface SerialTemplate {
+  /** toDigitalLink's result for head + serial, without the serial. */
+  link: string;
+  /** toIdentifier's uri for head + serial (the identity form), without the serial. */
+  identity: string;
+  gtin: string | null;
+  lot: string | null;
+}
+const MEMO_LIMIT = 20_000;
+const PROBE_SERIAL = '0';
+const plainSerial = /^[0-9A-Za-z]{1,20}$/;
+const serialTemplates = new Map<string, SerialTemplate | null>();
+const linkCache = new Map<string, string>();
+const identifierCache = new Map<string, Identifier>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+}
+
+/** Where the serial starts in an SGTIN written in one of the three notations, or -1. */
+function serialStart(input: string): number {
+  if (input.startsWith('(01)')) return input.startsWith('(21)', 18) ? 22 : -1;
+  if (input.startsWith('https://id.gs1.org/01/')) {
+    const at = input.lastIndexOf('/21/');
+    return at < 0 ? -1 : at + 4;
+  }
+  if (input.startsWith('urn:epc:id:sgtin:')) return input.lastIndexOf('.') + 1;
+  return -1;
+}
+
+function viaSerialTemplate(input: string): { template: SerialTemplate; serial: string } | undefined {
+  const cut = serialStart(input);
+  if (cut <= 17) return undefined;
+  const serial = input.slice(cut);
+  if (!plainSerial.test(serial)) return undefined;
+  const head = input.slice(0, cut);
+  let template = serialTemplates.get(head);
+  if (template === undefined) {
+    template = probeTemplate(head);
+    remember(serialTemplates, head, template);
+  }
+  return template === null ? undefined : { template, serial };
+}
+
+/** The head's template, from the full parse of head + a probe serial; null when it is not one. */
+function probeTemplate(head: string): SerialTemplate | null {
+  let key: Gs1Key;
+  try {
+    key = parseGs1(head + PROBE_SERIAL);
+  } catch {
+    return null;
+  }
+  if (key.scheme !== 'sgtin' || key.serial !== PROBE_SERIAL) return null;
+  const link = formatDigitalLink(key);
+  const identity = formatDigitalLink(key, { eventHash: true });
+  const tail = `/21/${PROBE_SERIAL}`;
+  if (!link.endsWith(tail) || !identity.endsWith(tail)) return null;
+  return {
+    link: link.slice(0, -PROBE_SERIAL.length),
+    identity: identity.slice(0, -PROBE_SERIAL.length),
+    gtin: key.gtin ?? null,
+    lot: key.lot ?? null,
+  };
 }
 
 /**
@@ -78,6 +165,22 @@ export function isGs1Key(input: string): boolean {
  * a GS1 key but is broken (a bad check digit) throws Gs1Error, so the event goes to the DLQ.
  */
 export function toIdentifier(input: string): Identifier {
+  const fast = viaSerialTemplate(input);
+  if (fast) {
+    const { template, serial } = fast;
+    const uri = template.identity + serial;
+    const original = input === uri ? null : input;
+    return { uri, scheme: 'sgtin', gtin: template.gtin, serial, lot: template.lot, sscc: null, original };
+  }
+  const cached = identifierCache.get(input);
+  if (cached !== undefined) return { ...cached };
+  const id = parsedIdentifier(input);
+  remember(identifierCache, input, { ...id });
+  return id;
+}
+
+/** toIdentifier without its memos: the full parse. */
+export function parsedIdentifier(input: string): Identifier {
   let key: Gs1Key;
   try {
     key = parseGs1(input);

@@ -1,7 +1,10 @@
 import { loadConfig } from '../config';
 import { InvalidInputError } from '../errors';
 import { topics } from '../topics';
-import { openFused } from './fused';
+import { generateDemo } from '../demo';
+import type { SerializationEvent } from '../events';
+import { normalize } from '../sources';
+import { avroRoundTrip, openFused } from './fused';
 import {
   createBatchProcessor,
   type ConsumedMessage,
@@ -168,5 +171,54 @@ describe('a fused deployment', () => {
     expect(dlq.map((d: { dlqId: string; stage: string }) => [d.dlqId, d.stage])).toEqual([
       ['validate/t.raw/2/5', 'validate'],
     ]);
+  });
+});
+
+describe('avroRoundTrip of a value made from a decoded one', () => {
+  const decodedEvent = () => {
+    const [raw] = generateDemo({ events: 1, seed: 4 });
+    const event = normalize(raw!.topic, raw!.value, {
+      topic: raw!.topic,
+      partition: 0,
+      offset: 1,
+      schemaId: 1,
+    });
+    return avroRoundTrip(topics.validated.name, event) as SerializationEvent;
+  };
+  const both = (value: unknown, from: unknown) => ({
+    full: avroRoundTrip(topics.enriched.name, value),
+    fieldwise: avroRoundTrip(topics.enriched.name, value, from),
+  });
+
+  it('gives what the whole round trip gives: same fields, same class, same JSON text', () => {
+    const decoded = decodedEvent();
+    const changed = [
+      {
+        ...decoded,
+        enrichment: {
+          productName: 'P',
+          siteName: null,
+          siteCountry: 'DE',
+          deviceName: null,
+          operatorName: 'O',
+        },
+      },
+      // a field left out takes its default; an extra field is dropped; a changed list is decoded anew
+      { ...decoded, enrichment: undefined, extra: 1, epcList: [...decoded.epcList].reverse() },
+      { ...decoded, geo: { latitude: 52.5, longitude: 13.4 }, eventTime: decoded.eventTime + 1 },
+    ];
+    for (const value of changed) {
+      const { full, fieldwise } = both(value, decoded);
+      expect(fieldwise).toEqual(full);
+      expect(JSON.stringify(fieldwise)).toBe(JSON.stringify(full));
+      expect((fieldwise as object).constructor).toBe((full as object).constructor);
+    }
+  });
+
+  it('refuses what the whole round trip refuses', () => {
+    const decoded = decodedEvent();
+    const bad = { ...decoded, eventId: undefined, enrichment: { productName: 7 } };
+    expect(() => avroRoundTrip(topics.enriched.name, bad)).toThrow();
+    expect(() => avroRoundTrip(topics.enriched.name, bad, decoded)).toThrow();
   });
 });

@@ -10,6 +10,7 @@
  * goes through the topic's Avro type (the same avsc options as the registry codec), so defaults,
  * nulls and number types are those of the round trip.
  */
+import avro from 'avsc';
 import { avroType } from '../avro';
 import type { Config } from '../config';
 import { isRetriable } from '../retry';
@@ -18,12 +19,44 @@ import { topicByName } from '../topics';
 import { openStage, type StageDefinition } from './stage-definition';
 import { failedIn, ORIGIN_TS_HEADER, type Handled, type InputRecord, type Output, type Stage } from './stage';
 
-/** A value as the consumer of `topic` would decode it: through the topic's Avro type. */
-export function avroRoundTrip(topic: string, value: unknown): unknown {
+/**
+ * A value as the consumer of `topic` would decode it: through the topic's Avro type.
+ *
+ * `decodedFrom`, when given, is a value this process decoded through that same type (the input
+ * of the handler that made `value`, on a topic of the same schema). A record's encoding is its
+ * fields' encodings one after the other, so its round trip is each field's round trip; a field
+ * `value` shares with `decodedFrom` is what a decoder gave already and comes back unchanged. Only
+ * the fields the handler changed go through Avro (the enricher changes one field of the event).
+ */
+export function avroRoundTrip(topic: string, value: unknown, decodedFrom?: unknown): unknown {
   const spec = topicByName(topic);
   if (!spec) throw new UnitrailError('UNKNOWN_TOPIC', `no topic ${topic} in libs/topics`);
   const type = avroType(spec.valueSchema);
+  if (type instanceof avro.types.RecordType && isObject(value) && isObject(decodedFrom)) {
+    return fieldwiseRoundTrip(type, value, decodedFrom);
+  }
   return type.fromBuffer(type.toBuffer(value));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function fieldwiseRoundTrip(
+  type: InstanceType<typeof avro.types.RecordType>,
+  value: Record<string, unknown>,
+  decoded: Record<string, unknown>,
+): unknown {
+  const values: unknown[] = [];
+  for (const field of type.fields) {
+    let v = value[field.name];
+    if (v !== undefined && v === decoded[field.name]) {
+      values.push(v);
+      continue;
+    }
+    // The record writer writes a missing field's default (and throws for one without).
+    if (v === undefined) v = field.defaultValue() as unknown;
+    values.push(field.type.fromBuffer(field.type.toBuffer(v)));
+  }
+  return new type.recordConstructor(...values) as unknown;
 }
 
 /**
@@ -32,8 +65,11 @@ export function avroRoundTrip(topic: string, value: unknown): unknown {
  * would give the same value, so it is skipped (it was a tenth of the fused process's CPU).
  */
 function passedOn(record: InputRecord<unknown>, out: { topic: string; value: unknown }): boolean {
+  return out.value === record.value && sameSchema(record, out);
+}
+
+function sameSchema(record: InputRecord<unknown>, out: { topic: string }): boolean {
   return (
-    out.value === record.value &&
     topicByName(out.topic)?.valueSchema !== undefined &&
     topicByName(out.topic)?.valueSchema === topicByName(record.topic)?.valueSchema
   );
@@ -126,7 +162,15 @@ export function openFused(
                 offset: origin.offset,
                 key: out.key === null ? null : Buffer.from(out.key),
                 headers: { [ORIGIN_TS_HEADER]: origin.headers[ORIGIN_TS_HEADER]!, ...out.headers },
-                value: passedOn(record, out) ? out.value : roundTrip(out.topic, out.value),
+                // A raw record was decoded by the registry's codec (the writer's schema): only a
+                // value handed on in this process is known to be decoded through the topic's type.
+                value: passedOn(record, out)
+                  ? out.value
+                  : roundTrip(
+                      out.topic,
+                      out.value,
+                      i > 0 && sameSchema(record, out) ? record.value : undefined,
+                    ),
                 schemaId: origin.schemaId,
                 raw: origin.raw,
               };

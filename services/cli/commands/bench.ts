@@ -54,7 +54,7 @@ export const benchCommands: Command[] = [
   bench(
     '',
     'Events/s, p50/p99 latency and CPU µs per event of each deployment, beside Kafka and PostgreSQL raw rates',
-    '[--events N] [--latency-seconds S] [--deployments split[,fused]]',
+    '[--events N] [--latency-seconds S] [--deployments split[,fused][,fused2]]',
     (input, config) => {
       const known = pipelineDeployments({
         logDir: logsOf(config),
