@@ -37,15 +37,24 @@ export function pipelineDeployments({
 }): Record<string, Deployment> {
   return {
     // One process per stage, topics between them: the default of compose and deploy/k8s.
-    split: { name: 'split', start: (env) => stages.map((s) => spawnStage(s, logDir, env)) },
+    split: {
+      name: 'split',
+      start: (env) => stages.map((s) => spawnStage(s, logDir, env)),
+      rawGroup: `ut.${stages[0]}`, // the validator, first in the flow
+    },
     // `unitrail run pipeline` (validator → sink in one process), beside the consumer services that
     // stay on Kafka: the surge sink and the DLQ sink.
-    fused: { name: 'fused', start: (env) => fused.map((s) => spawnStage(s, logDir, env)) },
+    fused: {
+      name: 'fused',
+      start: (env) => fused.map((s) => spawnStage(s, logDir, env)),
+      rawGroup: `ut.${fused[0]}`,
+    },
     // Two `unitrail run pipeline` processes sharing the raw partitions (one consumer group): one
     // Node process runs its JavaScript on one core, so a second one is what a 2-core box needs.
     fused2: {
       name: 'fused2',
       start: (env) => [fused[0]!, ...fused].map((s) => spawnStage(s, logDir, env)),
+      rawGroup: `ut.${fused[0]}`,
     },
   };
 }

@@ -26,6 +26,7 @@ import { loadMasterdata } from '../masterdata';
 import { normalize } from '../sources';
 import { topics } from '../topics';
 import { stopStages } from '../supervisor';
+import { withAdmin } from '../kafka';
 import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
 import { descendants, parentPid, processCpuMicros, commandOf } from './cpu';
 
@@ -34,6 +35,8 @@ export interface Deployment {
   /** `split` (one process per stage) or `fused` (`unitrail run pipeline`); the JSON key. */
   name: string;
   start: (env: NodeJS.ProcessEnv) => ChildProcess[];
+  /** The consumer group that reads the raw topics: the run starts it at this run's records. */
+  rawGroup: string;
 }
 
 export interface PipelineBenchOptions {
@@ -224,6 +227,8 @@ export async function runPipelineBench({
       const tp0 = Date.now();
       await produceRecords(kafka, codec, records);
       const after = await rawEndOffsets(kafka);
+      // Records other runs left on the raw topics are not this run's: its group starts at its own.
+      await startGroupAt(kafka, deployment.rawGroup, before);
       const t0 = Date.now();
       children = deployment.start(env);
       const crashed = () => {
@@ -375,4 +380,14 @@ export async function runPipelineBench({
     pg_row_json_bytes: JSON.stringify(sampleEvent).length,
     deployments: deploymentsOut,
   };
+}
+
+/** Commits `group`'s offsets on the raw topics at `offsets` (the group has no members then). */
+async function startGroupAt(kafka: Kafka, group: string, offsets: Record<string, Map<number, number>>) {
+  await withAdmin(kafka, async (admin) => {
+    for (const [topic, ends] of Object.entries(offsets)) {
+      const partitions = [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) }));
+      await admin.setOffsets({ groupId: group, topic, partitions });
+    }
+  });
 }
