@@ -72,7 +72,13 @@ describe('canonical event', () => {
   });
   it('keys an event on the surge by its first unit, so a pack goes where its units were commissioned', () => {
     const unit = fullEvent.childEpcs[0]!;
-    const commission = { ...fullEvent, eventType: 'ObjectEvent', parentId: null, childEpcs: [], epcList: [unit] };
+    const commission: SerializationEvent = {
+      ...fullEvent,
+      eventType: 'ObjectEvent',
+      parentId: null,
+      childEpcs: [],
+      epcList: [unit],
+    };
     expect(surgeKey(fullEvent)).toBe(unit.uri);
     expect(surgeKey(commission)).toBe(surgeKey(fullEvent));
     // a container's own event (DELETE of every child, a shipment) goes by the container
