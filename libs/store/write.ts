@@ -9,9 +9,12 @@
  *     primary key: then, back to a savepoint, COPY into a staging table and INSERT ... ON CONFLICT
  *     DO NOTHING RETURNING, which names the events that are new)
  *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
+ *   append the batch to its partition's hash chain (and now and then an anchor)
  *   upsert unit state (moves only to a newer event) and its container now (a batch with DELETEs
- *     first locks the unit-state rows it touches, in the one order every sink uses)
- *   append the batch to its partition's hash chain (and now and then an anchor), COMMIT.
+ *     first locks the unit-state rows it touches, in the one order every sink uses), and COMMIT:
+ *     these last statements in one round trip, so the unit-state row locks, the only locks another
+ *     partition's sink may wait on, are held while the server works and never while this process
+ *     (niced as a background stage, maybe descheduled) reads a reply.
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
