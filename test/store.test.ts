@@ -85,6 +85,37 @@ describe('journey store', () => {
     expect(s.rows[0]).toEqual({ biz_step: 'shipping', last_event_id: late.eventId });
   });
 
+  it('keeps unit state byte for byte when its values hold quotes, backslashes, commas, braces or NULL', async () => {
+    // Unit state goes in as array literals inline with the COMMIT (one round trip): every text
+    // must come back as it went in.
+    const odd = `a"b\\c,d{e}f'g NULL`;
+    const unit = { ...sgtin(`O"\\,{}'1`), lot: odd };
+    const parent = sscc('340123450000000097');
+    const e = ev({
+      eventType: 'AggregationEvent',
+      action: 'ADD',
+      parentId: parent,
+      childEpcs: [unit],
+      bizStep: odd,
+      disposition: null,
+      readPoint: `rp\\"${odd}`,
+    });
+    await writeBatch(pool, [{ event: e, recallId: `R"\\{1}` }], 'test');
+    const s = await pool.query(
+      'SELECT serial, lot, biz_step, disposition, read_point, recall_id, container_uri FROM ut.unit_state WHERE uri = $1',
+      [unit.uri],
+    );
+    expect(s.rows[0]).toEqual({
+      serial: unit.serial,
+      lot: odd,
+      biz_step: odd,
+      disposition: null,
+      read_point: `rp\\"${odd}`,
+      recall_id: `R"\\{1}`,
+      container_uri: parent.uri,
+    });
+  });
+
   it('derives aggregation intervals from ADD and DELETE in any order', async () => {
     const unit = sgtin('020');
     const caseA = sscc('340123450000000011');

@@ -15,7 +15,7 @@ import { createKafka, withAdmin } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { generateDemo } from '../libs/demo';
 import { normalize } from '../libs/sources';
-import type { SerializationEvent } from '../libs/events';
+import { surgeKey, type SerializationEvent } from '../libs/events';
 import { runStage, type RunningStage } from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { journeySinkStage } from '../services/journey-sink';
@@ -37,7 +37,7 @@ async function partitionCount(k: Kafka): Promise<number> {
   });
 }
 
-/** Sends events to the surge topic as the router does (key, recall header); returns the partitions used. */
+/** Sends events to the surge topic as the router does (key: surgeKey, recall header); returns the partitions used. */
 async function produceSurge(events: { key: string; event: SerializationEvent }[]): Promise<Set<number>> {
   // A new producer each time: it reads the partition count afresh, so keys go where they now belong.
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -97,11 +97,11 @@ describe('surge expand while the surge sink runs', () => {
     }
 
     const records = generateDemo({ events: 1300, seed: randomSeed() }); // 100 pallets
-    const all = records.map((r, offset) => ({
-      key: r.key,
+    const all = records.map((r, offset) => {
       // a lineage no raw topic has, so no account of a pipeline run can mistake these for its own
-      event: normalize(r.topic, r.value, { topic: 'surge-test', partition: 0, offset, schemaId: 0 }),
-    }));
+      const event = normalize(r.topic, r.value, { topic: 'surge-test', partition: 0, offset, schemaId: 0 });
+      return { key: surgeKey(event), event };
+    });
     // Late events (palletize, ship, depart, arrive, receive) before the expansion, with half of
     // the early ones (commission, pack); the other half after it, so a case's pack lands after its
     // palletize, from another partition.

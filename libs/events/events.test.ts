@@ -1,5 +1,5 @@
 import { avroType } from '../avro';
-import { eventKey, touchedIdentifiers, type SerializationEvent } from '.';
+import { eventKey, surgeKey, touchedIdentifiers, type SerializationEvent } from '.';
 
 const id = (uri: string, over = {}) => ({
   uri,
@@ -69,5 +69,19 @@ describe('canonical event', () => {
   });
   it('keys an event by its container or first unit, so one unit stays in order', () => {
     expect(eventKey(fullEvent)).toBe('https://id.gs1.org/00/140123450000000017');
+  });
+  it('keys an event on the surge by its first unit, so a pack goes where its units were commissioned', () => {
+    const unit = fullEvent.childEpcs[0]!;
+    const commission: SerializationEvent = {
+      ...fullEvent,
+      eventType: 'ObjectEvent',
+      parentId: null,
+      childEpcs: [],
+      epcList: [unit],
+    };
+    expect(surgeKey(fullEvent)).toBe(unit.uri);
+    expect(surgeKey(commission)).toBe(surgeKey(fullEvent));
+    // a container's own event (DELETE of every child, a shipment) goes by the container
+    expect(surgeKey({ ...fullEvent, action: 'DELETE', childEpcs: [] })).toBe(fullEvent.parentId!.uri);
   });
 });

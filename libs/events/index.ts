@@ -117,6 +117,24 @@ export function eventKey(event: SerializationEvent): string {
   return first?.uri ?? event.eventId;
 }
 
+/**
+ * The Kafka key of an event on the recall surge: the first unit it names, containers last. A
+ * recall's bulk is units commissioned and packed: the MES commissions a case's units in one event
+ * (keyed by its first unit) and packs them in another (keyed, on the journey, by the case). On the
+ * surge both go by that first unit, to one partition and one sink, in order, so two surge sinks do
+ * not write the same units' state at once (they waited on each other's row locks). A container's own
+ * events (epcList, or a parent with no children) still go by the container.
+ */
+export function surgeKey(event: SerializationEvent): string {
+  const first =
+    event.epcList[0] ??
+    event.childEpcs[0] ??
+    event.outputEpcList[0] ??
+    event.inputEpcList[0] ??
+    event.parentId;
+  return first?.uri ?? event.eventId;
+}
+
 /** The fields every canonical event must be given; the rest have schema defaults. */
 export type RequiredEventFields = Pick<
   SerializationEvent,

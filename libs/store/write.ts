@@ -9,9 +9,12 @@
  *     primary key: then, back to a savepoint, COPY into a staging table and INSERT ... ON CONFLICT
  *     DO NOTHING RETURNING, which names the events that are new)
  *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
+ *   append the batch to its partition's hash chain (and now and then an anchor)
  *   upsert unit state (moves only to a newer event) and its container now (a batch with DELETEs
- *     first locks the unit-state rows it touches, in the one order every sink uses)
- *   append the batch to its partition's hash chain (and now and then an anchor), COMMIT.
+ *     first locks the unit-state rows it touches, in the one order every sink uses), and COMMIT:
+ *     these last statements in one round trip, so the unit-state row locks, the only locks another
+ *     partition's sink may wait on, are held while the server works and never while this process
+ *     (niced as a background stage, maybe descheduled) reads a reply.
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
@@ -177,10 +180,6 @@ export async function writePrepared(
         'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
         facts,
       );
-      const deletes = deletesOf(fresh);
-      if (deletes.child.length > 0) await lockUnitStates(client, fresh, deletes);
-      await upsertUnitState(client, fresh);
-      if (deletes.child.length > 0) await maintainContainers(client, deletes);
       const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
       await appendChain(client, {
         batchId,
@@ -189,8 +188,13 @@ export async function writePrepared(
         rowHashes,
         anchorEvery,
       });
+      // Unit state last, and sent with the COMMIT in one round trip: its row locks are the ones
+      // other sinks wait on (units and containers two partitions both touch), so they are held for
+      // the server's work only, never across a round trip to this (niced, maybe descheduled) process.
+      await client.query([...unitStateSql(fresh, lit), 'COMMIT'].join(';\n'));
+    } else {
+      await client.query('COMMIT');
     }
-    await client.query('COMMIT');
     return fresh.length;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
@@ -235,7 +239,7 @@ async function insertNewOnly(
  * first, and the parents' locks, taken at BEGIN, make every committed fact about these parents
  * visible here, whichever sink wrote it). Both in one statement: a row is rewritten once.
  */
-async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): Promise<void> {
+function upsertUnitStateSql(fresh: PreparedEvent[], arr: ArrayLiteral): string {
   // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
   const latest = new Map<string, { row: SinkRow; id: Identifier }>();
   const added = new Map<string, { parent: string; t: number; ev: string }>();
@@ -294,8 +298,7 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
   const ifEvent = (col: string, value: string) =>
     `${col} = CASE WHEN ${eventNewer} THEN ${value} ELSE s.${col} END`;
   const ifAdd = (col: string) => `${col} = CASE WHEN ${addNewer} THEN excluded.${col} ELSE s.${col} END`;
-  await client.query(
-    `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition,
+  return `INSERT INTO ut.unit_state AS s (uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition,
        biz_location, read_point, recall_id, container_uri, container_time, container_event_id)
      SELECT u.uri, u.scheme, u.gtin, u.serial, u.lot, u.ev, u.t, u.step, u.disp, u.loc, u.rp, u.recall,
             CASE WHEN u.parent IS NULL OR EXISTS (
@@ -304,8 +307,9 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
                       AND d.child_uri IN (u.uri, '*') AND d.event_time > u.add_t)
                  THEN NULL ELSE u.parent END,
             u.add_t, u.add_ev
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[],
-                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+       FROM unnest(${arr(c.uri)}, ${arr(c.scheme)}, ${arr(c.gtin)}, ${arr(c.serial)}, ${arr(c.lot)}, ${arr(c.ev)},
+                   ${arr(c.t, 'timestamptz')}, ${arr(c.step)}, ${arr(c.disp)}, ${arr(c.loc)}, ${arr(c.rp)}, ${arr(c.recall)},
+                   ${arr(c.parent)}, ${arr(c.addT, 'timestamptz')}, ${arr(c.addEv)})
             AS u(uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev)
      ON CONFLICT (uri) DO UPDATE SET
        ${ifEvent('last_event_id', 'excluded.last_event_id')}, ${ifEvent('last_event_time', 'excluded.last_event_time')},
@@ -315,25 +319,7 @@ async function upsertUnitState(client: pg.PoolClient, fresh: PreparedEvent[]): P
        ${ifEvent('recall_id', 'COALESCE(excluded.recall_id, s.recall_id)')},
        ${ifEvent('lot', 'COALESCE(s.lot, excluded.lot)')}, ${ifEvent('updated_at', 'now()')},
        ${ifAdd('container_uri')}, ${ifAdd('container_time')}, ${ifAdd('container_event_id')}
-     WHERE ${eventNewer} OR (${addNewer})`,
-    [
-      c.uri,
-      c.scheme,
-      c.gtin,
-      c.serial,
-      c.lot,
-      c.ev,
-      c.t,
-      c.step,
-      c.disp,
-      c.loc,
-      c.rp,
-      c.recall,
-      c.parent,
-      c.addT,
-      c.addEv,
-    ],
-  );
+     WHERE ${eventNewer} OR (${addNewer})`;
 }
 
 interface Deletes {
@@ -365,17 +351,14 @@ function deletesOf(fresh: PreparedEvent[]): Deletes {
  * meanwhile (the parent's lock is held since BEGIN). A batch without DELETEs needs no such pass:
  * its one upsert already goes in that order.
  */
-async function lockUnitStates(client: pg.PoolClient, fresh: PreparedEvent[], del: Deletes): Promise<void> {
+function lockUnitStatesSql(fresh: PreparedEvent[], del: Deletes, arr: ArrayLiteral): string {
   const uris = new Set<string>();
   for (const { row } of fresh) for (const { id } of touchedIdentifiers(row.event)) uris.add(id.uri);
   const emptied = new Set<string>();
   del.child.forEach((child, i) => (child === '*' ? emptied.add(del.parent[i]!) : uris.add(child)));
-  await client.query(
-    `SELECT 1 FROM ut.unit_state
-      WHERE uri = ANY($1::text[]) OR container_uri = ANY($2::text[])
-      ORDER BY uri COLLATE "C" FOR UPDATE`,
-    [[...uris], [...emptied]],
-  );
+  return `SELECT 1 FROM ut.unit_state
+      WHERE uri = ANY(${arr([...uris])}) OR container_uri = ANY(${arr([...emptied])})
+      ORDER BY uri COLLATE "C" FOR UPDATE`;
 }
 
 /**
@@ -383,22 +366,42 @@ async function lockUnitStates(client: pg.PoolClient, fresh: PreparedEvent[], del
  * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
  * empties every unit whose container now is that parent, as of its time.
  */
-async function maintainContainers(client: pg.PoolClient, del: Deletes): Promise<void> {
-  await client.query(
-    `UPDATE ut.unit_state s SET container_uri = NULL
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
+function maintainContainersSql(del: Deletes, arr: ArrayLiteral): string[] {
+  const d = `unnest(${arr(del.child)}, ${arr(del.parent)}, ${arr(del.t, 'timestamptz')}) AS d(child, parent, t)`;
+  const sql = [
+    `UPDATE ut.unit_state s SET container_uri = NULL FROM ${d}
       WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
-    [del.child, del.parent, del.t],
-  );
+  ];
   if (del.child.includes('*')) {
-    await client.query(
-      `UPDATE ut.unit_state s SET container_uri = NULL
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(child, parent, t)
-        WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`,
-      [del.child, del.parent, del.t],
-    );
+    sql.push(`UPDATE ut.unit_state s SET container_uri = NULL FROM ${d}
+      WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`);
   }
+  return sql;
 }
+
+/**
+ * Every statement of the batch's unit-state work, in order, as text with its values inline (so it
+ * can go with the COMMIT in one simple query): with DELETEs, the lock pass, the upsert, the
+ * DELETEs' updates; without, the upsert alone.
+ */
+function unitStateSql(fresh: PreparedEvent[], lit: (s: string) => string): string[] {
+  const arr = arrayLiteral(lit);
+  const deletes = deletesOf(fresh);
+  if (deletes.child.length === 0) return [upsertUnitStateSql(fresh, arr)];
+  return [
+    lockUnitStatesSql(fresh, deletes, arr),
+    upsertUnitStateSql(fresh, arr),
+    ...maintainContainersSql(deletes, arr),
+  ];
+}
+
+/** A PostgreSQL array of `type` written as a literal: '{"a","b",NULL}'::text[]. */
+type ArrayLiteral = (values: (string | null)[], type?: string) => string;
+
+export const arrayLiteral =
+  (lit: (s: string) => string): ArrayLiteral =>
+  (values, type = 'text') =>
+    `${lit(`{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`)).join(',')}}`)}::${type}[]`;
 
 /**
  * Every unit state's container now, recomputed from all the aggregation facts (for a store loaded

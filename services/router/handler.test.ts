@@ -55,6 +55,25 @@ describe('router', () => {
       expect.objectContaining({ topic: topics.journeySurge.name, headers: { 'ut-recall-id': 'R1' } }),
     ]);
   });
+  it('keys a surge record by its first unit and a journey record as it came', () => {
+    const caseId: Identifier = {
+      ...unit('x', null),
+      uri: 'https://id.gs1.org/00/340123450000000011',
+      scheme: 'sscc',
+    };
+    const pack = record({
+      eventType: 'AggregationEvent',
+      action: 'ADD',
+      epcList: [],
+      parentId: caseId,
+      childEpcs: [unit('001', 'L1')],
+    });
+    expect(route(pack, [recall()])[0]).toMatchObject({
+      topic: topics.journeySurge.name,
+      key: unit('001', 'L1').uri,
+    });
+    expect(route(pack, [])[0]).toMatchObject({ topic: topics.journey.name, key: 'k' });
+  });
   it('leaves other lots, closed recalls, other devices and other time windows alone', () => {
     expect(route(record({ epcList: [unit('001', 'L2')] }), [recall()])[0]).toMatchObject({
       topic: topics.journey.name,

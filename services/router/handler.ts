@@ -8,7 +8,7 @@
  * containers; the handler's one effect is on that memory (a case packed with recalled units joins
  * the recall).
  */
-import type { SerializationEvent } from '../../libs/events';
+import { surgeKey, type SerializationEvent } from '../../libs/events';
 import {
   indexRecalls,
   learnScope,
@@ -62,7 +62,8 @@ export function route(
       ? {
           kind: 'produce',
           topic: topics.journeySurge.name,
-          key,
+          // by unit, not by the journey's key: see surgeKey
+          key: surgeKey(e),
           value: e,
           headers: { 'ut-recall-id': recall.recallId },
         }
