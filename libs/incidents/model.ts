@@ -405,7 +405,7 @@ export function insights(
   }: {
     /** The device-health alert episodes, for x5 and x6 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
-    /** Each device's recorded events over time, for x7 (none given: x7 is 0 and says nothing). */
+    /** Each device's recorded events over time, for the idle rule (none given: every device works). */
     activity?: readonly Activity[];
     /** Every registered device (master data): one without cases is ranked too, not left out. */
     devices?: readonly string[];

@@ -80,7 +80,7 @@ export async function loadDevices(pool: pg.Pool): Promise<string[]> {
 
 /**
  * Each device's recorded events per span of broker time (origin_ts: when the raw record reached
- * Kafka, the model's one clock), for the model's x7. Spans of `spanMs`, a quarter of a window at
+ * Kafka, the model's one clock), for the model's idle rule. Spans of `spanMs`, a quarter of a window at
  * most, so that a window's count is off by at most a span at its start.
  */
 export async function loadActivity(pool: pg.Pool, { spanMs }: { spanMs: number }): Promise<Activity[]> {
