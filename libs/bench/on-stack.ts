@@ -28,33 +28,40 @@ export function pipelineDeployments({
   logDir,
   stages,
   fused,
+  groups,
 }: {
   logDir: string;
   /** Every stage of the split deployment. */
   stages: readonly string[];
   /** The fused process and the consumer services that stay on Kafka beside it. */
   fused: readonly string[];
+  /** Every stage's consumer group (ut.<stage>) and its input topics. */
+  groups: Readonly<Record<string, readonly string[]>>;
 }): Record<string, Deployment> {
+  const groupsOf = (names: readonly string[]) =>
+    Object.fromEntries(names.map((n) => [`ut.${n}`, groups[`ut.${n}`] ?? []]));
+  // The fused process reads what the first stage of the flow (the validator) reads.
+  const fusedGroups = { ...groupsOf(fused.slice(1)), [`ut.${fused[0]}`]: groups[`ut.${stages[0]}`] ?? [] };
   return {
     // One process per stage, topics between them: the default of compose and deploy/k8s.
     split: {
       name: 'split',
       start: (env) => stages.map((s) => spawnStage(s, logDir, env)),
-      rawGroup: `ut.${stages[0]}`, // the validator, first in the flow
+      groups: groupsOf(stages),
     },
     // `unitrail run pipeline` (validator → sink in one process), beside the consumer services that
     // stay on Kafka: the surge sink and the DLQ sink.
     fused: {
       name: 'fused',
       start: (env) => fused.map((s) => spawnStage(s, logDir, env)),
-      rawGroup: `ut.${fused[0]}`,
+      groups: fusedGroups,
     },
     // Two `unitrail run pipeline` processes sharing the raw partitions (one consumer group): one
     // Node process runs its JavaScript on one core, so a second one is what a 2-core box needs.
     fused2: {
       name: 'fused2',
       start: (env) => [fused[0]!, ...fused].map((s) => spawnStage(s, logDir, env)),
-      rawGroup: `ut.${fused[0]}`,
+      groups: fusedGroups,
     },
   };
 }

@@ -35,8 +35,8 @@ export interface Deployment {
   /** `split` (one process per stage) or `fused` (`unitrail run pipeline`); the JSON key. */
   name: string;
   start: (env: NodeJS.ProcessEnv) => ChildProcess[];
-  /** The consumer group that reads the raw topics: the run starts it at this run's records. */
-  rawGroup: string;
+  /** Its consumer groups and their input topics: the run starts each at this run's records. */
+  groups: Record<string, readonly string[]>;
 }
 
 export interface PipelineBenchOptions {
@@ -223,12 +223,12 @@ export async function runPipelineBench({
       progress(
         `bench ${deployment.name}: producing ${events} records as a backlog (seed ${seeds[deployment.name]})`,
       );
+      // Records other runs left on the topics are not this run's: its groups start at its own.
+      await startGroupsAtEnd(kafka, deployment.groups);
       const before = await rawEndOffsets(kafka);
       const tp0 = Date.now();
       await produceRecords(kafka, codec, records);
       const after = await rawEndOffsets(kafka);
-      // Records other runs left on the raw topics are not this run's: its group starts at its own.
-      await startGroupAt(kafka, deployment.rawGroup, before);
       const t0 = Date.now();
       children = deployment.start(env);
       const crashed = () => {
@@ -382,12 +382,15 @@ export async function runPipelineBench({
   };
 }
 
-/** Commits `group`'s offsets on the raw topics at `offsets` (the group has no members then). */
-async function startGroupAt(kafka: Kafka, group: string, offsets: Record<string, Map<number, number>>) {
+/** Commits each group's offsets at the end of its input topics (no member runs then). */
+async function startGroupsAtEnd(kafka: Kafka, groups: Record<string, readonly string[]>) {
   await withAdmin(kafka, async (admin) => {
-    for (const [topic, ends] of Object.entries(offsets)) {
-      const partitions = [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) }));
-      await admin.setOffsets({ groupId: group, topic, partitions });
+    for (const [groupId, inputs] of Object.entries(groups)) {
+      for (const topic of inputs) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
+        await admin.setOffsets({ groupId, topic, partitions });
+      }
     }
   });
 }

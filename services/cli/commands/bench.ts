@@ -20,7 +20,7 @@ import {
   supervisedConsumers,
 } from '../../../libs/bench';
 import { detectorSettingsOf } from '../../../libs/devices';
-import { fusedPipeline, stageNames, startCaptureApi, startConsole } from '../../stages';
+import { fusedPipeline, stageGroups, stageNames, startCaptureApi, startConsole } from '../../stages';
 
 /** `bench WORD`: measures, prints the result as one JSON line; exit 1 when `passed` says the run failed. */
 const bench = <T>(
@@ -60,6 +60,7 @@ export const benchCommands: Command[] = [
         logDir: logsOf(config),
         stages: stageNames,
         fused: [fusedPipeline.name, ...fusedPipeline.alongside],
+        groups: stageGroups,
       });
       return benchPipelineOnStack({
         config,
