@@ -4,7 +4,7 @@
  * canonical GS1 Digital Link. Written to agree with the reference implementation
  * (RalphTro/epcis-event-hash-generator), whose test vectors are in conformance/epcis-hash.
  */
-import { toDigitalLink } from '../gs1';
+import { serialIdentityLink, toDigitalLink } from '../gs1';
 import { cbvUrnRewrites } from './vocabulary';
 
 const isoDateTime =
@@ -234,46 +234,16 @@ const dlCache = new Map<string, string>();
 const dlCacheLimit = 20_000;
 
 /**
- * Serialised units differ only in their serial, so libs/gs1 is asked once per GTIN: the Digital
- * Link of an SGTIN whose serial needs no escaping in either notation is that GTIN's Digital Link
- * followed by the serial (checked against libs/gs1 in canonical-values.test.ts). Everything else
- * goes to libs/gs1 (and the cache: locations, parties and classes repeat).
+ * Serialised units differ only in their serial: libs/gs1 keeps each GTIN's template
+ * (serialIdentityLink), which gives what hashForm(toDigitalLink(...)) gives (checked in
+ * canonical-values.test.ts). Only the two notations a hashed value can be in are asked: a GS1
+ * element string is not a URI and stays as it is. Everything else goes to libs/gs1 (and the
+ * cache: locations, parties and classes repeat).
  */
-const serialTemplates = new Map<string, string | null>();
-const plainSerial = /^[0-9A-Za-z]{1,20}$/;
-const probeSerial = '0';
-
 function viaSerialTemplate(value: string): string | undefined {
-  let cut: number;
-  if (value.startsWith('urn:epc:id:sgtin:')) cut = value.lastIndexOf('.') + 1;
-  else if (value.startsWith('https://id.gs1.org/01/')) cut = value.lastIndexOf('/21/') + 4;
-  else return undefined;
-  if (cut <= 4) return undefined;
-  const serial = value.slice(cut);
-  if (!plainSerial.test(serial)) return undefined;
-  // Units of one GTIN tend to come together: try the last GTIN before the table.
-  if (cut === lastHead.length && lastTemplate !== null && value.startsWith(lastHead))
-    return lastTemplate + serial;
-  const head = value.slice(0, cut);
-  let template = serialTemplates.get(head);
-  if (template === undefined) {
-    let probe: string | null;
-    try {
-      probe = hashForm(toDigitalLink(head + probeSerial));
-    } catch {
-      probe = null;
-    }
-    template =
-      probe !== null && probe.endsWith(`/21/${probeSerial}`) ? probe.slice(0, -probeSerial.length) : null;
-    if (serialTemplates.size >= dlCacheLimit) serialTemplates.clear();
-    serialTemplates.set(head, template);
-  }
-  lastHead = head;
-  lastTemplate = template;
-  return template === null ? undefined : template + serial;
+  if (!value.startsWith('urn:epc:id:sgtin:') && !value.startsWith('https://id.gs1.org/01/')) return undefined;
+  return serialIdentityLink(value);
 }
-let lastHead = '';
-let lastTemplate: string | null = null;
 
 /** The canonical Digital Link of a GS1 key URI, or the value unchanged when it is none. */
 export function canonicalGs1Uri(value: string): string {

@@ -115,6 +115,15 @@ function viaSerialTemplate(input: string): { template: SerialTemplate; serial: s
   return template === null ? undefined : { template, serial };
 }
 
+/**
+ * The identity form (toIdentifier's uri, the event hash's form) of a serialised unit with a plain
+ * serial, from its head's template; undefined for any other key (ask the full parse).
+ */
+export function serialIdentityLink(input: string): string | undefined {
+  const fast = viaSerialTemplate(input);
+  return fast && fast.template.identity + fast.serial;
+}
+
 /** The head's template, from the full parse of head + a probe serial; null when it is not one. */
 function probeTemplate(head: string): SerialTemplate | null {
   let key: Gs1Key;
