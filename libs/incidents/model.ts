@@ -384,6 +384,17 @@ export function suggestAction(
 /** An incident's time on the model's axis: the broker's receive time, else its occurred_at. */
 export const timeOf = (r: IncidentRow): number => r.receivedAt ?? r.occurredAt;
 
+/** `value` of each item, in lists by `key` (keys in the order first seen). */
+function groupBy<T, V>(items: readonly T[], key: (t: T) => string, value: (t: T) => V): Map<string, V[]> {
+  const out = new Map<string, V[]>();
+  for (const t of items) {
+    const list = out.get(key(t));
+    if (list) list.push(value(t));
+    else out.set(key(t), [value(t)]);
+  }
+  return out;
+}
+
 /** Sort key of the printed order: an open health alert first, then the risk. */
 const rankScore = (openAlert: boolean, risk: number) => (openAlert ? 1 : 0) + risk;
 
@@ -417,22 +428,26 @@ export function insights(
   } = {},
 ): Insights {
   const withDevice = rows.filter((r): r is IncidentRow & { deviceId: string } => !!r.deviceId);
-  const byDevice = new Map<string, number[]>();
-  for (const r of withDevice) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), timeOf(r)]);
+  const byDevice = groupBy(withDevice, (r) => r.deviceId, timeOf);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
   const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
   // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
   if (byDevice.size === 0) return out;
   for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
-  const health = new Map<string, HealthEpisode[]>();
-  for (const e of episodes) health.set(e.device, [...(health.get(e.device) ?? []), e]);
+  const health = groupBy(
+    episodes,
+    (e) => e.device,
+    (e) => e,
+  );
   // No activity known at all (an old database, the synthetic tests): every device counts as working.
-  const work = activity.length > 0 ? new Map<string, Activity[]>() : null;
-  for (const a of activity) {
-    const list = work!.get(a.device);
-    if (list) list.push(a);
-    else work!.set(a.device, [a]);
-  }
+  const work =
+    activity.length > 0
+      ? groupBy(
+          activity,
+          (a) => a.device,
+          (a) => a,
+        )
+      : null;
   for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
   const w = windowHours * HOUR;
   const start = Math.min(...withDevice.map(timeOf));
