@@ -26,7 +26,7 @@ import { loadMasterdata } from '../masterdata';
 import { normalize } from '../sources';
 import { topics } from '../topics';
 import { stopStages } from '../supervisor';
-import { withAdmin } from '../kafka';
+import { startGroupsAtEnd } from '../kafka';
 import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
 import { descendants, parentPid, processCpuMicros, commandOf } from './cpu';
 
@@ -380,17 +380,4 @@ export async function runPipelineBench({
     pg_row_json_bytes: JSON.stringify(sampleEvent).length,
     deployments: deploymentsOut,
   };
-}
-
-/** Commits each group's offsets at the end of its input topics (no member runs then). */
-async function startGroupsAtEnd(kafka: Kafka, groups: Record<string, readonly string[]>) {
-  await withAdmin(kafka, async (admin) => {
-    for (const [groupId, inputs] of Object.entries(groups)) {
-      for (const topic of inputs) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
-        await admin.setOffsets({ groupId, topic, partitions });
-      }
-    }
-  });
 }

@@ -19,7 +19,7 @@ import { Partitioners, type Kafka, type Message, type PartitionMetadata } from '
 import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createKafka, kafkaConnection, ensureTopics, groupLag, withAdmin } from '../kafka';
+import { createKafka, kafkaConnection, ensureTopics, groupLag, startGroupsAtEnd, withAdmin } from '../kafka';
 import { scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
@@ -348,17 +348,6 @@ export async function runSurgeBench({
     'journey-sink': [topics.journey.name],
     [SURGE_STAGE]: [topics.journeySurge.name],
   };
-  const startAtEnd = (groupId: string, topicNames: string[]) =>
-    withAdmin(kafka, async (admin) => {
-      for (const topic of topicNames) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId,
-          topic,
-          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-        });
-      }
-    });
   const guard: Guard = () => {
     if (signal?.aborted) throw new UnitrailError('BENCH_ABORTED', 'stopped');
     for (const r of running) {
@@ -380,7 +369,10 @@ export async function runSurgeBench({
     progress(
       `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
     );
-    for (const [stage, t] of Object.entries(inputs)) await startAtEnd(groupOf(stage), t);
+    await startGroupsAtEnd(
+      kafka,
+      Object.fromEntries(Object.entries(inputs).map(([stage, t]) => [groupOf(stage), t])),
+    );
     // The router's health says how many recalls it routes: the surge starts once it has ours.
     const routerPort = await freePort();
     for (const stage of PIPELINE) {

@@ -47,6 +47,25 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[] = allTopics)
 }
 
 /** Lag per consumer group: sum over partitions of (end offset − committed offset). */
+/**
+ * Commits each group's offsets at the end of its input topics, so it starts with what is produced
+ * next (a benchmark's own records). The groups must have no running member.
+ */
+export async function startGroupsAtEnd(
+  kafka: Kafka,
+  groups: Record<string, readonly string[]>,
+): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
+    for (const [groupId, inputs] of Object.entries(groups)) {
+      for (const topic of inputs) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
+        await admin.setOffsets({ groupId, topic, partitions });
+      }
+    }
+  });
+}
+
 export async function groupLag(kafka: Kafka, groupId: string, topicNames: string[]): Promise<number> {
   return withAdmin(kafka, async (admin) => {
     let lag = 0;

@@ -1,3 +1,10 @@
 /** Kafka clients and administration (topics from the topic registry, groups, partitions). */
 export { kafkaConnection, kafkaConnectError, createKafka, withAdmin, type KafkaSecurity } from './client';
-export { ensureTopics, groupLag, groupStatus, expandPartitions, type GroupStatus } from './admin';
+export {
+  ensureTopics,
+  groupLag,
+  groupStatus,
+  expandPartitions,
+  startGroupsAtEnd,
+  type GroupStatus,
+} from './admin';
