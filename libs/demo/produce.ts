@@ -79,9 +79,6 @@ export async function accountFor(
   /** Only rows written since then: a rebuilt Kafka hands the same coordinates out again. */
   since = new Date(0),
 ): Promise<Accounts> {
-  let produced = 0;
-  let dlq = 0;
-  let duplicates = 0;
   const ranges: { topic: string; partition: number; from: number; to: number }[] = [];
   for (const topic of Object.keys(after)) {
     for (const [partition, to] of after[topic]!) {
@@ -89,33 +86,39 @@ export async function accountFor(
       if (to > from) ranges.push({ topic, partition, from, to });
     }
   }
-  // The landed records of every range in one pass over the ledger (a hash join on the lineage's
-  // topic and partition): a bench polls this every second while the pipeline writes, and one scan
-  // per partition was a dozen scans a second competing with the pipeline for the cores.
+  // The landed records, and the refused ones, of every range in one query each (a hash join on
+  // topic and partition): a bench polls this every second while the pipeline writes, and a query
+  // per partition was a dozen a second competing with the pipeline for the cores.
+  const params = [
+    ranges.map((r) => r.topic),
+    ranges.map((r) => r.partition),
+    ranges.map((r) => r.from),
+    ranges.map((r) => r.to),
+    since,
+  ];
+  const ranged = `unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS r(topic, part, lo, hi)`;
   const l = await pool.query<{ n: string }>(
     `SELECT count(DISTINCT e.lineage) AS n
        FROM ut.events e
-       JOIN unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(topic, part, lo, hi)
-         ON split_part(e.lineage, '/', 1) = r.topic AND split_part(e.lineage, '/', 2) = r.part
+       JOIN ${ranged}
+         ON split_part(e.lineage, '/', 1) = r.topic AND split_part(e.lineage, '/', 2) = r.part::text
       WHERE e.inserted_at >= $5
         AND split_part(e.lineage, '/', 3)::bigint >= r.lo AND split_part(e.lineage, '/', 3)::bigint < r.hi`,
-    [
-      ranges.map((r) => r.topic),
-      ranges.map((r) => String(r.partition)),
-      ranges.map((r) => r.from),
-      ranges.map((r) => r.to),
-      since,
-    ],
+    params,
   );
   const landed = Number(l.rows[0]!.n);
+  const d = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n
+       FROM ut.dlq q
+       JOIN ${ranged} ON q.source_topic = r.topic AND q.source_partition = r.part
+      WHERE q.stage = 'validator' AND q.source_offset >= r.lo AND q.source_offset < r.hi AND q.failed_at >= $5`,
+    params,
+  );
+  const dlq = Number(d.rows[0]!.n);
+  let produced = 0;
+  let duplicates = 0;
   for (const { topic, partition, from, to } of ranges) {
     produced += to - from;
-    const d = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ut.dlq WHERE stage = 'validator' AND source_topic = $1 AND source_partition = $2
-          AND source_offset >= $3 AND source_offset < $4 AND failed_at >= $5`,
-      [topic, partition, from, to, since],
-    );
-    dlq += Number(d.rows[0]!.n);
     for (let o = from; o < to; o += 1000) {
       const keys = Array.from(
         { length: Math.min(1000, to - o) },
