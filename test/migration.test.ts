@@ -5,6 +5,8 @@
  * view must be the same, the old chain must still verify, and the new sink must write on top.
  * Migration 086 (the lot view's memoized container walk, no JIT) likewise, from a store at 080.
  * Migration 090 (case histories chained across cases) likewise, from cases written the 070 way.
+ * Migration 095 (ledger rows name their units; no identifier index by event) likewise, from a store
+ * the sink wrote before it.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -16,6 +18,7 @@ import {
   createPool,
   listMigrations,
   migrate,
+  prepareBatch,
   rowHash,
   verifyLedger,
   writeBatch,
@@ -24,6 +27,8 @@ import { touchedIdentifiers, type SerializationEvent } from '../libs/events';
 import { referenceStory } from '../libs/journey';
 import { canonicalEvent } from '../libs/events';
 import { entryHash, entryText, openManualCase, verifyCases } from '../libs/cases';
+import { copyIn } from '../libs/store/copy';
+import { appendChain } from '../libs/store/ledger';
 
 const { story, GTIN, LOT, at, PLANT } = referenceStory;
 
@@ -250,9 +255,10 @@ describe('migration 086 on an existing store', () => {
     ).rows[0];
 
   it('keeps every row and gives the same lot rows, and new sessions plan without JIT', async () => {
+    // Today's writer needs migration 095's column; 095 touches nothing 086 does.
     await migrate(
       store,
-      listMigrations().filter((m) => m.version < 86),
+      listMigrations().filter((m) => m.version < 86 || m.version === 95),
     );
     const events = Object.values(story);
     for (const batch of [events.slice(10), events.slice(4, 10), events.slice(0, 4)]) {
@@ -362,6 +368,115 @@ describe('migration 090 on existing cases', () => {
     );
     expect(opened.opened).toBe(true);
     expect(await verifyCases(store)).toMatchObject({ ok: true, cases: 4, entries: 9, head: { gseq: 9 } });
+  });
+});
+
+describe('migration 095 on an existing store', () => {
+  const name095 = `${name}_095`;
+  const storeOf095 = scratchStore(name095);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf095();
+  });
+
+  /** The sink's write before 095: the same COPYs, the ledger rows without identifier_uris. */
+  async function writeBefore095(events: SerializationEvent[], chain: string): Promise<void> {
+    const batch = prepareBatch(events.map((event) => ({ event, recallId: null })));
+    const client = await store.connect();
+    try {
+      await client.query('BEGIN');
+      const batchId = (await client.query("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0].id;
+      await copyIn(
+        client,
+        `ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point, biz_location,
+          parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)`,
+        batch.events
+          .map((e) => `${e.ledgerLine.slice(0, e.ledgerLine.lastIndexOf('\t'))}\t${batchId}\n`)
+          .join(''),
+      );
+      await copyIn(
+        client,
+        `ut.event_identifiers (uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
+          disposition, biz_location, read_point)`,
+        batch.events.map((e) => e.identifierLines).join(''),
+      );
+      await copyIn(
+        client,
+        'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
+        batch.events.map((e) => e.factLines).join(''),
+      );
+      const rowHashes = batch.events.map((e) => rowHash(e.eventId, e.text));
+      await appendChain(client, { batchId, chain, sink: 'journey-sink', rowHashes });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  }
+
+  const deviceReads = async () =>
+    (await store.query('SELECT * FROM analyst.device_reads ORDER BY event_id, unit_uri')).rows;
+  const ledger = async () =>
+    (
+      await store.query(
+        'SELECT event_id, event_time, batch_id, record::text AS record FROM ut.events ORDER BY event_id',
+      )
+    ).rows;
+  const identifiers = async () =>
+    (await store.query('SELECT * FROM ut.event_identifiers ORDER BY event_id, role, uri')).rows;
+
+  it('gives every existing ledger row its units, drops no row, and reads the same', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 95),
+    );
+    const events = Object.values(story);
+    await writeBefore095(events.slice(6), 'ut.journey.v1/0');
+    await writeBefore095(events.slice(0, 6), 'ut.journey.v1/1');
+    const readsBefore = await deviceReads();
+    const ledgerBefore = await ledger();
+    const identifiersBefore = await identifiers();
+    expect(readsBefore.length).toBeGreaterThan(0);
+    expect(ledgerBefore).toHaveLength(events.length);
+
+    expect(await migrate(store)).toContain('095_ledger_rows_name_their_units');
+    expect(await ledger()).toEqual(ledgerBefore);
+    expect(await identifiers()).toEqual(identifiersBefore);
+    expect(await deviceReads()).toEqual(readsBefore);
+    // Each ledger row names exactly the identifiers its event touched.
+    const named = await store.query<{ event_id: string; identifier_uris: string[] }>(
+      'SELECT event_id, identifier_uris FROM ut.events',
+    );
+    const byId = new Map(events.map((e) => [e.eventId, e]));
+    for (const r of named.rows) {
+      expect([...r.identifier_uris].sort()).toEqual(
+        touchedIdentifiers(byId.get(r.event_id)!)
+          .map(({ id }) => id.uri)
+          .sort(),
+      );
+    }
+    const idx = await store.query("SELECT 1 FROM pg_indexes WHERE indexname = 'event_identifiers_event_idx'");
+    expect(idx.rowCount).toBe(0);
+    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: events.length });
+  });
+
+  it('stays append-only and the sink writes the units of new rows itself', async () => {
+    await expect(store.query("UPDATE ut.events SET lineage = 'x'")).rejects.toThrow(/append-only/);
+    const more = canonicalEvent({
+      ...story.commission,
+      eventId: `ni:///sha-256;${'e'.repeat(64)}?ver=CBV2.0`,
+      eventTime: at(6, 9),
+      bizStep: 'inspecting',
+    });
+    expect(
+      await writeBatch(store, [{ event: more, recallId: null }], 'journey-sink', { chain: 'ut.journey.v1/0' }),
+    ).toBe(1);
+    const row = await store.query('SELECT identifier_uris FROM ut.events WHERE event_id = $1', [more.eventId]);
+    expect(row.rows[0].identifier_uris).toEqual(touchedIdentifiers(more).map(({ id }) => id.uri));
+    const reads = await store.query('SELECT unit_uri FROM analyst.device_reads WHERE event_id = $1', [
+      more.eventId,
+    ]);
+    expect(reads.rows.map((r) => r.unit_uri)).toEqual(touchedIdentifiers(more).map(({ id }) => id.uri));
+    expect(await verifyLedger(store)).toMatchObject({ ok: true });
   });
 });
 

@@ -303,9 +303,10 @@ function chunkStatements(p0: number, p1: number, pallets: number): string[] {
       ? `(SELECT json_agg(json_build_object('uri', ${children.uri})) FROM ${children.from})`
       : `'[]'::json`;
     ctes.push(`ev AS (INSERT INTO ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition,
-        read_point, biz_location, parent_uri, source_system, machine_id, lineage, batch_id, record)
+        read_point, biz_location, parent_uri, source_system, machine_id, lineage, batch_id, identifier_uris, record)
       SELECT k.event_id, k.event_time, k.event_tz, k.event_type, k.action, k.biz_step, k.disposition, k.location,
         k.location, k.parent_uri, k.source_system, k.machine_id, 'bench/0/' || k.n, k.batch_id,
+        array_remove(ARRAY[k.epc_uri, k.parent_uri], NULL)${children ? ` || ARRAY(SELECT ${children.uri} FROM ${children.from})` : ''},
         json_build_object('eventId', k.event_id, 'eventType', k.event_type, 'action', k.action,
           'epcList', CASE WHEN k.epc_uri IS NULL THEN '[]'::json ELSE json_build_array(json_build_object('uri', k.epc_uri,
             'scheme', k.epc_scheme, 'gtin', k.epc_gtin, 'serial', k.epc_serial, 'lot', k.epc_lot)) END,

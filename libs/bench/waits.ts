@@ -14,6 +14,8 @@ export interface WaitShares {
   lwlock_wait_share: number;
   /** The heavyweight lock waits by wait_event (relation, tuple, transactionid, advisory...). */
   lock_waits: Record<string, number>;
+  /** The relation-extension waits (`extend`) by the relation being extended: where to spread. */
+  extend_waits: Record<string, number>;
 }
 
 /**
@@ -31,19 +33,29 @@ export function sampleWaits(
   let lock = 0;
   let lwlock = 0;
   const lockWaits: Record<string, number> = {};
+  const extendWaits: Record<string, number> = {};
   const loop = (async () => {
     while (running) {
       try {
-        const r = await pool.query<{ wait_event_type: string | null; wait_event: string | null }>(
-          `SELECT wait_event_type, wait_event FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-              AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')`,
+        const r = await pool.query<{
+          wait_event_type: string | null;
+          wait_event: string | null;
+          extending: string | null;
+        }>(
+          `SELECT a.wait_event_type, a.wait_event,
+                  (SELECT l.relation::regclass::text FROM pg_locks l
+                    WHERE l.pid = a.pid AND l.locktype = 'extend' AND NOT l.granted LIMIT 1) AS extending
+             FROM pg_stat_activity a
+            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+              AND a.xact_start IS NOT NULL AND a.state IN ('active', 'idle in transaction')`,
         );
         for (const b of r.rows) {
           samples++;
           if (b.wait_event_type === 'Lock') {
             lock++;
             lockWaits[b.wait_event ?? '?'] = (lockWaits[b.wait_event ?? '?'] ?? 0) + 1;
+            if (b.wait_event === 'extend')
+              extendWaits[b.extending ?? '?'] = (extendWaits[b.extending ?? '?'] ?? 0) + 1;
           } else if (b.wait_event_type === 'LWLock') lwlock++;
         }
       } catch {
@@ -62,6 +74,7 @@ export function sampleWaits(
         lock_wait_share: share(lock),
         lwlock_wait_share: share(lwlock),
         lock_waits: lockWaits,
+        extend_waits: extendWaits,
       };
     },
   };

@@ -145,10 +145,10 @@ export function scopeSql(
         ...(r.fromTime !== null ? [`e.event_time >= ${p(new Date(r.fromTime))}`] : []),
         ...(r.toTime !== null ? [`e.event_time <= ${p(new Date(r.toTime))}`] : []),
       ];
+      // The units the window's ledger rows name (their GTIN is the unit's: s.gtin = $1 above).
       clauses.push(
-        `s.uri IN (SELECT i.uri FROM ut.events e
-                     JOIN ut.event_identifiers i ON i.event_id = e.event_id AND i.event_time = e.event_time
-                    WHERE ${window.join(' AND ')} AND i.gtin = $1)`,
+        `s.uri IN (SELECT u.uri FROM ut.events e CROSS JOIN LATERAL unnest(e.identifier_uris) AS u(uri)
+                    WHERE ${window.join(' AND ')})`,
       );
     }
   }

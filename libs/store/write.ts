@@ -70,6 +70,7 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
     seen.add(e.eventId);
     const text = JSON.stringify(e);
     const t = ts(e.eventTime);
+    const touched = touchedIdentifiers(e);
     const ledgerLine = copyRow([
       e.eventId,
       t,
@@ -89,9 +90,10 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
       `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
       text,
       row.originTs ? ts(row.originTs) : null,
+      arrayText(touched.map(({ id }) => id.uri)),
     ]);
     let identifierLines = '';
-    for (const { role, id } of touchedIdentifiers(e)) {
+    for (const { role, id } of touched) {
       identifierLines += copyRow([
         id.uri,
         t,
@@ -127,8 +129,11 @@ function aggregationFacts(e: SerializationEvent): { child: string; parent: strin
   return children.map((child) => ({ child, parent: e.parentId!.uri, action: e.action! }));
 }
 
+// identifier_uris: the units the event touched, so reads that start from ledger rows (a device's
+// reads, a recall by device) need no index of the identifiers by event (migration 095).
 const EVENT_COLUMNS = `event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
-  biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts`;
+  biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts,
+  identifier_uris`;
 const IDENTIFIER_COLUMNS = `uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
   disposition, biz_location, read_point`;
 const PARENT_LOCK = 724_003;
@@ -395,13 +400,17 @@ function unitStateSql(fresh: PreparedEvent[], lit: (s: string) => string): strin
   ];
 }
 
+/** Values as PostgreSQL's array input reads them: {"a","b",NULL} (COPY's own escaping comes after). */
+const arrayText = (values: (string | null)[]) =>
+  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`)).join(',')}}`;
+
 /** A PostgreSQL array of `type` written as a literal: '{"a","b",NULL}'::text[]. */
 type ArrayLiteral = (values: (string | null)[], type?: string) => string;
 
 export const arrayLiteral =
   (lit: (s: string) => string): ArrayLiteral =>
   (values, type = 'text') =>
-    `${lit(`{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`)).join(',')}}`)}::${type}[]`;
+    `${lit(arrayText(values))}::${type}[]`;
 
 /**
  * Every unit state's container now, recomputed from all the aggregation facts (for a store loaded
