@@ -12,7 +12,9 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { config } from './helpers';
 import {
+  appendChain,
   batchHash,
+  copyIn,
   dropDatabase,
   ensureDatabase,
   createPool,
@@ -27,8 +29,6 @@ import { touchedIdentifiers, type SerializationEvent } from '../libs/events';
 import { referenceStory } from '../libs/journey';
 import { canonicalEvent } from '../libs/events';
 import { entryHash, entryText, openManualCase, verifyCases } from '../libs/cases';
-import { copyIn } from '../libs/store/copy';
-import { appendChain } from '../libs/store/ledger';
 
 const { story, GTIN, LOT, at, PLANT } = referenceStory;
 
@@ -468,9 +468,13 @@ describe('migration 095 on an existing store', () => {
       bizStep: 'inspecting',
     });
     expect(
-      await writeBatch(store, [{ event: more, recallId: null }], 'journey-sink', { chain: 'ut.journey.v1/0' }),
+      await writeBatch(store, [{ event: more, recallId: null }], 'journey-sink', {
+        chain: 'ut.journey.v1/0',
+      }),
     ).toBe(1);
-    const row = await store.query('SELECT identifier_uris FROM ut.events WHERE event_id = $1', [more.eventId]);
+    const row = await store.query('SELECT identifier_uris FROM ut.events WHERE event_id = $1', [
+      more.eventId,
+    ]);
     expect(row.rows[0].identifier_uris).toEqual(touchedIdentifiers(more).map(({ id }) => id.uri));
     const reads = await store.query('SELECT unit_uri FROM analyst.device_reads WHERE event_id = $1', [
       more.eventId,

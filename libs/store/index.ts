@@ -19,7 +19,7 @@ export {
   type WriteOptions,
   type PreparedBatch,
 } from './write';
-export { verifyLedger, batchHash, anchorHash, writeAnchor, type VerifyResult } from './ledger';
+export { verifyLedger, batchHash, anchorHash, appendChain, writeAnchor, type VerifyResult } from './ledger';
 export { copyIn, copyRow, copyField } from './copy';
 export { grantAnalyst, ANALYST_GROUP } from './analyst';
 export { db, isConnectionFailure } from './failure';
