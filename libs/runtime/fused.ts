@@ -69,10 +69,15 @@ function passedOn(record: InputRecord<unknown>, out: { topic: string; value: unk
 }
 
 function sameSchema(record: InputRecord<unknown>, out: { topic: string }): boolean {
-  return (
-    topicByName(out.topic)?.valueSchema !== undefined &&
-    topicByName(out.topic)?.valueSchema === topicByName(record.topic)?.valueSchema
-  );
+  const schema = valueSchemaOf(out.topic);
+  return schema !== undefined && schema === valueSchemaOf(record.topic);
+}
+
+/** A topic's value schema, looked up once per topic (asked several times per record and hop). */
+const schemaByTopic = new Map<string, string | undefined>();
+function valueSchemaOf(topic: string): string | undefined {
+  if (!schemaByTopic.has(topic)) schemaByTopic.set(topic, topicByName(topic)?.valueSchema);
+  return schemaByTopic.get(topic);
 }
 
 interface Fused {
@@ -80,6 +85,12 @@ interface Fused {
   outputs: Output[];
   /** What each sink of the chain writes for it, by stage index. */
   writes: Map<number, Handled<unknown>[]>;
+}
+
+function appendTo<T>(lists: Map<number, T[]>, key: number, item: T): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
 }
 
 function reasonsOf(err: unknown): Reason[] {
@@ -174,7 +185,8 @@ export function openFused(
                 schemaId: origin.schemaId,
                 raw: origin.raw,
               };
-              next.set(j, [...(next.get(j) ?? []), { origin, record: inner }]);
+              // Appended in place: a copy per record made each hop's batch quadratic in its size.
+              appendTo(next, j, { origin, record: inner });
             } else if (out.kind === 'dlq') {
               // The DLQ record names the stage that refused it, with the raw record's bytes and coordinates.
               fused.outputs.push({ ...out, stage: out.stage ?? stage.name });
@@ -183,7 +195,7 @@ export function openFused(
             }
           }
           if (stage.write && !outputs.some((o) => o.kind === 'dlq')) {
-            fused.writes.set(i, [...(fused.writes.get(i) ?? []), { record, outputs }]);
+            appendTo(fused.writes, i, { record, outputs });
           }
         }
         pending = next;

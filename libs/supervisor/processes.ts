@@ -16,11 +16,21 @@ export function cliEntry(): string {
   return path.join(__dirname, '../../dist/services/cli/main.js');
 }
 
+/**
+ * Node's own flags for a stage's process. The fused pipeline keeps whole fetches and batches alive
+ * across a scavenge, so with V8's default young generation (16 MB semi-spaces) most of it was copied
+ * and then promoted: scavenges were about a third of its CPU. 64 MB semi-spaces let a batch die
+ * young; the young generation grows to that only under load.
+ */
+export function nodeFlagsOf(stage: string): string[] {
+  return stage === 'pipeline' ? ['--max-semi-space-size=64'] : [];
+}
+
 /** Starts a stage as a child process of its own, logging to the state dir. */
 export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  return spawn(process.execPath, [cliEntry(), 'run', name], {
+  return spawn(process.execPath, [...nodeFlagsOf(name), cliEntry(), 'run', name], {
     stdio: ['ignore', log, log],
     env: { ...process.env, METRICS_PORT: '0', ...env },
   });
@@ -95,7 +105,7 @@ export function superviseStage({
   const start = (slot: (typeof slots)[number]) => {
     const log = fs.openSync(path.join(logDir, `${stage}.${slot.index}.log`), 'a');
     const args = groupId ? ['scale', stage, '--group', groupId, '--foreground'] : ['run', stage];
-    const child = spawn(process.execPath, [cliEntry(), ...args], {
+    const child = spawn(process.execPath, [...nodeFlagsOf(stage), cliEntry(), ...args], {
       stdio: ['ignore', log, log],
       env: { ...process.env, METRICS_PORT: '0', ...env },
     });
