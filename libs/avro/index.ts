@@ -41,6 +41,8 @@ export function schemaIdOf(buf: Buffer | null | undefined): number | null {
 export interface Codec {
   /** Encodes a value for a topic with the schema registered for that topic. */
   encode(topic: string, value: unknown): Promise<Buffer>;
+  /** The id of the schema registered for a topic (what `encode` writes). */
+  schemaIdFor(topic: string): Promise<number>;
   /** Decodes by writer schema id; throws InvalidInputError(DECODE_*) for bytes that are not ours. */
   decode<T = unknown>(buf: Buffer | null): Promise<{ value: T; schemaId: number }>;
   /** Registers every topic's schema (idempotent) and sets BACKWARD compatibility. Returns subject → id. */
@@ -69,6 +71,8 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
   };
 
   return {
+    schemaIdFor: idFor,
+
     async encode(topic, value) {
       const id = await idFor(topic);
       try {

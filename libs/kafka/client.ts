@@ -4,10 +4,13 @@ import type tls from 'node:tls';
 import { DependencyError, UnitrailError } from '../errors';
 import type { Config } from '../config';
 import { createLogger } from '../log';
+import { stopIdleRequestQueueTimers } from './request-queue';
 
 const log = createLogger({ component: 'kafka' });
 // We use kafkajs' default (murmur2, Java-compatible) partitioner on purpose; its v2 migration notice is noise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+// Every client of this process: no once-a-millisecond timer per connection (see request-queue.ts).
+stopIdleRequestQueueTimers();
 
 /** How to reach and authenticate to the cluster: SASL (PLAIN, SCRAM) and TLS, as kafkajs takes them. */
 export interface KafkaSecurity {

@@ -308,6 +308,39 @@ describe('the batch processor', () => {
   });
 });
 
+describe('forwarding a value unchanged', () => {
+  const OTHER = 'ut.other.v1';
+  // The fake codec writes schema 7 for OUT (the id every input is decoded with) and 8 for OTHER.
+  const codec: RecordCodec = { ...fakeCodec(), schemaIdFor: async (t) => (t === OUT ? 7 : 8) };
+  const run = async (handle: Stage<Rec, unknown>['handle']) => {
+    const sent = recorder();
+    const processor = createBatchProcessor<Rec, unknown>({
+      stage: { name: 'test-stage', topics: [IN], handle },
+      codec,
+      send: sent.send,
+    });
+    const batch = batchOf([{ id: 'a' }]);
+    await processor.process(batch);
+    return { consumed: batch.messages[0]!.value!, out: sent.batches.flat().flatMap((t) => t.messages) };
+  };
+
+  it('sends the consumed bytes when the handler forwards the decoded value to a topic of the same schema id', async () => {
+    const { consumed, out } = await run(forward);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.value.equals(consumed)).toBe(true);
+  });
+
+  it('encodes a changed value, and the same value for a topic of another schema id', async () => {
+    const changed = await run((r) => [{ kind: 'produce', topic: OUT, key: null, value: { ...r.value } }]);
+    const elsewhere = await run((r) => [{ kind: 'produce', topic: OTHER, key: null, value: r.value }]);
+    // fakeCodec's encoding names the topic, so the consumed bytes ('J{"id":"a"}') are not these
+    expect(changed.out[0]!.value.toString()).toBe(`J${JSON.stringify({ topic: OUT, value: { id: 'a' } })}`);
+    expect(elsewhere.out[0]!.value.toString()).toBe(
+      `J${JSON.stringify({ topic: OTHER, value: { id: 'a' } })}`,
+    );
+  });
+});
+
 describe('isolate', () => {
   it('runs the whole set once when it succeeds', async () => {
     const run = jest.fn(async (s: number[]) => s.length);

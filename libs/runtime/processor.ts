@@ -54,6 +54,8 @@ export type Send = (batch: TopicMessages[]) => Promise<void>;
 
 export interface RecordCodec {
   encode(topic: string, value: unknown): Promise<Buffer>;
+  /** The schema id `encode` writes for a topic: a value forwarded unchanged keeps its bytes when it is the input's. */
+  schemaIdFor?(topic: string): Promise<number>;
   decode<T = unknown>(buf: Buffer | null): Promise<{ value: T; schemaId: number }>;
 }
 
@@ -177,6 +179,17 @@ export function createBatchProcessor<In, Ctx>({
     });
   };
 
+  /**
+   * The consumed bytes of a record whose handler forwards its decoded value itself (the
+   * deduplicator, the router) to a topic written with the schema the record was written with: the
+   * encoding would give these bytes again (same schema id, same value), so they go out as they came.
+   */
+  const forwardedBytes = async (item: Item<In>, out: { topic: string; value: unknown }) => {
+    const { record } = item;
+    if (!record || out.value !== record.value || !record.raw || !codec.schemaIdFor) return null;
+    return (await codec.schemaIdFor(out.topic)) === record.schemaId ? record.raw : null;
+  };
+
   /** Encodes an item's outputs. */
   const encode = async (item: Item<In>) => {
     const encoded: Item<In>['encoded'] = [];
@@ -187,7 +200,7 @@ export function createBatchProcessor<In, Ctx>({
           topic: out.topic,
           message: {
             key: out.key,
-            value: await codec.encode(out.topic, out.value),
+            value: (await forwardedBytes(item, out)) ?? (await codec.encode(out.topic, out.value)),
             headers: origin ? { [ORIGIN_TS_HEADER]: origin, ...out.headers } : out.headers,
           },
         });

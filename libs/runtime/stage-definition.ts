@@ -44,6 +44,12 @@ export interface StageDefinition<In = unknown, Ctx = unknown, Out extends string
    * to BACKGROUND_NICE, so a recall's surge drains on what the normal flow leaves of the cores.
    */
   readonly background?: boolean;
+  /**
+   * Its inputs are empty most of the time (the surge topic outside a recall, the DLQ): its consumer
+   * waits long on each fetch (see quietFetchWaitMs in the runtime), so that it costs next to
+   * nothing while nothing comes; what does come waits at most that long.
+   */
+  readonly quiet?: boolean;
   /** Builds the stage's resources (pools, followers): called only when the stage is opened to run. */
   open?(config: Config): StageResources<In, Ctx>;
 }
@@ -74,6 +80,7 @@ export function openStage<In, Ctx, Out extends string>(
     sourceOf: definition.sourceOf,
     concurrency: definition.concurrency,
     background: definition.background,
+    quiet: definition.quiet,
     ...resources,
   };
 }

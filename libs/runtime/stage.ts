@@ -85,6 +85,8 @@ export interface Stage<In, Ctx = undefined> {
   concurrency?: number;
   /** Lowers its own CPU priority when run in a process of its own (see StageDefinition.background). */
   background?: boolean;
+  /** Its inputs are usually empty: its consumer waits long on each fetch (see StageDefinition.quiet). */
+  quiet?: boolean;
 }
 
 const FAILED_IN = Symbol('unitrail.failedIn');

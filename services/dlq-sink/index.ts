@@ -9,6 +9,8 @@ export const dlqSink = defineStage({
   summary: 'ut.dlq.v1 → ut.dlq, for inspection and replay',
   inputs: [topics.dlq.name],
   outputs: [],
+  // Refused records are few: the DLQ topic is empty most of the time.
+  quiet: true,
   stores: 'writes PostgreSQL ut.dlq',
   handler: () => [{ kind: 'done' }],
   open(config: Config) {

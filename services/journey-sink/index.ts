@@ -14,6 +14,8 @@ const sinkOn = (name: string, input: string, summary: string, background = false
     name,
     summary,
     background,
+    // The surge topic is empty outside a recall.
+    quiet: background,
     inputs: [input],
     outputs: [],
     stores: 'writes PostgreSQL: ledger, identifiers, aggregation, unit state, hash chain',
