@@ -1,5 +1,5 @@
 /** `unitrail incidents insights` as text. */
-import type { Insights } from './model';
+import type { Bootstrap, Insights } from './model';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 const num = (x: number | null) => (x === null ? '-' : x.toFixed(3));
@@ -18,7 +18,9 @@ export function formatInsights(i: Insights): string {
   out.push('');
   const e = i.evaluation;
   if (e) {
-    out.push(`evaluation (time split at ${e.splitAt}, windows of ${e.windowHours} h)`);
+    out.push(
+      `evaluation (windows of ${e.windowHours} h: ${e.windowRule}; time split at ${e.splitAt}, history to ${e.historyEnd})`,
+    );
     out.push(
       `  train ${e.train.samples} device-windows (${e.train.positives} with an incident), test ${e.test.samples} (${e.test.positives})`,
     );
@@ -34,12 +36,23 @@ export function formatInsights(i: Insights): string {
     out.push(
       `  as ranked  AUC ${num(e.ranking.auc)}  precision ${num(e.ranking.precision)}  recall ${num(e.ranking.recall)} (open health alert first)`,
     );
+    const gain = (b: Bootstrap | null) =>
+      b ? `${num(b.difference)} (90 % interval ${num(b.low)} to ${num(b.high)})` : '-';
+    out.push(
+      `  model's AUC gain over the baseline ${gain(e.overBaseline)}, over the idle rule ${gain(e.overIdleBaseline)}`,
+    );
+    out.push(`  rule: ${e.verdictRule}`);
     out.push(`  ${e.verdict}`);
   } else out.push('evaluation: not enough history to train and test a model');
-  out.push('', 'risk of an incident in the next window, by device (an open health alert first)');
+  out.push(
+    '',
+    'risk of an incident in the next window, by device (an open health alert first), and were it working',
+  );
   for (const r of i.risks)
     out.push(
-      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)}  (${r.scoredBy}${r.working ? '' : ', idle'}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
+      `  ${r.device.padEnd(20)} ${pct(r.risk).padStart(5)} ${pct(r.riskIfWorking).padStart(5)}  (${r.scoredBy}${r.working ? '' : ', idle'}; ${r.recent} recent, ${r.total} in all${r.openAlert ? `; ${r.openAlert.metric} alert open since ${r.openAlert.raisedAt}` : ''})  → ${r.action}`,
     );
+  if (i.byRiskIfWorking.length > 0)
+    out.push(`by the risk were each working alone: ${i.byRiskIfWorking.join(', ')}`);
   return out.join('\n');
 }

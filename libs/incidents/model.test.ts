@@ -1,8 +1,10 @@
 import { prng } from '../demo';
 import {
   auc,
+  chooseWindow,
   fitLogistic,
   insights,
+  pairedBootstrap,
   patterns,
   predict,
   recordedBefore,
@@ -271,6 +273,50 @@ describe('insights', () => {
     const r = insights([row('p', T0), row('p', T0 + 3 * DAY), row('q', T0 + 9 * DAY)]);
     expect(r.evaluation?.beatsBaseline ?? false).toBe(false);
     expect(r.risks.map((x) => x.device).sort()).toEqual(['p', 'q']);
+  });
+});
+
+describe('the window and the verdict rule', () => {
+  const HOUR = 3600_000;
+  it('chooses the longest window that leaves 25 test windows with an incident and 25 without', () => {
+    // 4 devices, one incident every 3 h over 20 days: in 24 h windows every window holds one
+    // (no window without), at 2 h a third do.
+    const byDevice = new Map(
+      ['a', 'b', 'c', 'd'].map((d, i) => [
+        d,
+        Array.from({ length: 160 }, (_, k) => T0 + (k * 3 + i * 0.1) * HOUR),
+      ]),
+    );
+    const chosen = chooseWindow(byDevice, T0, T0 + 20 * DAY);
+    expect(chosen.hours).toBe(2);
+    expect(chosen.rule).toMatch(/^the longest of 24, 12, 8, 4, 2, 1, 0.5, 0.25 h/);
+    // Three incidents in all: no window can be judged, the shortest is taken and it says so.
+    const few = chooseWindow(new Map([['a', [T0, T0 + DAY, T0 + 2 * DAY]]]), T0, T0 + 3 * DAY);
+    expect(few).toMatchObject({ hours: 0.25 });
+    expect(few.rule).toMatch(/none does, so the shortest$/);
+  });
+
+  it('the paired bootstrap finds a real gain and no gain between a scorer and itself', () => {
+    const rnd = prng(4);
+    const labels = Array.from({ length: 400 }, () => (rnd() < 0.2 ? 1 : 0));
+    const good = labels.map((y) => y + rnd());
+    const noise = labels.map(() => rnd());
+    const blocks = Array.from({ length: 80 }, (_, b) => [0, 1, 2, 3, 4].map((k) => b * 5 + k));
+    const gain = pairedBootstrap(blocks, good, noise, labels, { draws: 300 })!;
+    expect(gain.difference).toBeGreaterThan(0.3);
+    expect(gain.low).toBeGreaterThan(0);
+    const same = pairedBootstrap(blocks, noise, noise, labels, { draws: 300 })!;
+    expect(same).toMatchObject({ difference: 0, low: 0, high: 0 });
+    // A slightly noisier copy of the same scorer is no win.
+    const near = noise.map((x) => x + rnd() * 0.01);
+    expect(pairedBootstrap(blocks, near, noise, labels, { draws: 300 })!.low).toBeLessThan(0);
+  });
+
+  it('does not claim a win it cannot show: the verdict follows the bootstrap', () => {
+    const r = insights(bursty(7));
+    const e = r.evaluation!;
+    expect(e.beatsBaseline).toBe(e.test.positives >= 5 && e.overBaseline!.low > 0);
+    expect(e.verdictRule).toMatch(/paired bootstrap of 1000 draws/);
   });
 });
 

@@ -2,23 +2,32 @@
  * Learning from incidents (docs/exceptions.md): where incidents concentrate, and for each device the
  * risk of an incident in the next N hours. Pure functions over case rows.
  *
- * The model is a logistic regression on recent-rate features, written out here because it is small
- * and must be explainable to a quality engineer:
- *   at a time t, for a device: x1 = log(1 + incidents in the last N h), x2 = log(1 + in the last 7N h),
- *   x3 = its long-run rate so far (incidents per window), x4 = exp(−hours since the last one / 7N);
- *   x5 = 1 when the device has an open health alert at t (libs/devices), x6 = log(1 + how far its
- *   measure was from its baseline when that alert was raised, relative to the baseline);
+ * The model is a logistic regression, written out here because it is small and must be explainable
+ * to a quality engineer. At a time t, for a device (N h = the window):
+ *   x1 = log(1 + incidents in the last N h), x2 = log(1 + incidents in its last 7 windows of work),
+ *   x3 = its long-run rate so far (incidents per window: the baseline's score),
+ *   x4 = 1 when it has an open health alert at t (libs/devices), x5 = log(1 + how far the alert's
+ *   measure was from its baseline when raised, relative to the baseline), x6 = log(1 + how many
+ *   windows the alert has been open), x7 = log(1 + events it recorded in the last N h),
+ *   x8 = log(1 + its incidents per 1,000 recorded events over its last 7 windows of work);
  *   label = at least one incident in [t, t + N).
+ * x2 and x8 look at the device's last windows of work, not the last 7N h: a stopped line does not
+ * mend, and its condition when it starts again is what it was when it stopped.
  * Exposure: a device that recorded no event in the last N h (a line that stopped printing) is taken
  * to stay idle for the next N h and to make no incident: its risk is 0, and the regression is fitted
- * on the windows where the device was working (a hurdle model). When no activity is given at all,
- * every device counts as working.
- * It is judged honestly: trained on the earlier 70 % of the time, tested on the later 30 %, against
- * the naive baseline (each device's past incident rate). Its AUC must beat the baseline's by a margin
- * on enough test incidents, or it says so and the risks are ranked by the baseline.
+ * on the windows where the device was working (a hurdle model). Its `riskIfWorking` is the model's
+ * score with x7 as in its usual window of work. When no activity is given at all, every device
+ * counts as working (and x7, x8 are 0).
+ * The window is chosen from the history when not given (chooseWindow): the longest that leaves
+ * enough incidents after the split to judge. It is judged honestly: trained on the earlier 70 % of
+ * the history, tested on the later 30 %, against the naive baseline (each device's past incident
+ * rate); it beats it only when a paired bootstrap over the test windows puts the 5th percentile of
+ * its AUC gain above 0, or it says so and the risks are ranked by the baseline.
  * The printed order puts every device with an open health alert first (then by risk): a fault that
  * makes no cases (a drifting clock) is still a failure point, and the case history cannot show it.
  */
+
+import { prng } from '../demo';
 
 export interface IncidentRow {
   caseId: string;
@@ -69,23 +78,64 @@ export interface Activity {
   count: number;
 }
 
-/**
- * Events a device recorded in the N h before t, from the spans that ended by t. `activity` is
- * sorted by `from`: a binary search finds the window's first span, so a long history stays cheap.
- */
-export function recordedBefore(activity: readonly Activity[], t: number, windowH: number): number {
-  const from = t - windowH * HOUR;
+/** The first index of a sorted list whose key is at least `x`. */
+function lowerBound<T>(list: readonly T[], x: number, key: (t: T) => number): number {
   let lo = 0;
-  let hi = activity.length;
+  let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (activity[mid]!.from < from) lo = mid + 1;
+    if (key(list[mid]!) < x) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** Events a device recorded in [from, to), from the spans inside it (`activity` sorted by `from`). */
+export function recordedIn(activity: readonly Activity[], from: number, to: number): number {
   let n = 0;
-  for (let i = lo; i < activity.length && activity[i]!.from < t; i++)
-    if (activity[i]!.to <= t) n += activity[i]!.count;
+  for (let i = lowerBound(activity, from, (a) => a.from); i < activity.length && activity[i]!.from < to; i++)
+    if (activity[i]!.to <= to) n += activity[i]!.count;
   return n;
+}
+
+/**
+ * Events a device recorded in the N h before t, from the spans that ended by t: its activity, known
+ * at each time without leaking the future (a span counts only once it has ended).
+ */
+export const recordedBefore = (activity: readonly Activity[], t: number, windowH: number): number =>
+  recordedIn(activity, t - windowH * HOUR, t);
+
+/** Incidents (sorted times) in [from, to). */
+const incidentsIn = (times: readonly number[], from: number, to: number) =>
+  lowerBound(times, to, (x) => x) - lowerBound(times, from, (x) => x);
+
+/** How many of the device's last windows of work its condition features look at. */
+const WORKING_WINDOWS = 7;
+
+/**
+ * The device's incidents and records over its last 7 windows of work before t (windows on t's grid
+ * in which it recorded something; every window when no activity is known). A stopped line does not
+ * mend: its condition is what it was when it last ran, however long ago.
+ */
+export function lastWorking(
+  times: readonly number[],
+  t: number,
+  start: number,
+  windowH: number,
+  activity: readonly Activity[] | null,
+): { incidents: number; records: number } {
+  const w = windowH * HOUR;
+  let incidents = 0;
+  let records = 0;
+  let found = 0;
+  for (let to = t; to - w >= start - w && found < WORKING_WINDOWS; to -= w) {
+    const n = activity ? recordedIn(activity, to - w, to) : 1;
+    if (n === 0) continue;
+    found++;
+    records += n;
+    incidents += incidentsIn(times, to - w, to);
+  }
+  return { incidents, records };
 }
 
 /** The alert episodes open at t: raised before it, not cleared by then. */
@@ -97,7 +147,7 @@ export function openAt(episodes: readonly HealthEpisode[], t: number): HealthEpi
 const deviationOf = (e: HealthEpisode) =>
   Math.abs(e.value - e.baseline) / Math.max(Math.abs(e.baseline), 0.001);
 
-/** x5, x6: whether an alert is open at t, and how far off its measure was when raised. */
+/** x4, x5: whether an alert is open at t, and how far off its measure was when raised. */
 export function healthFeatures(episodes: readonly HealthEpisode[], t: number): number[] {
   const open = openAt(episodes, t);
   const deviation = Math.max(0, ...open.map(deviationOf));
@@ -147,34 +197,59 @@ export function patterns(rows: readonly IncidentRow[], { minIncidents = 3, minLi
   return out.sort((a, b) => b.lift - a.lift || b.incidents - a.incidents);
 }
 
-/** Features of one device at time t from its incident times (sorted) and its health episodes. */
+/**
+ * Features of one device at time t from its incident times (sorted), its health episodes and its
+ * activity (null: unknown). Each is known at t: incidents and spans before it, alerts raised before
+ * it. `records` replaces x7 (the records of the last window): "were it working as it usually does".
+ */
 export function features(
   times: readonly number[],
   t: number,
   start: number,
   windowH: number,
   episodes: readonly HealthEpisode[] = [],
+  activity: readonly Activity[] | null = null,
+  records?: number,
 ): number[] {
   const w = windowH * HOUR;
-  let recent = 0;
-  let week = 0;
-  let past = 0;
-  let last = -Infinity;
-  for (const x of times) {
-    if (x >= t) break;
-    past++;
-    last = x;
-    if (x >= t - w) recent++;
-    if (x >= t - 7 * w) week++;
-  }
+  const past = incidentsIn(times, -Infinity, t);
   const windows = Math.max(1, (t - start) / w);
+  const open = openAt(episodes, t);
+  const raised = Math.min(...open.map((e) => e.raisedAt));
+  const working = lastWorking(times, t, start, windowH, activity);
   return [
-    Math.log1p(recent),
-    Math.log1p(week),
+    // x1: incidents in the last window.
+    Math.log1p(incidentsIn(times, t - w, t)),
+    // x2: incidents in its last 7 windows of work.
+    Math.log1p(working.incidents),
+    // x3: the long-run rate (the baseline's score).
     past / windows,
-    Number.isFinite(last) ? Math.exp(-(t - last) / (7 * w)) : 0,
+    // x4, x5: an open health alert, and how far off its measure was when raised.
     ...healthFeatures(episodes, t),
+    // x6: how long its alert has been open, in windows (a degrading device gets worse while it runs).
+    open.length > 0 ? Math.log1p((t - raised) / w) : 0,
+    // x7: what it recorded in the last window (its exposure, beyond the idle rule's yes or no).
+    activity ? Math.log1p(records ?? recordedBefore(activity, t, windowH)) : 0,
+    // x8: its incidents per 1,000 records over its last 7 windows of work (its condition, per use).
+    activity ? Math.log1p((1000 * working.incidents) / (1 + working.records)) : 0,
   ];
+}
+
+/** The median of the records in the windows a device worked (0 if none): how it usually works. */
+export function usualRecords(
+  t: number,
+  start: number,
+  windowH: number,
+  activity: readonly Activity[],
+): number {
+  const w = windowH * HOUR;
+  const counts: number[] = [];
+  for (let to = t; to - w >= start; to -= w) {
+    const n = recordedIn(activity, to - w, to);
+    if (n > 0) counts.push(n);
+  }
+  counts.sort((a, b) => a - b);
+  return counts.length ? counts[Math.floor(counts.length / 2)]! : 0;
 }
 
 /** The baseline's score: the device's past incidents per window. */
@@ -204,9 +279,10 @@ export function samples(
   const out: Sample[] = [];
   for (const [device, times] of byDevice) {
     for (let t = from; t + w <= to; t += w) {
-      const x = features(times, t, start, windowH, health.get(device));
-      const y = times.some((s) => s >= t && s < t + w) ? 1 : 0;
-      const working = !activity || recordedBefore(activity.get(device) ?? [], t, windowH) > 0;
+      const work = activity ? (activity.get(device) ?? []) : null;
+      const x = features(times, t, start, windowH, health.get(device), work);
+      const y = incidentsIn(times, t, t + w) > 0 ? 1 : 0;
+      const working = !work || recordedBefore(work, t, windowH) > 0;
       out.push({ device, t, x, base: x[2]!, working, y });
     }
   }
@@ -288,23 +364,52 @@ export function precisionRecallAtTop(scores: readonly number[], labels: readonly
   return { precision: hits / k, recall: positives ? hits / positives : 0 };
 }
 
+/** A scorer's figures on the test windows. */
+export interface Scored {
+  auc: number | null;
+  precision: number;
+  recall: number;
+}
+
+/**
+ * A paired bootstrap of the model's test AUC over another scorer's: the test windows' start times
+ * drawn with replacement (every device's window at a drawn time comes along, so the two scorers are
+ * always judged on the same windows, and windows of one time, which share the floor's state, stay
+ * together). `low` and `high` are the 5th and 95th percentiles of the difference.
+ */
+export interface Bootstrap {
+  difference: number;
+  low: number;
+  high: number;
+  draws: number;
+}
+
 export interface Evaluation {
   windowHours: number;
+  /** Why this window: given with --hours, or the rule that chose it from the history. */
+  windowRule: string;
   splitAt: string;
+  /** The end of the history judged: its last case, alert or recorded span (not the wall clock). */
+  historyEnd: string;
   train: { samples: number; positives: number };
   test: { samples: number; positives: number };
-  model: { auc: number | null; precision: number; recall: number };
-  baseline: { auc: number | null; precision: number; recall: number };
+  model: Scored;
+  baseline: Scored;
   /**
    * The baseline with the model's idle rule (0 for a device that recorded nothing in the last N h):
    * how much of the model's gain is exposure alone. The verdict is against the plain baseline.
    */
-  idleBaseline: { auc: number | null; precision: number; recall: number };
+  idleBaseline: Scored;
   /**
    * The order the risks are printed in (an open health alert first, then the scorer the verdict
    * chose), judged on the same test windows: what ranking by the health state costs or gains.
    */
-  ranking: { auc: number | null; precision: number; recall: number };
+  ranking: Scored;
+  /** The model's AUC over the baseline's, and over the idle rule's, bootstrapped (null: too few). */
+  overBaseline: Bootstrap | null;
+  overIdleBaseline: Bootstrap | null;
+  /** The rule the verdict follows, in words. */
+  verdictRule: string;
   beatsBaseline: boolean;
   verdict: string;
 }
@@ -313,6 +418,11 @@ export interface Risk {
   device: string;
   /** Probability of at least one incident in the next window (0 for an idle device, by the model). */
   risk: number;
+  /**
+   * The same probability were it working in the next window (the model's score without the idle
+   * rule): the device's condition, for a line that is stopped now and will start again.
+   */
+  riskIfWorking: number;
   /** It recorded events in the last window (always true when no activity is known). */
   working: boolean;
   scoredBy: 'model' | 'baseline';
@@ -331,7 +441,10 @@ export interface Insights {
   incidents: number;
   patterns: Pattern[];
   evaluation: Evaluation | null;
+  /** The printed order: an open health alert first, then by risk. */
   risks: Risk[];
+  /** The devices by the scorer's risk were each working (riskIfWorking) alone: no alert rule, no idle rule. */
+  byRiskIfWorking: string[];
 }
 
 const verbs: Record<string, string> = {
@@ -398,9 +511,130 @@ function groupBy<T, V>(items: readonly T[], key: (t: T) => string, value: (t: T)
 /** Sort key of the printed order: an open health alert first, then the risk. */
 const rankScore = (openAlert: boolean, risk: number) => (openAlert ? 1 : 0) + risk;
 
+/** The windows the history is judged in, longest first: a day's notice is worth more than an hour's. */
+export const windowLadder = [24, 12, 8, 4, 2, 1, 0.5, 0.25];
+
 /**
- * Patterns, the time-split evaluation, and the ranked risks for the next `windowHours` after `now`.
- * `margin`: how much higher the model's test AUC must be to claim it beats the baseline.
+ * Where the time split falls for windows of `w` ms: when the first `trainShare` of the incidents
+ * (sorted `times`) had happened, on the window grid, leaving two windows on either side at least.
+ * By incidents, not by clock time: a history whose last days are quiet (a warehouse receiving
+ * after production ended) would otherwise leave the test part with a handful of incidents.
+ */
+export function splitOf(times: readonly number[], start: number, end: number, w: number, trainShare: number) {
+  const at = times[Math.min(times.length - 1, Math.floor(times.length * trainShare))] ?? end;
+  const grid = (t: number) => start + Math.floor((t - start) / w) * w;
+  return Math.max(start + 2 * w, Math.min(grid(at), grid(end) - 2 * w));
+}
+
+/** Every device's incident times, sorted. */
+const incidentTimes = (byDevice: ReadonlyMap<string, readonly number[]>) =>
+  [...byDevice.values()].flat().sort((a, b) => a - b);
+
+/** Device-windows after the split with an incident and without (every device working). */
+function testCounts(byDevice: ReadonlyMap<string, readonly number[]>, split: number, end: number, w: number) {
+  let positives = 0;
+  let negatives = 0;
+  for (const times of byDevice.values())
+    for (let t = split; t + w <= end; t += w)
+      if (times.some((x) => x >= t && x < t + w)) positives++;
+      else negatives++;
+  return { positives, negatives };
+}
+
+/**
+ * The prediction window, from the history: the longest of the ladder whose test part (after the
+ * time split) holds at least `minTest` device-windows with an incident and as many without, so that
+ * the verdict has something to stand on (with 25 of each, the standard error of an AUC is at most
+ * √(0.25 / 25) = 0.1, Hanley and McNeil's bound); else the shortest (and the verdict may say too few).
+ */
+export function chooseWindow(
+  byDevice: ReadonlyMap<string, readonly number[]>,
+  start: number,
+  end: number,
+  { trainShare = 0.7, minTest = 25 } = {},
+): { hours: number; rule: string } {
+  const rule = `the longest of ${windowLadder.join(', ')} h whose test part (after ${Math.round(trainShare * 100)} % of the incidents) holds at least ${minTest} device-windows with an incident and ${minTest} without`;
+  for (const hours of windowLadder) {
+    const w = hours * HOUR;
+    const { positives, negatives } = testCounts(
+      byDevice,
+      splitOf(incidentTimes(byDevice), start, end, w, trainShare),
+      end,
+      w,
+    );
+    if (positives >= minTest && negatives >= minTest)
+      return { hours, rule: `${rule} (${positives} with one)` };
+  }
+  return { hours: windowLadder.at(-1)!, rule: `${rule}: none does, so the shortest` };
+}
+
+/** The q-quantile of sorted numbers (nearest rank). */
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+/**
+ * A paired bootstrap of AUC(a) − AUC(b) over blocks of samples (the test windows of one start time),
+ * with a fixed seed: the same history gives the same verdict. Null when fewer than half the draws
+ * hold both classes.
+ */
+export function pairedBootstrap(
+  blocks: readonly (readonly number[])[],
+  a: readonly number[],
+  b: readonly number[],
+  labels: readonly number[],
+  { draws = 1000, seed = 9 } = {},
+): Bootstrap | null {
+  const observedA = auc(a, labels);
+  const observedB = auc(b, labels);
+  if (observedA === null || observedB === null || blocks.length === 0) return null;
+  const rnd = prng(seed);
+  const diffs: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    const idx: number[] = [];
+    for (let k = 0; k < blocks.length; k++) idx.push(...blocks[Math.floor(rnd() * blocks.length)]!);
+    const ys = idx.map((i) => labels[i]!);
+    const ra = auc(
+      idx.map((i) => a[i]!),
+      ys,
+    );
+    const rb = auc(
+      idx.map((i) => b[i]!),
+      ys,
+    );
+    if (ra !== null && rb !== null) diffs.push(ra - rb);
+  }
+  if (diffs.length < draws / 2) return null;
+  diffs.sort((x, y) => x - y);
+  return {
+    difference: observedA - observedB,
+    low: quantile(diffs, 0.05),
+    high: quantile(diffs, 0.95),
+    draws: diffs.length,
+  };
+}
+
+/** The history's end: its last case, alert change or recorded span (the wall clock is no evidence). */
+function historyEnd(
+  rows: readonly IncidentRow[],
+  episodes: readonly HealthEpisode[],
+  activity: readonly Activity[],
+  now: number,
+): number {
+  // Only what was known by `now` (rows after it are already left out).
+  let end = -Infinity;
+  for (const r of rows) end = Math.max(end, timeOf(r) + 1);
+  for (const e of episodes)
+    for (const t of [e.raisedAt, e.clearedAt ?? -Infinity]) if (t < now) end = Math.max(end, t + 1);
+  for (const a of activity) if (a.to <= now) end = Math.max(end, a.to);
+  return end;
+}
+
+/**
+ * Patterns, the time-split evaluation, and the ranked risks for the next window after `now`.
+ * The window is `windowHours` when given, else chosen from the history (chooseWindow).
+ * The verdict: the model beats the baseline when the test part holds at least `minTestPositives`
+ * windows with an incident and the paired bootstrap's 5th percentile of its AUC gain is above 0
+ * (one-sided, 95 %).
  */
 export function insights(
   rows: readonly IncidentRow[],
@@ -408,29 +642,39 @@ export function insights(
     episodes = [],
     activity = [],
     devices = [],
-    windowHours = 24,
+    windowHours,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
-    margin = 0.02,
     minTestPositives = 5,
+    draws = 1000,
   }: {
-    /** The device-health alert episodes, for x5 and x6 and the order of the risks. */
+    /** The device-health alert episodes, for x5–x7 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
-    /** Each device's recorded events over time, for the idle rule (none given: every device works). */
+    /** Each device's recorded events over time, for x8, x9 and the idle rule (none: every device works). */
     activity?: readonly Activity[];
     /** Every registered device (master data): one without cases is ranked too, not left out. */
     devices?: readonly string[];
+    /** The prediction window; absent: chosen from the history. */
     windowHours?: number;
     now?: number;
     trainShare?: number;
-    margin?: number;
     minTestPositives?: number;
+    /** Bootstrap draws for the verdict. */
+    draws?: number;
   } = {},
 ): Insights {
+  // As of `now`: a case recorded after it is not known yet (`--at` a past time).
+  rows = rows.filter((r) => timeOf(r) < now);
   const withDevice = rows.filter((r): r is IncidentRow & { deviceId: string } => !!r.deviceId);
   const byDevice = groupBy(withDevice, (r) => r.deviceId, timeOf);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
-  const out: Insights = { incidents: rows.length, patterns: patterns(rows), evaluation: null, risks: [] };
+  const out: Insights = {
+    incidents: rows.length,
+    patterns: patterns(rows),
+    evaluation: null,
+    risks: [],
+    byRiskIfWorking: [],
+  };
   // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
   if (byDevice.size === 0) return out;
   for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
@@ -449,11 +693,18 @@ export function insights(
         )
       : null;
   for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
-  const w = windowHours * HOUR;
+  const workOf = (device: string) => (work ? (work.get(device) ?? []) : null);
   const start = Math.min(...withDevice.map(timeOf));
-  const split = start + Math.floor(((now - start) * trainShare) / w) * w;
+  const end = historyEnd(rows, episodes, activity, now);
+  const chosen =
+    windowHours === undefined
+      ? chooseWindow(byDevice, start, end, { trainShare })
+      : { hours: windowHours, rule: 'given (--hours)' };
+  windowHours = chosen.hours;
+  const w = windowHours * HOUR;
+  const split = splitOf(incidentTimes(byDevice), start, end, w, trainShare);
   const train = samples(byDevice, start + w, split, start, windowHours, health, work);
-  const test = samples(byDevice, split, now, start, windowHours, health, work);
+  const test = samples(byDevice, split, end, start, windowHours, health, work);
   const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
   // The hurdle: fitted on the windows where the device was working; an idle one scores 0.
   const fit = (s: Sample[]) =>
@@ -471,43 +722,70 @@ export function insights(
     const labels = test.map((s) => s.y);
     const mAuc = auc(mScores, labels);
     const bAuc = auc(bScores, labels);
+    const blocks = [
+      ...groupBy(
+        test.map((s, i) => [s, i] as const),
+        ([s]) => String(s.t),
+        ([, i]) => i,
+      ).values(),
+    ];
+    const overBaseline = pairedBootstrap(blocks, mScores, bScores, labels, { draws });
+    const overIdleBaseline = pairedBootstrap(blocks, mScores, iScores, labels, { draws });
     const enough = positives(test) >= minTestPositives;
-    const beats = enough && mAuc !== null && bAuc !== null && mAuc >= bAuc + margin;
-    // The printed order on the test windows: x5 (an alert open at the window's start) first.
-    const chosen = beats ? mScores : bScores.map((b) => 1 - Math.exp(-b));
-    const rScores = test.map((s, i) => rankScore(s.x[4] === 1, chosen[i]!));
+    const beats = enough && overBaseline !== null && overBaseline.low > 0;
+    // The printed order on the test windows: x4 (an alert open at the window's start) first.
+    const scoredBy = beats ? mScores : bScores.map((b) => 1 - Math.exp(-b));
+    const rScores = test.map((s, i) => rankScore(s.x[3] === 1, scoredBy[i]!));
+    const gain = (b: Bootstrap | null) =>
+      b
+        ? `AUC gain ${b.difference.toFixed(3)}, 90 % interval ${b.low.toFixed(3)} to ${b.high.toFixed(3)}`
+        : 'no interval';
     out.evaluation = {
       windowHours,
+      windowRule: chosen.rule,
       splitAt: new Date(split).toISOString(),
+      historyEnd: new Date(end).toISOString(),
       train: { samples: train.length, positives: positives(train) },
       test: { samples: test.length, positives: positives(test) },
       model: { auc: mAuc, ...precisionRecallAtTop(mScores, labels) },
       baseline: { auc: bAuc, ...precisionRecallAtTop(bScores, labels) },
       idleBaseline: { auc: auc(iScores, labels), ...precisionRecallAtTop(iScores, labels) },
       ranking: { auc: auc(rScores, labels), ...precisionRecallAtTop(rScores, labels) },
+      overBaseline,
+      overIdleBaseline,
+      verdictRule: `trained on the windows before the time ${Math.round(trainShare * 100)} % of the incidents had happened, tested on the windows after it; the model beats the baseline when the test part holds at least ${minTestPositives} windows with an incident and, in a paired bootstrap of ${draws} draws over the test windows' start times, the 5th percentile of its AUC gain is above 0`,
       beatsBaseline: beats,
       verdict: !enough
         ? `not enough incidents after the split (${positives(test)} windows with one; ${minTestPositives} needed) to judge the model: risks are ranked by the baseline`
         : beats
-          ? `the model beats the baseline on the later ${Math.round((1 - trainShare) * 100)} % of the time (AUC ${mAuc!.toFixed(3)} against ${bAuc!.toFixed(3)})`
-          : `the model does not beat the baseline (AUC ${mAuc?.toFixed(3) ?? '-'} against ${bAuc?.toFixed(3) ?? '-'}): risks are ranked by the baseline`,
+          ? `the model beats the baseline after the time split (AUC ${mAuc!.toFixed(3)} against ${bAuc!.toFixed(3)}; ${gain(overBaseline)})`
+          : `the model does not beat the baseline (AUC ${mAuc?.toFixed(3) ?? '-'} against ${bAuc?.toFixed(3) ?? '-'}; ${gain(overBaseline)}): risks are ranked by the baseline`,
     };
   }
   // The final risks: the model refitted on all windows when it earned it, else the baseline rate
   // turned into a probability (Poisson: 1 − e^(−rate)).
-  const all = samples(byDevice, start + w, now, start, windowHours, health, work).filter((s) => s.working);
+  const all = samples(byDevice, start + w, end, start, windowHours, health, work).filter((s) => s.working);
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
   const final = useModel ? fit(all) : null;
   for (const [device, times] of byDevice) {
-    const x = features(times, now, start, windowHours, health.get(device));
-    const working = !work || recordedBefore(work.get(device) ?? [], now, windowHours) > 0;
-    const risk = final ? (working ? predict(final, x) : 0) : 1 - Math.exp(-x[2]!);
+    const activityOf = workOf(device);
+    const x = features(times, now, start, windowHours, health.get(device), activityOf);
+    const working = !activityOf || recordedBefore(activityOf, now, windowHours) > 0;
+    // Were it working: an idle device's x7 as in its usual window of work.
+    const usual = activityOf && !working ? usualRecords(now, start, windowHours, activityOf) : undefined;
+    const ifWorking =
+      usual === undefined
+        ? x
+        : features(times, now, start, windowHours, health.get(device), activityOf, usual);
+    const riskIfWorking = final ? predict(final, ifWorking) : 1 - Math.exp(-x[2]!);
     const open =
       openAt(health.get(device) ?? [], now).sort((a, b) => deviationOf(b) - deviationOf(a))[0] ?? null;
     out.risks.push({
       device,
-      risk,
+      // The baseline knows nothing of work: its risk is the rate, working or not.
+      risk: final && !working ? 0 : riskIfWorking,
+      riskIfWorking,
       working,
       scoredBy: final ? 'model' : 'baseline',
       openAlert: open && {
@@ -525,6 +803,9 @@ export function insights(
       ),
     });
   }
+  out.byRiskIfWorking = [...out.risks]
+    .sort((a, b) => b.riskIfWorking - a.riskIfWorking || a.device.localeCompare(b.device))
+    .map((r) => r.device);
   // A device the health stage holds faulty now ranks above every device it does not, then by risk:
   // a drifting clock makes no cases of its own, yet it mis-times every event it stamps.
   out.risks.sort(

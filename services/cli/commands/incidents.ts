@@ -1,6 +1,6 @@
 /** `unitrail incidents insights`: where incidents concentrate and which devices are at risk (docs/exceptions.md). */
 import type { Command } from '../command';
-import { optNumber, optSince, printAs, withPool } from '../command';
+import { optNumber, optSince, optString, optTime, printAs, withPool } from '../command';
 import {
   formatInsights,
   insights,
@@ -8,17 +8,25 @@ import {
   loadDevices,
   loadHealthEpisodes,
   loadIncidentRows,
+  windowLadder,
 } from '../../../libs/incidents';
 
 const insightsCommand: Command = {
   name: 'incidents insights',
   summary:
     'Patterns in the case history, each device’s risk of an incident in the next N hours, a preventive action per risk',
-  usage: '[--hours N] [--since T] [--json]',
+  usage: '[--hours N] [--at T] [--since T] [--json]',
   async run(input) {
-    const windowHours = optNumber(input, 'hours', 24, { min: 0.001, integer: false });
-    // Activity spans of a quarter window, 1 min to 1 h.
-    const spanMs = Math.min(3600_000, Math.max(60_000, Math.round((windowHours * 3600_000) / 4)));
+    // Absent: the window is chosen from the history (libs/incidents chooseWindow).
+    const windowHours =
+      optString(input, 'hours') === undefined
+        ? undefined
+        : optNumber(input, 'hours', null, { min: 0.001, integer: false });
+    const now = optTime(input, 'at') ?? Date.now();
+    // Activity in spans of a quarter of the shortest window it may be judged in (1 min at least):
+    // a window's count is then off by at most a quarter window at its start.
+    const shortest = Math.min(windowHours ?? Infinity, ...windowLadder);
+    const spanMs = Math.max(60_000, Math.round((shortest * 3600_000) / 4));
     const { rows, episodes, devices, activity } = await withPool(
       async (pool) => ({
         rows: await loadIncidentRows(pool, { since: optSince(input) }),
@@ -28,7 +36,7 @@ const insightsCommand: Command = {
       }),
       { max: 1 },
     );
-    const result = insights(rows, { episodes, devices, activity, windowHours, now: Date.now() });
+    const result = insights(rows, { episodes, devices, activity, windowHours, now });
     printAs(input, result, () => formatInsights(result));
     return 0;
   },
