@@ -69,15 +69,8 @@ function passedOn(record: InputRecord<unknown>, out: { topic: string; value: unk
 }
 
 function sameSchema(record: InputRecord<unknown>, out: { topic: string }): boolean {
-  const schema = valueSchemaOf(out.topic);
-  return schema !== undefined && schema === valueSchemaOf(record.topic);
-}
-
-/** A topic's value schema, looked up once per topic (asked several times per record and hop). */
-const schemaByTopic = new Map<string, string | undefined>();
-function valueSchemaOf(topic: string): string | undefined {
-  if (!schemaByTopic.has(topic)) schemaByTopic.set(topic, topicByName(topic)?.valueSchema);
-  return schemaByTopic.get(topic);
+  const schema = topicByName(out.topic)?.valueSchema;
+  return schema !== undefined && schema === topicByName(record.topic)?.valueSchema;
 }
 
 interface Fused {

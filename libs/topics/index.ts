@@ -141,6 +141,9 @@ export const allTopics: TopicSpec[] = Object.values(topics);
 
 export const rawTopics = [topics.rawMes, topics.rawWms, topics.rawTms, topics.rawEpcis].map((t) => t.name);
 
+/** Every topic by its name: asked per record and hop by the fused process. */
+const byName = new Map(allTopics.map((t) => [t.name, t]));
+
 export function topicByName(name: string): TopicSpec | undefined {
-  return allTopics.find((t) => t.name === name);
+  return byName.get(name);
 }
