@@ -46,7 +46,6 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[] = allTopics)
   });
 }
 
-/** Lag per consumer group: sum over partitions of (end offset − committed offset). */
 /**
  * Commits each group's offsets at the end of its input topics, so it starts with what is produced
  * next (a benchmark's own records). The groups must have no running member.
@@ -66,6 +65,7 @@ export async function startGroupsAtEnd(
   });
 }
 
+/** Lag per consumer group: sum over partitions of (end offset − committed offset). */
 export async function groupLag(kafka: Kafka, groupId: string, topicNames: string[]): Promise<number> {
   return withAdmin(kafka, async (admin) => {
     let lag = 0;
