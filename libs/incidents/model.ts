@@ -536,7 +536,7 @@ function testCounts(byDevice: ReadonlyMap<string, readonly number[]>, split: num
   let negatives = 0;
   for (const times of byDevice.values())
     for (let t = split; t + w <= end; t += w)
-      if (times.some((x) => x >= t && x < t + w)) positives++;
+      if (incidentsIn(times, t, t + w) > 0) positives++;
       else negatives++;
   return { positives, negatives };
 }
@@ -554,14 +554,10 @@ export function chooseWindow(
   { trainShare = 0.7, minTest = 25 } = {},
 ): { hours: number; rule: string } {
   const rule = `the longest of ${windowLadder.join(', ')} h whose test part (after ${Math.round(trainShare * 100)} % of the incidents) holds at least ${minTest} device-windows with an incident and ${minTest} without`;
+  const times = incidentTimes(byDevice);
   for (const hours of windowLadder) {
     const w = hours * HOUR;
-    const { positives, negatives } = testCounts(
-      byDevice,
-      splitOf(incidentTimes(byDevice), start, end, w, trainShare),
-      end,
-      w,
-    );
+    const { positives, negatives } = testCounts(byDevice, splitOf(times, start, end, w, trainShare), end, w);
     if (positives >= minTest && negatives >= minTest)
       return { hours, rule: `${rule} (${positives} with one)` };
   }
@@ -648,9 +644,9 @@ export function insights(
     minTestPositives = 5,
     draws = 1000,
   }: {
-    /** The device-health alert episodes, for x5–x7 and the order of the risks. */
+    /** The device-health alert episodes, for x4–x6 and the order of the risks. */
     episodes?: readonly HealthEpisode[];
-    /** Each device's recorded events over time, for x8, x9 and the idle rule (none: every device works). */
+    /** Each device's recorded events over time, for x7, x8 and the idle rule (none: every device works). */
     activity?: readonly Activity[];
     /** Every registered device (master data): one without cases is ranked too, not left out. */
     devices?: readonly string[];
