@@ -1,4 +1,21 @@
-import { newRequestQueue, stopIdleRequestQueueTimers } from './request-queue';
+import { stopIdleRequestQueueTimers, type RequestQueue } from './request-queue';
+
+/** A queue as kafkajs makes one per broker connection. */
+function newRequestQueue(): RequestQueue & { throttleCheckTimeoutId: unknown; destroy(): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs' internal module, untyped
+  const Queue = require('kafkajs/src/network/requestQueue') as new (opts: object) => RequestQueue & {
+    throttleCheckTimeoutId: unknown;
+    destroy(): void;
+  };
+  return new Queue({
+    maxInFlightRequests: null,
+    requestTimeout: 30000,
+    enforceRequestTimeout: false,
+    clientId: 'test',
+    broker: 'test:9092',
+    logger: { debug: () => {}, warn: () => {}, info: () => {}, error: () => {} },
+  });
+}
 
 describe("kafkajs' request queue, as this process runs it", () => {
   beforeAll(() => stopIdleRequestQueueTimers());

@@ -10,7 +10,7 @@
  * queue, and push() schedules the check itself; a reply runs the check at once. So the check is
  * scheduled only while something is pending or a throttle is in force, as kafkajs meant to.
  */
-interface RequestQueue {
+export interface RequestQueue {
   pending: unknown[];
   throttledUntil: number;
   scheduleCheckPendingRequests(): void;
@@ -31,20 +31,4 @@ export function stopIdleRequestQueueTimers(): void {
     schedule.call(this);
   };
   proto[PATCHED] = true;
-}
-
-/** A queue as kafkajs makes one per broker connection (for tests). */
-export function newRequestQueue(): RequestQueue & { throttleCheckTimeoutId: unknown; destroy(): void } {
-  const Queue = RequestQueueClass as unknown as new (opts: object) => RequestQueue & {
-    throttleCheckTimeoutId: unknown;
-    destroy(): void;
-  };
-  return new Queue({
-    maxInFlightRequests: null,
-    requestTimeout: 30000,
-    enforceRequestTimeout: false,
-    clientId: 'test',
-    broker: 'test:9092',
-    logger: { debug: () => {}, warn: () => {}, info: () => {}, error: () => {} },
-  });
 }
