@@ -310,8 +310,12 @@ describe('insights with the health stage history', () => {
     ]);
     // The latest 100 graded reads at least, in whole buckets: the last two once all three have ended.
     expect(conditionFeatures(b, T0 + 3 * MIN5, 1)[0]).toBeCloseTo(Math.log1p((100 * 72) / 120));
-    // The window's bad reads count only buckets inside the last N h.
-    expect(conditionFeatures(b, T0 + 3 * MIN5 + 3600_000 - MIN5, 1)[2]).toBeCloseTo(Math.log1p(100));
+    // The window's bad reads count only buckets inside its last N h of reading: the N h up to its
+    // latest read (an idle device's, however long ago).
+    const later = [...b, bucket('p', T0 + 12 * MIN5, 60, 3, 1)];
+    expect(conditionFeatures(later, T0 + 13 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(32 + 100 + 4));
+    expect(conditionFeatures(later, T0 + 100 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(32 + 100 + 4));
+    expect(conditionFeatures(later, T0 + 12 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(6 + 32 + 100));
     expect(conditionFeatures([], T0, 1)).toEqual([0, 0, 0]);
   });
 

@@ -13,7 +13,7 @@
  *   and its condition as the device-health stage saw it (its history per bucket of broker time,
  *   only the buckets that had ended by t): x9 = log(1 + the D/F share, in %, of its latest 100
  *   graded reads), x10 = log(1 + the no-read share, in %, of its latest 100 verifications),
- *   x11 = log(1 + its D/F grades and no-reads in the last N h);
+ *   x11 = log(1 + its D/F grades and no-reads in its last N h of reading);
  *   label = at least one incident in [t, t + N).
  * x2 and x8 look at the device's last windows of work, not the last 7N h: a stopped line does not
  * mend, and its condition when it starts again is what it was when it stopped.
@@ -133,7 +133,8 @@ const LATEST_READS = 100;
  * x9–x11: the device's condition as known at t, from its buckets (sorted by `from`) that had ended
  * by t: the D/F share (in %) of its latest 100 graded reads and the no-read share (in %) of its
  * latest 100 verifications (whole buckets, going back from t until that many, or all there are),
- * and its D/F grades and no-reads in the N h before t. A bucket still open at t is not known yet.
+ * and its D/F grades and no-reads in its last N h of reading (the N h before t when it works). A
+ * bucket still open at t is not known yet.
  */
 export function conditionFeatures(buckets: readonly ConditionBucket[], t: number, windowH: number): number[] {
   // The buckets that had ended by t (to ≤ t): sorted by start, and of one length, so by end too.
@@ -154,8 +155,12 @@ export function conditionFeatures(buckets: readonly ConditionBucket[], t: number
       noReads += b.noReads;
     }
   }
+  // Its last N h of reading: up to its latest bucket with reads (a stopped line's condition is what
+  // it was when it stopped, as for x2 and x8; for a working device, the N h before t).
+  let last = known - 1;
+  while (last >= 0 && buckets[last]!.verifications === 0) last--;
   let recentBad = 0;
-  for (let i = known - 1; i >= 0 && buckets[i]!.from >= t - windowH * HOUR; i--)
+  for (let i = last; i >= 0 && buckets[i]!.from >= buckets[last]!.to - windowH * HOUR; i--)
     recentBad += buckets[i]!.lowGrades + buckets[i]!.noReads;
   return [
     Math.log1p(graded ? (100 * low) / graded : 0),
