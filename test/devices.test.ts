@@ -5,6 +5,8 @@
  * stored, before its offsets were committed; once at a random moment) and restarted. Exactly
  * one alert per injected fault comes out, none for the healthy devices, and the state and
  * episodes are in PostgreSQL (a database of this test's own); the ops API lists and acks them.
+ * The stage's history per bucket (ut.device_health_history) counts every record once across the
+ * SIGKILLs, and a replay of the whole input leaves it as it was.
  */
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -42,12 +44,18 @@ let api: RunningOpsApi | undefined;
 const stages = new Stages();
 let health: Stages;
 const alertsFrom = new Map<number, number>();
+/** Where this test's records begin on each input: the group's start, and a replay's. */
+const inputsFrom = new Map<string, { partition: number; offset: string }[]>();
 
 /** The group starts where the topics end now: only this test's records reach its state. */
 async function groupAtTheEnd(): Promise<void> {
   await withAdmin(kafka, async (admin) => {
     for (const topic of inputs) {
       const ends = await admin.fetchTopicOffsets(topic);
+      inputsFrom.set(
+        topic,
+        ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      );
       await admin.setOffsets({
         groupId: group,
         topic,
@@ -187,6 +195,51 @@ describe('device health on the stack', () => {
       'wms-scanner-9': 'degrading',
       'truck-42': 'drifting',
     });
+  });
+
+  it('keeps a history that counts each record once, and a replay of the input leaves it as it was', async () => {
+    const history = async () =>
+      (await db.pool.query('SELECT * FROM ut.device_health_history ORDER BY device, bucket_start')).rows;
+    const before = await history();
+    expect(before.length).toBeGreaterThan(0);
+    // Across the two SIGKILLs (one after a batch was stored, before its offsets were committed) each
+    // record counted once: the history's sums are the state's own counts.
+    const counts = await db.pool.query<{ device: string; counts: Record<string, number> }>(
+      `SELECT device, state->'counts' AS counts FROM ut.device_health`,
+    );
+    for (const { device, counts: c } of counts.rows) {
+      const mine = before.filter((b) => b.device === device);
+      const sum = (k: string) => mine.reduce((a, b) => a + Number(b[k]), 0);
+      expect({
+        device,
+        v: sum('verifications'),
+        n: sum('no_reads'),
+        g: sum('graded'),
+        e: sum('events'),
+      }).toEqual({
+        device,
+        v: c.verifications,
+        n: c.noReads,
+        g: c.graded,
+        e: c.events,
+      });
+    }
+    // Replay: the group goes back to this test's first records and the stage reads them all again.
+    await health.signal('device-health', 'SIGTERM');
+    await withAdmin(kafka, async (admin) => {
+      for (const [topic, partitions] of inputsFrom)
+        await admin.setOffsets({ groupId: group, topic, partitions });
+    });
+    health.start('device-health');
+    await waitFor(
+      'device-health to read its input again',
+      async () => {
+        const lag = await withAdmin(kafka, (admin) => groupOffsets(admin, { [group]: inputs }));
+        return lag[group]!.lag === 0;
+      },
+      { timeoutMs: 600_000, everyMs: 2000 },
+    );
+    expect(await history()).toEqual(before);
   });
 
   it('lists the devices and takes an acknowledgement through the ops API, not from a viewer', async () => {

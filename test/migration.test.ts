@@ -7,6 +7,8 @@
  * Migration 090 (case histories chained across cases) likewise, from cases written the 070 way.
  * Migration 095 (ledger rows name their units; no identifier index by event) likewise, from a store
  * the sink wrote before it.
+ * Migration 096 (device health history) likewise, from device health the stage wrote before it: its
+ * state, positions and alert episodes stay as they were, and the stage's history adds on top.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -29,6 +31,7 @@ import { touchedIdentifiers, type SerializationEvent } from '../libs/events';
 import { referenceStory } from '../libs/journey';
 import { canonicalEvent } from '../libs/events';
 import { entryHash, entryText, openManualCase, verifyCases } from '../libs/cases';
+import { addToHistory, loadFleet, observe, saveFleet, type Fleet, type HistoryBucket } from '../libs/devices';
 
 const { story, GTIN, LOT, at, PLANT } = referenceStory;
 
@@ -481,6 +484,90 @@ describe('migration 095 on an existing store', () => {
     ]);
     expect(reads.rows.map((r) => r.unit_uri)).toEqual(touchedIdentifiers(more).map(({ id }) => id.uri));
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
+  });
+});
+
+describe('migration 096 on existing device health', () => {
+  const name096 = `${name}_096`;
+  const storeOf096 = scratchStore(name096);
+  const T = Date.UTC(2026, 10, 1, 8);
+  const site = '4012345000009';
+  /** A printer's verifications, one a second from `from`: every tenth unread, grades A..F in turn. */
+  function observeReads(fleet: Fleet, from: number, n: number): Map<string, HistoryBucket> {
+    const history = new Map<string, HistoryBucket>();
+    for (let i = from; i < from + n; i++) {
+      const o = {
+        kind: 'verification' as const,
+        device: 'line-1-printer',
+        site,
+        receivedAt: T + i * 1000,
+        id: `M1-${i}`,
+        read: i % 10 !== 0,
+        grade: i % 5,
+      };
+      observe(fleet, o);
+      addToHistory(history, o);
+    }
+    return history;
+  }
+  const tables = [
+    'ut.device_health',
+    'ut.device_health_positions',
+    'ut.device_health_streams',
+    'ut.device_alerts',
+  ];
+  const rows = async (store: pg.Pool) => {
+    const out: Record<string, unknown[]> = {};
+    for (const t of tables) out[t] = (await store.query(`SELECT * FROM ${t} ORDER BY 1, 2`)).rows;
+    return out;
+  };
+
+  it('keeps every device, position and alert row, and the stage adds its history on top', async () => {
+    const store = storeOf096();
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 96),
+    );
+    // The stage's write before 096: state, positions, watermarks and an alert episode.
+    const fleet: Fleet = { devices: {} };
+    observeReads(fleet, 0, 400);
+    await saveFleet(store, {
+      devices: Object.values(fleet.devices),
+      positions: new Map([['ut.signals.v1:0', 400]]),
+      alerts: [],
+      marks: { 'ut.signals.v1:0': T + 399_000 },
+    });
+    await store.query(
+      `INSERT INTO ut.device_alerts (alert_id, device, site, kind, metric, value, baseline, since, at_record, raised_at)
+       VALUES ('device:line-1-printer:print_grade:1', 'line-1-printer', $1, 'device_degrading', 'print_grade', 1.9, 3.7,
+               to_timestamp($2 / 1000.0), 'M1-300', to_timestamp($2 / 1000.0))`,
+      [site, T + 300_000],
+    );
+    const before = await rows(store);
+    expect(before['ut.device_health']).toHaveLength(1);
+    expect(before['ut.device_alerts']).toHaveLength(1);
+
+    expect(await migrate(store)).toContain('096_device_health_history');
+    expect(await rows(store)).toEqual(before);
+    const loaded = await loadFleet(store);
+    expect(loaded.fleet.devices['line-1-printer']).toEqual(fleet.devices['line-1-printer']);
+    expect(await store.query('SELECT * FROM ut.device_health_history')).toMatchObject({ rowCount: 0 });
+
+    // The stage's next batch writes its history with its state; the counts are those of the batch.
+    const history = observeReads(fleet, 400, 600);
+    await saveFleet(store, {
+      devices: Object.values(fleet.devices),
+      positions: new Map([['ut.signals.v1:0', 1000]]),
+      alerts: [],
+      history: [...history.values()],
+    });
+    const sums = await store.query(
+      `SELECT count(*)::int AS buckets, sum(verifications)::int AS v, sum(no_reads)::int AS n, sum(graded)::int AS g,
+              sum(low_grades)::int AS low FROM ut.device_health_history`,
+    );
+    // 600 reads from 400 s to 999 s: buckets of 5 min from 300 s, 600 s and 900 s.
+    expect(sums.rows[0]).toEqual({ buckets: 3, v: 600, n: 60, g: 540, low: 180 });
+    expect((await rows(store))['ut.device_alerts']).toEqual(before['ut.device_alerts']);
   });
 });
 

@@ -3,6 +3,8 @@ export * from './detect';
 export { observationsOf, gradeValue, messageId } from './observe';
 export { loadFleet, saveFleet, listDevices, listAlerts, ackAlert, positionKey } from './store';
 export type { Positions, AlertRow, DeviceRow } from './store';
+export { addToHistory, bucketStart, HISTORY_BUCKET_MS } from './history';
+export type { HistoryBucket } from './history';
 export { detectorSettingsOf } from './settings';
 export { formatDevices } from './format';
 export { deviceAckers } from './access';

@@ -1,12 +1,14 @@
 /**
  * Device health in PostgreSQL (migration 060): each device's state, the input positions applied to
- * it, and the alert episodes. `saveFleet` writes all three in one transaction: the state and the
- * positions never disagree, so a restart neither loses nor re-applies a record.
+ * it, and the alert episodes; and its history per bucket of broker time (migration 096).
+ * `saveFleet` writes them in one transaction: the state, the history and the positions never
+ * disagree, so a restart neither loses nor re-applies a record.
  */
 import type pg from 'pg';
 import { UsageError } from '../errors';
 import { db } from '../store';
 import { healthOf, type DeviceAlert, type DeviceState, type Fleet, type Health } from './detect';
+import type { HistoryBucket } from './history';
 
 /** topic:partition → the next offset to apply. */
 export type Positions = Map<string, number>;
@@ -36,7 +38,11 @@ export async function loadFleet(pool: pg.Pool): Promise<{ fleet: Fleet; position
   });
 }
 
-/** Writes the touched devices, the positions and the alerts of a batch, in one transaction. */
+/**
+ * Writes the touched devices, the positions, the alerts and the history counts of a batch, in one
+ * transaction. The history's counts are added to its rows: only the records above the stored
+ * positions were counted, and they are stored with those positions, so no record counts twice.
+ */
 export async function saveFleet(
   pool: pg.Pool,
   {
@@ -44,7 +50,14 @@ export async function saveFleet(
     positions,
     alerts,
     marks = {},
-  }: { devices: DeviceState[]; positions: Positions; alerts: DeviceAlert[]; marks?: Record<string, number> },
+    history = [],
+  }: {
+    devices: DeviceState[];
+    positions: Positions;
+    alerts: DeviceAlert[];
+    marks?: Record<string, number>;
+    history?: HistoryBucket[];
+  },
 ): Promise<void> {
   await db('device health save', async () => {
     const client = await pool.connect();
@@ -74,6 +87,7 @@ export async function saveFleet(
           [stream, readTo],
         );
       }
+      if (history.length > 0) await addHistory(client, history);
       for (const a of alerts) {
         const p = a.payload;
         if (a.kind === 'device_cleared') {
@@ -111,6 +125,31 @@ export async function saveFleet(
       client.release();
     }
   });
+}
+
+/** Adds a batch's bucket counts to ut.device_health_history (one statement). */
+async function addHistory(client: pg.PoolClient, history: HistoryBucket[]): Promise<void> {
+  await client.query(
+    `INSERT INTO ut.device_health_history AS h
+       (device, bucket_start, verifications, no_reads, graded, grade_sum, low_grades, events)
+     SELECT d, to_timestamp(s / 1000.0), v, n, g, gs, l, e
+       FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[])
+         AS b(d, s, v, n, g, gs, l, e)
+     ON CONFLICT (device, bucket_start) DO UPDATE SET
+       verifications = h.verifications + EXCLUDED.verifications, no_reads = h.no_reads + EXCLUDED.no_reads,
+       graded = h.graded + EXCLUDED.graded, grade_sum = h.grade_sum + EXCLUDED.grade_sum,
+       low_grades = h.low_grades + EXCLUDED.low_grades, events = h.events + EXCLUDED.events`,
+    [
+      history.map((b) => b.device),
+      history.map((b) => b.start),
+      history.map((b) => b.verifications),
+      history.map((b) => b.noReads),
+      history.map((b) => b.graded),
+      history.map((b) => b.gradeSum),
+      history.map((b) => b.lowGrades),
+      history.map((b) => b.events),
+    ],
+  );
 }
 
 export interface AlertRow {

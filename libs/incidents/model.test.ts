@@ -2,6 +2,8 @@ import { prng } from '../demo';
 import {
   auc,
   chooseWindow,
+  conditionFeatures,
+  features,
   fitLogistic,
   insights,
   pairedBootstrap,
@@ -11,6 +13,7 @@ import {
   shiftOf,
   suggestAction,
   type Activity,
+  type ConditionBucket,
   type HealthEpisode,
   type IncidentRow,
 } from '.';
@@ -246,6 +249,98 @@ describe('insights with the devices activity', () => {
     expect(recordedBefore(a, T0 + 90_000, 1)).toBe(3);
     expect(recordedBefore(a, T0 + 120_000, 1)).toBe(7);
     expect(recordedBefore(a, T0 + 3600_000 + 30_000, 1)).toBe(4);
+  });
+});
+
+const MIN5 = 300_000;
+
+/** A bucket of the health stage's history: `graded` reads, `low` of them at D or F, `noReads` unread. */
+const bucket = (device: string, from: number, graded: number, low: number, noReads = 0): ConditionBucket => ({
+  device,
+  from,
+  to: from + MIN5,
+  verifications: graded + noReads,
+  noReads,
+  graded,
+  lowGrades: low,
+});
+
+/**
+ * Eight printers over 20 days that now and then degrade for one to three days: their share of D/F
+ * grades goes from 2 % to 25 % at once, and the damaged labels it causes come at 0.2 an hour
+ * (0.01 when healthy). The health stage's history shows the degradation from its first bucket,
+ * long before the few incidents do.
+ */
+function degrading(seed: number): { rows: IncidentRow[]; condition: ConditionBucket[] } {
+  const rnd = prng(seed);
+  const rows: IncidentRow[] = [];
+  const condition: ConditionBucket[] = [];
+  const HOUR = 3600_000;
+  for (let d = 0; d < 8; d++) {
+    const device = `printer-${d}`;
+    const bad = Array.from({ length: 3 }, () => {
+      const from = T0 + rnd() * 18 * DAY;
+      return [from, from + (1 + rnd() * 2) * DAY] as const;
+    });
+    const isBad = (t: number) => bad.some(([a, b]) => t >= a && t < b);
+    for (let t = T0; t < T0 + 20 * DAY; t += MIN5) {
+      const share = isBad(t) ? 0.25 : 0.02;
+      let low = 0;
+      for (let i = 0; i < 100; i++) if (rnd() < share) low++;
+      condition.push(bucket(device, t, 100, low, rnd() < 0.5 ? 1 : 0));
+      if (rnd() < ((isBad(t) ? 0.2 : 0.01) * MIN5) / HOUR) rows.push(row(device, t + rnd() * MIN5));
+    }
+  }
+  return { rows, condition };
+}
+
+describe('insights with the health stage history', () => {
+  it('reads a device condition from the buckets ended by t: the D/F and no-read shares, the bad reads of the window', () => {
+    const b = [
+      bucket('p', T0, 60, 6, 0),
+      bucket('p', T0 + MIN5, 60, 12, 20),
+      bucket('p', T0 + 2 * MIN5, 60, 60, 40),
+    ];
+    // At T0 + 10 min the third bucket is still open: the first two (120 graded, 18 low; 140 read
+    // attempts, 20 no-reads) are what is known.
+    expect(conditionFeatures(b, T0 + 2 * MIN5, 1)).toEqual([
+      Math.log1p((100 * 18) / 120),
+      Math.log1p((100 * 20) / 140),
+      Math.log1p(18 + 20),
+    ]);
+    // The latest 100 graded reads at least, in whole buckets: the last two once all three have ended.
+    expect(conditionFeatures(b, T0 + 3 * MIN5, 1)[0]).toBeCloseTo(Math.log1p((100 * 72) / 120));
+    // The window's bad reads count only buckets inside its last N h of reading: the N h up to its
+    // latest read (an idle device's, however long ago).
+    const later = [...b, bucket('p', T0 + 12 * MIN5, 60, 3, 1)];
+    expect(conditionFeatures(later, T0 + 13 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(32 + 100 + 4));
+    expect(conditionFeatures(later, T0 + 100 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(32 + 100 + 4));
+    expect(conditionFeatures(later, T0 + 12 * MIN5, 1)[2]).toBeCloseTo(Math.log1p(6 + 32 + 100));
+    expect(conditionFeatures([], T0, 1)).toEqual([0, 0, 0]);
+  });
+
+  it('never reads a bucket that had not ended at the window start (no future leaks into a feature)', () => {
+    const { rows, condition } = degrading(4);
+    const times = rows
+      .filter((r) => r.deviceId === 'printer-0')
+      .map((r) => r.occurredAt)
+      .sort((a, b) => a - b);
+    const mine = condition.filter((c) => c.device === 'printer-0');
+    // Windows on a grid that does not fall on the buckets' edges: a bucket straddles every start.
+    for (let t = T0 + DAY + 123_456; t < T0 + 20 * DAY; t += 3600_000) {
+      const known = mine.filter((c) => c.to <= t);
+      expect(features(times, t, T0, 1, [], null, undefined, mine)).toEqual(
+        features(times, t, T0, 1, [], null, undefined, known),
+      );
+    }
+  });
+
+  it('beats the baseline when the condition leads the incidents, and does worse without it', () => {
+    const { rows, condition } = degrading(6);
+    const r = insights(rows, { condition, windowHours: 2 });
+    expect(r.evaluation!.beatsBaseline).toBe(true);
+    const without = insights(rows, { windowHours: 2 });
+    expect(r.evaluation!.model.auc!).toBeGreaterThan(without.evaluation!.model.auc! + 0.02);
   });
 });
 

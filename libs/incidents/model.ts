@@ -9,7 +9,11 @@
  *   x4 = 1 when it has an open health alert at t (libs/devices), x5 = log(1 + how far the alert's
  *   measure was from its baseline when raised, relative to the baseline), x6 = log(1 + how many
  *   windows the alert has been open), x7 = log(1 + events it recorded in the last N h),
- *   x8 = log(1 + its incidents per 1,000 recorded events over its last 7 windows of work);
+ *   x8 = log(1 + its incidents per 1,000 recorded events over its last 7 windows of work),
+ *   and its condition as the device-health stage saw it (its history per bucket of broker time,
+ *   only the buckets that had ended by t): x9 = log(1 + the D/F share, in %, of its latest 100
+ *   graded reads), x10 = log(1 + the no-read share, in %, of its latest 100 verifications),
+ *   x11 = log(1 + its D/F grades and no-reads in its last N h of reading);
  *   label = at least one incident in [t, t + N).
  * x2 and x8 look at the device's last windows of work, not the last 7N h: a stopped line does not
  * mend, and its condition when it starts again is what it was when it stopped.
@@ -78,6 +82,23 @@ export interface Activity {
   count: number;
 }
 
+/**
+ * What the device-health stage saw of a device in a span of broker time (ut.device_health_history):
+ * its condition, known at a time once the span has ended. Its latest state (ut.device_health) is
+ * not used: for a past window it would leak the future.
+ */
+export interface ConditionBucket {
+  device: string;
+  /** Epoch ms, the span's start (inclusive) and end (exclusive). */
+  from: number;
+  to: number;
+  verifications: number;
+  noReads: number;
+  graded: number;
+  /** Graded reads at D or F. */
+  lowGrades: number;
+}
+
 /** The first index of a sorted list whose key is at least `x`. */
 function lowerBound<T>(list: readonly T[], x: number, key: (t: T) => number): number {
   let lo = 0;
@@ -104,6 +125,49 @@ export function recordedIn(activity: readonly Activity[], from: number, to: numb
  */
 export const recordedBefore = (activity: readonly Activity[], t: number, windowH: number): number =>
   recordedIn(activity, t - windowH * HOUR, t);
+
+/** How many reads the condition shares look back over at least (the device's latest reads). */
+const LATEST_READS = 100;
+
+/**
+ * x9–x11: the device's condition as known at t, from its buckets (sorted by `from`) that had ended
+ * by t: the D/F share (in %) of its latest 100 graded reads and the no-read share (in %) of its
+ * latest 100 verifications (whole buckets, going back from t until that many, or all there are),
+ * and its D/F grades and no-reads in its last N h of reading (the N h before t when it works). A
+ * bucket still open at t is not known yet.
+ */
+export function conditionFeatures(buckets: readonly ConditionBucket[], t: number, windowH: number): number[] {
+  // The buckets that had ended by t (to ≤ t): sorted by start, and of one length, so by end too.
+  let known = lowerBound(buckets, t, (b) => b.to);
+  while (known < buckets.length && buckets[known]!.to <= t) known++;
+  let graded = 0;
+  let low = 0;
+  let verifications = 0;
+  let noReads = 0;
+  for (let i = known - 1; i >= 0 && (graded < LATEST_READS || verifications < LATEST_READS); i--) {
+    const b = buckets[i]!;
+    if (graded < LATEST_READS) {
+      graded += b.graded;
+      low += b.lowGrades;
+    }
+    if (verifications < LATEST_READS) {
+      verifications += b.verifications;
+      noReads += b.noReads;
+    }
+  }
+  // Its last N h of reading: up to its latest bucket with reads (a stopped line's condition is what
+  // it was when it stopped, as for x2 and x8; for a working device, the N h before t).
+  let last = known - 1;
+  while (last >= 0 && buckets[last]!.verifications === 0) last--;
+  let recentBad = 0;
+  for (let i = last; i >= 0 && buckets[i]!.from >= buckets[last]!.to - windowH * HOUR; i--)
+    recentBad += buckets[i]!.lowGrades + buckets[i]!.noReads;
+  return [
+    Math.log1p(graded ? (100 * low) / graded : 0),
+    Math.log1p(verifications ? (100 * noReads) / verifications : 0),
+    Math.log1p(recentBad),
+  ];
+}
 
 /** Incidents (sorted times) in [from, to). */
 const incidentsIn = (times: readonly number[], from: number, to: number) =>
@@ -198,9 +262,10 @@ export function patterns(rows: readonly IncidentRow[], { minIncidents = 3, minLi
 }
 
 /**
- * Features of one device at time t from its incident times (sorted), its health episodes and its
- * activity (null: unknown). Each is known at t: incidents and spans before it, alerts raised before
- * it. `records` replaces x7 (the records of the last window): "were it working as it usually does".
+ * Features of one device at time t from its incident times (sorted), its health episodes, its
+ * activity (null: unknown) and its condition buckets (sorted). Each is known at t: incidents and
+ * spans before it, alerts raised before it, buckets ended by it. `records` replaces x7 (the records
+ * of the last window): "were it working as it usually does".
  */
 export function features(
   times: readonly number[],
@@ -210,6 +275,7 @@ export function features(
   episodes: readonly HealthEpisode[] = [],
   activity: readonly Activity[] | null = null,
   records?: number,
+  condition: readonly ConditionBucket[] = [],
 ): number[] {
   const w = windowH * HOUR;
   const past = incidentsIn(times, -Infinity, t);
@@ -232,6 +298,9 @@ export function features(
     activity ? Math.log1p(records ?? recordedBefore(activity, t, windowH)) : 0,
     // x8: its incidents per 1,000 records over its last 7 windows of work (its condition, per use).
     activity ? Math.log1p((1000 * working.incidents) / (1 + working.records)) : 0,
+    // x9–x11: its condition as the health stage saw it (a falling grade, rising no-reads lead the
+    // damaged labels they cause).
+    ...conditionFeatures(condition, t, windowH),
   ];
 }
 
@@ -274,13 +343,23 @@ export function samples(
   windowH: number,
   health: ReadonlyMap<string, HealthEpisode[]> = new Map(),
   activity: ReadonlyMap<string, Activity[]> | null = null,
+  condition: ReadonlyMap<string, ConditionBucket[]> = new Map(),
 ): Sample[] {
   const w = windowH * HOUR;
   const out: Sample[] = [];
   for (const [device, times] of byDevice) {
     for (let t = from; t + w <= to; t += w) {
       const work = activity ? (activity.get(device) ?? []) : null;
-      const x = features(times, t, start, windowH, health.get(device), work);
+      const x = features(
+        times,
+        t,
+        start,
+        windowH,
+        health.get(device),
+        work,
+        undefined,
+        condition.get(device),
+      );
       const y = incidentsIn(times, t, t + w) > 0 ? 1 : 0;
       const working = !work || recordedBefore(work, t, windowH) > 0;
       out.push({ device, t, x, base: x[2]!, working, y });
@@ -637,6 +716,7 @@ export function insights(
   {
     episodes = [],
     activity = [],
+    condition = [],
     devices = [],
     windowHours,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
@@ -648,6 +728,8 @@ export function insights(
     episodes?: readonly HealthEpisode[];
     /** Each device's recorded events over time, for x7, x8 and the idle rule (none: every device works). */
     activity?: readonly Activity[];
+    /** What the health stage saw of each device per bucket of broker time, for x9–x11 (none: 0). */
+    condition?: readonly ConditionBucket[];
     /** Every registered device (master data): one without cases is ranked too, not left out. */
     devices?: readonly string[];
     /** The prediction window; absent: chosen from the history. */
@@ -690,6 +772,12 @@ export function insights(
       : null;
   for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
   const workOf = (device: string) => (work ? (work.get(device) ?? []) : null);
+  const seen = groupBy(
+    condition.filter((b) => b.to <= now),
+    (b) => b.device,
+    (b) => b,
+  );
+  for (const list of seen.values()) list.sort((a, b) => a.from - b.from);
   const start = Math.min(...withDevice.map(timeOf));
   const end = historyEnd(rows, episodes, activity, now);
   const chosen =
@@ -699,8 +787,8 @@ export function insights(
   windowHours = chosen.hours;
   const w = windowHours * HOUR;
   const split = splitOf(incidentTimes(byDevice), start, end, w, trainShare);
-  const train = samples(byDevice, start + w, split, start, windowHours, health, work);
-  const test = samples(byDevice, split, end, start, windowHours, health, work);
+  const train = samples(byDevice, start + w, split, start, windowHours, health, work, seen);
+  const test = samples(byDevice, split, end, start, windowHours, health, work, seen);
   const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
   // The hurdle: fitted on the windows where the device was working; an idle one scores 0.
   const fit = (s: Sample[]) =>
@@ -760,20 +848,31 @@ export function insights(
   }
   // The final risks: the model refitted on all windows when it earned it, else the baseline rate
   // turned into a probability (Poisson: 1 − e^(−rate)).
-  const all = samples(byDevice, start + w, end, start, windowHours, health, work).filter((s) => s.working);
+  const all = samples(byDevice, start + w, end, start, windowHours, health, work, seen).filter(
+    (s) => s.working,
+  );
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
   const final = useModel ? fit(all) : null;
   for (const [device, times] of byDevice) {
     const activityOf = workOf(device);
-    const x = features(times, now, start, windowHours, health.get(device), activityOf);
+    const x = features(
+      times,
+      now,
+      start,
+      windowHours,
+      health.get(device),
+      activityOf,
+      undefined,
+      seen.get(device),
+    );
     const working = !activityOf || recordedBefore(activityOf, now, windowHours) > 0;
     // Were it working: an idle device's x7 as in its usual window of work.
     const usual = activityOf && !working ? usualRecords(now, start, windowHours, activityOf) : undefined;
     const ifWorking =
       usual === undefined
         ? x
-        : features(times, now, start, windowHours, health.get(device), activityOf, usual);
+        : features(times, now, start, windowHours, health.get(device), activityOf, usual, seen.get(device));
     const riskIfWorking = final ? predict(final, ifWorking) : 1 - Math.exp(-x[2]!);
     const open =
       openAt(health.get(device) ?? [], now).sort((a, b) => deviationOf(b) - deviationOf(a))[0] ?? null;

@@ -1,7 +1,7 @@
 /** The case history as the model reads it: one row per case, with a device alert's measure when there is one. */
 import type pg from 'pg';
 import { db } from '../store';
-import type { Activity, HealthEpisode, IncidentRow } from './model';
+import type { Activity, ConditionBucket, HealthEpisode, IncidentRow } from './model';
 
 export async function loadIncidentRows(
   pool: pg.Pool,
@@ -96,5 +96,38 @@ export async function loadActivity(pool: pg.Pool, { spanMs }: { spanMs: number }
     from: Number(a.span) * spanMs,
     to: (Number(a.span) + 1) * spanMs,
     count: a.n,
+  }));
+}
+
+/**
+ * What the device-health stage saw of each device per bucket of broker time
+ * (ut.device_health_history, migration 096), for the model's x9–x11: a bucket is known once it has
+ * ended. Its length is the stage's (libs/devices HISTORY_BUCKET_MS).
+ */
+export async function loadCondition(
+  pool: pg.Pool,
+  { bucketMs }: { bucketMs: number },
+): Promise<ConditionBucket[]> {
+  const r = await db('device condition', () =>
+    pool.query<{
+      device: string;
+      from_ms: string;
+      verifications: number;
+      no_reads: number;
+      graded: number;
+      low_grades: number;
+    }>(
+      `SELECT device, (extract(epoch FROM bucket_start) * 1000)::bigint AS from_ms, verifications, no_reads, graded, low_grades
+         FROM ut.device_health_history WHERE verifications > 0`,
+    ),
+  );
+  return r.rows.map((b) => ({
+    device: b.device,
+    from: Number(b.from_ms),
+    to: Number(b.from_ms) + bucketMs,
+    verifications: b.verifications,
+    noReads: b.no_reads,
+    graded: b.graded,
+    lowGrades: b.low_grades,
   }));
 }

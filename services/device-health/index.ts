@@ -1,5 +1,6 @@
 import type { Config } from '../../libs/config';
 import {
+  addToHistory,
   detectorSettingsOf,
   loadFleet,
   observationsOf,
@@ -8,6 +9,7 @@ import {
   saveFleet,
   type DeviceAlert,
   type Fleet,
+  type HistoryBucket,
   type Positions,
 } from '../../libs/devices';
 import { defineStage, type InputRecord } from '../../libs/runtime';
@@ -21,7 +23,7 @@ export const deviceHealth = defineStage({
     'per-device windows of no-reads, print grades and clock offsets; CUSUM and Theil–Sen tests; one alert per episode',
   inputs: [topics.validated.name, topics.signals.name, topics.dlq.name],
   outputs: [topics.alerts.name],
-  stores: 'PostgreSQL ut.device_health, ut.device_alerts (state survives restarts)',
+  stores: 'PostgreSQL ut.device_health, ut.device_alerts, ut.device_health_history (state survives restarts)',
   // One batch at a time: a device's state spans partitions and goes from prepare to write.
   concurrency: 1,
   handler: handleDeviceRecord,
@@ -37,6 +39,7 @@ export const deviceHealth = defineStage({
           positions: Positions;
           touched: Set<string>;
           alerts: DeviceAlert[];
+          history: Map<string, HistoryBucket>;
         }
       | undefined;
     return {
@@ -51,6 +54,8 @@ export const deviceHealth = defineStage({
         const touched = new Set<string>();
         const byRecord = new Map<InputRecord<unknown>, DeviceAlert[]>();
         const all: DeviceAlert[] = [];
+        // The batch's counts per device and bucket, of the records applied here only.
+        const history = new Map<string, HistoryBucket>();
         for (const record of records) {
           const key = positionKey(record.topic, record.partition);
           const offset = Number(record.offset);
@@ -59,6 +64,7 @@ export const deviceHealth = defineStage({
           const raised: DeviceAlert[] = [];
           for (const o of observationsOf(record)) {
             raised.push(...observe(fleet, o, settings, key));
+            addToHistory(history, o);
             touched.add(o.device);
           }
           for (const a of raised) touched.add(a.payload.device);
@@ -67,7 +73,7 @@ export const deviceHealth = defineStage({
             all.push(...raised);
           }
         }
-        pending = { records: new Set(records), fleet, positions, touched, alerts: all };
+        pending = { records: new Set(records), fleet, positions, touched, alerts: all, history };
         return { alerts: byRecord };
       },
       write: async (handled) => {
@@ -78,6 +84,7 @@ export const deviceHealth = defineStage({
           positions: batch.positions,
           alerts: batch.alerts,
           marks: changedMarks(committed.fleet.marks, batch.fleet.marks),
+          history: [...batch.history.values()],
         });
         committed = { fleet: batch.fleet, positions: batch.positions };
         pending = undefined;

@@ -5,11 +5,13 @@ import {
   formatInsights,
   insights,
   loadActivity,
+  loadCondition,
   loadDevices,
   loadHealthEpisodes,
   loadIncidentRows,
   windowLadder,
 } from '../../../libs/incidents';
+import { HISTORY_BUCKET_MS } from '../../../libs/devices';
 
 const insightsCommand: Command = {
   name: 'incidents insights',
@@ -27,16 +29,17 @@ const insightsCommand: Command = {
     // a window's count is then off by at most a quarter window at its start.
     const shortest = Math.min(windowHours ?? Infinity, ...windowLadder);
     const spanMs = Math.max(60_000, Math.round((shortest * 3600_000) / 4));
-    const { rows, episodes, devices, activity } = await withPool(
+    const { rows, episodes, devices, activity, condition } = await withPool(
       async (pool) => ({
         rows: await loadIncidentRows(pool, { since: optSince(input) }),
         episodes: await loadHealthEpisodes(pool),
         devices: await loadDevices(pool),
         activity: await loadActivity(pool, { spanMs }),
+        condition: await loadCondition(pool, { bucketMs: HISTORY_BUCKET_MS }),
       }),
       { max: 1 },
     );
-    const result = insights(rows, { episodes, devices, activity, windowHours, now });
+    const result = insights(rows, { episodes, devices, activity, condition, windowHours, now });
     printAs(input, result, () => formatInsights(result));
     return 0;
   },
