@@ -19,6 +19,7 @@ import { groupOffsets } from '../libs/stats';
 import { createToken } from '../libs/tokens';
 import { topics } from '../libs/topics';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
+import { stageGroups } from '../services/stages';
 import { config, freshDatabase, Stages, waitFor } from './helpers';
 
 jest.setTimeout(900_000);
@@ -26,7 +27,8 @@ jest.setTimeout(900_000);
 const kafka = createKafka({ brokers: config.kafkaBrokers });
 const codec = createCodec({ url: config.schemaRegistryUrl });
 const group = 'ut.device-health';
-const inputs = [topics.validated.name, topics.signals.name, topics.dlq.name];
+// Every input (ut.devices.clock.v1 too: what fused runs left there is not this test's).
+const inputs = stageGroups[group]!;
 const seed = crypto.randomInt(1, 2 ** 31 - 1);
 // The truck's records reach the stage out of broker-time order (two stages of partitions read batch
 // by batch): its drift is flagged only if late records are told from a replay (libs/devices/detect.ts).
