@@ -17,7 +17,7 @@ import { createKafka, withAdmin } from '../libs/kafka';
 import { loadMasterdata } from '../libs/masterdata';
 import { groupOffsets } from '../libs/stats';
 import { createToken } from '../libs/tokens';
-import { topics } from '../libs/topics';
+import { rawTopics, topics } from '../libs/topics';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
 import { stageGroups } from '../services/stages';
 import { config, freshDatabase, Stages, waitFor } from './helpers';
@@ -45,16 +45,25 @@ const stages = new Stages();
 let health: Stages;
 const alertsFrom = new Map<number, number>();
 
-/** The group starts where the topics end now: only this test's records reach its state. */
+/**
+ * The groups start where the topics end now: only this test's records reach its state (the
+ * validator's too: on a stack where it never ran, it would start at the raw topics' first offsets
+ * and hand device-health every floor demo that other tests and the fused pipeline left there).
+ */
 async function groupAtTheEnd(): Promise<void> {
   await withAdmin(kafka, async (admin) => {
-    for (const topic of inputs) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: group,
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
+    for (const [groupId, topicsOf] of [
+      [group, inputs],
+      ['ut.validator', rawTopics],
+    ] as const) {
+      for (const topic of topicsOf) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+        });
+      }
     }
     for (const p of await admin.fetchTopicOffsets(topics.alerts.name))
       alertsFrom.set(p.partition, Number(p.high));
