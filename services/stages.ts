@@ -4,7 +4,15 @@
  * and add it to `stages` below.
  */
 import type { Config } from '../libs/config';
-import { groupOf, openFused, openStage, type Stage, type StageDefinition } from '../libs/runtime';
+import { clockRecordsOf } from '../libs/devices';
+import {
+  groupOf,
+  openFused,
+  openStage,
+  type FusedTap,
+  type Stage,
+  type StageDefinition,
+} from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { validator } from './validator';
 import { deduplicator } from './deduplicator';
@@ -53,8 +61,23 @@ export const fusedPipeline = {
   alongside: [journeySinkSurge.name, dlqSink.name, cases.name, deviceHealth.name],
 } as const;
 
+/**
+ * device-health reads the validated events' clocks, and no topic carries the validated events in
+ * the fused process: it publishes, per device and raw batch, just those samples on
+ * ut.devices.clock.v1 (one small record instead of an encode and produce per event; docs/devices.md).
+ */
+export const deviceClockTap: FusedTap = {
+  topic: topics.validated.name,
+  publish: (records) =>
+    clockRecordsOf(records, (r) => r.record).map(({ last, key, value }) => ({
+      origin: last.origin,
+      output: { kind: 'produce', topic: topics.deviceClock.name, key, value },
+    })),
+};
+
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
-  [fusedPipeline.name]: (config) => openFused(fusedPipeline.stages, config, { name: fusedPipeline.name }),
+  [fusedPipeline.name]: (config) =>
+    openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: [deviceClockTap] }),
 };
 
 /** Consumer groups and their input topics, without opening anything. */
@@ -73,6 +96,8 @@ export const outsideProducers: Record<string, string[]> = {
   [topics.alerts.name]: ['recall notify'],
   // The validator writes the floor's signals (the devices branch declares it as its output).
   [topics.signals.name]: ['validator'],
+  // The fused process's stand-in for the validated events device-health reads (deviceClockTap).
+  [topics.deviceClock.name]: ['pipeline (fused)'],
   [topics.wmsDirectives.name]: ['exceptions step (containment)', 'ops-api'],
 };
 

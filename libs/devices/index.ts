@@ -1,6 +1,7 @@
 /** Device health: detectors (./detect.ts), what they read (./observe.ts), their store (./store.ts). */
 export * from './detect';
-export { observationsOf, gradeValue, messageId } from './observe';
+export { observationsOf, clockRecordsOf, gradeValue, messageId, MAX_CLOCK_SAMPLES } from './observe';
+export type { DeviceClockSamples } from './observe';
 export { loadFleet, saveFleet, listDevices, listAlerts, ackAlert, positionKey } from './store';
 export type { Positions, AlertRow, DeviceRow } from './store';
 export { addToHistory, bucketStart, HISTORY_BUCKET_MS } from './history';

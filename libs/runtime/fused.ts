@@ -6,6 +6,10 @@
  * sinks' `write` runs in the fused stage's `write`, so the runtime commits the raw offsets only after
  * the sink's COMMIT. Poison isolation, retries and health are the runtime's, unchanged.
  *
+ * A consumer outside the process that reads a topic passed in memory gets, through a `FusedTap`,
+ * what it needs of that topic's records in a form of its own (device-health: the validated events'
+ * clocks, in bulk; docs/devices.md).
+ *
  * What a handler receives is exactly what it would get from Kafka: each value handed on in memory
  * goes through the topic's Avro type (the same avsc options as the registry codec), so defaults,
  * nulls and number types are those of the round trip.
@@ -73,6 +77,21 @@ function sameSchema(record: InputRecord<unknown>, out: { topic: string }): boole
   return schema !== undefined && schema === topicByName(record.topic)?.valueSchema;
 }
 
+/**
+ * For a consumer outside the fused process of a topic passed in memory: `publish` is handed the
+ * batch's records on `topic` (what a consumer of the topic would decode, with their headers), in
+ * order, and returns what to send to Kafka for them instead, each output with the raw record it
+ * goes out with (sent with that record's outputs, before its offset is committed). Kept cheap:
+ * it runs on every record of the hot path.
+ */
+export interface FusedTap {
+  topic: string;
+  publish(records: { origin: InputRecord<unknown>; record: InputRecord<unknown> }[]): {
+    origin: InputRecord<unknown>;
+    output: Output;
+  }[];
+}
+
 interface Fused {
   /** What goes to Kafka (or is dropped) for the raw record. */
   outputs: Output[];
@@ -99,7 +118,11 @@ function reasonsOf(err: unknown): Reason[] {
 export function openFused(
   definitions: readonly StageDefinition[],
   config: Config,
-  { name = 'pipeline', roundTrip = avroRoundTrip }: { name?: string; roundTrip?: typeof avroRoundTrip } = {},
+  {
+    name = 'pipeline',
+    roundTrip = avroRoundTrip,
+    taps = [],
+  }: { name?: string; roundTrip?: typeof avroRoundTrip; taps?: readonly FusedTap[] } = {},
 ): Stage<unknown, Map<InputRecord<unknown>, Fused>> {
   const opened = definitions.map((d) => ({ definition: d, stage: openStage(d, config) }));
   const consumerOf = (topic: string, after: number) =>
@@ -132,6 +155,7 @@ export function openFused(
         result.set(r, fused);
         fusedOf.set(r, fused);
       }
+      const tapped = new Map(taps.map((t) => [t.topic, [] as Parameters<FusedTap['publish']>[0]]));
       for (let i = 0; i < opened.length; i++) {
         const items = pending.get(i) ?? [];
         pending.delete(i);
@@ -180,6 +204,7 @@ export function openFused(
               };
               // Appended in place: a copy per record made each hop's batch quadratic in its size.
               appendTo(next, j, { origin, record: inner });
+              tapped.get(out.topic)?.push({ origin, record: inner });
             } else if (out.kind === 'dlq') {
               // The DLQ record names the stage that refused it, with the raw record's bytes and coordinates.
               fused.outputs.push({ ...out, stage: out.stage ?? stage.name });
@@ -192,6 +217,10 @@ export function openFused(
           }
         }
         pending = next;
+      }
+      for (const tap of taps) {
+        for (const { origin, output } of tap.publish(tapped.get(tap.topic)!))
+          result.get(origin)?.outputs.push(output);
       }
       return result;
     },

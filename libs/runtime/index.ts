@@ -356,3 +356,4 @@ function startProgress(stage: string, metrics: StageMetrics, log: Logger) {
 export type { Codec, Consumer, Producer };
 export { describeTopology, formatTopology, type Topology } from './topology';
 export { avroRoundTrip, openFused } from './fused';
+export type { FusedTap } from './fused';

@@ -99,6 +99,13 @@ export const topics = {
     config: retention(30),
     doc: 'Floor signals (code verifications, exception reports) from MES and WMS records (key = deviceId)',
   },
+  deviceClock: {
+    name: 'ut.devices.clock.v1',
+    partitions: 3,
+    valueSchema: 'device-clock',
+    config: retention(7),
+    doc: 'Fused deployment only: per device and raw batch, the clock samples device-health takes from the validated events (key = deviceId)',
+  },
   alerts: {
     name: 'ut.alerts.v1',
     partitions: 1,

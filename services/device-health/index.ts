@@ -21,7 +21,8 @@ export const deviceHealth = defineStage({
   name: 'device-health',
   summary:
     'per-device windows of no-reads, print grades and clock offsets; CUSUM and Theil–Sen tests; one alert per episode',
-  inputs: [topics.validated.name, topics.signals.name, topics.dlq.name],
+  // The validated events in the split deployment; their clock samples in bulk from the fused one.
+  inputs: [topics.validated.name, topics.deviceClock.name, topics.signals.name, topics.dlq.name],
   outputs: [topics.alerts.name],
   stores: 'PostgreSQL ut.device_health, ut.device_alerts, ut.device_health_history (state survives restarts)',
   // One batch at a time: a device's state spans partitions and goes from prepare to write.
