@@ -200,6 +200,20 @@ export const settings = {
     default: '10',
     parse: int({ min: 0, max: 19 }),
   },
+  backgroundConcurrency: {
+    env: 'BACKGROUND_CONCURRENCY',
+    description:
+      "Partitions a background stage's process (the surge sink) writes at once (1-64): each is a PostgreSQL transaction at full priority beside the normal flow's; more surge consumers, not more per consumer, drain faster",
+    default: '1',
+    parse: int({ min: 1, max: 64 }),
+  },
+  backgroundSessionTimeoutMs: {
+    env: 'BACKGROUND_SESSION_TIMEOUT_MS',
+    description:
+      'KAFKA_SESSION_TIMEOUT_MS of a background stage: niced, it may wait seconds for a core during a surge, and an eviction stops its whole group for a rebalance',
+    default: '30000',
+    parse: int({ min: 6000, max: 300000 }),
+  },
   batchSize: {
     env: 'BATCH_SIZE',
     description: 'Most records a stage handles in one batch before producing and committing',

@@ -120,6 +120,33 @@ function faultInjector(stage: string): (point: FaultPoint) => void {
 export const quietFetchWaitMs = (sessionTimeoutMs: number) =>
   Math.min(5000, Math.floor(sessionTimeoutMs / 3));
 
+/**
+ * How a stage's consumer reads: partitions in flight, session time-out, fetch wait. A background
+ * stage (the surge sink, niced) writes BACKGROUND_CONCURRENCY partitions at once, not 3: each one
+ * in flight is a PostgreSQL backend at full priority (the niceness is the process's, not its
+ * backends'), so four surge consumers ran twelve transactions beside the normal flow's sink and
+ * queued on the same relation extensions; scaling out adds writers one per consumer instead. It
+ * keeps its membership through BACKGROUND_SESSION_TIMEOUT_MS, since a niced process may wait
+ * seconds for a core while the normal flow has them (an eviction stops the whole group).
+ */
+export function consumerSettings(
+  stage: Pick<Stage<unknown, unknown>, 'background' | 'quiet' | 'concurrency'>,
+  config: Pick<
+    Config,
+    'kafkaSessionTimeoutMs' | 'fetchMaxWaitMs' | 'backgroundConcurrency' | 'backgroundSessionTimeoutMs'
+  >,
+  partitionsConsumedConcurrently?: number,
+): { concurrency: number; sessionTimeoutMs: number; fetchMaxWaitMs: number } {
+  const background = stage.background === true;
+  return {
+    concurrency:
+      partitionsConsumedConcurrently ?? stage.concurrency ?? (background ? config.backgroundConcurrency : 3),
+    sessionTimeoutMs: background ? config.backgroundSessionTimeoutMs : config.kafkaSessionTimeoutMs,
+    // from the normal session time-out: a record on a quiet topic waits no longer than before
+    fetchMaxWaitMs: stage.quiet ? quietFetchWaitMs(config.kafkaSessionTimeoutMs) : config.fetchMaxWaitMs,
+  };
+}
+
 /** Metrics listen to the runtime's events. */
 export function metricsListener(metrics: StageMetrics): Emit {
   return (e: RuntimeEvent) => {
@@ -248,6 +275,7 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const progress = startProgress(stage.name, metrics, log);
+  const reading = consumerSettings(stage, config, opts.partitionsConsumedConcurrently);
   const loop = createConsumerLoop({
     stage: stage.name,
     groupId,
@@ -257,12 +285,12 @@ export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions)
         groupId,
         restartOnFailure,
         fetchMinBytes: config.fetchMinBytes,
-        fetchMaxWaitMs: stage.quiet ? quietFetchWaitMs(config.kafkaSessionTimeoutMs) : config.fetchMaxWaitMs,
-        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+        fetchMaxWaitMs: reading.fetchMaxWaitMs,
+        sessionTimeoutMs: reading.sessionTimeoutMs,
       }),
     processor,
     batchSize: config.batchSize,
-    concurrency: opts.partitionsConsumedConcurrently ?? stage.concurrency ?? 3,
+    concurrency: reading.concurrency,
     health,
     emit: instrumentation.emit,
     log,

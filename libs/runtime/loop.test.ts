@@ -69,12 +69,14 @@ function setUp({
   sleep = async (_ms: number) => {},
   health = createHealth(),
   maxCrashes = 10,
+  heartbeatEveryMs,
 }: {
   process?: BatchProcessor['process'];
   batchSize?: number;
   sleep?: (ms: number) => Promise<void>;
   health?: ReturnType<typeof createHealth>;
   maxCrashes?: number;
+  heartbeatEveryMs?: number;
 } = {}) {
   const consumers: ReturnType<typeof fakeConsumer>[] = [];
   const restartAsked: (() => boolean)[] = [];
@@ -101,6 +103,7 @@ function setUp({
     log: quiet,
     onFatal,
     sleep: async () => {},
+    heartbeatEveryMs,
   });
   return { loop, consumers, restartAsked, events, onFatal, health };
 }
@@ -144,6 +147,28 @@ describe('the Kafka loop', () => {
     expect(consumers[0]!.commits).toEqual(['ut.in.v1/0@3']);
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(2);
     expect(heartbeat).toHaveBeenCalled();
+  });
+
+  it('heartbeats while a chunk is in process, also when the processor itself does not', async () => {
+    // A slow write (a niced surge sink waiting for a core, a lock) must not cost the membership.
+    let beats = 0;
+    let beatsWhileProcessing = -1;
+    const { loop, consumers } = setUp({
+      heartbeatEveryMs: 5,
+      process: async (b) => {
+        await new Promise((r) => setTimeout(r, 80));
+        beatsWhileProcessing = beats;
+        return { records: b.messages.length, produced: 0, dlq: 0, dropped: 0, isolated: 0 };
+      },
+    });
+    await loop.start();
+    await consumers[0]!.deliver(msgs(0, 3), { heartbeat: async () => void beats++ });
+    expect(beatsWhileProcessing).toBeGreaterThanOrEqual(3);
+    // and no more once the chunk is done: the client's fetch loop heartbeats between batches
+    const after = beats;
+    await new Promise((r) => setTimeout(r, 40));
+    expect(beats).toBe(after);
+    await loop.stop();
   });
 
   it('reports unhealthy while one batch has been retried longer than the configured time', async () => {

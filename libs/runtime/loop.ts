@@ -72,6 +72,7 @@ export function createConsumerLoop({
   log,
   onFatal = () => {},
   sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  heartbeatEveryMs = 1000,
 }: {
   stage: string;
   groupId: string;
@@ -92,6 +93,11 @@ export function createConsumerLoop({
   /** The consumer crashed `maxCrashes` times within `crashWindowMs`: the loop has stopped; the process should exit non-zero. */
   onFatal?: (error: unknown) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * While a chunk is in process, the loop heartbeats this often besides the processor's own beats
+   * between its steps (the client sends at most one per its heartbeat interval).
+   */
+  heartbeatEveryMs?: number;
 }): ConsumerLoop {
   let stopping = false;
   let current: ConsumerPort | null = null;
@@ -108,6 +114,12 @@ export function createConsumerLoop({
   ): Promise<boolean> => {
     // A heartbeat refused because the group is rebalancing is answered by the commit that follows.
     const beat = () => heartbeat().catch(() => {});
+    // A step can take longer than the session time-out: a sink's transaction behind a slow disk or
+    // another transaction's lock, or a niced background stage (the surge sink) waiting for a core.
+    // The member was then taken for dead, its batch redone by another, and every member of the
+    // group stopped for a rebalance (four surge sinks evicted each other in turn). The process is
+    // idle while it waits on the database, so a timer beats for it.
+    const ticker = setInterval(() => void beat(), heartbeatEveryMs);
     try {
       await retry(
         async (attempt) => {
@@ -144,6 +156,7 @@ export function createConsumerLoop({
       if (err === GIVE_UP || (isRetriable(err) && (stopping || !stillOurs()))) return false;
       throw err;
     } finally {
+      clearInterval(ticker);
       health.retried();
     }
   };
