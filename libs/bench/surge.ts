@@ -8,6 +8,11 @@
  *   3. the surge records, now on the surge topic, are drained again from their first offset
  *      into fresh databases by 1 and by 4 surge consumers: the drain times
  *
+ * The pipeline is the split deployment (a process per stage) or, with `deployment: 'fused'`, one
+ * `run pipeline` process (docs/operations.md): the recall's records arrive on the same raw
+ * partitions as the normal flow, so every stage before the router carries normal + surge, and on a
+ * small box that upstream, not the surge sink, is what the normal flow waits for.
+ *
  * Normal-flow latency is per record: the moment it was handed to Kafka → inserted_at of its row
  * in ut.events (transaction start of the sink's write, same clock). Records are matched to rows
  * by lineage (raw topic/partition/offset), known from the producer's acknowledgements.
@@ -45,6 +50,8 @@ export interface SurgeBenchOptions {
   warmupSeconds?: number;
   /** Surge records per second = surgeFactor × rate. */
   surgeFactor?: number;
+  /** The normal flow's deployment: a process per stage (default), or one fused process. */
+  deployment?: 'split' | 'fused';
   /** Consumers of the surge sink for each drain measurement; the largest also drains live. */
   consumerCounts?: number[];
   /** Starts n processes of a stage in the consumer group given, with extra environment. */
@@ -68,6 +75,7 @@ export interface DrainResult {
 
 export interface SurgeBenchResult {
   bench: 'surge';
+  deployment: 'split' | 'fused';
   cores: number;
   load_average_at_start: number;
   rate: number;
@@ -96,6 +104,8 @@ export interface LatencySummary {
 const DEMO_COMPANY_PREFIX = world.plantGln.slice(0, 7);
 const PIPELINE = ['validator', 'deduplicator', 'enricher', 'router', 'journey-sink'];
 const SURGE_STAGE = 'journey-sink-surge';
+/** The fused deployment's process (`unitrail run pipeline`): validator → … → journey-sink in one. */
+const FUSED_STAGE = 'pipeline';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The q-quantile (0..1) of the values, nearest rank. */
@@ -306,11 +316,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Active recalls the router holds, from its /healthz; -1 while it does not answer. */
+/**
+ * Active recalls the router holds, from its /healthz (the fused process answers each stage's
+ * health under the stage's name); -1 while it does not answer.
+ */
 async function activeRecalls(port: number): Promise<number> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-    const n = ((await res.json()) as { activeRecalls?: unknown }).activeRecalls;
+    const body = (await res.json()) as { activeRecalls?: unknown; router?: { activeRecalls?: unknown } };
+    const n = body.activeRecalls ?? body.router?.activeRecalls;
     return typeof n === 'number' ? n : -1;
   } catch {
     return -1;
@@ -324,6 +338,7 @@ export async function runSurgeBench({
   warmupSeconds = 10,
   surgeFactor = 10,
   consumerCounts = [1, 4],
+  deployment = 'split',
   startConsumers,
   progress = () => {},
   signal,
@@ -340,14 +355,23 @@ export async function runSurgeBench({
   // Consumer groups of this run's own, so other runs on the same stack (tests, a demo) neither
   // take our records nor hand us theirs to write; each starts at its topics' end.
   const groupOf = (stage: string) => `bench-surge.${runId}.${stage}`;
+  const raw = [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name];
+  const upstream: Record<string, string[]> =
+    deployment === 'fused'
+      ? { [FUSED_STAGE]: raw }
+      : {
+          validator: raw,
+          deduplicator: [topics.validated.name],
+          enricher: [topics.unique.name],
+          router: [topics.enriched.name],
+        };
   const inputs: Record<string, string[]> = {
-    validator: [topics.rawMes.name, topics.rawWms.name, topics.rawTms.name, topics.rawEpcis.name],
-    deduplicator: [topics.validated.name],
-    enricher: [topics.unique.name],
-    router: [topics.enriched.name],
-    'journey-sink': [topics.journey.name],
+    ...upstream,
+    ...(deployment === 'fused' ? {} : { 'journey-sink': [topics.journey.name] }),
     [SURGE_STAGE]: [topics.journeySurge.name],
   };
+  // The process whose /healthz says how many recalls the router routes.
+  const routing = deployment === 'fused' ? FUSED_STAGE : 'router';
   const guard: Guard = () => {
     if (signal?.aborted) throw new UnitrailError('BENCH_ABORTED', 'stopped');
     for (const r of running) {
@@ -367,7 +391,7 @@ export async function runSurgeBench({
     const env = { DATABASE_URL: db.url };
 
     progress(
-      `bench surge: pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
+      `bench surge: ${deployment} pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
     );
     await startGroupsAtEnd(
       kafka,
@@ -375,8 +399,8 @@ export async function runSurgeBench({
     );
     // The router's health says how many recalls it routes: the surge starts once it has ours.
     const routerPort = await freePort();
-    for (const stage of PIPELINE) {
-      const own = stage === 'router' ? { ...env, METRICS_PORT: String(routerPort) } : env;
+    for (const stage of deployment === 'fused' ? [FUSED_STAGE] : PIPELINE) {
+      const own = stage === routing ? { ...env, METRICS_PORT: String(routerPort) } : env;
       running.push(startConsumers(stage, 1, groupOf(stage), own));
     }
     const maxConsumers = Math.max(...consumerCounts);
@@ -509,8 +533,8 @@ export async function runSurgeBench({
       'the pipeline to pass every record on',
       300_000,
       async () => {
-        for (const stage of ['validator', 'deduplicator', 'enricher', 'router']) {
-          if ((await groupLag(kafka, groupOf(stage), inputs[stage]!)) > 0) return false;
+        for (const [stage, from] of Object.entries(upstream)) {
+          if ((await groupLag(kafka, groupOf(stage), from)) > 0) return false;
         }
         return true;
       },
@@ -583,6 +607,7 @@ export async function runSurgeBench({
     const most = drain.reduce((a, b) => (b.consumers > a.consumers ? b : a), drain[0]!);
     return {
       bench: 'surge',
+      deployment,
       cores: os.cpus().length,
       load_average_at_start: Number(loadAtStart.toFixed(2)),
       rate,

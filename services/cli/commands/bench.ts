@@ -1,7 +1,7 @@
 /** `unitrail bench ...`: each benchmark is in libs/bench; these commands read flags and print its JSON line. */
 import path from 'node:path';
 import type { Command, CommandInput } from '../command';
-import { optNames, optNumber, optString, say } from '../command';
+import { optChoice, optNames, optNumber, optString, say } from '../command';
 import { loadConfig, type Config } from '../../../libs/config';
 import {
   benchConsoleOnStack,
@@ -135,7 +135,7 @@ export const benchCommands: Command[] = [
   bench(
     'surge',
     'Steady demo load, then a recall adding 10× that load on the surge topic: normal-flow p99 before/during, surge drain time with 1 and 4 consumers (JSON line)',
-    '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST]',
+    '[--rate EVENTS_PER_S] [--seconds S] [--surge-factor F] [--consumers LIST] [--deployment split|fused]',
     (input, config) =>
       runSurgeBench({
         config,
@@ -143,6 +143,7 @@ export const benchCommands: Command[] = [
         phaseSeconds: optNumber(input, 'seconds', 60, { min: 5, max: 600 }),
         surgeFactor: optNumber(input, 'surge-factor', 10, { min: 1, max: 100 }),
         consumerCounts: optNames(input, 'consumers', '1,4', [], { min: 1, max: 64 }).map(Number),
+        deployment: optChoice<'split' | 'fused'>(input, 'deployment', ['split', 'fused'], 'split'),
         startConsumers: supervisedConsumers(logsOf(config)),
         progress: say,
         signal: stopOnSignal('bench surge'),
