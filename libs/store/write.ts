@@ -146,7 +146,7 @@ export async function writePrepared(
   { chain = sink, anchorEvery = 64 }: WriteOptions = {},
 ): Promise<number> {
   if (batch.events.length === 0) return 0;
-  const lit = (s: string) => client.escapeLiteral(s);
+  const lit = quoteLiteral;
   try {
     const begin = await client.query(
       [
@@ -400,9 +400,26 @@ function unitStateSql(fresh: PreparedEvent[], lit: (s: string) => string): strin
   ];
 }
 
+/**
+ * A text as an SQL literal, exactly what pg's `escapeLiteral` gives (' doubled; with a backslash in
+ * it, E'...' and \\ doubled too), built by two native replaces. pg's loop appends one character at a
+ * time: on the unit-state statement's arrays (tens of kilobytes a batch) that loop, and flattening
+ * the string it built, were a tenth of the fused process's CPU.
+ */
+export function quoteLiteral(text: string): string {
+  const quoted = `'${text.replace(/'/g, "''")}'`;
+  return text.includes('\\') ? ` E${quoted.replace(/\\/g, '\\\\')}` : quoted;
+}
+
+const ARRAY_SPECIAL = /[\\"]/;
+
 /** Values as PostgreSQL's array input reads them: {"a","b",NULL} (COPY's own escaping comes after). */
-const arrayText = (values: (string | null)[]) =>
-  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`)).join(',')}}`;
+export const arrayText = (values: (string | null)[]) =>
+  `{${values
+    .map((v) =>
+      v === null ? 'NULL' : ARRAY_SPECIAL.test(v) ? `"${v.replace(/[\\"]/g, (ch) => `\\${ch}`)}"` : `"${v}"`,
+    )
+    .join(',')}}`;
 
 /** A PostgreSQL array of `type` written as a literal: '{"a","b",NULL}'::text[]. */
 type ArrayLiteral = (values: (string | null)[], type?: string) => string;
