@@ -7,7 +7,7 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
 import { scaleStage } from '../../../libs/supervisor';
-import { stageByName, stageFactories, stageNames } from '../../stages';
+import { fusedFactories, fusedPipeline, stageByName, stageFactories, stageNames } from '../../stages';
 
 const scale: Command = {
   name: 'scale',
@@ -18,14 +18,21 @@ const scale: Command = {
   hiddenOptions: { foreground: { type: 'boolean' } },
   async run(input) {
     const stage = input.positionals[0]!;
-    const definition = stageByName(stage);
-    if (!definition) throw new UsageError(`unknown stage '${stage}'; stages: ${stageNames.join(', ')}`);
+    // A stage, or the fused pipeline (`run pipeline`), whose processes share the raw topics as one
+    // group: it reads what the first stage of its flow reads.
+    const fused = stage === fusedPipeline.name;
+    const definition = fused ? fusedPipeline.stages[0] : stageByName(stage);
+    const factory = stageFactories[stage] ?? fusedFactories[stage];
+    if (!definition || !factory)
+      throw new UsageError(
+        `unknown stage '${stage}'; stages: ${[...stageNames, fusedPipeline.name].join(', ')}`,
+      );
     const config = loadConfig();
-    const ownGroupId = groupOf(definition);
+    const ownGroupId = groupOf({ name: stage });
     const groupId = optString(input, 'group') ?? ownGroupId;
     if (input.values.foreground === true) {
       // One consumer in this process: what the supervisor starts for each --group consumer.
-      await runStageUntilSignalled(stageFactories[stage]!(config), { config, groupId });
+      await runStageUntilSignalled(factory(config), { config, groupId });
       return 0;
     }
     await scaleStage({
