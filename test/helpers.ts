@@ -9,6 +9,8 @@ import { spawnStage, stopStages } from '../libs/supervisor';
 import { stageNames } from '../services/stages';
 import { createKafka, withAdmin } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
+import { detectionFigures, listAlerts } from '../libs/devices';
+import type pg from 'pg';
 
 export const config: Config = loadConfig();
 export const logDir = path.join(config.stateDir, 'logs', 'test');
@@ -82,4 +84,35 @@ export async function pipelineGroupsFree(): Promise<void> {
     },
     { timeoutMs: 180_000, everyMs: 2000 },
   );
+}
+
+/** The demo's default device faults, as [device, kind, metric] of the episode each must raise (sorted). */
+export const defaultFaultEpisodes = [
+  ['line-1-printer', 'device_degrading', 'print_grade'],
+  ['wms-scanner-9', 'device_degrading', 'no_read_rate'],
+  ['truck-42', 'device_drifting', 'clock_drift'],
+].sort();
+
+/**
+ * The alerts device-health stored, with the detection figures of a floor demo's faults (missed,
+ * false alarms, delays in records) and each episode as [device, kind, metric] (`kinds`, sorted).
+ */
+export async function storedDetection(
+  pool: pg.Pool,
+  records: Parameters<typeof detectionFigures>[0],
+  report: Parameters<typeof detectionFigures>[1],
+) {
+  const stored = await listAlerts(pool);
+  const figures = detectionFigures(
+    records,
+    report,
+    stored.map((a) => ({
+      kind: a.kind,
+      device: a.device,
+      metric: a.metric as never,
+      atRecord: a.atRecord,
+      readTo: a.readTo,
+    })),
+  );
+  return { stored, figures, kinds: stored.map((a) => [a.device, a.kind, a.metric]).sort() };
 }
