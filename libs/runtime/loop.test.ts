@@ -70,6 +70,7 @@ function setUp({
   health = createHealth(),
   maxCrashes = 10,
   heartbeatEveryMs,
+  heartbeatForMs,
 }: {
   process?: BatchProcessor['process'];
   batchSize?: number;
@@ -77,6 +78,7 @@ function setUp({
   health?: ReturnType<typeof createHealth>;
   maxCrashes?: number;
   heartbeatEveryMs?: number;
+  heartbeatForMs?: number;
 } = {}) {
   const consumers: ReturnType<typeof fakeConsumer>[] = [];
   const restartAsked: (() => boolean)[] = [];
@@ -104,6 +106,7 @@ function setUp({
     onFatal,
     sleep: async () => {},
     heartbeatEveryMs,
+    heartbeatForMs,
   });
   return { loop, consumers, restartAsked, events, onFatal, health };
 }
@@ -168,6 +171,27 @@ describe('the Kafka loop', () => {
     const after = beats;
     await new Promise((r) => setTimeout(r, 40));
     expect(beats).toBe(after);
+    await loop.stop();
+  });
+
+  it('stops beating for a chunk in process longer than heartbeatForMs (a hung call gives its partitions up)', async () => {
+    const beatsAt: number[] = [];
+    let startedAt = 0;
+    const { loop, consumers } = setUp({
+      heartbeatEveryMs: 5,
+      heartbeatForMs: 60,
+      process: async (b) => {
+        startedAt = Date.now();
+        await new Promise((r) => setTimeout(r, 300));
+        return { records: b.messages.length, produced: 0, dlq: 0, dropped: 0, isolated: 0 };
+      },
+    });
+    await loop.start();
+    await consumers[0]!.deliver(msgs(0, 3), { heartbeat: async () => void beatsAt.push(Date.now()) });
+    const since = beatsAt.map((t) => t - startedAt);
+    expect(since.filter((t) => t < 60).length).toBeGreaterThanOrEqual(1);
+    // none from the timer from 60 ms on (the loop's own beat after the chunk comes at 300 ms or later)
+    expect(since.filter((t) => t >= 60 && t < 295)).toEqual([]);
     await loop.stop();
   });
 

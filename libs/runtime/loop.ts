@@ -73,6 +73,7 @@ export function createConsumerLoop({
   onFatal = () => {},
   sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
   heartbeatEveryMs = 1000,
+  heartbeatForMs = 60_000,
 }: {
   stage: string;
   groupId: string;
@@ -98,6 +99,12 @@ export function createConsumerLoop({
    * between its steps (the client sends at most one per its heartbeat interval).
    */
   heartbeatEveryMs?: number;
+  /**
+   * For how long after a chunk's start the timer beats: past it a chunk that never ends (a hung
+   * call) no longer holds its partitions, and the session time-out hands them to another member
+   * as before. The processor's own beats between its steps and retries are not bounded by it.
+   */
+  heartbeatForMs?: number;
 }): ConsumerLoop {
   let stopping = false;
   let current: ConsumerPort | null = null;
@@ -119,7 +126,11 @@ export function createConsumerLoop({
     // The member was then taken for dead, its batch redone by another, and every member of the
     // group stopped for a rebalance (four surge sinks evicted each other in turn). The process is
     // idle while it waits on the database, so a timer beats for it.
-    const ticker = setInterval(() => void beat(), heartbeatEveryMs);
+    const startedAt = Date.now();
+    const ticker = setInterval(() => {
+      if (Date.now() - startedAt < heartbeatForMs) void beat();
+      else clearInterval(ticker);
+    }, heartbeatEveryMs);
     try {
       await retry(
         async (attempt) => {
