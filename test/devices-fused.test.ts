@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createCodec } from '../libs/avro';
 import { demoMasterdata, generateFloorDemo, parseFaults, produceRecords } from '../libs/demo';
 import { listDevices } from '../libs/devices';
-import { createKafka, withAdmin } from '../libs/kafka';
+import { createKafka, startGroupsAtEnd, withAdmin } from '../libs/kafka';
 import { loadMasterdata } from '../libs/masterdata';
 import { groupOffsets } from '../libs/stats';
 import { rawTopics, topics } from '../libs/topics';
@@ -40,24 +40,10 @@ const clockFrom = new Map<number, number>();
 
 /** Both groups start where their topics end now: only this test's records reach them. */
 async function groupsAtTheEnd(): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    for (const [group, inputs] of [
-      [health, stageGroups[health]!],
-      [pipeline, rawTopics],
-    ] as const) {
-      // The topics' ends as offsets (resetOffsets commits -1, which a consumer takes for none).
-      for (const topic of inputs) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId: group,
-          topic,
-          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-        });
-      }
-    }
-    for (const p of await admin.fetchTopicOffsets(topics.deviceClock.name))
-      clockFrom.set(p.partition, Number(p.high));
-  });
+  const set = await startGroupsAtEnd(kafka, { [health]: stageGroups[health]!, [pipeline]: rawTopics });
+  // device-health reads the clock topic: where it starts is where this test's clock records begin
+  for (const p of set.get(health)!.get(topics.deviceClock.name)!)
+    clockFrom.set(p.partition, Number(p.offset));
 }
 
 beforeAll(async () => {

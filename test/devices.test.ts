@@ -15,7 +15,7 @@ import { demoMasterdata } from '../libs/demo';
 import { generateFloorDemo, parseFaults } from '../libs/demo';
 import { produceRecords } from '../libs/demo';
 import { listDevices } from '../libs/devices';
-import { createKafka, withAdmin } from '../libs/kafka';
+import { createKafka, startGroupsAtEnd, withAdmin, type PartitionOffsets } from '../libs/kafka';
 import { loadMasterdata } from '../libs/masterdata';
 import { groupOffsets } from '../libs/stats';
 import { createToken } from '../libs/tokens';
@@ -47,7 +47,7 @@ const stages = new Stages();
 let health: Stages;
 const alertsFrom = new Map<number, number>();
 /** Where this test's records begin on each input: the group's start, and a replay's. */
-const inputsFrom = new Map<string, { partition: number; offset: string }[]>();
+const inputsFrom = new Map<string, PartitionOffsets>();
 
 /**
  * The groups start where the topics end now: only this test's records reach its state (the
@@ -55,18 +55,9 @@ const inputsFrom = new Map<string, { partition: number; offset: string }[]>();
  * and hand device-health every floor demo that other tests and the fused pipeline left there).
  */
 async function groupAtTheEnd(): Promise<void> {
+  const set = await startGroupsAtEnd(kafka, { [group]: inputs, 'ut.validator': rawTopics });
+  for (const [topic, from] of set.get(group)!) inputsFrom.set(topic, from);
   await withAdmin(kafka, async (admin) => {
-    for (const [groupId, topicsOf] of [
-      [group, inputs],
-      ['ut.validator', rawTopics],
-    ] as const) {
-      for (const topic of topicsOf) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const from = ends.map((p) => ({ partition: p.partition, offset: p.high }));
-        if (groupId === group) inputsFrom.set(topic, from);
-        await admin.setOffsets({ groupId, topic, partitions: from });
-      }
-    }
     for (const p of await admin.fetchTopicOffsets(topics.alerts.name))
       alertsFrom.set(p.partition, Number(p.high));
   });

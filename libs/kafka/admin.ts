@@ -46,22 +46,32 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[] = allTopics)
   });
 }
 
+/** A topic's partitions, each with an offset. */
+export type PartitionOffsets = { partition: number; offset: string }[];
+
 /**
  * Commits each group's offsets at the end of its input topics, so it starts with what is produced
- * next (a benchmark's own records). The groups must have no running member.
+ * next (a benchmark's or a test's own records), and returns them (group → topic → offsets). The
+ * ends are committed as offsets, not by resetOffsets, which commits -1: a consumer takes that for
+ * no offset and starts from the beginning. The groups must have no running member.
  */
 export async function startGroupsAtEnd(
   kafka: Kafka,
   groups: Record<string, readonly string[]>,
-): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
+): Promise<Map<string, Map<string, PartitionOffsets>>> {
+  return withAdmin(kafka, async (admin) => {
+    const set = new Map<string, Map<string, PartitionOffsets>>();
     for (const [groupId, inputs] of Object.entries(groups)) {
+      const of = new Map<string, PartitionOffsets>();
+      set.set(groupId, of);
       for (const topic of inputs) {
         const ends = await admin.fetchTopicOffsets(topic);
         const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
         await admin.setOffsets({ groupId, topic, partitions });
+        of.set(topic, partitions);
       }
     }
+    return set;
   });
 }
 

@@ -7,4 +7,5 @@ export {
   expandPartitions,
   startGroupsAtEnd,
   type GroupStatus,
+  type PartitionOffsets,
 } from './admin';
