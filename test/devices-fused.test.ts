@@ -11,14 +11,22 @@
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { createCodec } from '../libs/avro';
-import { demoMasterdata, generateFloorDemo, parseFaults, produceRecords } from '../libs/demo';
+import { demoMasterdata, produceRecords } from '../libs/demo';
 import { listDevices } from '../libs/devices';
 import { createKafka, startGroupsAtEnd, withAdmin } from '../libs/kafka';
 import { loadMasterdata } from '../libs/masterdata';
 import { groupOffsets } from '../libs/stats';
 import { rawTopics, topics } from '../libs/topics';
 import { fusedPipeline, stageGroups } from '../services/stages';
-import { config, defaultFaultEpisodes, freshDatabase, Stages, storedDetection, waitFor } from './helpers';
+import {
+  config,
+  defaultFaultEpisodes,
+  floorFaultDemo,
+  freshDatabase,
+  Stages,
+  storedDetection,
+  waitFor,
+} from './helpers';
 
 jest.setTimeout(900_000);
 
@@ -27,12 +35,7 @@ const codec = createCodec({ url: config.schemaRegistryUrl });
 const health = 'ut.device-health';
 const pipeline = `ut.${fusedPipeline.name}`;
 const seed = crypto.randomInt(1, 2 ** 31 - 1);
-const spec =
-  'printer_grade:line-1-printer@0.35,scanner_noread:wms-scanner-9@0.45,clock_drift:truck-42:60@0.5,damaged_label:2';
-const { records, report } = generateFloorDemo(
-  { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
-  parseFaults(spec),
-);
+const { records, report } = floorFaultDemo(seed);
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 const stages: Stages[] = [];

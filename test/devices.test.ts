@@ -12,7 +12,6 @@ import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { createCodec } from '../libs/avro';
 import { demoMasterdata } from '../libs/demo';
-import { generateFloorDemo, parseFaults } from '../libs/demo';
 import { produceRecords } from '../libs/demo';
 import { listDevices } from '../libs/devices';
 import { createKafka, startGroupsAtEnd, withAdmin, type PartitionOffsets } from '../libs/kafka';
@@ -22,7 +21,15 @@ import { createToken } from '../libs/tokens';
 import { rawTopics, topics } from '../libs/topics';
 import { startOpsApi, type RunningOpsApi } from '../services/ops-api';
 import { stageGroups } from '../services/stages';
-import { config, defaultFaultEpisodes, freshDatabase, Stages, storedDetection, waitFor } from './helpers';
+import {
+  config,
+  defaultFaultEpisodes,
+  floorFaultDemo,
+  freshDatabase,
+  Stages,
+  storedDetection,
+  waitFor,
+} from './helpers';
 
 jest.setTimeout(900_000);
 
@@ -34,12 +41,7 @@ const inputs = stageGroups[group]!;
 const seed = crypto.randomInt(1, 2 ** 31 - 1);
 // The truck's records reach the stage out of broker-time order (two stages of partitions read batch
 // by batch): its drift is flagged only if late records are told from a replay (libs/devices/detect.ts).
-const spec =
-  'printer_grade:line-1-printer@0.35,scanner_noread:wms-scanner-9@0.45,clock_drift:truck-42:60@0.5,damaged_label:2';
-const { records, report } = generateFloorDemo(
-  { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
-  parseFaults(spec),
-);
+const { records, report } = floorFaultDemo(seed);
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let api: RunningOpsApi | undefined;

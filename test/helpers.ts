@@ -9,6 +9,7 @@ import { spawnStage, stopStages } from '../libs/supervisor';
 import { stageNames } from '../services/stages';
 import { createKafka, withAdmin } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
+import { generateFloorDemo, parseFaults } from '../libs/demo';
 import { detectionFigures, listAlerts } from '../libs/devices';
 import type pg from 'pg';
 
@@ -116,3 +117,16 @@ export async function storedDetection(
   );
   return { stored, figures, kinds: stored.map((a) => [a.device, a.kind, a.metric]).sort() };
 }
+
+/**
+ * The device-health stack tests' floor: 10,000 records of the demo (3% duplicates, 1% invalid)
+ * with a printer whose grades fall, a scanner losing reads, a truck's clock drifting 60 s/h (each
+ * from a point of the stream) and two damaged labels.
+ */
+export const floorFaultDemo = (seed: number) =>
+  generateFloorDemo(
+    { events: 10_000, seed, dupRate: 0.03, invalidRate: 0.01 },
+    parseFaults(
+      'printer_grade:line-1-printer@0.35,scanner_noread:wms-scanner-9@0.45,clock_drift:truck-42:60@0.5,damaged_label:2',
+    ),
+  );
