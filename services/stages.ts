@@ -80,6 +80,10 @@ export const fusedFactories: Record<string, (config: Config) => Stage<unknown, u
     openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: [deviceClockTap] }),
 };
 
+/** The factory of a consumer process by its name: a stage, or the fused pipeline (`run`, `scale`). */
+export const consumerFactory = (name: string): ((config: Config) => Stage<unknown, unknown>) | undefined =>
+  stageFactories[name] ?? fusedFactories[name];
+
 /** Consumer groups and their input topics, without opening anything. */
 export const stageGroups: Record<string, string[]> = Object.fromEntries(
   stages.map((s) => [groupOf(s), [...s.inputs]]),

@@ -3,7 +3,7 @@ import type { Command } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { runStageUntilSignalled } from '../../../libs/runtime';
-import { fusedFactories, httpServices, runnableNames, stageFactories } from '../../stages';
+import { consumerFactory, httpServices, runnableNames } from '../../stages';
 
 const run: Command = {
   name: 'run',
@@ -11,7 +11,7 @@ const run: Command = {
   usage: 'STAGE',
   async run(input) {
     const name = input.positionals[0]!;
-    const factory = stageFactories[name] ?? fusedFactories[name];
+    const factory = consumerFactory(name);
     const service = httpServices[name];
     if (!factory && !service)
       throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);

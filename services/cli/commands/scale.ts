@@ -7,7 +7,7 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
 import { scaleStage } from '../../../libs/supervisor';
-import { fusedFactories, fusedPipeline, stageByName, stageFactories, stageNames } from '../../stages';
+import { consumerFactory, fusedPipeline, stageByName, stageNames } from '../../stages';
 
 const scale: Command = {
   name: 'scale',
@@ -22,7 +22,7 @@ const scale: Command = {
     // group: it reads what the first stage of its flow reads.
     const fused = stage === fusedPipeline.name;
     const definition = fused ? fusedPipeline.stages[0] : stageByName(stage);
-    const factory = stageFactories[stage] ?? fusedFactories[stage];
+    const factory = consumerFactory(stage);
     if (!definition || !factory)
       throw new UsageError(
         `unknown stage '${stage}'; stages: ${[...stageNames, fusedPipeline.name].join(', ')}`,
