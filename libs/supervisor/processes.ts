@@ -26,14 +26,45 @@ export function nodeFlagsOf(stage: string): string[] {
   return stage === 'pipeline' ? ['--max-semi-space-size=64'] : [];
 }
 
+/** Where a started process finds the pid of the process that started it (stopWithParent). */
+const PARENT_PID_ENV = 'UNITRAIL_PARENT_PID';
+
+/** A started stage's environment: the parent's, no metrics port of its own, and who started it. */
+const childEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+  ...process.env,
+  METRICS_PORT: '0',
+  ...env,
+  [PARENT_PID_ENV]: String(process.pid),
+});
+
+/**
+ * In a process started by spawnStage or superviseStage: once the process that started it is gone
+ * (a demo, a bench or `scale` ended by `kill` or SIGKILL, which run no clean-up of their own), it
+ * sends itself SIGTERM, the stage's clean stop (finish the batch, commit, leave the group), instead
+ * of consuming on as an orphan. It checks its parent pid once a `checkMs`; elsewhere it does nothing.
+ */
+export function stopWithParent(checkMs = 1000): void {
+  const parent = Number(process.env[PARENT_PID_ENV]);
+  if (!Number.isInteger(parent) || parent <= 0) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, checkMs);
+  timer.unref();
+}
+
 /** Starts a stage as a child process of its own, logging to the state dir. */
 export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  return spawn(process.execPath, [...nodeFlagsOf(name), cliEntry(), 'run', name], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(name), cliEntry(), 'run', name], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, METRICS_PORT: '0', ...env },
+    env: childEnv(env),
   });
+  // The child holds its own copy of the log's descriptor.
+  fs.closeSync(log);
+  return child;
 }
 
 export async function stopStages(children: ChildProcess[], timeoutMs = 30000): Promise<void> {
@@ -107,7 +138,7 @@ export function superviseStage({
     const args = groupId ? ['scale', stage, '--group', groupId, '--foreground'] : ['run', stage];
     const child = spawn(process.execPath, [...nodeFlagsOf(stage), cliEntry(), ...args], {
       stdio: ['ignore', log, log],
-      env: { ...process.env, METRICS_PORT: '0', ...env },
+      env: childEnv(env),
     });
     fs.closeSync(log);
     slot.child = child;

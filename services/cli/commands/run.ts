@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { runStageUntilSignalled } from '../../../libs/runtime';
+import { stopWithParent } from '../../../libs/supervisor';
 import { consumerFactory, httpServices, runnableNames } from '../../stages';
 
 const run: Command = {
@@ -16,6 +17,8 @@ const run: Command = {
     if (!factory && !service)
       throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);
     const config = loadConfig();
+    // Started by a demo, a bench or a supervisor: stop when it is gone, not consume on as an orphan.
+    stopWithParent();
     if (service) await service(config);
     else await runStageUntilSignalled(factory!(config), { config });
     return 0;

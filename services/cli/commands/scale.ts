@@ -6,7 +6,7 @@ import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
-import { scaleStage } from '../../../libs/supervisor';
+import { scaleStage, stopWithParent } from '../../../libs/supervisor';
 import { consumerFactory, fusedPipeline, stageByName, stageNames } from '../../stages';
 
 const scale: Command = {
@@ -32,6 +32,7 @@ const scale: Command = {
     const groupId = optString(input, 'group') ?? ownGroupId;
     if (input.values.foreground === true) {
       // One consumer in this process: what the supervisor starts for each --group consumer.
+      stopWithParent();
       await runStageUntilSignalled(factory(config), { config, groupId });
       return 0;
     }
