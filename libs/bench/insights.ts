@@ -36,6 +36,11 @@ export interface InsightsRun {
   /** The full model's AUC over each refit's: the bootstrap's 5th percentile (above 0: the group carries gain). */
   lossLow: Record<string, number | null>;
   byRiskIfWorking: string[];
+  /**
+   * Each device's test windows with an incident: how many, how many while idle, and the model's and
+   * the baseline's part of the AUC on them (libs/incidents DeviceTest): which positives are missed.
+   */
+  devices: Record<string, { positives: number; idle: number; model: number | null; baseline: number | null }>;
   demoSeconds: number;
   load: number;
 }
@@ -115,6 +120,12 @@ export function judgeRun(
     without: Object.fromEntries((a?.dropped ?? []).map((d) => [d.group, round(d.auc)])),
     lossLow: Object.fromEntries((a?.dropped ?? []).map((d) => [d.group, round(d.loss?.low)])),
     byRiskIfWorking: r.byRiskIfWorking,
+    devices: Object.fromEntries(
+      (a?.devices ?? []).map((d) => [
+        d.device,
+        { positives: d.positives, idle: d.idlePositives, model: round(d.model), baseline: round(d.baseline) },
+      ]),
+    ),
   };
 }
 

@@ -1,5 +1,13 @@
 import { prng } from '../demo';
-import { ablation, featureGroups, insights, type ConditionBucket, type IncidentRow } from '.';
+import {
+  ablation,
+  auc,
+  featureGroups,
+  insights,
+  positiveRanks,
+  type ConditionBucket,
+  type IncidentRow,
+} from '.';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3600_000;
@@ -61,6 +69,14 @@ describe('ablation: which features carry the model', () => {
     expect(a.baseline).toBe(e.baseline.auc);
     expect(a.test).toEqual(e.test);
     expect(a.dropped.map((d) => d.group)).toEqual(Object.keys(featureGroups));
+    // Each device's part of the AUC, weighted by its positives, is the AUC.
+    const parts = a.devices.filter((d) => d.positives > 0);
+    expect(parts.reduce((s, d) => s + d.model! * d.positives, 0) / a.test.positives).toBeCloseTo(a.model!, 9);
+    expect(parts.reduce((s, d) => s + d.baseline! * d.positives, 0) / a.test.positives).toBeCloseTo(
+      a.baseline!,
+      9,
+    );
+    expect(a.devices.reduce((s, d) => s + d.windows, 0)).toBe(a.test.samples);
   });
 
   it('loses AUC when the group that alone carries the signal is dropped, and the bootstrap says so', () => {
@@ -86,5 +102,18 @@ describe('ablation: which features carry the model', () => {
 
   it('has nothing to say without a case on a device', () => {
     expect(ablation([], {})).toBeNull();
+  });
+});
+
+describe('positiveRanks', () => {
+  it('gives each positive the share of negatives below it (ties half): their mean is the AUC', () => {
+    const scores = [0.1, 0.4, 0.4, 0.8, 0.3, 0.9];
+    const labels = [0, 1, 0, 1, 0, 0];
+    const r = positiveRanks(scores, labels);
+    // Negatives 0.1, 0.3, 0.4, 0.9: 0.4 is above two and tied with one; 0.8 is above three.
+    expect(r[1]).toBeCloseTo(2.5 / 4);
+    expect(r[3]).toBeCloseTo(3 / 4);
+    expect(r.filter((x) => !Number.isNaN(x))).toHaveLength(2);
+    expect((r[1]! + r[3]!) / 2).toBeCloseTo(auc(scores, labels)!);
   });
 });

@@ -992,8 +992,41 @@ export interface Dropped {
   loss: Bootstrap | null;
 }
 
+/** How a device's test windows with an incident fared: where the model and the baseline ranked them. */
+export interface DeviceTest {
+  device: string;
+  windows: number;
+  positives: number;
+  /** Its windows with an incident in which it had recorded nothing in the N h before (the idle rule scores 0). */
+  idlePositives: number;
+  /**
+   * The mean share of the test windows without an incident that each scorer ranks below its windows
+   * with one (ties half): its part of the AUC (the AUC is this mean over every device's positives).
+   * Null without a positive.
+   */
+  model: number | null;
+  baseline: number | null;
+}
+
+/**
+ * For each window with an incident (label 1), the share of windows without one scored below it
+ * (ties count half); NaN for the windows without. Their mean is the AUC.
+ */
+export function positiveRanks(scores: readonly number[], labels: readonly number[]): number[] {
+  const negatives = scores.filter((_, i) => labels[i] !== 1).sort((a, b) => a - b);
+  return scores.map((s, i) => {
+    if (labels[i] !== 1) return NaN;
+    const below = lowerBound(negatives, s, (x) => x);
+    let tiedTo = below;
+    while (tiedTo < negatives.length && negatives[tiedTo] === s) tiedTo++;
+    return negatives.length ? (below + (tiedTo - below) / 2) / negatives.length : NaN;
+  });
+}
+
 export interface Ablation {
   windowHours: number;
+  /** Each device's test windows: which positives the model ranks low, and the baseline. */
+  devices: DeviceTest[];
   test: { samples: number; positives: number };
   /** The full model's test AUC (what insights' evaluation gives on the same history). */
   model: number | null;
@@ -1031,8 +1064,27 @@ export function ablation(
   const labels = test.map((s) => s.y);
   const blocks = blocksOf(test);
   const full = scoreAll(fitWorking(train), test);
+  const mRanks = positiveRanks(full, labels);
+  const bRanks = positiveRanks(
+    test.map((s) => s.base),
+    labels,
+  );
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const devices = [...new Set(test.map((s) => s.device))].sort().map((device) => {
+    const mine = test.map((s, i) => [s, i] as const).filter(([s]) => s.device === device);
+    const pos = mine.filter(([s]) => s.y === 1);
+    return {
+      device,
+      windows: mine.length,
+      positives: pos.length,
+      idlePositives: pos.filter(([s]) => !s.working).length,
+      model: mean(pos.map(([, i]) => mRanks[i]!)),
+      baseline: mean(pos.map(([, i]) => bRanks[i]!)),
+    };
+  });
   return {
     windowHours: chosen.hours,
+    devices,
     test: { samples: test.length, positives: positives(test) },
     model: auc(full, labels),
     baseline: auc(
