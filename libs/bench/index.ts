@@ -39,6 +39,7 @@ export {
   type StartConsole,
 } from './on-stack';
 export { benchDevices, type DevicesBench } from './devices';
+export { benchInsights, judgeRun, type InsightsBench, type InsightsRun } from './insights';
 export {
   benchSubscriptionsOnStack,
   locatedEventDocument,

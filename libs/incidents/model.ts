@@ -32,6 +32,7 @@
  */
 
 import { prng } from '../demo';
+import { UsageError } from '../errors';
 
 export interface IncidentRow {
   caseId: string;
@@ -704,14 +705,29 @@ function historyEnd(
   return end;
 }
 
+/** What insights and ablation read: the case history and the device's state over time. */
+export interface HistoryOptions {
+  /** The device-health alert episodes, for x4–x6 and the order of the risks. */
+  episodes?: readonly HealthEpisode[];
+  /** Each device's recorded events over time, for x7, x8 and the idle rule (none: every device works). */
+  activity?: readonly Activity[];
+  /** What the health stage saw of each device per bucket of broker time, for x9–x11 (none: 0). */
+  condition?: readonly ConditionBucket[];
+  /** Every registered device (master data): one without cases is ranked too, not left out. */
+  devices?: readonly string[];
+  /** The prediction window; absent: chosen from the history. */
+  windowHours?: number;
+  now?: number;
+  trainShare?: number;
+}
+
 /**
- * Patterns, the time-split evaluation, and the ranked risks for the next window after `now`.
- * The window is `windowHours` when given, else chosen from the history (chooseWindow).
- * The verdict: the model beats the baseline when the test part holds at least `minTestPositives`
- * windows with an incident and the paired bootstrap's 5th percentile of its AUC gain is above 0
- * (one-sided, 95 %).
+ * The history as the model judges it: incidents by device (sorted), the health, activity and
+ * condition known by `now`, the window, the time split, and the train and test windows. One
+ * function, so that insights and ablation judge exactly the same windows. Null when no case names
+ * a device (no time axis to learn on).
  */
-export function insights(
+function judgedHistory(
   rows: readonly IncidentRow[],
   {
     episodes = [],
@@ -721,40 +737,12 @@ export function insights(
     windowHours,
     now = Math.max(0, ...rows.map(timeOf)) + 1,
     trainShare = 0.7,
-    minTestPositives = 5,
-    draws = 1000,
-  }: {
-    /** The device-health alert episodes, for x4–x6 and the order of the risks. */
-    episodes?: readonly HealthEpisode[];
-    /** Each device's recorded events over time, for x7, x8 and the idle rule (none: every device works). */
-    activity?: readonly Activity[];
-    /** What the health stage saw of each device per bucket of broker time, for x9–x11 (none: 0). */
-    condition?: readonly ConditionBucket[];
-    /** Every registered device (master data): one without cases is ranked too, not left out. */
-    devices?: readonly string[];
-    /** The prediction window; absent: chosen from the history. */
-    windowHours?: number;
-    now?: number;
-    trainShare?: number;
-    minTestPositives?: number;
-    /** Bootstrap draws for the verdict. */
-    draws?: number;
-  } = {},
-): Insights {
-  // As of `now`: a case recorded after it is not known yet (`--at` a past time).
-  rows = rows.filter((r) => timeOf(r) < now);
+  }: HistoryOptions,
+) {
   const withDevice = rows.filter((r): r is IncidentRow & { deviceId: string } => !!r.deviceId);
   const byDevice = groupBy(withDevice, (r) => r.deviceId, timeOf);
   for (const t of byDevice.values()) t.sort((a, b) => a - b);
-  const out: Insights = {
-    incidents: rows.length,
-    patterns: patterns(rows),
-    evaluation: null,
-    risks: [],
-    byRiskIfWorking: [],
-  };
-  // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
-  if (byDevice.size === 0) return out;
+  if (byDevice.size === 0) return null;
   for (const d of devices) if (!byDevice.has(d)) byDevice.set(d, []);
   const health = groupBy(
     episodes,
@@ -771,7 +759,6 @@ export function insights(
         )
       : null;
   for (const list of work?.values() ?? []) list.sort((a, b) => a.from - b.from);
-  const workOf = (device: string) => (work ? (work.get(device) ?? []) : null);
   const seen = groupBy(
     condition.filter((b) => b.to <= now),
     (b) => b.device,
@@ -784,35 +771,101 @@ export function insights(
     windowHours === undefined
       ? chooseWindow(byDevice, start, end, { trainShare })
       : { hours: windowHours, rule: 'given (--hours)' };
-  windowHours = chosen.hours;
-  const w = windowHours * HOUR;
+  const w = chosen.hours * HOUR;
   const split = splitOf(incidentTimes(byDevice), start, end, w, trainShare);
-  const train = samples(byDevice, start + w, split, start, windowHours, health, work, seen);
-  const test = samples(byDevice, split, end, start, windowHours, health, work, seen);
-  const positives = (s: Sample[]) => s.filter((x) => x.y === 1).length;
-  // The hurdle: fitted on the windows where the device was working; an idle one scores 0.
-  const fit = (s: Sample[]) =>
-    fitLogistic(
-      s.filter((x) => x.working).map((x) => x.x),
-      s.filter((x) => x.working).map((x) => x.y),
-    );
-  const score = (m: Logistic, s: Sample) => (s.working ? predict(m, s.x) : 0);
+  return {
+    withDevice,
+    byDevice,
+    health,
+    work,
+    seen,
+    start,
+    end,
+    chosen,
+    split,
+    train: samples(byDevice, start + w, split, start, chosen.hours, health, work, seen),
+    test: samples(byDevice, split, end, start, chosen.hours, health, work, seen),
+  };
+}
+
+/** A sample's features without the columns in `drop` (0-based: x1 is column 0). */
+const keep = (x: readonly number[], drop: ReadonlySet<number>) =>
+  drop.size ? x.filter((_, j) => !drop.has(j)) : [...x];
+
+/** The hurdle: the regression fitted on the windows where the device was working. */
+const fitWorking = (s: readonly Sample[], drop: ReadonlySet<number> = new Set()) =>
+  fitLogistic(
+    s.filter((x) => x.working).map((x) => keep(x.x, drop)),
+    s.filter((x) => x.working).map((x) => x.y),
+  );
+
+/** The model's score of each window: 0 for an idle device (the idle rule), else the regression's. */
+const scoreAll = (m: Logistic, s: readonly Sample[], drop: ReadonlySet<number> = new Set()) =>
+  s.map((x) => (x.working ? predict(m, keep(x.x, drop)) : 0));
+
+/** The test windows by start time: the paired bootstrap draws whole times (libs/incidents Bootstrap). */
+const blocksOf = (test: readonly Sample[]) => [
+  ...groupBy(
+    test.map((s, i) => [s, i] as const),
+    ([s]) => String(s.t),
+    ([, i]) => i,
+  ).values(),
+];
+
+const positives = (s: readonly Sample[]) => s.filter((x) => x.y === 1).length;
+
+/** The train part can be fitted: working windows of both classes. */
+const fittable = (train: readonly Sample[]) => {
   const working = train.filter((s) => s.working);
-  if (working.length > 0 && positives(working) > 0 && positives(working) < working.length) {
-    const model = fit(train);
-    const mScores = test.map((s) => score(model, s));
+  return working.length > 0 && positives(working) > 0 && positives(working) < working.length;
+};
+
+/**
+ * Patterns, the time-split evaluation, and the ranked risks for the next window after `now`.
+ * The window is `windowHours` when given, else chosen from the history (chooseWindow).
+ * The verdict: the model beats the baseline when the test part holds at least `minTestPositives`
+ * windows with an incident and the paired bootstrap's 5th percentile of its AUC gain is above 0
+ * (one-sided, 95 %).
+ */
+export function insights(
+  rows: readonly IncidentRow[],
+  {
+    now = Math.max(0, ...rows.map(timeOf)) + 1,
+    trainShare = 0.7,
+    minTestPositives = 5,
+    draws = 1000,
+    ...history
+  }: HistoryOptions & {
+    minTestPositives?: number;
+    /** Bootstrap draws for the verdict. */
+    draws?: number;
+  } = {},
+): Insights {
+  // As of `now`: a case recorded after it is not known yet (`--at` a past time).
+  rows = rows.filter((r) => timeOf(r) < now);
+  const out: Insights = {
+    incidents: rows.length,
+    patterns: patterns(rows),
+    evaluation: null,
+    risks: [],
+    byRiskIfWorking: [],
+  };
+  const judged = judgedHistory(rows, { ...history, now, trainShare });
+  // No case on any device: no time axis to learn on, and nothing to rank (made up risks would mislead).
+  if (!judged) return out;
+  const { withDevice, byDevice, health, work, seen, start, end, chosen, split, train, test } = judged;
+  const workOf = (device: string) => (work ? (work.get(device) ?? []) : null);
+  const windowHours = chosen.hours;
+  const w = windowHours * HOUR;
+  if (fittable(train)) {
+    const model = fitWorking(train);
+    const mScores = scoreAll(model, test);
     const bScores = test.map((s) => s.base);
     const iScores = test.map((s) => (s.working ? s.base : 0));
     const labels = test.map((s) => s.y);
     const mAuc = auc(mScores, labels);
     const bAuc = auc(bScores, labels);
-    const blocks = [
-      ...groupBy(
-        test.map((s, i) => [s, i] as const),
-        ([s]) => String(s.t),
-        ([, i]) => i,
-      ).values(),
-    ];
+    const blocks = blocksOf(test);
     const overBaseline = pairedBootstrap(blocks, mScores, bScores, labels, { draws });
     const overIdleBaseline = pairedBootstrap(blocks, mScores, iScores, labels, { draws });
     const enough = positives(test) >= minTestPositives;
@@ -853,7 +906,7 @@ export function insights(
   );
   const useModel =
     out.evaluation?.beatsBaseline === true && positives(all) > 0 && positives(all) < all.length;
-  const final = useModel ? fit(all) : null;
+  const final = useModel ? fitWorking(all) : null;
   for (const [device, times] of byDevice) {
     const activityOf = workOf(device);
     const x = features(
@@ -908,4 +961,145 @@ export function insights(
       rankScore(!!b.openAlert, b.risk) - rankScore(!!a.openAlert, a.risk) || a.device.localeCompare(b.device),
   );
   return out;
+}
+
+/**
+ * The feature groups an ablation drops, by name: the columns (x1 is column 0) of each. `cases` is
+ * the case history (x1–x3), `alert` the open health alert (x4–x6), `exposure` the records (x7–x8;
+ * the idle rule stays: it is not a column), `condition` the health stage's history (x9–x11), and
+ * each of x9, x10, x11 alone.
+ */
+export const featureGroups: Readonly<Record<string, readonly number[]>> = {
+  cases: [0, 1, 2],
+  alert: [3, 4, 5],
+  exposure: [6, 7],
+  condition: [8, 9, 10],
+  x9: [8],
+  x10: [9],
+  x11: [10],
+};
+
+/** The model refitted without one group, on the same split: its test AUC and what it lost. */
+export interface Dropped {
+  group: string;
+  /** The feature names dropped, e.g. ["x9", "x10", "x11"]. */
+  features: string[];
+  auc: number | null;
+  /**
+   * The full model's test AUC over this one's, bootstrapped as the verdict is (paired, over the
+   * test windows' start times, the same seed): `low` above 0 says the group carries part of the gain.
+   */
+  loss: Bootstrap | null;
+}
+
+/** How a device's test windows with an incident fared: where the model and the baseline ranked them. */
+export interface DeviceTest {
+  device: string;
+  windows: number;
+  positives: number;
+  /** Its windows with an incident in which it had recorded nothing in the N h before (the idle rule scores 0). */
+  idlePositives: number;
+  /**
+   * The mean share of the test windows without an incident that each scorer ranks below its windows
+   * with one (ties half): its part of the AUC (the AUC is this mean over every device's positives).
+   * Null without a positive.
+   */
+  model: number | null;
+  baseline: number | null;
+}
+
+/**
+ * For each window with an incident (label 1), the share of windows without one scored below it
+ * (ties count half); NaN for the windows without. Their mean is the AUC.
+ */
+export function positiveRanks(scores: readonly number[], labels: readonly number[]): number[] {
+  const negatives = scores.filter((_, i) => labels[i] !== 1).sort((a, b) => a - b);
+  return scores.map((s, i) => {
+    if (labels[i] !== 1) return NaN;
+    const below = lowerBound(negatives, s, (x) => x);
+    let tiedTo = below;
+    while (tiedTo < negatives.length && negatives[tiedTo] === s) tiedTo++;
+    return negatives.length ? (below + (tiedTo - below) / 2) / negatives.length : NaN;
+  });
+}
+
+export interface Ablation {
+  windowHours: number;
+  /** Each device's test windows: which positives the model ranks low, and the baseline. */
+  devices: DeviceTest[];
+  test: { samples: number; positives: number };
+  /** The full model's test AUC (what insights' evaluation gives on the same history). */
+  model: number | null;
+  baseline: number | null;
+  dropped: Dropped[];
+}
+
+/**
+ * Which features carry the model's gain: the model refitted on the same train windows without each
+ * named group of columns (featureGroups), each judged on the same test windows as insights judges
+ * the full model, with a paired bootstrap of the full model's AUC over it. The idle rule holds in
+ * every refit. Null when insights has no evaluation (no case names a device, or the train part has
+ * one class only). Unknown group names are refused.
+ */
+export function ablation(
+  rows: readonly IncidentRow[],
+  {
+    groups = Object.keys(featureGroups),
+    now = Math.max(0, ...rows.map(timeOf)) + 1,
+    draws = 1000,
+    ...history
+  }: HistoryOptions & { groups?: readonly string[]; draws?: number } = {},
+): Ablation | null {
+  const unknown = groups.filter((g) => !(g in featureGroups));
+  if (unknown.length)
+    throw new UsageError(
+      `unknown feature group ${unknown.join(', ')} (known: ${Object.keys(featureGroups).join(', ')})`,
+    );
+  const judged = judgedHistory(
+    rows.filter((r) => timeOf(r) < now),
+    { ...history, now },
+  );
+  if (!judged || !fittable(judged.train)) return null;
+  const { train, test, chosen } = judged;
+  const labels = test.map((s) => s.y);
+  const blocks = blocksOf(test);
+  const full = scoreAll(fitWorking(train), test);
+  const mRanks = positiveRanks(full, labels);
+  const bRanks = positiveRanks(
+    test.map((s) => s.base),
+    labels,
+  );
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const devices = [...new Set(test.map((s) => s.device))].sort().map((device) => {
+    const mine = test.map((s, i) => [s, i] as const).filter(([s]) => s.device === device);
+    const pos = mine.filter(([s]) => s.y === 1);
+    return {
+      device,
+      windows: mine.length,
+      positives: pos.length,
+      idlePositives: pos.filter(([s]) => !s.working).length,
+      model: mean(pos.map(([, i]) => mRanks[i]!)),
+      baseline: mean(pos.map(([, i]) => bRanks[i]!)),
+    };
+  });
+  return {
+    windowHours: chosen.hours,
+    devices,
+    test: { samples: test.length, positives: positives(test) },
+    model: auc(full, labels),
+    baseline: auc(
+      test.map((s) => s.base),
+      labels,
+    ),
+    dropped: groups.map((group) => {
+      const drop = new Set(featureGroups[group]);
+      const without = scoreAll(fitWorking(train, drop), test, drop);
+      return {
+        group,
+        features: [...drop].map((j) => `x${j + 1}`),
+        auc: auc(without, labels),
+        loss: pairedBootstrap(blocks, full, without, labels, { draws }),
+      };
+    }),
+  };
 }

@@ -1,7 +1,8 @@
 /** The case history as the model reads it: one row per case, with a device alert's measure when there is one. */
 import type pg from 'pg';
 import { db } from '../store';
-import type { Activity, ConditionBucket, HealthEpisode, IncidentRow } from './model';
+import { windowLadder } from './model';
+import type { Activity, ConditionBucket, HealthEpisode, HistoryOptions, IncidentRow } from './model';
 
 export async function loadIncidentRows(
   pool: pg.Pool,
@@ -130,4 +131,27 @@ export async function loadCondition(
     graded: b.graded,
     lowGrades: b.low_grades,
   }));
+}
+
+/**
+ * Everything insights and ablation read from one database: the cases (since `since`), alert
+ * episodes, registered devices, activity and the health stage's history. Activity comes in spans of
+ * a quarter of the shortest window it may be judged in (1 min at least): a window's count is then
+ * off by at most a quarter window at its start.
+ */
+export async function loadHistory(
+  pool: pg.Pool,
+  { windowHours, since, bucketMs }: { windowHours?: number; since?: Date; bucketMs: number },
+): Promise<
+  { rows: IncidentRow[] } & Required<Pick<HistoryOptions, 'episodes' | 'devices' | 'activity' | 'condition'>>
+> {
+  const shortest = Math.min(windowHours ?? Infinity, ...windowLadder);
+  const spanMs = Math.max(60_000, Math.round((shortest * 3600_000) / 4));
+  return {
+    rows: await loadIncidentRows(pool, { since }),
+    episodes: await loadHealthEpisodes(pool),
+    devices: await loadDevices(pool),
+    activity: await loadActivity(pool, { spanMs }),
+    condition: await loadCondition(pool, { bucketMs }),
+  };
 }

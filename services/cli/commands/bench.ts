@@ -8,6 +8,7 @@ import {
   benchDevices,
   benchEpcisQuery,
   benchHash,
+  benchInsights,
   benchPipelineOnStack,
   benchQueries,
   benchRecallReport,
@@ -179,6 +180,22 @@ export const benchCommands: Command[] = [
         (seed) => say(`bench devices: seed ${seed} done`),
       ),
     (result) => result.missed === 0 && result.falseAlarmsClean === 0,
+  ),
+  bench(
+    'insights',
+    'The incident model on the fault demo of each seed (fresh database, unitrail demo, incidents insights): one JSON line per run with the ablation, then a summary',
+    '[--events N] [--seeds S1,S2,..] [--faults SPEC]',
+    (input, config) =>
+      benchInsights(
+        {
+          config,
+          events: optNumber(input, 'events', 50_000, { min: 1000, max: 200_000 }),
+          seeds: optNames(input, 'seeds', '3,7,11,625084555', [], { min: 0, max: 2 ** 31 - 1 }).map(Number),
+          faults: optString(input, 'faults') ?? 'default',
+        },
+        (run) => console.log(JSON.stringify(run)),
+        say,
+      ),
   ),
   bench(
     'subscriptions',

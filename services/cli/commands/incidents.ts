@@ -1,16 +1,7 @@
 /** `unitrail incidents insights`: where incidents concentrate and which devices are at risk (docs/exceptions.md). */
 import type { Command } from '../command';
 import { optNumber, optSince, optString, optTime, printAs, withPool } from '../command';
-import {
-  formatInsights,
-  insights,
-  loadActivity,
-  loadCondition,
-  loadDevices,
-  loadHealthEpisodes,
-  loadIncidentRows,
-  windowLadder,
-} from '../../../libs/incidents';
+import { formatInsights, insights, loadHistory } from '../../../libs/incidents';
 import { HISTORY_BUCKET_MS } from '../../../libs/devices';
 
 const insightsCommand: Command = {
@@ -25,21 +16,12 @@ const insightsCommand: Command = {
         ? undefined
         : optNumber(input, 'hours', null, { min: 0.001, integer: false });
     const now = optTime(input, 'at') ?? Date.now();
-    // Activity in spans of a quarter of the shortest window it may be judged in (1 min at least):
-    // a window's count is then off by at most a quarter window at its start.
-    const shortest = Math.min(windowHours ?? Infinity, ...windowLadder);
-    const spanMs = Math.max(60_000, Math.round((shortest * 3600_000) / 4));
-    const { rows, episodes, devices, activity, condition } = await withPool(
-      async (pool) => ({
-        rows: await loadIncidentRows(pool, { since: optSince(input) }),
-        episodes: await loadHealthEpisodes(pool),
-        devices: await loadDevices(pool),
-        activity: await loadActivity(pool, { spanMs }),
-        condition: await loadCondition(pool, { bucketMs: HISTORY_BUCKET_MS }),
-      }),
+    const history = await withPool(
+      (pool) => loadHistory(pool, { windowHours, since: optSince(input), bucketMs: HISTORY_BUCKET_MS }),
       { max: 1 },
     );
-    const result = insights(rows, { episodes, devices, activity, condition, windowHours, now });
+    const { rows, ...state } = history;
+    const result = insights(rows, { ...state, windowHours, now });
     printAs(input, result, () => formatInsights(result));
     return 0;
   },
