@@ -31,7 +31,7 @@ import { observationsOf } from './observe';
 import { addHistory, positionKey, type Positions } from './store';
 
 /** The inputs whose records the history counts (a DLQ entry adds nothing, so ut.dlq.v1 is not read). */
-export const HISTORY_INPUTS = [topics.signals.name, topics.validated.name, topics.deviceClock.name];
+export const HISTORY_INPUTS: string[] = [topics.signals.name, topics.validated.name, topics.deviceClock.name];
 
 /** A device's counters of all it applied (DeviceState.counts), the check of a recount. */
 export interface AppliedCounts {
