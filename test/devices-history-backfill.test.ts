@@ -4,8 +4,10 @@
  * for them. Here the fault demo's first half goes through the validator and device-health, its
  * history is kept and deleted (the store as 096 found it: records applied, none counted), then the
  * second half goes through: the history now counts the second half only. The two halves' broker
- * times overlap (each half's Kafka timestamps end at the time it was produced), so many buckets hold
- * records of both: buckets the stage partly counted. `unitrail devices history --backfill` must make
+ * times overlap almost wholly (each half's Kafka timestamps end at the time it was produced), so
+ * most buckets hold records of both: buckets the stage partly counted, the harsh form of what a
+ * device's records read out of broker-time order do around the moment 096 came (a boundary in time,
+ * only the buckets before a device's first row, adds nothing here and fails). `unitrail devices history --backfill` must make
  * every row what the stage would have recorded had it counted from the start (the first half's rows
  * plus the second's), and a second run must change nothing; so must a backfill after a device's rows
  * and part of another's are deleted.
