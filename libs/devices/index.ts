@@ -11,3 +11,5 @@ export { formatDevices } from './format';
 export { deviceAckers } from './access';
 export { detectOnDemo, detectionFigures, figuresFromStore } from './simulate';
 export type { DetectionFigures, RaisedAlert } from './simulate';
+export { backfillHistory, historyCoverage, planBackfill, recountHistory, HISTORY_INPUTS } from './backfill';
+export type { BackfillPlan, DeviceBackfill, DeviceCoverage, FamilyReport, AppliedCounts } from './backfill';

@@ -128,7 +128,7 @@ export async function saveFleet(
 }
 
 /** Adds a batch's bucket counts to ut.device_health_history (one statement). */
-async function addHistory(client: pg.PoolClient, history: HistoryBucket[]): Promise<void> {
+export async function addHistory(client: pg.PoolClient, history: HistoryBucket[]): Promise<void> {
   await client.query(
     `INSERT INTO ut.device_health_history AS h
        (device, bucket_start, verifications, no_reads, graded, grade_sum, low_grades, events)

@@ -55,6 +55,7 @@ export { createHealth, type HealthReport, type HealthTracker } from './health';
 export {
   createBatchProcessor,
   dlqRecord,
+  headersToStrings,
   isolate,
   type Batch,
   type BatchProcessor,
