@@ -208,7 +208,10 @@ export function checkValue(value: JsonValue, path = '$'): void {
       if (problem !== null) throw epcisError('INPUT_TEXT_INVALID', `${where(at)} ${problem}`);
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v))
-        throw epcisError('INPUT_NUMBER_INVALID', `${where(at)} is not a finite number (it overflows a double)`);
+        throw epcisError(
+          'INPUT_NUMBER_INVALID',
+          `${where(at)} is not a finite number (it overflows a double)`,
+        );
     } else if (Array.isArray(v)) {
       if (v.length > inputLimits.maxListItems) {
         throw epcisError(
