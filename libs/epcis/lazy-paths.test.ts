@@ -6,7 +6,7 @@
  * non-finite numbers, over-long texts and lists, bad keys at any depth) with the same reasons.
  */
 import { InvalidInputError, type Reason } from '../errors';
-import { checkRecord } from '../sources/adapter';
+import { checkRecord } from '../sources';
 import { epcisError } from './errors';
 import { checkValue, inputLimits, textProblem } from './guard';
 import { toSerializationEvent } from './map';
