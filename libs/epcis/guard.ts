@@ -35,6 +35,9 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 export function textProblem(text: string): string | null {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return `contains NUL (U+0000) at character ${nul + 1}`;
+  // Every key and string of every record comes here: the native well-formedness test answers for
+  // almost all of them, and only a text that has a lone surrogate pays for finding where it is.
+  if (isWellFormed(text)) return null;
   const lone = loneSurrogate.exec(text);
   if (lone !== null) {
     const c = text.charCodeAt(lone.index);
@@ -42,6 +45,10 @@ export function textProblem(text: string): string | null {
   }
   return null;
 }
+
+/** String.prototype.isWellFormed (Node 20; the ES2022 typings do not have it): no lone surrogate. */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * Refuses JSON text nested deeper than `maxDepth`, by counting brackets outside strings: linear,
@@ -183,35 +190,62 @@ function lineAt(text: string, index: number): number {
 
 /**
  * Every key and string of a parsed value is storable text, every number finite. `path` names where
- * (a JSON path). Iterative: the value may be as deep as maxDepth allows.
+ * (a JSON path). Iterative: the value may be as deep as maxDepth allows. Each value visited keeps
+ * its parent's index and its own key, so the path text is built only for a value that is refused
+ * (every event passes here: building a path for each of its strings was most of this walk's cost).
  */
 export function checkValue(value: JsonValue, path = '$'): void {
-  const stack: [JsonValue, string][] = [[value, path]];
-  while (stack.length > 0) {
-    const [v, where] = stack.pop()!;
+  const values: JsonValue[] = [value];
+  const ups: number[] = [-1];
+  const keys: (string | number)[] = [path];
+  const where = (at: number): string => placeText(ups, keys, at);
+  const pending: number[] = [0];
+  while (pending.length > 0) {
+    const at = pending.pop()!;
+    const v = values[at]!;
     if (typeof v === 'string') {
       const problem = textProblem(v);
-      if (problem !== null) throw epcisError('INPUT_TEXT_INVALID', `${where} ${problem}`);
+      if (problem !== null) throw epcisError('INPUT_TEXT_INVALID', `${where(at)} ${problem}`);
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v))
-        throw epcisError('INPUT_NUMBER_INVALID', `${where} is not a finite number (it overflows a double)`);
+        throw epcisError(
+          'INPUT_NUMBER_INVALID',
+          `${where(at)} is not a finite number (it overflows a double)`,
+        );
     } else if (Array.isArray(v)) {
       if (v.length > inputLimits.maxListItems) {
         throw epcisError(
           'INPUT_TOO_LARGE',
-          `${where} lists ${v.length} items; at most ${inputLimits.maxListItems} (split the document or the event)`,
+          `${where(at)} lists ${v.length} items; at most ${inputLimits.maxListItems} (split the document or the event)`,
         );
       }
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i]!, `${where}[${i}]`]);
+      for (let i = v.length - 1; i >= 0; i--) {
+        pending.push(values.length);
+        values.push(v[i]!);
+        ups.push(at);
+        keys.push(i);
+      }
     } else if (v !== null && typeof v === 'object') {
       for (const key of Object.keys(v)) {
         const problem = textProblem(key);
         if (problem !== null)
-          throw epcisError('INPUT_TEXT_INVALID', `${where}: the key ${JSON.stringify(key)} ${problem}`);
-        stack.push([v[key]!, `${where}.${key}`]);
+          throw epcisError('INPUT_TEXT_INVALID', `${where(at)}: the key ${JSON.stringify(key)} ${problem}`);
+        pending.push(values.length);
+        values.push(v[key]!);
+        ups.push(at);
+        keys.push(key);
       }
     }
   }
+}
+
+/** The JSON path of value `at` in checkValue's walk: its parent's path, then `[i]` or `.key`. */
+function placeText(ups: number[], keys: (string | number)[], at: number): string {
+  const up = ups[at]!;
+  const key = keys[at]!;
+  if (up < 0) return key as string;
+  const parent = placeText(ups, keys, up);
+  return typeof key === 'number' ? `${parent}[${key}]` : `${parent}.${key}`;
 }
 
 /** Reason codes of input refused whole at the door (the capture API answers 400 for the document). */

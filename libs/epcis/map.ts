@@ -112,7 +112,7 @@ export function toSerializationEvent(
     action:
       event.action === 'ADD' || event.action === 'OBSERVE' || event.action === 'DELETE' ? event.action : null,
     epcList: identifiers(event, 'epcList'),
-    parentId: typeof event.parentID === 'string' ? identifier(event.parentID, 'parentID') : null,
+    parentId: typeof event.parentID === 'string' ? identifier(event.parentID, parentWhere) : null,
     childEpcs: identifiers(event, 'childEPCs'),
     inputEpcList: identifiers(event, 'inputEPCList'),
     outputEpcList: identifiers(event, 'outputEPCList'),
@@ -143,21 +143,34 @@ function listOf(v: JsonValue | undefined): JsonValue[] {
   return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
 }
 
-function identifier(value: string, where: string): Identifier {
+/** `where` names the field for a message (`epcList[3]`): a function, as it is needed only when the key is broken. */
+function identifier(value: string, where: () => string): Identifier {
   try {
     return toIdentifier(value.trim());
   } catch (err) {
     if (err instanceof InvalidInputError) {
-      throw new InvalidInputError(
-        err.reasons.map((r) => ({ code: r.code, message: `${where}: ${r.message}` })),
-      );
+      const at = where();
+      throw new InvalidInputError(err.reasons.map((r) => ({ code: r.code, message: `${at}: ${r.message}` })));
     }
     throw err;
   }
 }
 
+const parentWhere = () => 'parentID';
+
+/** The identifiers of an EPC list, in order (items that are not strings are left out). */
 function identifiers(event: EpcisEvent, key: string): Identifier[] {
-  return listOf(event[key]).flatMap((v, i) => (typeof v === 'string' ? [identifier(v, `${key}[${i}]`)] : []));
+  const v = event[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return typeof v === 'string' ? [identifier(v, () => `${key}[0]`)] : [];
+  const out: Identifier[] = [];
+  let index = 0;
+  const where = () => `${key}[${index}]`;
+  for (; index < v.length; index++) {
+    const item = v[index];
+    if (typeof item === 'string') out.push(identifier(item, where));
+  }
+  return out;
 }
 
 /** readPoint / bizLocation id, an SGLN as its canonical Digital Link. */

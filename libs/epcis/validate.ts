@@ -17,6 +17,8 @@ const typedLists: Record<string, string> = {
   sourceList: 'source',
   destinationList: 'destination',
 };
+const countedLists = [...epcLists, ...quantityLists];
+const typedListEntries = Object.entries(typedLists);
 const stringFields = [
   'eventID',
   'parentID',
@@ -57,34 +59,34 @@ export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
   for (const field of epcLists) {
     eachOf(event, field, at, (item, where) => {
       if (typeof item !== 'string' || item.trim() === '')
-        throw malformed(where, 'must be an identifier (a non-empty string)');
+        throw malformed(where(), 'must be an identifier (a non-empty string)');
     });
   }
   for (const field of quantityLists) {
     eachOf(event, field, at, (item, where) => {
-      if (!isJsonObject(item)) throw malformed(where, 'must be an object with epcClass');
-      if (typeof item.epcClass !== 'string') throw malformed(`${where}.epcClass`, 'is required (a string)');
+      if (!isJsonObject(item)) throw malformed(where(), 'must be an object with epcClass');
+      if (typeof item.epcClass !== 'string') throw malformed(`${where()}.epcClass`, 'is required (a string)');
       const q = item.quantity;
       if (
         q !== undefined &&
         typeof q !== 'number' &&
         !(typeof q === 'string' && Number.isFinite(Number(q)))
       ) {
-        throw malformed(`${where}.quantity`, `${JSON.stringify(q)} is not a number`);
+        throw malformed(`${where()}.quantity`, `${JSON.stringify(q)} is not a number`);
       }
       // EPCIS 2.0 §7.3.3.3: a quantity is how much there is; there is no negative amount of goods.
       if (q !== undefined && Number(q) < 0) {
-        throw epcisError('QUANTITY_NEGATIVE', `${where}.quantity ${JSON.stringify(q)} is negative`);
+        throw epcisError('QUANTITY_NEGATIVE', `${where()}.quantity ${JSON.stringify(q)} is negative`);
       }
     });
   }
   for (const [field, valueKey] of Object.entries(typedLists)) {
     eachOf(event, field, at, (item, where) => {
       if (!isJsonObject(item) || typeof item[valueKey] !== 'string') {
-        throw malformed(where, `must be an object with ${valueKey} (a string)`);
+        throw malformed(where(), `must be an object with ${valueKey} (a string)`);
       }
       if (item.type !== undefined && typeof item.type !== 'string')
-        throw malformed(`${where}.type`, 'must be a string');
+        throw malformed(`${where()}.type`, 'must be a string');
     });
   }
   for (const field of ['readPoint', 'bizLocation']) {
@@ -94,7 +96,7 @@ export function validateEvent(event: JsonValue, at: Locate): EpcisEvent {
       throw malformed(at(`.${field}`), 'must be an object with id (a string)');
   }
   eachOf(event, 'sensorElementList', at, (item, where) => {
-    if (!isJsonObject(item)) throw malformed(where, 'must be an object');
+    if (!isJsonObject(item)) throw malformed(where(), 'must be an object');
   });
   for (const field of ['ilmd', 'errorDeclaration', 'persistentDisposition']) {
     if (event[field] !== undefined && !isJsonObject(event[field]))
@@ -145,7 +147,7 @@ function checkSensorTimes(event: JsonObject, at: Locate): void {
  */
 function checkSize(event: JsonObject, at: Locate): void {
   let count = 0;
-  for (const field of [...epcLists, ...quantityLists]) {
+  for (const field of countedLists) {
     const v = event[field];
     if (Array.isArray(v)) count += v.length;
   }
@@ -155,49 +157,63 @@ function checkSize(event: JsonObject, at: Locate): void {
       `${at('')} lists ${count} EPCs and quantities; at most ${inputLimits.maxIdentifiersPerEvent} fit in one event (split it)`,
     );
   }
-  const long = (v: JsonValue | undefined, where: string) => {
+  // `where` is asked only for a value that is too long: these loops run over every EPC of every event.
+  const long = (v: JsonValue | undefined, where: () => string) => {
     if (typeof v === 'string' && v.length > inputLimits.maxIdentifierChars) {
       throw epcisError(
         'IDENTIFIER_TOO_LONG',
-        `${at(where)} is ${v.length} characters long; identifiers may have at most ${inputLimits.maxIdentifierChars}`,
+        `${at(where())} is ${v.length} characters long; identifiers may have at most ${inputLimits.maxIdentifierChars}`,
       );
     }
   };
+  const isLong = (v: JsonValue | undefined) =>
+    typeof v === 'string' && v.length > inputLimits.maxIdentifierChars;
   for (const field of epcLists) {
     const v = event[field];
-    if (Array.isArray(v)) v.forEach((item, i) => long(item, `.${field}[${i}]`));
+    if (!Array.isArray(v)) continue;
+    for (let i = 0; i < v.length; i++) if (isLong(v[i])) long(v[i], () => `.${field}[${i}]`);
   }
   for (const field of quantityLists) {
     const v = event[field];
-    if (Array.isArray(v))
-      v.forEach((item, i) => isJsonObject(item) && long(item.epcClass, `.${field}[${i}].epcClass`));
+    if (!Array.isArray(v)) continue;
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      if (isJsonObject(item) && isLong(item.epcClass)) long(item.epcClass, () => `.${field}[${i}].epcClass`);
+    }
   }
-  for (const field of stringFields) long(event[field], `.${field}`);
+  for (const field of stringFields) long(event[field], () => `.${field}`);
   for (const field of ['readPoint', 'bizLocation']) {
     const v = event[field];
-    if (isJsonObject(v)) long(v.id, `.${field}.id`);
+    if (isJsonObject(v)) long(v.id, () => `.${field}.id`);
   }
-  for (const [field, valueKey] of Object.entries(typedLists)) {
+  for (const [field, valueKey] of typedListEntries) {
     const v = event[field];
     if (!Array.isArray(v)) continue;
-    v.forEach((item, i) => {
-      if (!isJsonObject(item)) return;
-      long(item[valueKey], `.${field}[${i}].${valueKey}`);
-      long(item.type, `.${field}[${i}].type`);
-    });
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      if (!isJsonObject(item)) continue;
+      if (isLong(item[valueKey])) long(item[valueKey], () => `.${field}[${i}].${valueKey}`);
+      if (isLong(item.type)) long(item.type, () => `.${field}[${i}].type`);
+    }
   }
 }
 
+/**
+ * Runs `check` on each item of a list field. `where` gives the item's place for a message: it is
+ * built only when a check fails, not for every EPC of every event.
+ */
 function eachOf(
   event: JsonObject,
   field: string,
   at: Locate,
-  check: (item: JsonValue, where: string) => void,
+  check: (item: JsonValue, where: () => string) => void,
 ): void {
   const v = event[field];
   if (v === undefined) return;
   if (!Array.isArray(v)) throw malformed(at(`.${field}`), 'must be a list');
-  v.forEach((item, i) => check(item, at(`.${field}[${i}]`)));
+  let index = 0;
+  const where = () => at(`.${field}[${index}]`);
+  for (; index < v.length; index++) if (index in v) check(v[index]!, where);
 }
 
 function malformed(where: string, what: string) {

@@ -54,6 +54,8 @@ export function requireFields<T extends object>(
  * The door for source records, before any mapping: every string is storable text (no NUL, no lone
  * surrogate) and, where `maxChars` is given, no longer than an identifier may be; every number is
  * finite. A record that fails is refused with its reasons (the validator sends it to the DLQ).
+ * Every record passes here: the walk keeps the path as a list of keys and indexes and writes it
+ * (`serials[2]`, `exceptionReport.subject`) only into a reason.
  */
 export function checkRecord(
   source: string,
@@ -61,35 +63,59 @@ export function checkRecord(
   { maxChars = inputLimits.maxIdentifierChars as number | null } = {},
 ): void {
   const reasons: Reason[] = [];
-  const walk = (v: unknown, where: string) => {
+  const path: (string | number)[] = [];
+  const walk = (v: unknown) => {
     if (typeof v === 'string') {
       const problem = textProblem(v);
       if (problem !== null)
-        reasons.push({ code: 'INPUT_TEXT_INVALID', message: `${source} ${where} ${problem}` });
+        reasons.push({ code: 'INPUT_TEXT_INVALID', message: `${source} ${pathText(path)} ${problem}` });
       else if (maxChars !== null && v.length > maxChars) {
         reasons.push({
           code: 'IDENTIFIER_TOO_LONG',
-          message: `${source} ${where} is ${v.length} characters long; at most ${maxChars}`,
+          message: `${source} ${pathText(path)} is ${v.length} characters long; at most ${maxChars}`,
         });
       }
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v))
-        reasons.push({ code: 'INPUT_NUMBER_INVALID', message: `${source} ${where} is not a finite number` });
+        reasons.push({
+          code: 'INPUT_NUMBER_INVALID',
+          message: `${source} ${pathText(path)} is not a finite number`,
+        });
     } else if (Array.isArray(v)) {
       if (v.length > inputLimits.maxListItems) {
         reasons.push({
           code: 'INPUT_TOO_LARGE',
-          message: `${source} ${where} lists ${v.length} items; at most ${inputLimits.maxListItems}`,
+          message: `${source} ${pathText(path)} lists ${v.length} items; at most ${inputLimits.maxListItems}`,
         });
         return;
       }
-      v.forEach((item, i) => walk(item, `${where}[${i}]`));
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) continue;
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
     } else if (v !== null && typeof v === 'object') {
-      for (const [key, child] of Object.entries(v)) walk(child, where === '' ? key : `${where}.${key}`);
+      const obj = v as Record<string, unknown>;
+      for (const key of Object.keys(obj)) {
+        path.push(key);
+        walk(obj[key]);
+        path.pop();
+      }
     }
   };
-  walk(record, '');
+  walk(record);
   if (reasons.length > 0) throw new InvalidInputError(reasons);
+}
+
+/** checkRecord's path as text: `a.b[2].c`, the empty text for the record itself. */
+function pathText(path: (string | number)[]): string {
+  let where = '';
+  for (const part of path) {
+    if (typeof part === 'number') where = `${where}[${part}]`;
+    else where = where === '' ? part : `${where}.${part}`;
+  }
+  return where;
 }
 
 const earliestMs = Date.UTC(earliestYear, 0, 1);

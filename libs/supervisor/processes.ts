@@ -22,8 +22,22 @@ export function cliEntry(): string {
  * and then promoted: scavenges were about a third of its CPU. 64 MB semi-spaces let a batch die
  * young; the young generation grows to that only under load.
  */
-export function nodeFlagsOf(stage: string): string[] {
-  return stage === 'pipeline' ? ['--max-semi-space-size=64'] : [];
+export function nodeFlagsOf(stage: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const flags = stage === 'pipeline' ? ['--max-semi-space-size=64'] : [];
+  return [...flags, ...profileFlags(stage, env)];
+}
+
+/**
+ * `UNITRAIL_CPU_PROF_DIR=DIR` writes a V8 CPU profile of each stage process started here into DIR
+ * when it exits (Node refuses `--cpu-prof` in NODE_OPTIONS); `UNITRAIL_CPU_PROF_STAGES=a,b` limits
+ * it to those stages. How the benches' processes are profiled: docs/capacity.md.
+ */
+function profileFlags(stage: string, env: NodeJS.ProcessEnv): string[] {
+  const dir = env.UNITRAIL_CPU_PROF_DIR;
+  if (!dir) return [];
+  const only = env.UNITRAIL_CPU_PROF_STAGES;
+  if (only && !only.split(',').includes(stage)) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** Where a started process finds the pid of the process that started it (stopWithParent). */
