@@ -9,6 +9,8 @@
  * the sink wrote before it.
  * Migration 096 (device health history) likewise, from device health the stage wrote before it: its
  * state, positions and alert episodes stay as they were, and the stage's history adds on top.
+ * Migration 098 (unit state without its index by container) likewise, from a store the sink wrote
+ * before it: a DELETE of every child written after it still empties the container.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -591,3 +593,70 @@ async function verifyOld(): Promise<{ ok: boolean }> {
   }
   return { ok: batches.rows.length > 0 };
 }
+
+describe('migration 098 on an existing store', () => {
+  const name098 = `${name}_098`;
+  const storeOf098 = scratchStore(name098);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf098();
+  });
+
+  const rows = async () => {
+    const q = async (sql: string) => (await store.query(sql)).rows;
+    return {
+      events: await q(
+        'SELECT event_id, event_time, batch_id, record::text AS record FROM ut.events ORDER BY event_id',
+      ),
+      identifiers: await q('SELECT * FROM ut.event_identifiers ORDER BY event_id, role, uri'),
+      facts: await q('SELECT * FROM ut.aggregation_facts ORDER BY event_id, child_uri'),
+      states: await q(
+        `SELECT uri, scheme, gtin, serial, lot, last_event_id, last_event_time, biz_step, disposition, biz_location,
+                read_point, recall_id, container_uri, container_time, container_event_id FROM ut.unit_state ORDER BY uri`,
+      ),
+      batches: await q('SELECT * FROM ut.ledger_batches ORDER BY batch_id'),
+      lot: await q('SELECT * FROM analyst.lot_units_now ORDER BY unit_uri'),
+    };
+  };
+  const containerOf = async (uri: string) =>
+    (await store.query('SELECT container_uri FROM ut.unit_state WHERE uri = $1', [uri])).rows[0]
+      ?.container_uri;
+
+  it('keeps every row and lot row, drops the index, and a later DELETE of every child still empties the case', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 98),
+    );
+    const { unpack, caseAfterUnpacking, shipToStore, receiveAtStore, ...before098 } = story;
+    const events = Object.values(before098);
+    for (const [i, batch] of [events.slice(8), events.slice(0, 8)].entries())
+      await writeBatch(
+        store,
+        batch.map((event) => ({ event, recallId: null })),
+        'journey-sink',
+        { chain: `ut.journey.v1/${i}` },
+      );
+    const before = await rows();
+    expect(before.events).toHaveLength(events.length);
+    expect(await containerOf(referenceStory.unit.uri)).toBe(referenceStory.caseA.uri);
+
+    expect(await migrate(store)).toContain('098_unit_state_hot_updates');
+    expect(await rows()).toEqual(before);
+    const idx = await store.query("SELECT 1 FROM pg_indexes WHERE indexname = 'unit_state_container_idx'");
+    expect(idx.rowCount).toBe(0);
+
+    // The case's DELETE of every child finds the unit through the case's ADD facts now.
+    const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
+    expect(
+      await writeBatch(
+        store,
+        after.map((event) => ({ event, recallId: null })),
+        'journey-sink',
+        { chain: 'ut.journey.v1/0' },
+      ),
+    ).toBe(after.length);
+    expect(await containerOf(referenceStory.unit.uri)).toBeNull();
+    expect(await containerOf(referenceStory.other.uri)).toBe(referenceStory.caseB.uri);
+    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: Object.values(story).length });
+  });
+});

@@ -2,9 +2,12 @@
  * The journey sink's write alone (`unitrail bench sink`): the demo stream, normalised to canonical
  * events, written with writeBatch into a database of its own, batch after batch as the sink
  * would (one hash chain per partition), no Kafka. Prints what PostgreSQL alone absorbs: events/s,
- * rows per event, CPU µs per event of the writer and of its PostgreSQL backends.
+ * rows per event, CPU µs per event of the writer and of its PostgreSQL backends, and the backends'
+ * share of each statement of the write.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import type pg from 'pg';
 import { dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
 import { generateDemo } from '../demo';
 import { normalize } from '../sources';
@@ -20,6 +23,11 @@ export interface SinkBenchResult {
   rows_per_event: number;
   /** The writing process (JavaScript: COPY text, hashes) and its PostgreSQL backends. */
   cpu_us_per_event: { writer: number; postgres_backends: number };
+  /**
+   * The backends' CPU per event by statement of the write (from /proc/<pid>/schedstat around each
+   * call, so in ns, not 10 ms ticks; null where that file is missing): where PostgreSQL's time goes.
+   */
+  backend_us_per_event_by_statement: Record<string, number> | null;
   cpus: number;
   load_average: [number, number, number];
 }
@@ -34,6 +42,69 @@ export function sinkRows(events: number, seed: number): SinkRow[] {
     rows.push({ event, recallId: null, originTs: Date.now() });
   }
   return rows;
+}
+
+/** CPU time of one process so far in ns (/proc/<pid>/schedstat), or null. */
+function schedNs(pid: number): number | null {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** A statement of the sink's write by what it writes, so the JSON names stay short and stable. */
+export function statementKind(text: string): string {
+  const copy = /^COPY (\S+)/.exec(text);
+  if (copy) return `copy ${copy[1]}`;
+  if (text.includes('INSERT INTO ut.unit_state')) return 'unit state + commit';
+  if (text.startsWith('BEGIN')) return 'begin + locks';
+  return 'chain and other';
+}
+
+/**
+ * Wraps the query of every client the pool hands out so that the backend's CPU during each call is
+ * added to its statement's kind. A COPY's backend work ends with the stream's finish.
+ */
+function timeStatements(pool: pg.Pool) {
+  const total = new Map<string, number>();
+  let missing = false;
+  const wrapped = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const pid = (client as unknown as { processID: number }).processID;
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const add = (kind: string, from: number | null) => {
+      const now = schedNs(pid);
+      if (from === null || now === null) missing = true;
+      else total.set(kind, (total.get(kind) ?? 0) + now - from);
+    };
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const q = args[0] as string | { text?: string };
+      const kind = statementKind(typeof q === 'string' ? q : (q.text ?? ''));
+      const from = schedNs(pid);
+      const result = query(...args) as
+        Promise<unknown> | { on: (event: string, listener: () => void) => void } | undefined;
+      if (result && 'then' in result)
+        result.then(
+          () => add(kind, from),
+          () => add(kind, from),
+        );
+      else if (result && 'on' in result) result.on('finish', () => add(kind, from));
+      return result;
+    };
+  });
+  return {
+    perEvent: (events: number): Record<string, number> | null =>
+      missing || total.size === 0
+        ? null
+        : Object.fromEntries(
+            [...total]
+              .sort(([, a], [, b]) => b - a)
+              .map(([k, ns]) => [k, Number((ns / 1000 / events).toFixed(1))]),
+          ),
+  };
 }
 
 export async function runSinkBench({
@@ -68,6 +139,7 @@ export async function runSinkBench({
     for (const c of clients)
       backends.add((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
     for (const c of clients) c.release();
+    const byStatement = timeStatements(db.pool);
     const backendCpu = () => [...backends].reduce((n, pid) => n + (processCpuMicros(pid) ?? 0), 0);
     progress(`bench sink: writing ${rows.length} events in ${batches.length} batches`);
     const cpu0 = process.cpuUsage();
@@ -103,6 +175,7 @@ export async function runSinkBench({
         writer: Math.round((cpu.user + cpu.system) / rows.length),
         postgres_backends: Math.round(pgUs / rows.length),
       },
+      backend_us_per_event_by_statement: byStatement.perEvent(rows.length),
       cpus: os.cpus().length,
       load_average: [Number(a!.toFixed(2)), Number(b!.toFixed(2)), Number(c!.toFixed(2))],
     };

@@ -16,16 +16,34 @@ export interface StageMetrics {
   retries: client.Counter<'stage' | 'code'>;
 }
 
-/** A Prometheus registry for one service, labelled `unitrail-<name>`, with Node's default metrics. */
-export function serviceRegistry(name: string): client.Registry {
+/**
+ * How often Node's event-loop delay is sampled for the `nodejs_eventloop_lag_*` metrics of a quiet
+ * stage (one whose inputs are usually empty: the DLQ sink, the surge sink). prom-client samples it
+ * every 10 ms by default with a timer of its own: 100 wake-ups a second, about half of an idle
+ * quiet consumer's CPU. Once a second still shows a blocked loop; a busy stage keeps the default.
+ */
+export const QUIET_LOOP_SAMPLE_MS = 1000;
+
+/**
+ * A Prometheus registry for one service, labelled `unitrail-<name>`, with Node's default metrics;
+ * `loopSampleMs` sets how often the event-loop delay is sampled (prom-client's 10 ms by default).
+ */
+export function serviceRegistry(
+  name: string,
+  { loopSampleMs }: { loopSampleMs?: number } = {},
+): client.Registry {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service: `unitrail-${name}` });
-  client.collectDefaultMetrics({ register: registry });
+  client.collectDefaultMetrics({
+    register: registry,
+    ...(loopSampleMs === undefined ? {} : { eventLoopMonitoringPrecision: loopSampleMs }),
+  });
   return registry;
 }
 
-export function createStageMetrics(stage: string): StageMetrics {
-  const registry = serviceRegistry(stage);
+/** A stage's metrics; a quiet stage samples its event-loop delay once a second (QUIET_LOOP_SAMPLE_MS). */
+export function createStageMetrics(stage: string, { quiet = false }: { quiet?: boolean } = {}): StageMetrics {
+  const registry = serviceRegistry(stage, quiet ? { loopSampleMs: QUIET_LOOP_SAMPLE_MS } : {});
   const labels = { registers: [registry] };
   return {
     registry,

@@ -223,7 +223,7 @@ export function logListener(log: Logger): Emit {
 export async function runStage<In, Ctx>(stage: Stage<In, Ctx>, opts: RunOptions): Promise<RunningStage> {
   const { config } = opts;
   const log = (opts.log ?? createLogger()).child({ stage: stage.name });
-  const metrics = createStageMetrics(stage.name);
+  const metrics = createStageMetrics(stage.name, { quiet: stage.quiet === true });
   const kafka = createKafka({ ...kafkaConnection(config), clientId: `unitrail-${stage.name}` });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const groupId = opts.groupId ?? `ut.${stage.name}`;

@@ -10,11 +10,12 @@
  *     DO NOTHING RETURNING, which names the events that are new)
  *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
  *   append the batch to its partition's hash chain (and now and then an anchor)
- *   upsert unit state (moves only to a newer event) and its container now (a batch with DELETEs
- *     first locks the unit-state rows it touches, in the one order every sink uses), and COMMIT:
- *     these last statements in one round trip, so the unit-state row locks, the only locks another
- *     partition's sink may wait on, are held while the server works and never while this process
- *     (niced as a background stage, maybe descheduled) reads a reply.
+ *   COPY the batch's newest state per unit into a temporary staging table (ut_stage_units)
+ *   upsert unit state from it (moves only to a newer event) and its container now (a batch with
+ *     DELETEs first locks the unit-state rows it touches, in the one order every sink uses), and
+ *     COMMIT: these last statements in one round trip, so the unit-state row locks, the only locks
+ *     another partition's sink may wait on, are held while the server works and never while this
+ *     process (niced as a background stage, maybe descheduled) reads a reply.
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
@@ -174,6 +175,7 @@ export async function writePrepared(
         'BEGIN',
         `SELECT pg_advisory_xact_lock(${LEDGER_CHAIN_LOCK}, hashtext(${lit(chain)}))`,
         ...batch.parents.map((p) => `SELECT pg_advisory_xact_lock(${PARENT_LOCK}, hashtext(${lit(p)}))`),
+        STAGE_UNITS_SQL,
         "SELECT nextval('ut.ledger_batch_seq') AS id",
         'SAVEPOINT ledger_copy',
       ].join(';'),
@@ -214,9 +216,11 @@ export async function writePrepared(
         rowHashes,
         anchorEvery,
       });
-      // Unit state last, and sent with the COMMIT in one round trip: its row locks are the ones
-      // other sinks wait on (units and containers two partitions both touch), so they are held for
-      // the server's work only, never across a round trip to this (niced, maybe descheduled) process.
+      // Unit state last: its rows staged by COPY (no lock taken), then its statements sent with the
+      // COMMIT in one round trip: its row locks are the ones other sinks wait on (units and
+      // containers two partitions both touch), so they are held for the server's work only, never
+      // across a round trip to this (niced, maybe descheduled) process.
+      await copyIn(client, `ut_stage_units (${STAGE_UNIT_COLUMNS})`, unitStateRows(fresh));
       await client.query([...unitStateSql(fresh, lit), 'COMMIT'].join(';\n'));
     } else {
       await client.query('COMMIT');
@@ -258,14 +262,24 @@ async function insertNewOnly(
 }
 
 /**
- * Unit state, one upsert per batch. An identifier moves to the batch's newest event that touched it
- * if that is newer than the event it holds. Its container now moves to the batch's newest ADD of it
- * as a child, if that is newer than the ADD it holds: to that parent, unless a later DELETE of it
- * (or of every child, '*') on that parent is already among the facts (this batch's are written
- * first, and the parents' locks, taken at BEGIN, make every committed fact about these parents
- * visible here, whichever sink wrote it). Both in one statement: a row is rewritten once.
+ * Where the batch's unit-state rows wait for the upsert: a temporary table of the connection, emptied
+ * at each commit, created in the batch's transaction (a rollback that takes it away is followed by a
+ * new one next time). The rows go in by COPY: as array literals in the statement's text (15 arrays,
+ * about 1.8 KB of SQL per event) the server spent a third of the upsert's CPU scanning and parsing
+ * them (issue 12, docs/capacity.md).
  */
-function upsertUnitStateSql(fresh: PreparedEvent[], arr: ArrayLiteral): string {
+const STAGE_UNITS_SQL = `CREATE TEMP TABLE IF NOT EXISTS ut_stage_units (
+    uri text, scheme text, gtin text, serial text, lot text, ev text, t timestamptz, step text,
+    disp text, loc text, rp text, recall text, parent text, add_t timestamptz, add_ev text
+  ) ON COMMIT DELETE ROWS`;
+const STAGE_UNIT_COLUMNS =
+  'uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev';
+
+/**
+ * The batch's unit-state rows as COPY text, one per identifier, in uri order: the newest event of
+ * the batch that touched it, and its newest ADD as a child (parent, time, event), if any.
+ */
+function unitStateRows(fresh: PreparedEvent[]): string {
   // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
   const latest = new Map<string, { p: PreparedEvent; id: Identifier }>();
   const added = new Map<string, { parent: string; t: number; time: string; ev: string }>();
@@ -282,42 +296,41 @@ function upsertUnitStateSql(fresh: PreparedEvent[], arr: ArrayLiteral): string {
         added.set(f.child, { parent: f.parent, t: e.eventTime, time: p.time, ev: e.eventId });
     }
   }
-  const c = {
-    uri: [] as string[],
-    scheme: [] as string[],
-    gtin: [] as (string | null)[],
-    serial: [] as (string | null)[],
-    lot: [] as (string | null)[],
-    ev: [] as string[],
-    t: [] as string[],
-    step: [] as (string | null)[],
-    disp: [] as (string | null)[],
-    loc: [] as (string | null)[],
-    rp: [] as (string | null)[],
-    recall: [] as (string | null)[],
-    parent: [] as (string | null)[],
-    addT: [] as (string | null)[],
-    addEv: [] as (string | null)[],
-  };
+  let lines = '';
   for (const [uri, { p, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const { row } = p;
-    c.uri.push(uri);
-    c.scheme.push(id.scheme);
-    c.gtin.push(id.gtin);
-    c.serial.push(id.serial);
-    c.lot.push(id.lot);
-    c.ev.push(row.event.eventId);
-    c.t.push(p.time);
-    c.step.push(row.event.bizStep);
-    c.disp.push(row.event.disposition);
-    c.loc.push(row.event.bizLocation);
-    c.rp.push(row.event.readPoint);
-    c.recall.push(row.recallId);
+    const e = p.row.event;
     const add = added.get(uri);
-    c.parent.push(add?.parent ?? null);
-    c.addT.push(add?.time ?? null);
-    c.addEv.push(add?.ev ?? null);
+    lines += copyRow([
+      uri,
+      id.scheme,
+      id.gtin,
+      id.serial,
+      id.lot,
+      e.eventId,
+      p.time,
+      e.bizStep,
+      e.disposition,
+      e.bizLocation,
+      e.readPoint,
+      p.row.recallId,
+      add?.parent ?? null,
+      add?.time ?? null,
+      add?.ev ?? null,
+    ]);
   }
+  return lines;
+}
+
+/**
+ * Unit state, one upsert per batch, from the staged rows. An identifier moves to the batch's newest
+ * event that touched it if that is newer than the event it holds. Its container now moves to the
+ * batch's newest ADD of it as a child, if that is newer than the ADD it holds: to that parent,
+ * unless a later DELETE of it (or of every child, '*') on that parent is already among the facts
+ * (this batch's are written first, and the parents' locks, taken at BEGIN, make every committed
+ * fact about these parents visible here, whichever sink wrote it). Both in one statement: a row is
+ * rewritten once. The rows go in uri order (COLLATE "C", as the lock pass takes them).
+ */
+const UPSERT_UNIT_STATE_SQL = (() => {
   const eventNewer =
     '(excluded.last_event_time, excluded.last_event_id) > (s.last_event_time, s.last_event_id)';
   const addNewer = `excluded.container_time IS NOT NULL AND (s.container_time IS NULL
@@ -334,10 +347,8 @@ function upsertUnitStateSql(fresh: PreparedEvent[], arr: ArrayLiteral): string {
                       AND d.child_uri IN (u.uri, '*') AND d.event_time > u.add_t)
                  THEN NULL ELSE u.parent END,
             u.add_t, u.add_ev
-       FROM unnest(${arr(c.uri)}, ${arr(c.scheme)}, ${arr(c.gtin)}, ${arr(c.serial)}, ${arr(c.lot)}, ${arr(c.ev)},
-                   ${arr(c.t, 'timestamptz')}, ${arr(c.step)}, ${arr(c.disp)}, ${arr(c.loc)}, ${arr(c.rp)}, ${arr(c.recall)},
-                   ${arr(c.parent)}, ${arr(c.addT, 'timestamptz')}, ${arr(c.addEv)})
-            AS u(uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev)
+       FROM ut_stage_units u
+      ORDER BY u.uri COLLATE "C"
      ON CONFLICT (uri) DO UPDATE SET
        ${ifEvent('last_event_id', 'excluded.last_event_id')}, ${ifEvent('last_event_time', 'excluded.last_event_time')},
        ${ifEvent('biz_step', 'excluded.biz_step')}, ${ifEvent('disposition', 'COALESCE(excluded.disposition, s.disposition)')},
@@ -347,7 +358,7 @@ function upsertUnitStateSql(fresh: PreparedEvent[], arr: ArrayLiteral): string {
        ${ifEvent('lot', 'COALESCE(s.lot, excluded.lot)')}, ${ifEvent('updated_at', 'now()')},
        ${ifAdd('container_uri')}, ${ifAdd('container_time')}, ${ifAdd('container_event_id')}
      WHERE ${eventNewer} OR (${addNewer})`;
-}
+})();
 
 interface Deletes {
   child: string[];
@@ -372,26 +383,34 @@ function deletesOf(fresh: PreparedEvent[]): Deletes {
 /**
  * Before a batch with DELETEs touches unit state in two statements (the upsert, then the
  * DELETEs' updates), it locks every existing row both will touch in one pass, in the upsert's
- * order (uri, byte order, as JavaScript sorts it). Every sink then takes unit-state row locks in
- * one order, so two sinks sharing units wait for each other instead of deadlocking (40P01). The
- * rows a '*' DELETE empties are those in its parent now; no other sink can add to that parent
- * meanwhile (the parent's lock is held since BEGIN). A batch without DELETEs needs no such pass:
- * its one upsert already goes in that order.
+ * order (uri, COLLATE "C"). Every sink then takes unit-state row locks in one order, so two sinks
+ * sharing units wait for each other instead of deadlocking (40P01). The rows: the staged ones
+ * (every unit the batch touched, a DELETE's children among them) and those a '*' DELETE empties,
+ * the units in its parent now, found from the parent's ADD facts (unit state has no index by
+ * container since migration 098: a container now is set only from an ADD fact of that parent, so
+ * every unit in it is among them). No other sink can add to that parent meanwhile (the parent's
+ * lock is held since BEGIN). A batch without DELETEs needs no such pass: its one upsert already
+ * goes in that order.
  */
-function lockUnitStatesSql(fresh: PreparedEvent[], del: Deletes, arr: ArrayLiteral): string {
-  const uris = new Set<string>();
-  for (const { touched } of fresh) for (const { id } of touched) uris.add(id.uri);
-  const emptied = new Set<string>();
-  del.child.forEach((child, i) => (child === '*' ? emptied.add(del.parent[i]!) : uris.add(child)));
+function lockUnitStatesSql(del: Deletes, arr: ArrayLiteral): string {
+  const emptied = [...new Set(del.parent.filter((_, i) => del.child[i] === '*'))];
+  const inEmptied =
+    emptied.length === 0
+      ? ''
+      : `
+         OR (uri = ANY(ARRAY(SELECT f.child_uri FROM ut.aggregation_facts f
+                              WHERE f.parent_uri = ANY(${arr(emptied)}) AND f.action = 'ADD'))
+             AND container_uri = ANY(${arr(emptied)}))`;
   return `SELECT 1 FROM ut.unit_state
-      WHERE uri = ANY(${arr([...uris])}) OR container_uri = ANY(${arr([...emptied])})
+      WHERE uri = ANY(ARRAY(SELECT uri FROM ut_stage_units))${inEmptied}
       ORDER BY uri COLLATE "C" FOR UPDATE`;
 }
 
 /**
  * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
  * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
- * empties every unit whose container now is that parent, as of its time.
+ * empties every unit whose container now is that parent, as of its time (those units are among
+ * the parent's ADD facts: see lockUnitStatesSql).
  */
 function maintainContainersSql(del: Deletes, arr: ArrayLiteral): string[] {
   const d = `unnest(${arr(del.child)}, ${arr(del.parent)}, ${arr(del.t, 'timestamptz')}) AS d(child, parent, t)`;
@@ -400,26 +419,25 @@ function maintainContainersSql(del: Deletes, arr: ArrayLiteral): string[] {
       WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
   ];
   if (del.child.includes('*')) {
-    sql.push(`UPDATE ut.unit_state s SET container_uri = NULL FROM ${d}
-      WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`);
+    sql.push(`UPDATE ut.unit_state s SET container_uri = NULL
+      FROM (SELECT DISTINCT f.child_uri, d.parent, d.t FROM ${d}
+              JOIN ut.aggregation_facts f ON f.parent_uri = d.parent AND f.action = 'ADD'
+             WHERE d.child = '*') k
+      WHERE s.uri = k.child_uri AND s.container_uri = k.parent AND s.container_time < k.t`);
   }
   return sql;
 }
 
 /**
- * Every statement of the batch's unit-state work, in order, as text with its values inline (so it
- * can go with the COMMIT in one simple query): with DELETEs, the lock pass, the upsert, the
- * DELETEs' updates; without, the upsert alone.
+ * Every statement of the batch's unit-state work after its rows are staged, in order, as text with
+ * its values inline (so it can go with the COMMIT in one simple query): with DELETEs, the lock
+ * pass, the upsert, the DELETEs' updates; without, the upsert alone.
  */
 function unitStateSql(fresh: PreparedEvent[], lit: (s: string) => string): string[] {
   const arr = arrayLiteral(lit);
   const deletes = deletesOf(fresh);
-  if (deletes.child.length === 0) return [upsertUnitStateSql(fresh, arr)];
-  return [
-    lockUnitStatesSql(fresh, deletes, arr),
-    upsertUnitStateSql(fresh, arr),
-    ...maintainContainersSql(deletes, arr),
-  ];
+  if (deletes.child.length === 0) return [UPSERT_UNIT_STATE_SQL];
+  return [lockUnitStatesSql(deletes, arr), UPSERT_UNIT_STATE_SQL, ...maintainContainersSql(deletes, arr)];
 }
 
 /**
