@@ -26,7 +26,7 @@ import type { Codec } from '../avro';
 import { ORIGIN_TS_HEADER, headersToStrings, type InputRecord } from '../runtime';
 import { db } from '../store';
 import { topics } from '../topics';
-import { addToHistory, type HistoryBucket } from './history';
+import { addToHistory, emptyBucket, type HistoryBucket } from './history';
 import { observationsOf } from './observe';
 import { addHistory, positionKey, type Positions } from './store';
 
@@ -81,17 +81,6 @@ export interface BackfillPlan {
   add: HistoryBucket[];
   devices: DeviceBackfill[];
 }
-
-const emptyBucket = (device: string, start: number): HistoryBucket => ({
-  device,
-  start,
-  verifications: 0,
-  noReads: 0,
-  graded: 0,
-  gradeSum: 0,
-  lowGrades: 0,
-  events: 0,
-});
 
 const keyOf = (b: { device: string; start: number }) => `${b.device}|${b.start}`;
 

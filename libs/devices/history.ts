@@ -27,6 +27,18 @@ export interface HistoryBucket {
 
 export const bucketStart = (at: number) => Math.floor(at / HISTORY_BUCKET_MS) * HISTORY_BUCKET_MS;
 
+/** A bucket of a device with nothing counted yet. */
+export const emptyBucket = (device: string, start: number): HistoryBucket => ({
+  device,
+  start,
+  verifications: 0,
+  noReads: 0,
+  graded: 0,
+  gradeSum: 0,
+  lowGrades: 0,
+  events: 0,
+});
+
 /** Grade D (1) or F (0). */
 const LOW_GRADE = 1;
 
@@ -40,16 +52,7 @@ export function addToHistory(buckets: Map<string, HistoryBucket>, o: Observation
   const key = `${o.device}|${start}`;
   let b = buckets.get(key);
   if (!b) {
-    b = {
-      device: o.device,
-      start,
-      verifications: 0,
-      noReads: 0,
-      graded: 0,
-      gradeSum: 0,
-      lowGrades: 0,
-      events: 0,
-    };
+    b = emptyBucket(o.device, start);
     buckets.set(key, b);
   }
   if (o.kind === 'event') {

@@ -6,6 +6,7 @@
  * non-finite numbers, over-long texts and lists, bad keys at any depth) with the same reasons.
  */
 import { InvalidInputError, type Reason } from '../errors';
+import { prng } from '../demo';
 import { checkRecord } from '../sources';
 import { epcisError } from './errors';
 import { checkValue, inputLimits, textProblem } from './guard';
@@ -88,18 +89,6 @@ function checkRecordBefore(source: string, record: unknown, maxChars: number | n
   };
   walk(record, '');
   if (reasons.length > 0) throw new InvalidInputError(reasons);
-}
-
-/** A small seeded generator (mulberry32), so that a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pieces = [
