@@ -735,7 +735,7 @@ function judgedHistory(
     condition = [],
     devices = [],
     windowHours,
-    now = Math.max(0, ...rows.map(timeOf)) + 1,
+    now = rows.reduce((m, r) => Math.max(m, timeOf(r)), 0) + 1,
     trainShare = 0.7,
   }: HistoryOptions,
 ) {
@@ -765,7 +765,7 @@ function judgedHistory(
     (b) => b,
   );
   for (const list of seen.values()) list.sort((a, b) => a.from - b.from);
-  const start = Math.min(...withDevice.map(timeOf));
+  const start = withDevice.reduce((m, r) => Math.min(m, timeOf(r)), Infinity);
   const end = historyEnd(rows, episodes, activity, now);
   const chosen =
     windowHours === undefined
@@ -830,7 +830,7 @@ const fittable = (train: readonly Sample[]) => {
 export function insights(
   rows: readonly IncidentRow[],
   {
-    now = Math.max(0, ...rows.map(timeOf)) + 1,
+    now = rows.reduce((m, r) => Math.max(m, timeOf(r)), 0) + 1,
     trainShare = 0.7,
     minTestPositives = 5,
     draws = 1000,
@@ -1045,7 +1045,7 @@ export function ablation(
   rows: readonly IncidentRow[],
   {
     groups = Object.keys(featureGroups),
-    now = Math.max(0, ...rows.map(timeOf)) + 1,
+    now = rows.reduce((m, r) => Math.max(m, timeOf(r)), 0) + 1,
     draws = 1000,
     ...history
   }: HistoryOptions & { groups?: readonly string[]; draws?: number } = {},

@@ -276,7 +276,7 @@ export function formatTable(report: RecallReport): string {
     u.custodian?.name ?? '',
     u.containers.map(short).join(' → '),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((m, x) => Math.max(m, x[i]!.length), h.length));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]!))
