@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { config, Stages, waitFor } from './helpers';
 import { allStages, disturbedRuns, outageEvents, sleep, tcpProxy, viaProxy, type TcpProxy } from './outage';
 import { stageNames } from '../services/stages';
-import { stackFiles, stackUp, stateDir } from '../libs/stack';
+import { processAlive, stackFiles, stackUp, stateDir } from '../libs/stack';
 
 jest.setTimeout(900_000);
 
@@ -107,14 +107,7 @@ describe('Kafka broker outage', () => {
           expect(await progress()).toBeLessThan(1);
           const pid = brokerPid();
           process.kill(pid, 'SIGKILL');
-          await waitFor('the broker to be gone', async () => {
-            try {
-              process.kill(pid, 0);
-              return false;
-            } catch {
-              return true;
-            }
-          });
+          await waitFor('the broker to be gone', async () => !processAlive(pid));
         } finally {
           stages.freeze(false);
         }

@@ -21,6 +21,7 @@ import { topics } from '../libs/topics';
 import { journeySinkStage } from '../services/journey-sink';
 import { expandPartitions, groupStatus } from '../libs/kafka';
 import { cliEntry } from '../libs/supervisor';
+import { processAlive } from '../libs/stack';
 
 jest.setTimeout(300_000);
 
@@ -178,14 +179,6 @@ describe('unitrail scale', () => {
     withAdmin(kafka, async (admin) =>
       ((await admin.describeGroups([groupId])).groups[0]?.members ?? []).map((m) => m.memberId),
     );
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('keeps N consumers in the group, restarts a killed one, and stops them all on SIGTERM', async () => {
     const supervisor = spawn(
@@ -223,7 +216,7 @@ describe('unitrail scale', () => {
           async () => /ended \(SIGKILL\); restarting[\s\S]*restarted \(pid (\d+)\)/.exec(log)?.[1],
         ),
       );
-      expect(alive(restartedPid)).toBe(true);
+      expect(processAlive(restartedPid)).toBe(true);
       // The killed member leaves the group (session time-out), the restarted one joins it.
       await waitFor('3 members again, one of them new', async () => {
         const now = await memberIds(group);
@@ -243,7 +236,7 @@ describe('unitrail scale', () => {
 
       supervisor.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect([...pids, restartedPid].filter(alive)).toEqual([]);
+      expect([...pids, restartedPid].filter(processAlive)).toEqual([]);
       expect((await groupStatus(kafka, group, [surgeTopic])).members).toBe(0);
       expect(log).toMatch(/scale: stopped/);
     } finally {

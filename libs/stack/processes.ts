@@ -56,14 +56,19 @@ export function readPid(pidFile: string): number | undefined {
   }
 }
 
-/** Alive, and (where /proc tells) its command line contains (or matches) `marker`. */
-export function isOurs(pid: number | undefined, marker: Marker): pid is number {
-  if (pid === undefined) return false;
+/** A process of this pid exists (signal 0 reaches it, or it is another user's: EPERM). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Alive, and (where /proc tells) its command line contains (or matches) `marker`. */
+export function isOurs(pid: number | undefined, marker: Marker): pid is number {
+  if (pid === undefined || !processAlive(pid)) return false;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false; // exited, not yet reaped

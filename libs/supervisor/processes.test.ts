@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../stack';
 
 jest.setTimeout(30_000);
 
@@ -29,15 +30,6 @@ const parentScript = (marker: string) => `
   setInterval(() => {}, 1000);
 `;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
     if (check()) return true;
@@ -56,12 +48,12 @@ describe('stopWithParent', () => {
     expect(childPid).toBeGreaterThan(0);
     // While the parent lives, the child runs on (ten checks' worth).
     await new Promise((r) => setTimeout(r, 1000));
-    expect(alive(childPid)).toBe(true);
+    expect(processAlive(childPid)).toBe(true);
     expect(fs.existsSync(marker)).toBe(false);
 
     parent.kill('SIGKILL');
     // Its clean stop ran (the SIGTERM handler wrote the marker), and it exited.
-    expect(await until(() => fs.existsSync(marker) && !alive(childPid), 10_000)).toBe(true);
+    expect(await until(() => fs.existsSync(marker) && !processAlive(childPid), 10_000)).toBe(true);
     expect(fs.readFileSync(marker, 'utf8')).toBe('stopped');
   });
 
