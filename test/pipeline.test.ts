@@ -133,12 +133,15 @@ describe('aggregation consistency end to end', () => {
       offset: 0,
       schemaId: 0,
     }).eventId;
+    // The commissioning is keyed by the first unit and the packing by the case: two journey
+    // partitions, so either may land first. Wait for both before packing again.
     await waitFor(
-      'the first packing to land',
+      'the commissioning and the first packing to land',
       async () =>
-        (await pool.query('SELECT 1 FROM ut.events WHERE event_id = $1', [packEventId])).rowCount === 1,
+        (await pool.query('SELECT 1 FROM ut.events WHERE event_id = $1', [packEventId])).rowCount === 1 &&
+        (await landedIds(first)).length === 2,
     );
-    expect((await landedIds(first)).length).toBe(2);
+    expect(await landedIds(first)).toEqual(expectedIds([commission!, pack!]));
     const second = await produce([repack]);
     const topic = Object.keys(second.after).find((t) =>
       [...second.after[t]!].some(([p, to]) => to > (second.before[t]?.get(p) ?? 0)),
