@@ -7,6 +7,7 @@
  * views must give the same rows as the old query on the same data.
  */
 import crypto from 'node:crypto';
+import pg from 'pg';
 import { freshDatabase } from './helpers';
 import { verifyLedger, writeBatch } from '../libs/store';
 import { reportSql } from '../libs/recalls';
@@ -289,6 +290,94 @@ describe('the maintained container now', () => {
     await writeBatch(db.pool, [{ event: repack, recallId: null }], 'test');
     const back = await db.pool.query('SELECT container_uri FROM ut.unit_state WHERE uri = $1', [u.uri]);
     expect(back.rows).toEqual([{ container_uri: c.uri }]);
+  });
+
+  it('empties a returnable crate by the units in it now, not by every unit its history ever held', async () => {
+    // A crate used 400 times, 50 units a use, each use unpacked unit by unit: 20,000 ADD facts.
+    const lot = 'LCRATE';
+    const crate = container(lot, 0);
+    const t = (use: number, s: number) => Date.UTC(2026, 5, 1) + use * 3600_000 + s * 1000;
+    const units = (use: number) => Array.from({ length: 50 }, (_, i) => unit(lot, use * 50 + i));
+    const history: SerializationEvent[] = [];
+    for (let use = 0; use < 400; use++) {
+      const childEpcs = units(use);
+      history.push(
+        ev({
+          eventType: 'AggregationEvent',
+          action: 'ADD',
+          parentId: crate,
+          childEpcs,
+          eventTime: t(use, 1),
+        }),
+      );
+      history.push(
+        ev({
+          eventType: 'AggregationEvent',
+          action: 'DELETE',
+          parentId: crate,
+          childEpcs,
+          eventTime: t(use, 2),
+        }),
+      );
+    }
+    const last = units(400);
+    history.push(
+      ev({
+        eventType: 'AggregationEvent',
+        action: 'ADD',
+        parentId: crate,
+        childEpcs: last,
+        eventTime: t(400, 1),
+      }),
+    );
+    // A database of its own, written on one connection whose statistics are flushed before and
+    // after the emptying: how many aggregation-fact rows it read is then a count, not a timing.
+    const crateDb = await freshDatabase('crate');
+    const one = new pg.Pool({ connectionString: crateDb.url, max: 1 });
+    const factsRead = async () => {
+      await one.query('SELECT pg_stat_force_next_flush()');
+      const r = await crateDb.pool.query(
+        `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_user_tables
+          WHERE schemaname = 'ut' AND relname = 'aggregation_facts'`,
+      );
+      return Number(r.rows[0].n);
+    };
+    const inCrate = async () =>
+      (
+        await crateDb.pool.query('SELECT count(*)::int AS n FROM ut.unit_state WHERE container_uri = $1', [
+          crate.uri,
+        ])
+      ).rows[0].n;
+    try {
+      for (let i = 0; i < history.length; i += 100)
+        await writeBatch(
+          one,
+          history.slice(i, i + 100).map((event) => ({ event, recallId: null })),
+          'test',
+        );
+      expect(await inCrate()).toBe(50);
+      const before = await factsRead();
+      const empty = ev({
+        eventType: 'AggregationEvent',
+        action: 'DELETE',
+        parentId: crate,
+        childEpcs: [],
+        eventTime: t(400, 2),
+      });
+      expect(await writeBatch(one, [{ event: empty, recallId: null }], 'test')).toBe(1);
+      const read = (await factsRead()) - before;
+      expect(await inCrate()).toBe(0);
+      const rows = await crateDb.pool.query('SELECT container_uri FROM ut.unit_state WHERE uri = ANY($1)', [
+        last.map((u) => u.uri),
+      ]);
+      expect(rows.rows).toEqual(last.map(() => ({ container_uri: null })));
+      // Finding the 50 units from the crate's 20,050 ADD facts read them all (and rechecked each
+      // against all of them); now the work is the units in the crate.
+      expect(read).toBeLessThan(1000);
+    } finally {
+      await one.end();
+      await crateDb.drop();
+    }
   });
 
   it('leaves every chain verifiable', async () => {

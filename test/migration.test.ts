@@ -640,12 +640,73 @@ describe('migration 098 on an existing store', () => {
     expect(before.events).toHaveLength(events.length);
     expect(await containerOf(referenceStory.unit.uri)).toBe(referenceStory.caseA.uri);
 
-    expect(await migrate(store)).toContain('098_unit_state_hot_updates');
+    expect(
+      await migrate(
+        store,
+        listMigrations().filter((m) => m.version <= 98),
+      ),
+    ).toContain('098_unit_state_hot_updates');
     expect(await rows()).toEqual(before);
     const idx = await store.query("SELECT 1 FROM pg_indexes WHERE indexname = 'unit_state_container_idx'");
     expect(idx.rowCount).toBe(0);
 
     // The case's DELETE of every child finds the unit through the case's ADD facts now.
+    const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
+    expect(
+      await writeBatch(
+        store,
+        after.map((event) => ({ event, recallId: null })),
+        'journey-sink',
+        { chain: 'ut.journey.v1/0' },
+      ),
+    ).toBe(after.length);
+    expect(await containerOf(referenceStory.unit.uri)).toBeNull();
+    expect(await containerOf(referenceStory.other.uri)).toBe(referenceStory.caseB.uri);
+    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: Object.values(story).length });
+  });
+});
+
+describe('migration 099 on an existing store', () => {
+  const name099 = `${name}_099`;
+  const storeOf099 = scratchStore(name099);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf099();
+  });
+  const containerOf = async (uri: string) =>
+    (await store.query('SELECT container_uri FROM ut.unit_state WHERE uri = $1', [uri])).rows[0]
+      ?.container_uri;
+  const states = async () =>
+    (
+      await store.query(
+        `SELECT uri, last_event_id, container_uri, container_time, container_event_id FROM ut.unit_state ORDER BY uri`,
+      )
+    ).rows;
+
+  it('keeps every unit-state row, brings the container index back, and a later DELETE of every child empties the case', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version <= 98),
+    );
+    const { unpack, caseAfterUnpacking, shipToStore, receiveAtStore, ...before099 } = story;
+    const events = Object.values(before099);
+    await writeBatch(
+      store,
+      events.map((event) => ({ event, recallId: null })),
+      'journey-sink',
+      { chain: 'ut.journey.v1/0' },
+    );
+    const before = await states();
+    expect(before.length).toBeGreaterThan(0);
+    expect(await containerOf(referenceStory.unit.uri)).toBe(referenceStory.caseA.uri);
+
+    expect(await migrate(store)).toContain('099_unit_state_container_index_again');
+    expect(await states()).toEqual(before);
+    const idx = await store.query(
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = 'ut' AND indexname = 'unit_state_container_idx'",
+    );
+    expect(idx.rows[0]?.indexdef).toMatch(/\(container_uri\) WHERE \(container_uri IS NOT NULL\)/);
+
     const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
     expect(
       await writeBatch(

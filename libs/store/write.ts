@@ -386,21 +386,16 @@ function deletesOf(fresh: PreparedEvent[]): Deletes {
  * order (uri, COLLATE "C"). Every sink then takes unit-state row locks in one order, so two sinks
  * sharing units wait for each other instead of deadlocking (40P01). The rows: the staged ones
  * (every unit the batch touched, a DELETE's children among them) and those a '*' DELETE empties,
- * the units in its parent now, found from the parent's ADD facts (unit state has no index by
- * container since migration 098: a container now is set only from an ADD fact of that parent, so
- * every unit in it is among them). No other sink can add to that parent meanwhile (the parent's
- * lock is held since BEGIN). A batch without DELETEs needs no such pass: its one upsert already
- * goes in that order.
+ * the units in its parent now (unit_state_container_idx, migration 099: as many as the parent
+ * holds, whatever its history). No other sink can add to that parent meanwhile (the parent's lock
+ * is held since BEGIN). A batch without DELETEs needs no such pass: its one upsert already goes in
+ * that order. (Found from the parent's ADD facts instead, as after migration 098, a crate with
+ * 200,000 past ADD facts and 50 units in it took 11 minutes: each candidate row was checked against
+ * the array of all 200,000.)
  */
 function lockUnitStatesSql(del: Deletes, arr: ArrayLiteral): string {
   const emptied = [...new Set(del.parent.filter((_, i) => del.child[i] === '*'))];
-  const inEmptied =
-    emptied.length === 0
-      ? ''
-      : `
-         OR (uri = ANY(ARRAY(SELECT f.child_uri FROM ut.aggregation_facts f
-                              WHERE f.parent_uri = ANY(${arr(emptied)}) AND f.action = 'ADD'))
-             AND container_uri = ANY(${arr(emptied)}))`;
+  const inEmptied = emptied.length === 0 ? '' : ` OR container_uri = ANY(${arr(emptied)})`;
   return `SELECT 1 FROM ut.unit_state
       WHERE uri = ANY(ARRAY(SELECT uri FROM ut_stage_units))${inEmptied}
       ORDER BY uri COLLATE "C" FOR UPDATE`;
@@ -409,8 +404,7 @@ function lockUnitStatesSql(del: Deletes, arr: ArrayLiteral): string {
 /**
  * The DELETEs of this batch (its ADDs went with the upsert): a DELETE of a child empties its
  * container now only if that parent holds it since an earlier ADD; a DELETE naming no child ('*')
- * empties every unit whose container now is that parent, as of its time (those units are among
- * the parent's ADD facts: see lockUnitStatesSql).
+ * empties every unit whose container now is that parent, as of its time.
  */
 function maintainContainersSql(del: Deletes, arr: ArrayLiteral): string[] {
   const d = `unnest(${arr(del.child)}, ${arr(del.parent)}, ${arr(del.t, 'timestamptz')}) AS d(child, parent, t)`;
@@ -419,11 +413,8 @@ function maintainContainersSql(del: Deletes, arr: ArrayLiteral): string[] {
       WHERE d.child <> '*' AND s.uri = d.child AND s.container_uri = d.parent AND s.container_time < d.t`,
   ];
   if (del.child.includes('*')) {
-    sql.push(`UPDATE ut.unit_state s SET container_uri = NULL
-      FROM (SELECT DISTINCT f.child_uri, d.parent, d.t FROM ${d}
-              JOIN ut.aggregation_facts f ON f.parent_uri = d.parent AND f.action = 'ADD'
-             WHERE d.child = '*') k
-      WHERE s.uri = k.child_uri AND s.container_uri = k.parent AND s.container_time < k.t`);
+    sql.push(`UPDATE ut.unit_state s SET container_uri = NULL FROM ${d}
+      WHERE d.child = '*' AND s.container_uri = d.parent AND s.container_time < d.t`);
   }
   return sql;
 }
