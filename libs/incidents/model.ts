@@ -8,9 +8,7 @@
  *   x3 = its long-run rate so far (incidents per window: the baseline's score),
  *   x4 = 1 when it has an open health alert at t (libs/devices), x5 = log(1 + how far the alert's
  *   measure was from its baseline when raised, relative to the baseline), x6 = log(1 + how many
- *   windows the alert has been open), x7 = log((1 + events it recorded in the last N h) / (1 + its
- *   usual records per window of work)), its usual being the median over its windows of work so far
- *   (the windows on t's grid, from the history's start to t, in which it recorded something),
+ *   windows the alert has been open), x7 = log(1 + events it recorded in the last N h),
  *   x8 = log(1 + its incidents per 1,000 recorded events over its last 7 windows of work),
  *   and its condition as the device-health stage saw it (its history per bucket of broker time,
  *   only the buckets that had ended by t): x9 = log(1 + the D/F share, in %, of its latest 100
@@ -19,17 +17,11 @@
  *   label = at least one incident in [t, t + N).
  * x2 and x8 look at the device's last windows of work, not the last 7N h: a stopped line does not
  * mend, and its condition when it starts again is what it was when it stopped.
- * x7 is the device's volume against its own usual, not its raw volume: a device that works harder
- * than usual exposes more records to its fault, but across devices volume says nothing of
- * condition (a healthy printer records far more than a failing scanner), and a raw count lets a
- * weight learnt across devices (busy devices have fewer cases) rank a faulty device's slow windows
- * above its busy ones. x8 is a rate per record of the device's own, so volume cancels in it already.
  * Exposure: a device that recorded no event in the last N h (a line that stopped printing) is taken
  * to stay idle for the next N h and to make no incident: its risk is 0, and the regression is fitted
  * on the windows where the device was working (a hurdle model). Its `riskIfWorking` is the model's
- * score were it working as usual: its records of the last N h taken to be its usual (so x7 = 0), the
- * rest as they are. When no activity is given at all, every device counts as working (and x7, x8
- * are 0).
+ * score with x7 as in its usual window of work. When no activity is given at all, every device
+ * counts as working (and x7, x8 are 0).
  * The window is chosen from the history when not given (chooseWindow): the longest that leaves
  * enough incidents after the split to judge. It is judged honestly: trained on the earlier 70 % of
  * the history, tested on the later 30 %, against the naive baseline (each device's past incident
@@ -273,8 +265,8 @@ export function patterns(rows: readonly IncidentRow[], { minIncidents = 3, minLi
 /**
  * Features of one device at time t from its incident times (sorted), its health episodes, its
  * activity (null: unknown) and its condition buckets (sorted). Each is known at t: incidents and
- * spans before it, alerts raised before it, buckets ended by it. `records` replaces the records of
- * the last window in x7: with its usual records, "were it working as it usually does" (x7 = 0).
+ * spans before it, alerts raised before it, buckets ended by it. `records` replaces x7 (the records
+ * of the last window): "were it working as it usually does".
  */
 export function features(
   times: readonly number[],
@@ -303,14 +295,8 @@ export function features(
     ...healthFeatures(episodes, t),
     // x6: how long its alert has been open, in windows (a degrading device gets worse while it runs).
     open.length > 0 ? Math.log1p((t - raised) / w) : 0,
-    // x7: what it recorded in the last window against its usual window of work (its exposure,
-    // beyond the idle rule's yes or no, relative to its own volume).
-    activity
-      ? relativeVolume(
-          records ?? recordedBefore(activity, t, windowH),
-          usualRecords(t, start, windowH, activity),
-        )
-      : 0,
+    // x7: what it recorded in the last window (its exposure, beyond the idle rule's yes or no).
+    activity ? Math.log1p(records ?? recordedBefore(activity, t, windowH)) : 0,
     // x8: its incidents per 1,000 records over its last 7 windows of work (its condition, per use).
     activity ? Math.log1p((1000 * working.incidents) / (1 + working.records)) : 0,
     // x9–x11: its condition as the health stage saw it (a falling grade, rising no-reads lead the
@@ -319,16 +305,7 @@ export function features(
   ];
 }
 
-/**
- * x7: `records` against the device's usual records per window of work, in log: 0 in a usual
- * window, above 0 when it works harder, below when slower.
- */
-export const relativeVolume = (records: number, usual: number) => Math.log((1 + records) / (1 + usual));
-
-/**
- * The median of the records in the windows a device worked (0 if none), on t's grid from `start`
- * to t, the last window included: how it usually works, known at t.
- */
+/** The median of the records in the windows a device worked (0 if none): how it usually works. */
 export function usualRecords(
   t: number,
   start: number,
@@ -336,8 +313,6 @@ export function usualRecords(
   activity: readonly Activity[],
 ): number {
   const w = windowH * HOUR;
-  const k = (t - start) / w;
-  if (Number.isInteger(k) && k >= 0) return usualOnGrid(activity, start, w, k);
   const counts: number[] = [];
   for (let to = t; to - w >= start; to -= w) {
     const n = recordedIn(activity, to - w, to);
@@ -345,34 +320,6 @@ export function usualRecords(
   }
   counts.sort((a, b) => a - b);
   return counts.length ? counts[Math.floor(counts.length / 2)]! : 0;
-}
-
-/**
- * usualRecords at start + k windows, the times every sample falls on: the medians of the growing
- * list of windows, computed once per device and grid (each sample's x7 would otherwise go over
- * all its past windows again). The same figures as the loop, in linear rather than quadratic time.
- */
-const usualCache = new WeakMap<readonly Activity[], Map<string, { medians: number[]; sorted: number[] }>>();
-
-function usualOnGrid(activity: readonly Activity[], start: number, w: number, k: number): number {
-  let byGrid = usualCache.get(activity);
-  if (!byGrid) usualCache.set(activity, (byGrid = new Map()));
-  const key = `${start}:${w}`;
-  let grid = byGrid.get(key);
-  if (!grid) byGrid.set(key, (grid = { medians: [0], sorted: [] }));
-  const { medians, sorted } = grid;
-  while (medians.length <= k) {
-    const i = medians.length;
-    const n = recordedIn(activity, start + (i - 1) * w, start + i * w);
-    if (n > 0)
-      sorted.splice(
-        lowerBound(sorted, n, (x) => x),
-        0,
-        n,
-      );
-    medians.push(sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0);
-  }
-  return medians[k]!;
 }
 
 /** The baseline's score: the device's past incidents per window. */
@@ -973,7 +920,7 @@ export function insights(
       seen.get(device),
     );
     const working = !activityOf || recordedBefore(activityOf, now, windowHours) > 0;
-    // Were it working: an idle device's records as in its usual window of work (x7 = 0).
+    // Were it working: an idle device's x7 as in its usual window of work.
     const usual = activityOf && !working ? usualRecords(now, start, windowHours, activityOf) : undefined;
     const ifWorking =
       usual === undefined
