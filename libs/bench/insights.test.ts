@@ -47,11 +47,21 @@ describe('bench insights: one run as a line', () => {
     expect(line.without.condition).toBe(line.auc!.model);
     expect(line.without.alert).toBe(line.auc!.model);
     expect(line.without.cases).toBe(0.5);
+    // Each refit's own gain over the baseline, by the verdict's bootstrap: the full model's where nothing changed.
+    expect(line.withoutGain.condition).toEqual(line.gain);
+    expect(line.withoutGain.cases!.difference).toBeCloseTo(0.5 - line.auc!.baseline!, 3);
     expect(Object.values(line.devices).reduce((s, d) => s + d.positives, 0)).toBe(e.test.positives);
   });
 
   it('says there was no evaluation when no case names a device', () => {
     const line = judgeRun({ rows: [], ...empty }, { seed: 1, events: 1000, now: T0 });
-    expect(line).toMatchObject({ cases: 0, verdict: 'no evaluation', auc: null, without: {}, devices: {} });
+    expect(line).toMatchObject({
+      cases: 0,
+      verdict: 'no evaluation',
+      auc: null,
+      without: {},
+      withoutGain: {},
+      devices: {},
+    });
   });
 });

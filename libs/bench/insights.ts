@@ -35,6 +35,11 @@ export interface InsightsRun {
   without: Record<string, number | null>;
   /** The full model's AUC over each refit's: the bootstrap's 5th percentile (above 0: the group carries gain). */
   lossLow: Record<string, number | null>;
+  /**
+   * Each refit's AUC over the baseline's: the bootstrap's gain and 5th percentile, as `gain` is for
+   * the full model (5th percentile above 0: without the group the model would beat the baseline too).
+   */
+  withoutGain: Record<string, { difference: number; low: number } | null>;
   byRiskIfWorking: string[];
   /**
    * Each device's test windows with an incident: how many, how many while idle, and the model's and
@@ -119,6 +124,7 @@ export function judgeRun(
           : 'does not beat',
     without: Object.fromEntries((a?.dropped ?? []).map((d) => [d.group, round(d.auc)])),
     lossLow: Object.fromEntries((a?.dropped ?? []).map((d) => [d.group, round(d.loss?.low)])),
+    withoutGain: Object.fromEntries((a?.dropped ?? []).map((d) => [d.group, bootstrapOf(d.overBaseline)])),
     byRiskIfWorking: r.byRiskIfWorking,
     devices: Object.fromEntries(
       (a?.devices ?? []).map((d) => [

@@ -84,6 +84,11 @@ describe('ablation: which features carry the model', () => {
     expect(c.features).toEqual(['x9', 'x10', 'x11']);
     expect(c.auc!).toBeLessThan(a.model! - 0.03);
     expect(c.loss!.low).toBeGreaterThan(0);
+    // Its own gain over the baseline, by the verdict's bootstrap: what is left of the model's.
+    expect(c.overBaseline!.difference).toBeCloseTo(c.auc! - a.baseline!, 9);
+    expect(c.overBaseline!.low).toBeLessThan(
+      insights(rows, { condition, windowHours: 2 }).evaluation!.overBaseline!.low,
+    );
   });
 
   it('changes nothing when a group that is constant in this history is dropped', () => {
@@ -91,6 +96,10 @@ describe('ablation: which features carry the model', () => {
     for (const group of ['alert', 'exposure']) {
       expect(dropped(group).auc).toBeCloseTo(a.model!, 9);
       expect(dropped(group).loss!.difference).toBeCloseTo(0, 9);
+      // The same scores, the same draws: its gain over the baseline is the full model's, verdict's bootstrap and all.
+      const e = insights(rows, { condition, windowHours: 2 }).evaluation!;
+      expect(dropped(group).overBaseline!.difference).toBeCloseTo(e.overBaseline!.difference, 9);
+      expect(dropped(group).overBaseline!.low).toBeCloseTo(e.overBaseline!.low, 9);
     }
   });
 

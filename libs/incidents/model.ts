@@ -990,6 +990,11 @@ export interface Dropped {
    * test windows' start times, the same seed): `low` above 0 says the group carries part of the gain.
    */
   loss: Bootstrap | null;
+  /**
+   * This refit's test AUC over the baseline's, bootstrapped as the verdict is: `low` above 0 says the
+   * model without the group would beat the baseline by the same rule as the full model.
+   */
+  overBaseline: Bootstrap | null;
 }
 
 /** How a device's test windows with an incident fared: where the model and the baseline ranked them. */
@@ -1037,7 +1042,8 @@ export interface Ablation {
 /**
  * Which features carry the model's gain: the model refitted on the same train windows without each
  * named group of columns (featureGroups), each judged on the same test windows as insights judges
- * the full model, with a paired bootstrap of the full model's AUC over it. The idle rule holds in
+ * the full model, with a paired bootstrap of the full model's AUC over it and of its own over the
+ * baseline's (would it beat the baseline by insights' rule). The idle rule holds in
  * every refit. Null when insights has no evaluation (no case names a device, or the train part has
  * one class only). Unknown group names are refused.
  */
@@ -1065,10 +1071,8 @@ export function ablation(
   const blocks = blocksOf(test);
   const full = scoreAll(fitWorking(train), test);
   const mRanks = positiveRanks(full, labels);
-  const bRanks = positiveRanks(
-    test.map((s) => s.base),
-    labels,
-  );
+  const bScores = test.map((s) => s.base);
+  const bRanks = positiveRanks(bScores, labels);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const devices = [...new Set(test.map((s) => s.device))].sort().map((device) => {
     const mine = test.map((s, i) => [s, i] as const).filter(([s]) => s.device === device);
@@ -1087,10 +1091,7 @@ export function ablation(
     devices,
     test: { samples: test.length, positives: positives(test) },
     model: auc(full, labels),
-    baseline: auc(
-      test.map((s) => s.base),
-      labels,
-    ),
+    baseline: auc(bScores, labels),
     dropped: groups.map((group) => {
       const drop = new Set(featureGroups[group]);
       const without = scoreAll(fitWorking(train, drop), test, drop);
@@ -1099,6 +1100,7 @@ export function ablation(
         features: [...drop].map((j) => `x${j + 1}`),
         auc: auc(without, labels),
         loss: pairedBootstrap(blocks, full, without, labels, { draws }),
+        overBaseline: pairedBootstrap(blocks, without, bScores, labels, { draws }),
       };
     }),
   };
