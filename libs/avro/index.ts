@@ -11,6 +11,8 @@ import { allTopics, type TopicSpec } from '../topics';
 import { DependencyError, InvalidInputError, UnitrailError } from '../errors';
 import { isRetriable } from '../retry';
 
+export { roundTripOf } from './round-trip';
+
 export const AVRO_DIR = path.join(__dirname, '../../avro').replace(`${path.sep}dist${path.sep}`, path.sep);
 
 /** Reads avro/<name>.avsc (name may include a folder, e.g. sources/mes-unit-event). */

@@ -15,7 +15,7 @@
  * nulls and number types are those of the round trip.
  */
 import avro from 'avsc';
-import { avroType } from '../avro';
+import { avroType, roundTripOf } from '../avro';
 import type { Config } from '../config';
 import { isRetriable } from '../retry';
 import { oneLine, UnitrailError, type Reason } from '../errors';
@@ -39,7 +39,7 @@ export function avroRoundTrip(topic: string, value: unknown, decodedFrom?: unkno
   if (type instanceof avro.types.RecordType && isObject(value) && isObject(decodedFrom)) {
     return fieldwiseRoundTrip(type, value, decodedFrom);
   }
-  return type.fromBuffer(type.toBuffer(value));
+  return roundTripOf(type)(value);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -58,7 +58,7 @@ function fieldwiseRoundTrip(
     }
     // The record writer writes a missing field's default (and throws for one without).
     if (v === undefined) v = field.defaultValue() as unknown;
-    values.push(field.type.fromBuffer(field.type.toBuffer(v)));
+    values.push(roundTripOf(field.type)(v));
   }
   return new type.recordConstructor(...values) as unknown;
 }

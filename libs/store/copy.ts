@@ -2,15 +2,23 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
-const SPECIAL = /[\\\n\r\t]/;
-
-/** One field in COPY's text format: NULL is \N; backslash, newline, carriage return and tab escaped. */
+/**
+ * One field in COPY's text format: NULL is \N; backslash, newline, carriage return and tab escaped.
+ *
+ * Each character is looked for with `includes` (a native scan; most fields, and the ledger's JSON
+ * text of ~2 KB, have none) and replaced with `replaceAll`, backslashes first so that the
+ * escapes' own backslashes are not doubled: the same text as one regular-expression replace with
+ * a callback, at about a third of the CPU (the regular expression's test and replace were ~2.5%
+ * of the fused process's busy samples). copy.test.ts checks it against that replace.
+ */
 export function copyField(value: string | null | undefined): string {
   if (value === null || value === undefined) return '\\N';
-  if (!SPECIAL.test(value)) return value;
-  return value.replace(/[\\\n\r\t]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
-  );
+  let out = value;
+  if (out.includes('\\')) out = out.replaceAll('\\', '\\\\');
+  if (out.includes('\n')) out = out.replaceAll('\n', '\\n');
+  if (out.includes('\r')) out = out.replaceAll('\r', '\\r');
+  if (out.includes('\t')) out = out.replaceAll('\t', '\\t');
+  return out;
 }
 
 /** One row: fields joined by tabs, ended by a newline. */
