@@ -3,15 +3,16 @@
  * store while a deployment of the pipeline drains a backlog of its own (a scratch database, the
  * local stack) on the same box: issue 12's "must hold with the pipeline running beside them".
  *
- * The deployment is started first; the queries are timed from its first landed row, and the run
- * says whether it was still draining when they ended (a measurement after the drain would time the
+ * The deployment is started first; the queries are timed from its first landed row, by `bench
+ * queries --reuse` in a session of its own (a client beside the pipeline, not inside its scheduling
+ * group), and the run says whether it was still draining when they ended (a measurement after the drain would time the
  * quiet box). The stage processes inherit this process's environment, so `STAGE_NICE=10 unitrail
  * bench queries --beside split` times them beside a niced pipeline; each process's niceness and
  * scheduling group are read back from /proc and printed with the figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { UnitrailError } from '../errors';
@@ -22,9 +23,9 @@ import { accountFor, demoMasterdata, generateDemo, produceRecords, rawEndOffsets
 import { loadMasterdata } from '../masterdata';
 import { prepareStack, stackUp } from '../stack';
 import { seenSetPrefix } from '../seenset';
-import { stopStages } from '../supervisor';
+import { cliEntry, stopStages } from '../supervisor';
 import type { Deployment } from './pipeline';
-import { measureQueries, type QueryBenchResult } from './queries';
+import type { QueryBenchResult } from './queries';
 
 /** A stage process as the kernel schedules it while the queries were timed. */
 export interface BesideProcess {
@@ -87,13 +88,44 @@ export function drainingThroughout(a: { accountedAtEnd: number; produced: number
   return a.accountedAtEnd < a.produced;
 }
 
+/**
+ * `unitrail bench queries --reuse` in a process and session of its own, as a client of the store
+ * (the ops API, the console, an analyst's tool) runs beside the pipeline: not in this process,
+ * whose session the stages started without STAGE_NICE share (one scheduling group on a box with
+ * autogroups), which would time the queries' client inside the pipeline's group.
+ */
+async function queriesInOwnSession(store: string, journeyRuns: number): Promise<QueryBenchResult> {
+  const args = [
+    cliEntry(),
+    'bench',
+    'queries',
+    '--reuse',
+    '--database',
+    store,
+    '--runs',
+    String(journeyRuns),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += String(b)));
+  child.stderr.on('data', (b: Buffer) => (err += String(b)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{'))
+    throw new UnitrailError(
+      'BENCH_QUERIES_FAILED',
+      `bench queries --reuse --database ${store} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`,
+    );
+  return JSON.parse(line) as QueryBenchResult;
+}
+
 export async function benchQueriesBeside({
   config,
   deployment,
   storeUrl,
   backlog = 100_000,
   journeyRuns = 500,
-  lotRuns = 30,
   progress = () => {},
 }: {
   config: Config;
@@ -102,7 +134,6 @@ export async function benchQueriesBeside({
   storeUrl: string;
   backlog?: number;
   journeyRuns?: number;
-  lotRuns?: number;
   progress?: (line: string) => void;
 }): Promise<BesideResult> {
   const store = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
@@ -174,7 +205,7 @@ export async function benchQueriesBeside({
       `bench queries --beside ${deployment.name}: draining (${start.accounted}/${start.produced}); timing the queries on ${store} (load ${loadAtStart.join(' ')})`,
     );
     const m0 = Date.now();
-    const queries = await measureQueries(storeUrl, { generateSeconds: null, journeyRuns, lotRuns });
+    const queries = await queriesInOwnSession(store, journeyRuns);
     const m1 = Date.now();
     const processes = scheduling(children);
     const loadAtEnd = loadAverage();
