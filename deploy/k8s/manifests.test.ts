@@ -73,7 +73,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 
 const compose = parseYaml(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'))[0] as {
   'x-pipeline-env': Record<string, string>;
-  services: Record<string, { build?: unknown; image?: string }>;
+  services: Record<string, { build?: unknown; image?: string; cpu_shares?: number }>;
 };
 
 describe('deploy/k8s', () => {
@@ -165,6 +165,24 @@ describe('deploy/k8s', () => {
       const [port] = s.spec!.ports as { port: number; targetPort: string }[];
       expect(container(d).ports?.map((p) => p.name)).toContain(port!.targetPort);
     }
+  });
+
+  it('weighs the interactive services above the pipeline, and the surge sink below the normal flow', () => {
+    // compose: a container is a scheduling group of its own, its cpu_shares ranks it (STAGE_NICE cannot)
+    const shares = (name: string) => compose.services[name]!.cpu_shares;
+    const stageShares = stageNames.map(shares);
+    for (const http of Object.keys(httpServices))
+      for (const s of stageShares) expect(shares(http)).toBeGreaterThan(s!);
+    for (const s of stageNames.filter((n) => n !== 'journey-sink-surge'))
+      expect(shares('journey-sink-surge')).toBeLessThan(shares(s)!);
+    // Kubernetes: the CPU request is the pod's weight under contention
+    const millicores = (name: string) => {
+      const cpu = String(
+        container(deployments.find((d) => d.metadata.name === name)!).resources!.requests!.cpu,
+      );
+      return cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000;
+    };
+    expect(millicores('journey-sink-surge')).toBeLessThan(millicores('journey-sink'));
   });
 
   it('scales the surge sink on the lag of its own group and topic, never beyond the surge partitions', () => {

@@ -24,11 +24,19 @@ export { benchEpcisQuery, type EpcisQueryBenchResult, type QueryTiming } from '.
 export { runConsoleBench, type ConsoleBenchResult } from './console';
 export {
   benchQueries,
+  measureQueries,
   benchStoreUrl,
   openBenchStore,
   withBenchStore,
   type QueryBenchResult,
 } from './queries';
+export {
+  benchQueriesBeside,
+  drainingThroughout,
+  scheduling,
+  type BesideProcess,
+  type BesideResult,
+} from './beside';
 export { benchRecallReport, type RecallReportBenchResult } from './recall-report';
 export { benchHash, sampleEvent, type BenchResult as HashBenchResult } from './hash';
 export {

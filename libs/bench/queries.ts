@@ -550,7 +550,7 @@ export async function benchQueries({
       await pool.end();
     }
   }
-  return measure(url, { generateSeconds, journeyRuns, lotRuns });
+  return measureQueries(url, { generateSeconds, journeyRuns, lotRuns });
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -563,7 +563,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-async function measure(
+/** Times the journey and lot queries on a built bench store (`benchQueries`, `bench queries --beside`). */
+export async function measureQueries(
   url: string,
   {
     generateSeconds,

@@ -193,6 +193,13 @@ export const settings = {
     default: '0',
     parse: int({ max: 65535 }),
   },
+  stageNice: {
+    env: 'STAGE_NICE',
+    description:
+      "Scheduling niceness (0-19) every consumer stage's process takes (`unitrail run STAGE`, the fused pipeline; not the HTTP services): on a box shared with interactive work (journey and lot queries, the console), the pipeline's bulk work yields the CPU to it. A background stage takes the larger of this and BACKGROUND_NICE (0: none; docs/operations.md)",
+    default: '0',
+    parse: int({ max: 19 }),
+  },
   backgroundNice: {
     env: 'BACKGROUND_NICE',
     description:

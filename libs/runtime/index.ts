@@ -33,7 +33,6 @@
  * `runStage(stage, { config })` runs. A `Stage` can still be built by hand with the same fields as
  * before (`name`, `topics`, `prepare`, `handle`, `write`, `start`, `stop`, `sourceOf`, `health`).
  */
-import os from 'node:os';
 import type { Consumer, Producer } from 'kafkajs';
 import { createKafka, kafkaConnection } from '../kafka';
 import { createCodec, type Codec } from '../avro';
@@ -47,6 +46,7 @@ import { createHealth } from './health';
 import { createConsumerLoop, kafkaConsumer } from './loop';
 import { createBatchProcessor, type FaultPoint, type Send } from './processor';
 import type { Stage } from './stage';
+import { lowerPriority, niceOf } from './priority';
 
 export * from './stage';
 export * from './stage-definition';
@@ -338,12 +338,13 @@ export async function runStageUntilSignalled<In, Ctx>(
   stage: Stage<In, Ctx>,
   opts: RunOptions,
 ): Promise<void> {
-  if (stage.background && opts.config.backgroundNice > 0) {
-    // Its own process only: the niceness is the process's, and a test's jest is not a stage.
-    os.setPriority(0, opts.config.backgroundNice);
-    (opts.log ?? createLogger()).info('background stage: lower CPU priority', {
+  // Its own process only: the niceness is the process's, and a test's jest is not a stage.
+  const priority = lowerPriority(niceOf(stage, opts.config));
+  if (priority.nice > 0) {
+    (opts.log ?? createLogger()).info('lower CPU priority', {
       stage: stage.name,
-      nice: opts.config.backgroundNice,
+      background: stage.background === true,
+      ...priority,
     });
   }
   const running = await runStage(stage, opts);
@@ -383,6 +384,7 @@ function startProgress(stage: string, metrics: StageMetrics, log: Logger) {
 }
 
 export type { Codec, Consumer, Producer };
+export { lowerPriority, niceOf, type Priority } from './priority';
 export { describeTopology, formatTopology, type Topology } from './topology';
 export { avroRoundTrip, openFused } from './fused';
 export type { FusedTap } from './fused';

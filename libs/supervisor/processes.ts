@@ -68,13 +68,27 @@ export function stopWithParent(checkMs = 1000): void {
   timer.unref();
 }
 
+/**
+ * Whether a stage started with `env` leads a session of its own (spawn's `detached`), so that its
+ * autogroup is its own to lower (libs/runtime/priority.ts): when STAGE_NICE asks for a niceness.
+ * With STAGE_NICE unset or 0 it stays in its starter's session as before: a session each would be
+ * a scheduling group each, a larger share of the CPU than one. Either way it is stopped by pid
+ * (stopStages) or stops itself when its starter is gone (stopWithParent).
+ */
+export function ownSessionFor(env: NodeJS.ProcessEnv): boolean {
+  const n = Number(env.STAGE_NICE ?? '0');
+  return Number.isInteger(n) && n > 0;
+}
+
 /** Starts a stage as a child process of its own, logging to the state dir. */
 export function spawnStage(name: string, logDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
+  const full = childEnv(env);
   const child = spawn(process.execPath, [...nodeFlagsOf(name), cliEntry(), 'run', name], {
     stdio: ['ignore', log, log],
-    env: childEnv(env),
+    env: full,
+    detached: ownSessionFor(full),
   });
   // The child holds its own copy of the log's descriptor.
   fs.closeSync(log);
@@ -150,9 +164,11 @@ export function superviseStage({
   const start = (slot: (typeof slots)[number]) => {
     const log = fs.openSync(path.join(logDir, `${stage}.${slot.index}.log`), 'a');
     const args = groupId ? ['scale', stage, '--group', groupId, '--foreground'] : ['run', stage];
+    const full = childEnv(env);
     const child = spawn(process.execPath, [...nodeFlagsOf(stage), cliEntry(), ...args], {
       stdio: ['ignore', log, log],
-      env: childEnv(env),
+      env: full,
+      detached: ownSessionFor(full),
     });
     fs.closeSync(log);
     slot.child = child;

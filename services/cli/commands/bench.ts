@@ -11,6 +11,7 @@ import {
   benchInsights,
   benchPipelineOnStack,
   benchQueries,
+  benchQueriesBeside,
   benchRecallReport,
   benchSubscriptionsOnStack,
   benchStoreUrl,
@@ -19,7 +20,10 @@ import {
   runSinkBench,
   runSurgeBench,
   supervisedConsumers,
+  type BesideResult,
+  type QueryBenchResult,
 } from '../../../libs/bench';
+import { UsageError } from '../../../libs/errors';
 import { detectorSettingsOf } from '../../../libs/devices';
 import { fusedPipeline, stageGroups, stageNames, startCaptureApi, startConsole } from '../../stages';
 
@@ -49,6 +53,28 @@ function stopOnSignal(what: string): AbortSignal {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return aborted.signal;
+}
+
+/**
+ * `bench queries --beside split|fused`: times the queries on a kept store (it needs --reuse, and
+ * builds nothing: a store built while the pipeline drains would be timed on a warm box); --backlog
+ * only with it, --events only without.
+ */
+export function besideOf(input: CommandInput): 'split' | 'fused' | undefined {
+  const beside = optChoice<'split' | 'fused'>(input, 'beside', ['split', 'fused']);
+  if (beside === undefined) {
+    if (input.values.backlog !== undefined) throw new UsageError('--backlog goes with --beside split|fused');
+    return undefined;
+  }
+  if (input.values.reuse !== true)
+    throw new UsageError(
+      '--beside times the queries on a kept store: add --reuse (build the store first without --beside)',
+    );
+  if (input.values.events !== undefined)
+    throw new UsageError(
+      '--events builds a store; with --beside the store is kept (--reuse): give --backlog N',
+    );
+  return beside;
 }
 
 export const benchCommands: Command[] = [
@@ -87,16 +113,36 @@ export const benchCommands: Command[] = [
   ),
   bench(
     'queries',
-    'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries',
-    '[--events N] [--reuse] [--runs N] [--database NAME]',
-    (input, config) =>
-      benchQueries({
-        url: benchStoreUrl(config.databaseUrl, optString(input, 'database')),
+    'Build a journey store of N events (database unitrail_bench) and print p50/p99 of the journey and lot queries; --beside: while a deployment of the pipeline drains a backlog of its own on this box',
+    '[--events N] [--reuse] [--runs N] [--database NAME] [--beside split|fused] [--backlog N]',
+    (input, config): Promise<QueryBenchResult | BesideResult> => {
+      const url = benchStoreUrl(config.databaseUrl, optString(input, 'database'));
+      const journeyRuns = optNumber(input, 'runs', 500, { min: 200 });
+      const beside = besideOf(input);
+      if (beside) {
+        const known = pipelineDeployments({
+          logDir: logsOf(config),
+          stages: stageNames,
+          fused: [fusedPipeline.name, ...fusedPipeline.alongside],
+          groups: stageGroups,
+        });
+        return benchQueriesBeside({
+          config,
+          deployment: known[beside]!,
+          storeUrl: url,
+          backlog: optNumber(input, 'backlog', 100_000, { min: 1000, max: 2_000_000 }),
+          journeyRuns,
+          progress: say,
+        });
+      }
+      return benchQueries({
+        url,
         events: optNumber(input, 'events', 10_000_000, { min: 20_000, max: 200_000_000 }),
         reuse: input.values.reuse === true,
-        journeyRuns: optNumber(input, 'runs', 500, { min: 200 }),
+        journeyRuns,
         progress: say,
-      }),
+      });
+    },
   ),
   bench(
     'epcis-query',
