@@ -594,6 +594,30 @@ async function verifyOld(): Promise<{ ok: boolean }> {
   return { ok: batches.rows.length > 0 };
 }
 
+/**
+ * The reference story's last four events (the case's DELETE of every child, then the case shipped
+ * and received) written after a migration: the unit leaves the case, the other unit stays in its
+ * own, and the ledger verifies.
+ */
+async function expectUnpackingEmptiesTheCase(store: pg.Pool): Promise<void> {
+  const { unpack, caseAfterUnpacking, shipToStore, receiveAtStore } = story;
+  const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
+  expect(
+    await writeBatch(
+      store,
+      after.map((event) => ({ event, recallId: null })),
+      'journey-sink',
+      { chain: 'ut.journey.v1/0' },
+    ),
+  ).toBe(after.length);
+  const containerOf = async (uri: string) =>
+    (await store.query('SELECT container_uri FROM ut.unit_state WHERE uri = $1', [uri])).rows[0]
+      ?.container_uri;
+  expect(await containerOf(referenceStory.unit.uri)).toBeNull();
+  expect(await containerOf(referenceStory.other.uri)).toBe(referenceStory.caseB.uri);
+  expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: Object.values(story).length });
+}
+
 describe('migration 098 on an existing store', () => {
   const name098 = `${name}_098`;
   const storeOf098 = scratchStore(name098);
@@ -627,7 +651,7 @@ describe('migration 098 on an existing store', () => {
       store,
       listMigrations().filter((m) => m.version < 98),
     );
-    const { unpack, caseAfterUnpacking, shipToStore, receiveAtStore, ...before098 } = story;
+    const { unpack: _u, caseAfterUnpacking: _c, shipToStore: _s, receiveAtStore: _r, ...before098 } = story;
     const events = Object.values(before098);
     for (const [i, batch] of [events.slice(8), events.slice(0, 8)].entries())
       await writeBatch(
@@ -651,18 +675,7 @@ describe('migration 098 on an existing store', () => {
     expect(idx.rowCount).toBe(0);
 
     // The case's DELETE of every child finds the unit through the case's ADD facts now.
-    const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
-    expect(
-      await writeBatch(
-        store,
-        after.map((event) => ({ event, recallId: null })),
-        'journey-sink',
-        { chain: 'ut.journey.v1/0' },
-      ),
-    ).toBe(after.length);
-    expect(await containerOf(referenceStory.unit.uri)).toBeNull();
-    expect(await containerOf(referenceStory.other.uri)).toBe(referenceStory.caseB.uri);
-    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: Object.values(story).length });
+    await expectUnpackingEmptiesTheCase(store);
   });
 });
 
@@ -688,7 +701,7 @@ describe('migration 099 on an existing store', () => {
       store,
       listMigrations().filter((m) => m.version <= 98),
     );
-    const { unpack, caseAfterUnpacking, shipToStore, receiveAtStore, ...before099 } = story;
+    const { unpack: _u, caseAfterUnpacking: _c, shipToStore: _s, receiveAtStore: _r, ...before099 } = story;
     const events = Object.values(before099);
     await writeBatch(
       store,
@@ -707,17 +720,6 @@ describe('migration 099 on an existing store', () => {
     );
     expect(idx.rows[0]?.indexdef).toMatch(/\(container_uri\) WHERE \(container_uri IS NOT NULL\)/);
 
-    const after = [unpack, caseAfterUnpacking, shipToStore, receiveAtStore];
-    expect(
-      await writeBatch(
-        store,
-        after.map((event) => ({ event, recallId: null })),
-        'journey-sink',
-        { chain: 'ut.journey.v1/0' },
-      ),
-    ).toBe(after.length);
-    expect(await containerOf(referenceStory.unit.uri)).toBeNull();
-    expect(await containerOf(referenceStory.other.uri)).toBe(referenceStory.caseB.uri);
-    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: Object.values(story).length });
+    await expectUnpackingEmptiesTheCase(store);
   });
 });
