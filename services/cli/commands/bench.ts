@@ -77,18 +77,22 @@ export function besideOf(input: CommandInput): 'split' | 'fused' | undefined {
   return beside;
 }
 
+/** The deployments a bench can run, each with its stages' log files under the state dir. */
+const deploymentsOf = (config: Config) =>
+  pipelineDeployments({
+    logDir: logsOf(config),
+    stages: stageNames,
+    fused: [fusedPipeline.name, ...fusedPipeline.alongside],
+    groups: stageGroups,
+  });
+
 export const benchCommands: Command[] = [
   bench(
     '',
     'Events/s, p50/p99 latency and CPU µs per event of each deployment, beside Kafka and PostgreSQL raw rates',
     '[--events N] [--latency-seconds S] [--deployments split[,fused][,fused2]]',
     (input, config) => {
-      const known = pipelineDeployments({
-        logDir: logsOf(config),
-        stages: stageNames,
-        fused: [fusedPipeline.name, ...fusedPipeline.alongside],
-        groups: stageGroups,
-      });
+      const known = deploymentsOf(config);
       return benchPipelineOnStack({
         config,
         events: optNumber(input, 'events', 50_000, { min: 1000 }),
@@ -120,12 +124,7 @@ export const benchCommands: Command[] = [
       const journeyRuns = optNumber(input, 'runs', 500, { min: 200 });
       const beside = besideOf(input);
       if (beside) {
-        const known = pipelineDeployments({
-          logDir: logsOf(config),
-          stages: stageNames,
-          fused: [fusedPipeline.name, ...fusedPipeline.alongside],
-          groups: stageGroups,
-        });
+        const known = deploymentsOf(config);
         return benchQueriesBeside({
           config,
           deployment: known[beside]!,
