@@ -24,7 +24,7 @@ import { loadMasterdata } from '../masterdata';
 import { prepareStack, stackUp } from '../stack';
 import { seenSetPrefix } from '../seenset';
 import { cliEntry, stopStages } from '../supervisor';
-import type { Deployment } from './pipeline';
+import { untilFirstLanded, type Deployment } from './pipeline';
 import type { QueryBenchResult } from './queries';
 
 /** A stage process as the kernel schedules it while the queries were timed. */
@@ -60,8 +60,6 @@ export interface BesideResult {
 
 const loadAverage = (): [number, number, number] =>
   os.loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Each started process's niceness and autogroup, read from the kernel (null when gone). */
 export function scheduling(children: ChildProcess[]): BesideProcess[] {
@@ -188,17 +186,7 @@ export async function benchQueriesBeside({
     progress(
       `bench queries --beside ${deployment.name}: processes started; waiting for the first landed row`,
     );
-    while (
-      Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n) === 0
-    ) {
-      crashed();
-      if (Date.now() - t0 > 10 * 60_000)
-        throw new UnitrailError(
-          'BENCH_TIMEOUT',
-          `the ${deployment.name} deployment landed nothing in 10 minutes`,
-        );
-      await sleep(200);
-    }
+    await untilFirstLanded(db.pool, deployment.name, crashed, t0, 200);
     const start = await account();
     const loadAtStart = loadAverage();
     progress(

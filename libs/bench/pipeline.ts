@@ -179,6 +179,28 @@ function loadAverage(): [number, number, number] {
 }
 
 /** Runs every deployment in turn on its own database, then the raw rates; one result. */
+const landedCount = async (pool: pg.Pool) =>
+  Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n);
+
+/**
+ * Waits until the deployment's store holds a landed row, checking on each turn that no stage has
+ * crashed; refuses after 10 minutes from `t0`.
+ */
+export async function untilFirstLanded(
+  pool: pg.Pool,
+  deployment: string,
+  crashed: () => void,
+  t0: number,
+  everyMs: number,
+): Promise<void> {
+  while ((await landedCount(pool)) === 0) {
+    crashed();
+    if (Date.now() - t0 > 10 * 60_000)
+      throw new UnitrailError('BENCH_TIMEOUT', `the ${deployment} deployment landed nothing in 10 minutes`);
+    await sleep(everyMs);
+  }
+}
+
 export async function runPipelineBench({
   config,
   kafka,
@@ -250,19 +272,9 @@ export async function runPipelineBench({
       const trackers = [pipelineCpu, brokerCpu, backendCpu, auxCpu];
       progress(`bench ${deployment.name}: processes started; draining`);
       // CPU from the first landed row: start-up (loading code, joining groups) is not per event.
-      const landedNow = async () =>
-        Number((await watch.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n);
-      while ((await landedNow()) === 0) {
-        crashed();
-        if (Date.now() - t0 > 10 * 60_000)
-          throw new UnitrailError(
-            'BENCH_TIMEOUT',
-            `the ${deployment.name} deployment landed nothing in 10 minutes`,
-          );
-        await sleep(100);
-      }
+      await untilFirstLanded(watch, deployment.name, crashed, t0, 100);
       for (const t of trackers) await t.begin();
-      const landedAtBegin = await landedNow();
+      const landedAtBegin = await landedCount(watch);
       for (;;) {
         crashed();
         for (const t of trackers) await t.poll();
