@@ -24,7 +24,7 @@ import { loadMasterdata } from '../masterdata';
 import { prepareStack, stackUp } from '../stack';
 import { seenSetPrefix } from '../seenset';
 import { cliEntry, stopStages } from '../supervisor';
-import { untilFirstLanded, type Deployment } from './pipeline';
+import { exitedCheck, loadAverage, untilFirstLanded, type Deployment } from './pipeline';
 import type { QueryBenchResult } from './queries';
 
 /** A stage process as the kernel schedules it while the queries were timed. */
@@ -57,9 +57,6 @@ export interface BesideResult {
   processes: BesideProcess[];
   queries: QueryBenchResult;
 }
-
-const loadAverage = (): [number, number, number] =>
-  os.loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
 
 /** Each started process's niceness and autogroup, read from the kernel (null when gone). */
 export function scheduling(children: ChildProcess[]): BesideProcess[] {
@@ -175,14 +172,7 @@ export async function benchQueriesBeside({
     };
     const t0 = Date.now();
     children = deployment.start({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
-    const crashed = () => {
-      const c = children.find((x) => x.exitCode !== null || x.signalCode !== null);
-      if (c)
-        throw new UnitrailError(
-          'BENCH_PROCESS_EXITED',
-          `a process of the ${deployment.name} deployment (${c.spawnargs.slice(-1)[0]}) exited with ${c.exitCode ?? c.signalCode}; see its log under the state dir's logs/bench`,
-        );
-    };
+    const crashed = exitedCheck(deployment.name, () => children);
     progress(
       `bench queries --beside ${deployment.name}: processes started; waiting for the first landed row`,
     );

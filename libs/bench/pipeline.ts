@@ -173,12 +173,25 @@ async function auxPids(pool: pg.Pool): Promise<number[]> {
   );
 }
 
-function loadAverage(): [number, number, number] {
+/** The box's 1-, 5- and 15-minute load, to two decimals (each bench prints it with its figures). */
+export function loadAverage(): [number, number, number] {
   const [a, b, c] = os.loadavg();
   return [Number(a!.toFixed(2)), Number(b!.toFixed(2)), Number(c!.toFixed(2))];
 }
 
-/** Runs every deployment in turn on its own database, then the raw rates; one result. */
+/** A check to call while a deployment runs: throws, naming the process, once one of them has exited. */
+export function exitedCheck(deployment: string, children: () => readonly ChildProcess[]): () => void {
+  return () => {
+    const c = children().find((x) => x.exitCode !== null || x.signalCode !== null);
+    if (c) {
+      throw new UnitrailError(
+        'BENCH_PROCESS_EXITED',
+        `a process of the ${deployment} deployment (${c.spawnargs.slice(2).join(' ')}) exited with ${c.exitCode ?? c.signalCode}; see its log under the state dir's logs/bench`,
+      );
+    }
+  };
+}
+
 const landedCount = async (pool: pg.Pool) =>
   Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM ut.events')).rows[0]!.n);
 
@@ -201,6 +214,7 @@ export async function untilFirstLanded(
   }
 }
 
+/** Runs every deployment in turn on its own database, then the raw rates; one result. */
 export async function runPipelineBench({
   config,
   kafka,
@@ -253,15 +267,7 @@ export async function runPipelineBench({
       const after = await rawEndOffsets(kafka);
       const t0 = Date.now();
       children = deployment.start(env);
-      const crashed = () => {
-        const c = children.find((x) => x.exitCode !== null || x.signalCode !== null);
-        if (c) {
-          throw new UnitrailError(
-            'BENCH_PROCESS_EXITED',
-            `a process of the ${deployment.name} deployment (${c.spawnargs.slice(2).join(' ')}) exited with ${c.exitCode ?? c.signalCode}; see its log under the state dir's logs/bench`,
-          );
-        }
-      };
+      const crashed = exitedCheck(deployment.name, () => children);
       const pipelineCpu = new CpuTracker(() => {
         const pids = children.map((c) => c.pid!).filter(Boolean);
         return [...pids, ...descendants(pids)];
