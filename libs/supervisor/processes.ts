@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { settings } from '../config';
 import { backoffMs } from '../retry';
 
 /** The compiled CLI entry point, from compiled code or from sources run by ts-jest. */
@@ -76,8 +77,12 @@ export function stopWithParent(checkMs = 1000): void {
  * (stopStages) or stops itself when its starter is gone (stopWithParent).
  */
 export function ownSessionFor(env: NodeJS.ProcessEnv): boolean {
-  const n = Number(env.STAGE_NICE ?? '0');
-  return Number.isInteger(n) && n > 0;
+  const { env: name, parse } = settings.stageNice;
+  try {
+    return parse(env[name] ?? settings.stageNice.default, name) > 0;
+  } catch {
+    return false; // a bad value: the stage refuses it at start with its one-line message
+  }
 }
 
 /** Starts a stage as a child process of its own, logging to the state dir. */
