@@ -4,6 +4,7 @@
  * what was done in between (for example µs of CPU per landed event).
  */
 import fs from 'node:fs';
+import { statFields } from '../stack';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux ABI). */
 const TICKS_PER_SECOND = 100;
@@ -12,8 +13,7 @@ const TICKS_PER_SECOND = 100;
 export function processCpuMicros(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: fields after its last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rest = statFields(stat);
     const utime = Number(rest[11]);
     const stime = Number(rest[12]);
     return ((utime + stime) * 1e6) / TICKS_PER_SECOND;
@@ -26,7 +26,7 @@ export function processCpuMicros(pid: number): number | null {
 export function parentPid(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(stat)[1]);
   } catch {
     return null;
   }

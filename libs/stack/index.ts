@@ -11,7 +11,7 @@ export type { PartName, EnvName } from './state';
 export { kafkaJarsDir, apicurioDir, cacheRoot, stateDir, stackVersions } from './paths';
 export { resolveKafkaJars } from './resolve';
 export { findJava } from './prerequisites';
-export { processAlive, readPid } from './processes';
+export { processAlive, readPid, statFields } from './processes';
 export { repoRoot } from './paths';
 export { kafkaEndpoint } from './endpoints';
 export { LOCAL_SASL_USER } from './kafka';

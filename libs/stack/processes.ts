@@ -56,6 +56,12 @@ export function readPid(pidFile: string): number | undefined {
   }
 }
 
+/**
+ * The fields of a /proc/PID/stat text after the command name (state, ppid, pgrp, session, ...):
+ * the name (field 2) may hold spaces and parentheses, so they start after its last ')'.
+ */
+export const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
 /** A process of this pid exists (signal 0 reaches it, or it is another user's: EPERM). */
 export function processAlive(pid: number): boolean {
   try {
@@ -71,7 +77,7 @@ export function isOurs(pid: number | undefined, marker: Marker): pid is number {
   if (pid === undefined || !processAlive(pid)) return false;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false; // exited, not yet reaped
+    if (statFields(stat)[0] === 'Z') return false; // exited, not yet reaped
     const cmdline = commandLine(pid);
     return typeof marker === 'string' ? cmdline.includes(marker) : marker.test(cmdline);
   } catch {
