@@ -18,7 +18,7 @@ import type { Config } from '../config';
 import { UnitrailError } from '../errors';
 import { createKafka, kafkaConnection, startGroupsAtEnd } from '../kafka';
 import { createCodec } from '../avro';
-import { createPool, dropDatabase, scratchDatabase } from '../store';
+import { createPool, databaseName, dropDatabase, scratchDatabase } from '../store';
 import { accountFor, demoMasterdata, generateDemo, produceRecords, rawEndOffsets } from '../demo';
 import { loadMasterdata } from '../masterdata';
 import { prepareStack, stackUp } from '../stack';
@@ -131,7 +131,7 @@ export async function benchQueriesBeside({
   journeyRuns?: number;
   progress?: (line: string) => void;
 }): Promise<BesideResult> {
-  const store = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
+  const store = databaseName(storeUrl);
   // The store must be there before the pipeline is started (measureQueries refuses an empty one).
   const probe = createPool(storeUrl, { max: 1 });
   try {
@@ -149,7 +149,7 @@ export async function benchQueriesBeside({
   const kafka = createKafka(kafkaConnection(config));
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const redis = new Redis(config.redisUrl);
-  const dbName = `${decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1))}_bench_beside`;
+  const dbName = `${databaseName(config.databaseUrl)}_bench_beside`;
   await dropDatabase(config.databaseUrl, dbName);
   const db = await scratchDatabase(config.databaseUrl, dbName);
   let children: ChildProcess[] = [];

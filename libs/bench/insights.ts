@@ -13,7 +13,7 @@ import { UnitrailError } from '../errors';
 import { createKafka, kafkaConnection } from '../kafka';
 import { seenSetPrefix } from '../seenset';
 import { stackUp } from '../stack';
-import { dropDatabase, scratchDatabase } from '../store';
+import { databaseName, dropDatabase, scratchDatabase } from '../store';
 import { parseFaults } from '../demo';
 import { cliEntry } from '../supervisor';
 import { ablation, insights, loadHistory, type Bootstrap } from '../incidents';
@@ -153,7 +153,7 @@ export async function benchInsights(
   parseFaults(faults); // a bad spec is refused before anything starts
   const t0 = Date.now();
   const loadStart = loadavg().map((l) => Number(l.toFixed(2)));
-  const database = `${decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1))}_bench_insights`;
+  const database = `${databaseName(config.databaseUrl)}_bench_insights`;
   await stackUp({});
   const prefix = await seenSetPrefix(createKafka(kafkaConnection(config)));
   const redis = new Redis(config.redisUrl);

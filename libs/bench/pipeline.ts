@@ -19,7 +19,7 @@ import type pg from 'pg';
 import type { Config } from '../config';
 import type { Codec } from '../avro';
 import { UnitrailError } from '../errors';
-import { createPool, dropDatabase, scratchDatabase } from '../store';
+import { createPool, databaseName, dropDatabase, scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo } from '../demo';
 import { accountFor, produceRecords, rawEndOffsets } from '../demo';
 import { loadMasterdata } from '../masterdata';
@@ -231,7 +231,7 @@ export async function runPipelineBench({
   copyRows = 100_000,
   progress = () => {},
 }: PipelineBenchOptions): Promise<PipelineBenchResult> {
-  const dbName = `${decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1))}_bench_pipeline`;
+  const dbName = `${databaseName(config.databaseUrl)}_bench_pipeline`;
   const seed = Math.floor(Math.random() * 2 ** 30);
   const seeds: Record<string, number> = {};
   const results: Record<string, Omit<DeploymentResult, 'ratio_to_kafka_produce' | 'ratio_to_pg_copy'>> = {};

@@ -14,7 +14,15 @@ import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors';
 import { gs1CheckDigit } from '../gs1';
-import { CONTAINERS_FROM_FACTS_SQL, createPool, ensureDatabase, migrate } from '../store';
+import {
+  CONTAINERS_FROM_FACTS_SQL,
+  createPool,
+  databaseName,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+} from '../store';
 import { journeyOf } from '../journey';
 import { percentile } from './raw-rates';
 
@@ -467,10 +475,8 @@ export async function benchQueries({
   const say = progress;
   const pallets = Math.max(PALLETS_PER_SHIPMENT, Math.ceil(events / EVENTS_PER_PALLET));
   let generateSeconds: number | null = null;
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const existing = await withClient(admin.toString(), (c) =>
+  const name = databaseName(url);
+  const existing = await withClient(withDatabase(url, 'postgres'), (c) =>
     c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]),
   );
   if (reuse && existing.rowCount !== 0) {
@@ -485,9 +491,7 @@ export async function benchQueries({
   }
   if (!reuse || existing.rowCount === 0) {
     const started = performance.now();
-    await withClient(admin.toString(), (c) =>
-      c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
-    );
+    await dropDatabase(url, name);
     await ensureDatabase(url);
     const pool = createPool(url, { max: workers });
     try {
@@ -578,9 +582,7 @@ export async function measureQueries(
     const events = await count('SELECT count(*) AS n FROM ut.events');
     const units = await count(`SELECT count(*) AS n FROM ut.unit_state WHERE scheme = 'sgtin'`);
     if (units === 0)
-      throw new UsageError(
-        `the bench store at ${new URL(url).pathname.slice(1)} is empty; run without --reuse`,
-      );
+      throw new UsageError(`the bench store at ${databaseName(url)} is empty; run without --reuse`);
     const rnd = (n: number) => Math.floor(Math.random() * n);
     const unitUriOf = (u: number) =>
       `https://id.gs1.org/01/${GTINS[Math.floor(u / UNITS_PER_LOT) % 3]}/21/S${String(u).padStart(10, '0')}`;
@@ -645,9 +647,7 @@ export async function measureQueries(
 /** The URL of the bench store `name` beside `databaseUrl` (same server and user). */
 export function benchStoreUrl(databaseUrl: string, name = 'unitrail_bench'): string {
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new UsageError(`--database ${name} must be letters, digits and _`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return withDatabase(databaseUrl, name);
 }
 
 /** A pool on a bench store that `bench queries` built; a missing one is named with the way to build it. */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type pg from 'pg';
-import { dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
+import { databaseName, dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
 import { generateDemo } from '../demo';
 import { normalize } from '../sources';
 import { processCpuMicros } from './cpu';
@@ -122,7 +122,7 @@ export async function runSinkBench({
   seed?: number;
   progress?: (line: string) => void;
 }): Promise<SinkBenchResult> {
-  const name = `${decodeURIComponent(new URL(baseUrl).pathname.slice(1))}_bench_sink`;
+  const name = `${databaseName(baseUrl)}_bench_sink`;
   await dropDatabase(baseUrl, name);
   const db = await scratchDatabase(baseUrl, name);
   try {

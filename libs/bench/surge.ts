@@ -25,7 +25,7 @@ import type { Config } from '../config';
 import { createCodec, type Codec } from '../avro';
 import { UnitrailError } from '../errors';
 import { createKafka, kafkaConnection, ensureTopics, groupLag, startGroupsAtEnd, withAdmin } from '../kafka';
-import { scratchDatabase } from '../store';
+import { databaseName, scratchDatabase } from '../store';
 import { demoMasterdata, generateDemo, world, type DemoRecord } from '../demo';
 import { gs1CheckDigit } from '../gs1';
 import { loadMasterdata } from '../masterdata';
@@ -391,7 +391,7 @@ export async function runSurgeBench({
     const env = { DATABASE_URL: db.url };
 
     progress(
-      `bench surge: ${deployment} pipeline on ${new URL(db.url).pathname.slice(1)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
+      `bench surge: ${deployment} pipeline on ${databaseName(db.url)}, groups ${groupOf('*')}; normal ${rate}/s, surge ${surgeFactor * rate}/s, ${phaseSeconds} s per phase`,
     );
     await startGroupsAtEnd(
       kafka,

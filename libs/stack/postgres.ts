@@ -9,20 +9,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { UnitrailError, oneLine } from '../errors';
+import { withDatabase } from '../store';
 
 const run = promisify(execFile);
 
 export type Probe = { up: true } | { up: false; refused: boolean; reason: string };
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-export function databaseName(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
-}
 
 export function userName(url: string): string {
   return decodeURIComponent(new URL(url).username) || 'postgres';
@@ -44,33 +35,6 @@ export async function postgresProbe(url: string, timeoutMs = 3000): Promise<Prob
       /^(ECONNREFUSED|ENOENT|ECONNRESET|ETIMEDOUT)$/.test(code) || /timeout/i.test(oneLine(err));
     // 57P03: "the database system is starting up" - answering, not ready
     return { up: false, refused: refused || code === '57P03', reason: oneLine(err) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** CREATE DATABASE when the one named in the URL is missing; true when it was created. */
-export async function ensureDatabase(url: string): Promise<boolean> {
-  const name = databaseName(url);
-  const client = new Client({
-    connectionString: withDatabase(url, 'postgres'),
-    connectionTimeoutMillis: 5000,
-  });
-  try {
-    await client.connect();
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42P04') return false; // created concurrently
-    throw new UnitrailError(
-      'DEPENDENCY_POSTGRES',
-      `postgres: could not create database ${name}: ${oneLine(err)}`,
-      {
-        cause: err,
-      },
-    );
   } finally {
     await client.end().catch(() => undefined);
   }

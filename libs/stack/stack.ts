@@ -18,10 +18,10 @@ import {
   kafkaJavaArgs,
   kafkaServerProperties,
 } from './kafka';
+import { databaseName, ensureDatabase } from '../store';
 import { repoRoot, stackVersions, stateDir } from './paths';
 import {
   dataDir as postgresDataDir,
-  ensureDatabase,
   initCluster,
   postgresArgs,
   postgresProbe,
@@ -548,7 +548,7 @@ async function upPostgres(ctx: Ctx, configured: string): Promise<PartUp> {
       `postgres: ${how === 'started' ? 'up' : 'already running'} on ${redact(url)} (project-local, pid ${pid}, ${took(t0)})`,
     );
   }
-  if (await ensureDatabase(url)) progress(`postgres: created database ${new URL(url).pathname.slice(1)}`);
+  if (await ensureDatabase(url)) progress(`postgres: created database ${databaseName(url)}`);
   return {
     name: 'postgres',
     url,

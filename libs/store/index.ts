@@ -1,6 +1,6 @@
 /** The journey store in PostgreSQL: connection, the sink's batch write, the ledger chain, queries. */
 import pg from 'pg';
-import { DependencyError } from '../errors';
+import { DependencyError, oneLine } from '../errors';
 import { createRetry } from '../retry';
 import { prepareBatch, writePrepared, type SinkRow, type WriteOptions } from './write';
 import type { Config } from '../config';
@@ -114,16 +114,27 @@ export function createPool(
   return pool;
 }
 
-/** Creates the database named in the URL when missing (connects to the `postgres` maintenance db). */
+/** The database a PostgreSQL URL names (its path, percent-decoded; `postgres` when it names none). */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres';
+}
+
+/** The same URL naming another database on the same server, as the same user. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Creates the database named in the URL when missing (connects to the `postgres` maintenance db); true when it did. */
 export async function ensureDatabase(url: string): Promise<boolean> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
+  const name = databaseName(url);
+  const admin = new URL(withDatabase(url, 'postgres'));
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
   } catch (err) {
+    await client.end().catch(() => undefined);
     throw new DependencyError(
       'postgres',
       `cannot connect to ${admin.host} (${(err as Error).message}); is PostgreSQL running?`,
@@ -135,16 +146,20 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     if (exists.rowCount) return false;
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
     return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P04') return false; // created concurrently
+    throw new DependencyError('postgres', `could not create database ${name}: ${oneLine(err)}`, err);
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }
 
 /** Drops a database on the same server as `baseUrl` (connecting to the maintenance db `postgres`). */
 export async function dropDatabase(baseUrl: string, name: string): Promise<void> {
-  const admin = new URL(baseUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({
+    connectionString: withDatabase(baseUrl, 'postgres'),
+    connectionTimeoutMillis: 5000,
+  });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
@@ -158,13 +173,12 @@ export async function scratchDatabase(
   baseUrl: string,
   name: string,
 ): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  const pool = createPool(url.toString());
+  const url = withDatabase(baseUrl, name);
+  await ensureDatabase(url);
+  const pool = createPool(url);
   await migrate(pool);
   return {
-    url: url.toString(),
+    url,
     pool,
     drop: async () => {
       await pool.end();
