@@ -11,6 +11,8 @@
  * state, positions and alert episodes stay as they were, and the stage's history adds on top.
  * Migration 098 (unit state without its index by container) likewise, from a store the sink wrote
  * before it: a DELETE of every child written after it still empties the container.
+ * Migration 100 (lz4 for the record text in every ledger partition) likewise: every ledger row reads
+ * as it was, and records written after it are compressed with lz4.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -721,5 +723,67 @@ describe('migration 099 on an existing store', () => {
     expect(idx.rows[0]?.indexdef).toMatch(/\(container_uri\) WHERE \(container_uri IS NOT NULL\)/);
 
     await expectUnpackingEmptiesTheCase(store);
+  });
+});
+
+describe('migration 100 on an existing store', () => {
+  const name100 = `${name}_100`;
+  const storeOf100 = scratchStore(name100);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf100();
+  });
+  /** A commissioning like the story's whose record is long enough (~4 KB) for its row to be compressed. */
+  const longRecord = (n: number) =>
+    canonicalEvent({
+      ...story.commission,
+      eventId: `ni:///sha-256;${String(n).repeat(64)}?ver=CBV2.0`,
+      eventTime: at(6, 9 + n),
+      extensions: JSON.stringify({ note: 'inspected, no remarks '.repeat(180) }),
+    });
+  const ledger = async () =>
+    (
+      await store.query(
+        `SELECT event_id, event_time, batch_id, record::text AS record, identifier_uris,
+                pg_column_compression(record) AS method
+           FROM ut.events ORDER BY event_id`,
+      )
+    ).rows;
+  const partitionMethods = async () =>
+    (
+      await store.query(
+        `SELECT DISTINCT a.attcompression AS method FROM pg_inherits i
+           JOIN pg_attribute a ON a.attrelid = i.inhrelid AND a.attname = 'record'
+          WHERE i.inhparent = 'ut.events'::regclass`,
+      )
+    ).rows.map((r) => r.method as string);
+
+  it('keeps every ledger row as it was, and new records in every partition are compressed with lz4', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 100),
+    );
+    const events = [...Object.values(story), longRecord(1)];
+    await writeBatch(
+      store,
+      events.map((event) => ({ event, recallId: null })),
+      'journey-sink',
+      { chain: 'ut.journey.v1/0' },
+    );
+    const before = await ledger();
+    expect(before).toHaveLength(events.length);
+    expect(await partitionMethods()).not.toEqual(['l']);
+    expect(before.find((r) => r.event_id === longRecord(1).eventId)?.method).toBe('pglz');
+
+    expect(await migrate(store)).toContain('100_ledger_partitions_lz4');
+    expect(await ledger()).toEqual(before); // nothing rewritten: the pglz value is read as it was
+    expect(await partitionMethods()).toEqual(['l']);
+
+    const later = longRecord(2);
+    await writeBatch(store, [{ event: later, recallId: null }], 'journey-sink', { chain: 'ut.journey.v1/0' });
+    const written = (await ledger()).find((r) => r.event_id === later.eventId);
+    expect(written?.method).toBe('lz4');
+    expect(written?.record).toBe(JSON.stringify(later));
+    expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: events.length + 1 });
   });
 });
