@@ -21,6 +21,8 @@ import {
   appendChain,
   batchHash,
   copyIn,
+  copyInBinary,
+  copyRow,
   dropDatabase,
   ensureDatabase,
   createPool,
@@ -398,19 +400,41 @@ describe('migration 095 on an existing store', () => {
         `ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point, biz_location,
           parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)`,
         batch.events
-          .map((e) => `${e.ledgerLine.slice(0, e.ledgerLine.lastIndexOf('\t'))}\t${batchId}\n`)
+          .map(({ row: { event: e }, text }) =>
+            copyRow([
+              e.eventId,
+              new Date(e.eventTime).toISOString(),
+              e.eventTimeZoneOffset,
+              e.eventType,
+              e.action,
+              e.bizStep,
+              e.disposition,
+              e.readPoint,
+              e.bizLocation,
+              e.parentId?.uri ?? null,
+              e.sourceSystem,
+              e.machineId,
+              e.operatorId,
+              null,
+              e.sourceEventId,
+              `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
+              text,
+              null,
+              batchId,
+            ]),
+          )
           .join(''),
       );
-      await copyIn(
+      await copyInBinary(
         client,
         `ut.event_identifiers (uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
           disposition, biz_location, read_point)`,
-        batch.events.map((e) => e.identifierLines).join(''),
+        batch.events.map((e) => e.identifierRows),
       );
-      await copyIn(
+      await copyInBinary(
         client,
         'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
-        batch.events.map((e) => e.factLines).join(''),
+        batch.events.map((e) => e.factRows),
       );
       const rowHashes = batch.events.map((e) => rowHash(e.eventId, e.text));
       await appendChain(client, { batchId, chain, sink: 'journey-sink', rowHashes });

@@ -1,8 +1,8 @@
 /**
  * The journey sink's write: one batch, one transaction, idempotent, order-tolerant.
  *
- * A batch is prepared in JavaScript first (`prepareBatch`: the COPY text of every row, the row
- * hashes of the chain), with no database, so a caller can prepare batch N+1 while batch N commits.
+ * A batch is prepared in JavaScript first (`prepareBatch`: every row in COPY's binary format, the
+ * row hashes of the chain), with no database, so a caller can prepare batch N+1 while batch N commits.
  * `writePrepared` then writes it:
  *   BEGIN + the chain's lock + the parents' locks + the batch id (one round trip)
  *   COPY the ledger rows straight into ut.events (a replayed event makes that COPY fail on the
@@ -20,7 +20,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { touchedIdentifiers, type Identifier, type SerializationEvent } from '../events';
-import { copyIn, copyRow } from './copy';
+import { BinaryRows, copyIn, copyInBinary, copyRow } from './copy';
 import { appendChain } from './ledger';
 
 export interface SinkRow {
@@ -46,9 +46,10 @@ interface PreparedEvent {
   eventId: string;
   /** The record text, byte for byte what the ledger keeps and the chain hashes. */
   text: string;
-  ledgerLine: string;
-  identifierLines: string;
-  factLines: string;
+  /** Its rows in COPY's binary format (BinaryRows): the ledger row without its batch id, identifiers, facts. */
+  ledgerRow: Buffer;
+  identifierRows: Buffer;
+  factRows: Buffer;
   /**
    * What the unit-state statement needs again, computed once here: the event time as text, the
    * identifiers it touched and its aggregation facts.
@@ -69,11 +70,12 @@ export interface PreparedBatch {
 
 const ts = (ms: number) => new Date(ms).toISOString();
 
-/** Everything about a batch that needs no database: COPY text, hashes' inputs, lock keys. */
+/** Everything about a batch that needs no database: COPY rows, hashes' inputs, lock keys. */
 export function prepareBatch(rows: SinkRow[]): PreparedBatch {
   const seen = new Set<string>();
   const events: PreparedEvent[] = [];
   const parents = new Set<string>();
+  const out = new BinaryRows();
   for (const row of rows) {
     const e = row.event;
     // Once each: a batch may hold the same event twice (a replayed record next to its original).
@@ -82,57 +84,59 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
     const text = JSON.stringify(e);
     const t = ts(e.eventTime);
     const touched = touchedIdentifiers(e);
-    const ledgerLine = copyRow([
-      e.eventId,
-      t,
-      e.eventTimeZoneOffset,
-      e.eventType,
-      e.action,
-      e.bizStep,
-      e.disposition,
-      e.readPoint,
-      e.bizLocation,
-      e.parentId?.uri ?? null,
-      e.sourceSystem,
-      e.machineId,
-      e.operatorId,
-      row.recallId,
-      e.sourceEventId,
-      `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
-      text,
-      row.originTs ? ts(row.originTs) : null,
-      arrayText(touched.map(({ id }) => id.uri)),
-    ]);
-    let identifierLines = '';
+    // The ledger row's fields (EVENT_COLUMNS), then its batch id, added at the write.
+    out
+      .row(EVENT_FIELDS + 1)
+      .text(e.eventId)
+      .time(e.eventTime)
+      .text(e.eventTimeZoneOffset)
+      .text(e.eventType)
+      .text(e.action)
+      .text(e.bizStep)
+      .text(e.disposition)
+      .text(e.readPoint)
+      .text(e.bizLocation)
+      .text(e.parentId?.uri ?? null)
+      .text(e.sourceSystem)
+      .text(e.machineId)
+      .text(e.operatorId)
+      .text(row.recallId)
+      .text(e.sourceEventId)
+      .text(`${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`)
+      .text(text)
+      .time(row.originTs || null)
+      .textArray(touched.map(({ id }) => id.uri));
+    const ledgerRow = out.take();
     for (const { role, id } of touched) {
-      identifierLines += copyRow([
-        id.uri,
-        t,
-        e.eventId,
-        role,
-        id.gtin,
-        e.eventTimeZoneOffset,
-        e.eventType,
-        e.action,
-        e.bizStep,
-        e.disposition,
-        e.bizLocation,
-        e.readPoint,
-      ]);
+      out
+        .row(IDENTIFIER_FIELDS)
+        .text(id.uri)
+        .time(e.eventTime)
+        .text(e.eventId)
+        .text(role)
+        .text(id.gtin)
+        .text(e.eventTimeZoneOffset)
+        .text(e.eventType)
+        .text(e.action)
+        .text(e.bizStep)
+        .text(e.disposition)
+        .text(e.bizLocation)
+        .text(e.readPoint);
     }
-    let factLines = '';
+    const identifierRows = out.take();
     const facts = aggregationFacts(e);
     for (const f of facts) {
-      factLines += copyRow([e.eventId, f.child, f.parent, t, f.action]);
+      out.row(5).text(e.eventId).text(f.child).text(f.parent).time(e.eventTime).text(f.action);
       parents.add(f.parent);
     }
+    const factRows = out.take();
     events.push({
       row,
       eventId: e.eventId,
       text,
-      ledgerLine,
-      identifierLines,
-      factLines,
+      ledgerRow,
+      identifierRows,
+      factRows,
       time: t,
       touched,
       facts,
@@ -156,8 +160,10 @@ function aggregationFacts(e: SerializationEvent): Fact[] {
 const EVENT_COLUMNS = `event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
   biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts,
   identifier_uris`;
+const EVENT_FIELDS = 19;
 const IDENTIFIER_COLUMNS = `uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
   disposition, biz_location, read_point`;
+const IDENTIFIER_FIELDS = 12;
 const PARENT_LOCK = 724_003;
 
 /** Writes a prepared batch in one transaction; returns how many of its events were new. */
@@ -184,11 +190,7 @@ export async function writePrepared(
     const batchId = results[results.length - 2]!.rows[0]!.id;
     let fresh: PreparedEvent[];
     try {
-      await copyIn(
-        client,
-        `ut.events (${EVENT_COLUMNS}, batch_id)`,
-        batch.events.map((e) => `${e.ledgerLine.slice(0, -1)}\t${batchId}\n`).join(''),
-      );
+      await copyInBinary(client, `ut.events (${EVENT_COLUMNS}, batch_id)`, ledgerRows(batch, batchId));
       fresh = batch.events;
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
@@ -197,16 +199,15 @@ export async function writePrepared(
       fresh = await insertNewOnly(client, batch, batchId);
     }
     if (fresh.length > 0) {
-      await copyIn(
+      await copyInBinary(
         client,
         `ut.event_identifiers (${IDENTIFIER_COLUMNS})`,
-        fresh.map((e) => e.identifierLines).join(''),
+        fresh.map((e) => e.identifierRows),
       );
-      const facts = fresh.map((e) => e.factLines).join('');
-      await copyIn(
+      await copyInBinary(
         client,
         'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
-        facts,
+        fresh.map((e) => e.factRows),
       );
       const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
       await appendChain(client, {
@@ -234,6 +235,12 @@ export async function writePrepared(
 
 export const LEDGER_CHAIN_LOCK = 724_002;
 
+/** The batch's ledger rows for COPY, each followed by the batch id, its last field. */
+function ledgerRows(batch: PreparedBatch, batchId: string): Buffer[] {
+  const id = new BinaryRows().int8(Number(batchId)).take();
+  return batch.events.flatMap((e) => [e.ledgerRow, id]);
+}
+
 export const rowHash = (eventId: string, recordText: string) =>
   crypto.createHash('sha256').update(`${eventId}|${recordText}`).digest();
 
@@ -247,11 +254,7 @@ async function insertNewOnly(
   await client.query(
     'CREATE TEMP TABLE IF NOT EXISTS ut_stage_events (LIKE ut.events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
   );
-  await copyIn(
-    client,
-    `ut_stage_events (${EVENT_COLUMNS}, batch_id)`,
-    batch.events.map((e) => `${e.ledgerLine.slice(0, -1)}\t${batchId}\n`).join(''),
-  );
+  await copyInBinary(client, `ut_stage_events (${EVENT_COLUMNS}, batch_id)`, ledgerRows(batch, batchId));
   const inserted = await client.query<{ event_id: string }>(
     `INSERT INTO ut.events (${EVENT_COLUMNS}, batch_id)
      SELECT ${EVENT_COLUMNS}, batch_id FROM ut_stage_events ORDER BY event_id
