@@ -20,9 +20,8 @@ import { config } from './helpers';
 import {
   appendChain,
   batchHash,
-  copyIn,
+  BinaryRows,
   copyInBinary,
-  copyRow,
   dropDatabase,
   ensureDatabase,
   createPool,
@@ -395,35 +394,37 @@ describe('migration 095 on an existing store', () => {
     try {
       await client.query('BEGIN');
       const batchId = (await client.query("SELECT nextval('ut.ledger_batch_seq') AS id")).rows[0].id;
-      await copyIn(
+      // The ledger's columns of the time, in order: no identifier_uris.
+      const ledger = new BinaryRows();
+      for (const { row, text } of batch.events) {
+        const e = row.event;
+        ledger
+          .row(19)
+          .text(e.eventId)
+          .time(e.eventTime)
+          .text(e.eventTimeZoneOffset)
+          .text(e.eventType)
+          .text(e.action)
+          .text(e.bizStep)
+          .text(e.disposition)
+          .text(e.readPoint)
+          .text(e.bizLocation)
+          .text(e.parentId?.uri ?? null)
+          .text(e.sourceSystem)
+          .text(e.machineId)
+          .text(e.operatorId)
+          .text(row.recallId)
+          .text(e.sourceEventId)
+          .text(`${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`)
+          .text(text)
+          .time(null)
+          .int8(Number(batchId));
+      }
+      await copyInBinary(
         client,
         `ut.events (event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point, biz_location,
           parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)`,
-        batch.events
-          .map(({ row: { event: e }, text }) =>
-            copyRow([
-              e.eventId,
-              new Date(e.eventTime).toISOString(),
-              e.eventTimeZoneOffset,
-              e.eventType,
-              e.action,
-              e.bizStep,
-              e.disposition,
-              e.readPoint,
-              e.bizLocation,
-              e.parentId?.uri ?? null,
-              e.sourceSystem,
-              e.machineId,
-              e.operatorId,
-              null,
-              e.sourceEventId,
-              `${e.lineage.topic}/${e.lineage.partition}/${e.lineage.offset}`,
-              text,
-              null,
-              batchId,
-            ]),
-          )
-          .join(''),
+        [ledger.take()],
       );
       await copyInBinary(
         client,

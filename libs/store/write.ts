@@ -20,7 +20,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { touchedIdentifiers, type Identifier, type SerializationEvent } from '../events';
-import { BinaryRows, copyIn, copyInBinary, copyRow } from './copy';
+import { BinaryRows, copyInBinary } from './copy';
 import { appendChain } from './ledger';
 
 export interface SinkRow {
@@ -221,7 +221,7 @@ export async function writePrepared(
       // COMMIT in one round trip: its row locks are the ones other sinks wait on (units and
       // containers two partitions both touch), so they are held for the server's work only, never
       // across a round trip to this (niced, maybe descheduled) process.
-      await copyIn(client, `ut_stage_units (${STAGE_UNIT_COLUMNS})`, unitStateRows(fresh));
+      await copyInBinary(client, `ut_stage_units (${STAGE_UNIT_COLUMNS})`, [unitStateRows(fresh)]);
       await client.query([...unitStateSql(fresh, lit), 'COMMIT'].join(';\n'));
     } else {
       await client.query('COMMIT');
@@ -282,10 +282,10 @@ const STAGE_UNIT_COLUMNS =
  * The batch's unit-state rows as COPY text, one per identifier, in uri order: the newest event of
  * the batch that touched it, and its newest ADD as a child (parent, time, event), if any.
  */
-function unitStateRows(fresh: PreparedEvent[]): string {
+function unitStateRows(fresh: PreparedEvent[]): Buffer {
   // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
   const latest = new Map<string, { p: PreparedEvent; id: Identifier }>();
-  const added = new Map<string, { parent: string; t: number; time: string; ev: string }>();
+  const added = new Map<string, { parent: string; t: number; ev: string }>();
   for (const p of fresh) {
     for (const { id } of p.touched) {
       const cur = latest.get(id.uri);
@@ -296,32 +296,32 @@ function unitStateRows(fresh: PreparedEvent[]): string {
       const cur = added.get(f.child);
       const e = p.row.event;
       if (!cur || e.eventTime > cur.t || (e.eventTime === cur.t && e.eventId > cur.ev))
-        added.set(f.child, { parent: f.parent, t: e.eventTime, time: p.time, ev: e.eventId });
+        added.set(f.child, { parent: f.parent, t: e.eventTime, ev: e.eventId });
     }
   }
-  let lines = '';
+  const out = new BinaryRows();
   for (const [uri, { p, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const e = p.row.event;
     const add = added.get(uri);
-    lines += copyRow([
-      uri,
-      id.scheme,
-      id.gtin,
-      id.serial,
-      id.lot,
-      e.eventId,
-      p.time,
-      e.bizStep,
-      e.disposition,
-      e.bizLocation,
-      e.readPoint,
-      p.row.recallId,
-      add?.parent ?? null,
-      add?.time ?? null,
-      add?.ev ?? null,
-    ]);
+    out
+      .row(15)
+      .text(uri)
+      .text(id.scheme)
+      .text(id.gtin)
+      .text(id.serial)
+      .text(id.lot)
+      .text(e.eventId)
+      .time(e.eventTime)
+      .text(e.bizStep)
+      .text(e.disposition)
+      .text(e.bizLocation)
+      .text(e.readPoint)
+      .text(p.row.recallId)
+      .text(add?.parent ?? null)
+      .time(add?.t ?? null)
+      .text(add?.ev ?? null);
   }
-  return lines;
+  return out.take();
 }
 
 /**
