@@ -21,7 +21,7 @@ export interface SinkBenchResult {
   seconds: number;
   events_per_sec: number;
   rows_per_event: number;
-  /** The writing process (JavaScript: COPY text, hashes) and its PostgreSQL backends. */
+  /** The writing process (JavaScript: COPY rows, hashes) and its PostgreSQL backends. */
   cpu_us_per_event: { writer: number; postgres_backends: number };
   /**
    * The backends' CPU per event by statement of the write (from /proc/<pid>/schedstat around each

@@ -279,8 +279,8 @@ const STAGE_UNIT_COLUMNS =
   'uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev';
 
 /**
- * The batch's unit-state rows as COPY text, one per identifier, in uri order: the newest event of
- * the batch that touched it, and its newest ADD as a child (parent, time, event), if any.
+ * The batch's unit-state rows for a binary COPY, one per identifier, in uri order: the newest event
+ * of the batch that touched it, and its newest ADD as a child (parent, time, event), if any.
  */
 function unitStateRows(fresh: PreparedEvent[]): Buffer {
   // Newest event per identifier within the batch first, so one row per uri reaches the upsert.
