@@ -7,6 +7,7 @@ import type { Config } from '../config';
 
 import { migrate } from './migrate';
 import { storableText } from './text';
+import { storeTypes } from './timestamps';
 
 export { migrate, listMigrations } from './migrate';
 export { storableText } from './text';
@@ -108,6 +109,7 @@ export function createPool(
     // A server that vanished without a FIN (a cut cable, a failed-over host) is noticed by TCP keep-alive.
     keepAlive: true,
     ssl: sslOptions(tls),
+    types: storeTypes,
     Client: StoreClient,
   });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead
