@@ -174,6 +174,69 @@ describe('a fused deployment', () => {
   });
 });
 
+describe('where a fused stage hands an output', () => {
+  // s0 -> s1 -> s2 -> s3, where t.x and t.y are each consumed by two stages: what a stage produces
+  // goes to the first stage after it that consumes the topic (so t.x from s0 to s1 but from s1 to
+  // s2), and to Kafka when none does (a topic no stage reads, or one only the stage itself or an
+  // earlier one reads). The answer is kept per stage and topic: the second batch must go the same way.
+  type P = { path: string };
+  const received: string[] = [];
+  const stage = (i: number, inputs: string[], produces: string[]) =>
+    defineStage({
+      name: `s${i}`,
+      summary: 'routes',
+      inputs,
+      outputs: produces,
+      handler: (r: InputRecord<P>) => {
+        received.push(`s${i} <- ${r.topic} ${r.value.path}`);
+        return produces.map((topic) => ({
+          kind: 'produce' as const,
+          topic,
+          key: null,
+          value: { path: `${r.value.path} s${i}>${topic}` },
+        }));
+      },
+    });
+  const definitions = [
+    stage(0, ['t.in'], ['t.x', 't.unknown', 't.in']),
+    stage(1, ['t.x'], ['t.x', 't.y']),
+    stage(2, ['t.x', 't.y'], ['t.y']),
+    stage(3, ['t.y'], []),
+  ];
+  const raw = (offset: number): InputRecord<unknown> => ({
+    topic: 't.in',
+    partition: 0,
+    offset: String(offset),
+    key: null,
+    headers: { 'ut-origin-ts': '1700000000000' },
+    value: { path: `#${offset}` },
+    schemaId: 1,
+    raw: null,
+  });
+
+  it('goes to the first later stage that consumes the topic, else to Kafka, batch after batch', async () => {
+    const fused = openFused(definitions, config, { roundTrip: (_t, v) => v });
+    for (const offset of [1, 2]) {
+      received.length = 0;
+      const record = raw(offset);
+      const result = await fused.prepare!([record]);
+      const p = `#${offset}`;
+      expect(received).toEqual([
+        `s0 <- t.in ${p}`,
+        `s1 <- t.x ${p} s0>t.x`,
+        `s2 <- t.x ${p} s0>t.x s1>t.x`,
+        `s2 <- t.y ${p} s0>t.x s1>t.y`,
+        `s3 <- t.y ${p} s0>t.x s1>t.x s2>t.y`,
+        `s3 <- t.y ${p} s0>t.x s1>t.y s2>t.y`,
+      ]);
+      expect(fused.handle(record, result!)).toEqual([
+        { kind: 'produce', topic: 't.unknown', key: null, value: { path: `${p} s0>t.unknown` } },
+        { kind: 'produce', topic: 't.in', key: null, value: { path: `${p} s0>t.in` } },
+      ]);
+    }
+  });
+});
+
 describe('avroRoundTrip of a value made from a decoded one', () => {
   const decodedEvent = () => {
     const [raw] = generateDemo({ events: 1, seed: 4 });

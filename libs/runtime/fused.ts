@@ -125,8 +125,16 @@ export function openFused(
   }: { name?: string; roundTrip?: typeof avroRoundTrip; taps?: readonly FusedTap[] } = {},
 ): Stage<unknown, Map<InputRecord<unknown>, Fused>> {
   const opened = definitions.map((d) => ({ definition: d, stage: openStage(d, config) }));
-  const consumerOf = (topic: string, after: number) =>
-    opened.findIndex((o, i) => i > after && o.stage.topics.includes(topic));
+  // Which later stage consumes what stage `after` produces to `topic` (-1: none, it goes to Kafka).
+  // Asked for every output of every record, it depends only on the two: found once, then kept.
+  const consumers = opened.map(() => new Map<string, number>());
+  const consumerOf = (topic: string, after: number) => {
+    const known = consumers[after]!.get(topic);
+    if (known !== undefined) return known;
+    const found = opened.findIndex((o, i) => i > after && o.stage.topics.includes(topic));
+    consumers[after]!.set(topic, found);
+    return found;
+  };
   const fusedOf = new WeakMap<InputRecord<unknown>, Fused>();
 
   return {
