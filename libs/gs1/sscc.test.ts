@@ -1,5 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { gs1CheckDigit, GS, Gs1Error, parsedIdentifier, ssccIdentifier, toIdentifier } from '.';
+import {
+  gs1CheckDigit,
+  GS,
+  Gs1Error,
+  parsedIdentifier,
+  parseGs1,
+  ssccIdentifier,
+  toDigitalLink,
+  toIdentifier,
+} from '.';
+import { formatDigitalLink } from './digitalLink';
 
 /** What `f` gives, or what it throws (class, code and message), so two paths compare whole. */
 function outcome(f: () => unknown): unknown {
@@ -79,13 +89,13 @@ const shapes: ((v: string) => string)[] = [
   (v) => `URN:EPC:ID:SSCC:${v.slice(1, 10)}.${v[0]}${v.slice(10, 17)}`,
 ];
 
+const inputs = shapes.flatMap((shape) => [...ssccs, ...oddValues].map(shape));
+
+it('has enough cases to mean something', () => {
+  expect(inputs.length).toBeGreaterThan(20_000);
+});
+
 describe('ssccIdentifier', () => {
-  const inputs = shapes.flatMap((shape) => [...ssccs, ...oddValues].map(shape));
-
-  it('has enough cases to mean something', () => {
-    expect(inputs.length).toBeGreaterThan(20_000);
-  });
-
   it('reads the two shapes the sources write when the check digit is good, and nothing else', () => {
     const wrong = inputs.filter((input) => {
       const m = /^(?:\(00\)|https:\/\/id\.gs1\.org\/00\/)(\d{18})$/.exec(input);
@@ -114,6 +124,17 @@ describe('ssccIdentifier', () => {
         (fast === undefined || isDeepStrictEqual({ value: fast }, full)) &&
         isDeepStrictEqual(viaToIdentifier, full);
       return same ? [] : [{ input, full, fast, viaToIdentifier }];
+    });
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('toDigitalLink of an SSCC', () => {
+  it('gives or throws what the full parse and the formatter do', () => {
+    const differ = inputs.flatMap((input) => {
+      const full = outcome(() => formatDigitalLink(parseGs1(input)));
+      const viaToDigitalLink = outcome(() => toDigitalLink(input));
+      return isDeepStrictEqual(viaToDigitalLink, full) ? [] : [{ input, full, viaToDigitalLink }];
     });
     expect(differ).toEqual([]);
   });
