@@ -4,6 +4,7 @@
  * canonical GS1 Digital Link. Written to agree with the reference implementation
  * (RalphTro/epcis-event-hash-generator), whose test vectors are in conformance/epcis-hash.
  */
+import { digitsAt } from '../digits';
 import { serialIdentityLink, toDigitalLink } from '../gs1';
 import { cbvUrnRewrites } from './vocabulary';
 
@@ -152,17 +153,6 @@ function parseCommonTimestamp(t: string): ParsedTime | string | undefined {
     return undefined;
   }
   return civilTime(t, [year, month, day, hour, minute, second], micros, sign, oh, om, offset);
-}
-
-/** The number written in `count` digits at `from`, or -1. */
-function digitsAt(t: string, from: number, count: number): number {
-  let v = 0;
-  for (let i = from; i < from + count; i++) {
-    const c = t.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
 }
 
 /** `2020-03-04T10:00:30.000Z`; a value that is not a date-time is returned as it is. */

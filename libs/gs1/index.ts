@@ -4,6 +4,7 @@
  * id.gs1.org; it is what the journey store indexes and what the EPCIS event hash feeds on.
  */
 import type { Identifier } from '../events';
+import { hasValidCheckDigit } from './checkDigit';
 import {
   canonicalHost,
   DigitalLinkOptions,
@@ -170,15 +171,7 @@ const ssccLinkHead = `${canonicalHost}/00/`;
  */
 function ssccStart(input: string): number {
   const at = input.startsWith('(00)') ? 4 : input.startsWith(ssccLinkHead) ? ssccLinkHead.length : -1;
-  if (at < 0 || input.length !== at + 18) return -1;
-  // gs1CheckDigit's weights: 3 for the digit before the check digit (the 17th), alternating with 1.
-  let sum = 0;
-  for (let i = 0; i < 17; i++) {
-    const digit = input.charCodeAt(at + i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    sum += i % 2 === 0 ? 3 * digit : digit;
-  }
-  return input.charCodeAt(at + 17) - 48 === (10 - (sum % 10)) % 10 ? at : -1;
+  return at >= 0 && input.length === at + 18 && hasValidCheckDigit(input.slice(at)) ? at : -1;
 }
 
 /**

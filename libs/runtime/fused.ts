@@ -125,16 +125,15 @@ export function openFused(
   }: { name?: string; roundTrip?: typeof avroRoundTrip; taps?: readonly FusedTap[] } = {},
 ): Stage<unknown, Map<InputRecord<unknown>, Fused>> {
   const opened = definitions.map((d) => ({ definition: d, stage: openStage(d, config) }));
-  // Which later stage consumes what stage `after` produces to `topic` (-1: none, it goes to Kafka).
-  // Asked for every output of every record, it depends only on the two: found once, then kept.
-  const consumers = opened.map(() => new Map<string, number>());
-  const consumerOf = (topic: string, after: number) => {
-    const known = consumers[after]!.get(topic);
-    if (known !== undefined) return known;
-    const found = opened.findIndex((o, i) => i > after && o.stage.topics.includes(topic));
-    consumers[after]!.set(topic, found);
-    return found;
-  };
+  // Per stage, which later stage reads each topic (the first one that does): what the stage
+  // produces to a topic not in its map goes to Kafka. Known from the definitions, so built once.
+  const consumers = opened.map((_, after) => {
+    const readers = new Map<string, number>();
+    for (let i = opened.length - 1; i > after; i--)
+      for (const topic of opened[i]!.stage.topics) readers.set(topic, i);
+    return readers;
+  });
+  const consumerOf = (topic: string, after: number) => consumers[after]!.get(topic) ?? -1;
   const fusedOf = new WeakMap<InputRecord<unknown>, Fused>();
 
   return {

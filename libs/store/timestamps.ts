@@ -11,26 +11,12 @@
  */
 import pg from 'pg';
 
-const TIMESTAMPTZ = 1184;
+import { digitsAt } from '../digits';
+
+const TIMESTAMPTZ = pg.types.builtins.TIMESTAMPTZ;
 
 type Parser = (text: string) => unknown;
 const nodePgParser: Parser = pg.types.getTypeParser(TIMESTAMPTZ, 'text');
-
-const ZERO = 48;
-const digitAt = (s: string, i: number): number => {
-  const d = s.charCodeAt(i) - ZERO;
-  return d >= 0 && d <= 9 ? d : -1;
-};
-/** The number of `count` digits at `at`; -1 when one of them is not a digit. */
-function digits(s: string, at: number, count: number): number {
-  let n = 0;
-  for (let i = at; i < at + count; i++) {
-    const d = digitAt(s, i);
-    if (d < 0) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
 
 const SHORTEST = 'YYYY-MM-DD HH:MM:SS+00'.length;
 const LONGEST = 'YYYY-MM-DD HH:MM:SS.ffffff+00'.length;
@@ -47,23 +33,23 @@ export function parseTimestamptz(text: string): unknown {
     text.charCodeAt(13) !== 58 || // :
     text.charCodeAt(16) !== 58 ||
     text.charCodeAt(n - 3) !== 43 || // +00
-    text.charCodeAt(n - 2) !== ZERO ||
-    text.charCodeAt(n - 1) !== ZERO
+    text.charCodeAt(n - 2) !== 48 || // 0
+    text.charCodeAt(n - 1) !== 48
   )
     return nodePgParser(text);
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
   // Years 0-99: Date.UTC would take them for 1900-1999 (node-pg corrects that; leave it to it).
   if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return nodePgParser(text);
   let ms = 0;
   if (n > SHORTEST) {
     if (text.charCodeAt(19) !== 46) return nodePgParser(text); // .
     const fraction = n - 3 - 20;
-    const whole = digits(text, 20, fraction);
+    const whole = digitsAt(text, 20, fraction);
     if (whole < 0) return nodePgParser(text);
     // The milliseconds, truncated, as node-pg's 1000 × the fraction gives them (checked for every
     // fraction of 1 to 6 digits).
