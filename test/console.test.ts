@@ -408,9 +408,9 @@ describe('the operations console in Chromium', () => {
       .locator('article.recall.closed')
       .filter({ hasText: `console test ${suffix}` })
       .waitFor();
-    // A frame the feed read before the close can still arrive after the page's own reload and show
-    // the recall active for one tick (the close's refresh tick follows it): wait for the card to
-    // settle, which fails the test if the Quarantine button stays.
+    // The feed publishes nothing it read before the close's refresh (test/console-feed.test.ts), but
+    // a frame published in the milliseconds the close itself took can reach the page after its own
+    // reload: wait for the card to settle, which fails the test if the Quarantine button stays.
     const quarantine = card.getByRole('button', { name: 'Quarantine' });
     await quarantine.waitFor({ state: 'detached', timeout: 15_000 });
     expect(await quarantine.count()).toBe(0);

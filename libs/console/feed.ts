@@ -74,6 +74,11 @@ export function createFeed({
   let stopped = false;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | undefined;
+  /**
+   * Bumped by refresh(): a read that began before an action may have read the state before it (a
+   * recall still active after its close), so it publishes nothing; the refresh's own tick follows.
+   */
+  let generation = 0;
 
   async function landedSince(): Promise<LandedEvent[]> {
     // Batch ids come from a sequence; concurrent sinks can commit them out of order, so look back
@@ -137,7 +142,8 @@ export function createFeed({
     recent.length = Math.min(recent.length, 20);
   }
 
-  function publish(next: Frame): void {
+  function publish(next: Frame, readIn: number): void {
+    if (readIn !== generation) return;
     frame = next;
     for (const l of listeners) l(next);
   }
@@ -146,14 +152,16 @@ export function createFeed({
   async function glance(): Promise<void> {
     // Nobody watching: the next tick reads the same events, so the 200 ms query can wait for it.
     if (!frame || listeners.size === 0) return;
+    const readIn = generation;
     const landed = await landedSince();
     if (landed.length === 0) return;
     take(landed, Date.now(), { count: true });
-    publish({ ...frame, at: Date.now(), recent: [...recent] });
+    publish({ ...frame, at: Date.now(), recent: [...recent] }, readIn);
   }
 
   async function tick(): Promise<void> {
     const now = Date.now();
+    const readIn = generation;
     admin ??= kafka.admin();
     let offsets;
     try {
@@ -196,16 +204,19 @@ export function createFeed({
     }
     const dlqRecent = await dlqCounts(pool, { since: new Date(now - 10 * 60_000) });
     const devices = await deviceSignals(pool);
-    publish({
-      at: now,
-      stats,
-      sample,
-      dlqRecent,
-      recent: [...recent],
-      recalls,
-      risks: riskIndicators({ recalls, dlqRecent, lag: stats.lag, history, devices }),
-      devices,
-    });
+    publish(
+      {
+        at: now,
+        stats,
+        sample,
+        dlqRecent,
+        recent: [...recent],
+        recalls,
+        risks: riskIndicators({ recalls, dlqRecent, lag: stats.lag, history, devices }),
+        devices,
+      },
+      readIn,
+    );
   }
 
   /** One read at a time: a tick, or a glance when the next tick is not due yet. */
@@ -234,7 +245,9 @@ export function createFeed({
       return () => listeners.delete(listener);
     },
     async refresh() {
-      // A glance under way would not read what the action changed: wait for a whole tick.
+      // A read under way may not see what the action changed: it publishes nothing (generation),
+      // and a whole tick follows it.
+      generation += 1;
       while (running) await running;
       recallsAt = 0;
       await runOnce(tick);
