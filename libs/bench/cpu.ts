@@ -89,3 +89,43 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): number {
   for (const [pid, t] of after) us += t - (before.get(pid) ?? 0);
   return us;
 }
+
+/**
+ * The pid of the process listening on TCP `port` of this machine (from /proc/net/tcp and tcp6, then
+ * the socket among the processes' open files), or null: not listening here, not Linux, or not ours
+ * to read. A benchmark counts a local server's CPU this way (the Redis of the seen-set).
+ */
+export function listenerPid(port: number): number | null {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; the inode is the tenth field.
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  if (inodes.size === 0) return null;
+  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(fs.readlinkSync(`/proc/${d}/fd/${fd}`))) return Number(d);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return null;
+}

@@ -28,7 +28,7 @@ import { topics } from '../topics';
 import { stopStages } from '../supervisor';
 import { startGroupsAtEnd } from '../kafka';
 import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
-import { descendants, parentPid, processCpuMicros, commandOf } from './cpu';
+import { descendants, listenerPid, parentPid, processCpuMicros, commandOf } from './cpu';
 
 /** A way to run the pipeline: the processes it starts, given the environment (DATABASE_URL...). */
 export interface Deployment {
@@ -67,6 +67,12 @@ export interface CpuParts {
   postgres_backends: number;
   /** PostgreSQL's background processes, shared by every database of the server: not in the total. */
   postgres_shared_aux: number;
+  /**
+   * The Redis server of the seen-set, when it listens on this machine (null otherwise): the
+   * deduplicator's claims, one script call per batch. A server other clients may share, as
+   * PostgreSQL's background processes: not in the total.
+   */
+  redis: number | null;
 }
 
 export interface DeploymentResult {
@@ -145,6 +151,14 @@ class CpuTracker {
 
 /** The application name of the bench's own connections, which watch the drain: not the deployment's cost. */
 const WATCHER = 'unitrail-bench-watch';
+
+/** The port of a Redis on this machine (a loopback host in the URL), or null for one elsewhere. */
+export function localRedisPort(url: string): number | null {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return null;
+  return u.port ? Number(u.port) : 6379;
+}
 
 async function backendPids(pool: pg.Pool): Promise<number[]> {
   const r = await pool.query<{ pid: number }>(
@@ -275,7 +289,10 @@ export async function runPipelineBench({
       const brokerCpu = new CpuTracker(() => (brokerPid ? [brokerPid] : []));
       const backendCpu = new CpuTracker(() => backendPids(watch));
       const auxCpu = new CpuTracker(() => auxPids(watch));
-      const trackers = [pipelineCpu, brokerCpu, backendCpu, auxCpu];
+      const port = localRedisPort(config.redisUrl);
+      const redisPid = port === null ? null : listenerPid(port);
+      const redisCpu = new CpuTracker(() => (redisPid ? [redisPid] : []));
+      const trackers = [pipelineCpu, brokerCpu, backendCpu, auxCpu, redisCpu];
       progress(`bench ${deployment.name}: processes started; draining`);
       // CPU from the first landed row: start-up (loading code, joining groups) is not per event.
       await untilFirstLanded(watch, deployment.name, crashed, t0, 100);
@@ -304,6 +321,7 @@ export async function runPipelineBench({
         broker: perEvent(brokerCpu.micros()),
         postgres_backends: perEvent(backendCpu.micros()),
         postgres_shared_aux: perEvent(auxCpu.micros()),
+        redis: redisPid ? perEvent(redisCpu.micros()) : null,
       };
 
       // Latency: a steady stream at half the measured rate, produce → committed row.
