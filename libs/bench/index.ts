@@ -37,6 +37,11 @@ export {
   type BesideProcess,
   type BesideResult,
 } from './beside';
+export {
+  benchProduceEncoding,
+  type ProduceEncodingCase,
+  type ProduceEncodingResult,
+} from './produce-encoding';
 export { benchRecallReport, type RecallReportBenchResult } from './recall-report';
 export { benchHash, sampleEvent, type BenchResult as HashBenchResult } from './hash';
 export {
