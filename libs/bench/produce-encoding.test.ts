@@ -15,6 +15,7 @@ it('times kafkajs encoding whole Produce requests, one case per batch and value 
     // The framed request holds every record's value, key and header, and then some.
     expect(c.request_bytes).toBeGreaterThan(c.records * (100 + 60 + 12));
     expect(c.encode_us_per_record).toBeGreaterThan(0);
+    expect(c.one_pass_us_per_record).toBeGreaterThan(0);
     expect(c.crc32c_us_per_record).toBeGreaterThanOrEqual(0);
   }
   // Twenty records make a bigger request than one.

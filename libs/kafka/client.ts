@@ -4,6 +4,7 @@ import type tls from 'node:tls';
 import { DependencyError, UnitrailError } from '../errors';
 import type { Config } from '../config';
 import { createLogger } from '../log';
+import { encodeProduceInOnePass } from './produce-encoding';
 import { stopIdleRequestQueueTimers } from './request-queue';
 
 const log = createLogger({ component: 'kafka' });
@@ -11,6 +12,8 @@ const log = createLogger({ component: 'kafka' });
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 // Every client of this process: no once-a-millisecond timer per connection (see request-queue.ts).
 stopIdleRequestQueueTimers();
+// Every Produce request of this process in one pass, the bytes kafkajs would write (produce-encoding.ts).
+encodeProduceInOnePass();
 
 /** How to reach and authenticate to the cluster: SASL (PLAIN, SCRAM) and TLS, as kafkajs takes them. */
 export interface KafkaSecurity {

@@ -9,3 +9,4 @@ export {
   type GroupStatus,
   type PartitionOffsets,
 } from './admin';
+export { encodeProduceInOnePass, encodeProducePayload } from './produce-encoding';
