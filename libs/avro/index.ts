@@ -10,6 +10,7 @@ import avro from 'avsc';
 import { allTopics, type TopicSpec } from '../topics';
 import { DependencyError, InvalidInputError, UnitrailError } from '../errors';
 import { isRetriable } from '../retry';
+import { wireWriter } from './wire';
 
 export { roundTripOf } from './round-trip';
 
@@ -56,6 +57,13 @@ export interface Codec {
 export function createCodec({ url, topics = allTopics }: { url: string; topics?: TopicSpec[] }): Codec {
   const registry = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } });
   const idByTopic = new Map<string, number>();
+  const typeById = new Map<number, avro.Type>();
+  const wire = wireWriter();
+  const typeOf = async (id: number): Promise<avro.Type> => {
+    const type = (await registry.getSchema(id)) as avro.Type;
+    typeById.set(id, type);
+    return type;
+  };
 
   const idFor = async (topic: string): Promise<number> => {
     const cached = idByTopic.get(topic);
@@ -78,7 +86,14 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
     async encode(topic, value) {
       const id = await idFor(topic);
       try {
-        return await registry.encode(id, value);
+        // The type the registry client would encode with (its cache, by id), written once (wire.ts).
+        const type = typeById.get(id) ?? (await typeOf(id));
+        try {
+          return wire.write(type, id, value);
+        } catch {
+          // The registry client's own encode names the invalid paths in its error.
+          return await registry.encode(id, value);
+        }
       } catch (err) {
         throw registryError(err, `cannot encode a ${topic} record`);
       }
