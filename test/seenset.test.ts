@@ -69,3 +69,22 @@ describe('seen-set', () => {
     await dead.close();
   });
 });
+
+describe('seen-set, first use', () => {
+  it('answers calls made together while it first connects (a health check and the first batch)', async () => {
+    const fresh = createSeenSet({ url: config.redisUrl, ttlSeconds: 3600, prefix });
+    try {
+      const h = crypto.randomBytes(32).toString('hex');
+      const [pong, claimed, stats] = await Promise.all([
+        fresh.ping(),
+        fresh.claim([{ eventHash: h, claimant: 'raw/9/1', label: 'x' }]),
+        fresh.stats(),
+      ]);
+      expect(pong).toBe(true);
+      expect(claimed).toEqual(['first']);
+      expect(typeof stats.duplicates).toBe('number');
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -122,8 +122,15 @@ export function createSeenSet({
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => {}); // reported through the failing commands instead
+  // Calls made together while the connection opens (a health check and the first batch) wait for
+  // the same connect; with no offline queue, the second would otherwise fail and its batch retry.
+  // A connection lost later fails fast as before: nothing waits in a hidden queue.
+  let connecting: Promise<void> | null = null;
   const ensure = async () => {
-    if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => {});
+    if (redis.status === 'wait' || redis.status === 'end') {
+      connecting = redis.connect().catch(() => {});
+    }
+    if (redis.status === 'connecting' || redis.status === 'connect') await connecting;
   };
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     await ensure();
