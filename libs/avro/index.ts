@@ -57,13 +57,7 @@ export interface Codec {
 export function createCodec({ url, topics = allTopics }: { url: string; topics?: TopicSpec[] }): Codec {
   const registry = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } });
   const idByTopic = new Map<string, number>();
-  const typeById = new Map<number, avro.Type>();
   const wire = wireWriter();
-  const typeOf = async (id: number): Promise<avro.Type> => {
-    const type = (await registry.getSchema(id)) as avro.Type;
-    typeById.set(id, type);
-    return type;
-  };
 
   const idFor = async (topic: string): Promise<number> => {
     const cached = idByTopic.get(topic);
@@ -86,8 +80,8 @@ export function createCodec({ url, topics = allTopics }: { url: string; topics?:
     async encode(topic, value) {
       const id = await idFor(topic);
       try {
-        // The type the registry client would encode with (its cache, by id), written once (wire.ts).
-        const type = typeById.get(id) ?? (await typeOf(id));
+        // The type the registry client encodes with (it caches it by id), written once (wire.ts).
+        const type = (await registry.getSchema(id)) as avro.Type;
         try {
           return wire.write(type, id, value);
         } catch {

@@ -32,17 +32,21 @@ export function parentPid(pid: number): number | null {
   }
 }
 
+/** Every process of this machine now (the numeric entries of /proc), or none where there is no /proc. */
+export function allPids(): number[] {
+  if (!fs.existsSync('/proc')) return [];
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
 /** Every live process whose parent is one of `pids`, recursively (a stage's own children). */
 export function descendants(pids: readonly number[]): number[] {
   const wanted = new Set(pids);
   const out: number[] = [];
   let grew = true;
-  const all = fs.existsSync('/proc')
-    ? fs
-        .readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .map(Number)
-    : [];
+  const all = allPids();
   while (grew) {
     grew = false;
     for (const pid of all) {
@@ -112,16 +116,16 @@ export function listenerPid(port: number): number | null {
   }
   if (inodes.size === 0) return null;
   const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
-  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+  for (const pid of allPids()) {
     let fds: string[];
     try {
-      fds = fs.readdirSync(`/proc/${d}/fd`);
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
     } catch {
       continue;
     }
     for (const fd of fds) {
       try {
-        if (wanted.has(fs.readlinkSync(`/proc/${d}/fd/${fd}`))) return Number(d);
+        if (wanted.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
       } catch {
         // closed meanwhile
       }

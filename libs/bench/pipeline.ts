@@ -27,8 +27,9 @@ import { normalize } from '../sources';
 import { topics } from '../topics';
 import { stopStages } from '../supervisor';
 import { startGroupsAtEnd } from '../kafka';
+import { isLoopback, urlPort } from '../stack';
 import { kafkaRawRates, landedLatencies, percentile, pgCopyRate } from './raw-rates';
-import { descendants, listenerPid, parentPid, processCpuMicros, commandOf } from './cpu';
+import { allPids, descendants, listenerPid, parentPid, processCpuMicros, commandOf } from './cpu';
 
 /** A way to run the pipeline: the processes it starts, given the environment (DATABASE_URL...). */
 export interface Deployment {
@@ -154,10 +155,7 @@ const WATCHER = 'unitrail-bench-watch';
 
 /** The port of a Redis on this machine (a loopback host in the URL), or null for one elsewhere. */
 export function localRedisPort(url: string): number | null {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return null;
-  return u.port ? Number(u.port) : 6379;
+  return isLoopback(new URL(url).hostname) ? urlPort(url, 6379) : null;
 }
 
 async function backendPids(pool: pg.Pool): Promise<number[]> {
@@ -174,11 +172,7 @@ async function auxPids(pool: pg.Pool): Promise<number[]> {
   const own = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const postmaster = parentPid(own.rows[0]!.pid);
   if (postmaster === null || !fs.existsSync('/proc')) return [];
-  const children = fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => parentPid(pid) === postmaster);
+  const children = allPids().filter((pid) => parentPid(pid) === postmaster);
   // Background workers name themselves; client backends show "postgres: user db host ...".
   return children.filter((pid) =>
     /postgres: (.*)?(walwriter|checkpointer|background writer|autovacuum|logical replication|walsender|stats)/.test(

@@ -22,7 +22,6 @@ export interface ProduceMessage {
   value: Bytes;
   headers?: Headers;
   timestamp?: number | string | null;
-  partition?: number;
 }
 
 export interface ProduceArgs {
@@ -161,10 +160,7 @@ function prepareRecord(m: ProduceMessage, offsetDelta: number): PreparedRecord |
     }
   }
   let headersSize = varIntSize(headers.length);
-  for (const [k, v] of headers) {
-    const n = Buffer.byteLength(k, 'utf8');
-    headersSize += varIntSize(n) + n + varBytesSize(v);
-  }
+  for (const [k, v] of headers) headersSize += varBytesSize(k) + varBytesSize(v);
   // attributes, timestampDelta (0: no message carries a timestamp), offsetDelta, key, value, headers
   const bodySize =
     1 + 1 + varIntSize(offsetDelta) + varBytesSize(m.key) + varBytesSize(m.value) + headersSize;

@@ -13,5 +13,5 @@ export { resolveKafkaJars } from './resolve';
 export { findJava } from './prerequisites';
 export { processAlive, readPid, statFields } from './processes';
 export { repoRoot } from './paths';
-export { kafkaEndpoint } from './endpoints';
+export { kafkaEndpoint, isLoopback, urlPort } from './endpoints';
 export { LOCAL_SASL_USER } from './kafka';
