@@ -56,6 +56,8 @@ function schedNs(pid: number): number | null {
 /** A statement of the sink's write by what it writes, so the JSON names stay short and stable. */
 export function statementKind(text: string): string {
   const copy = /^COPY (\S+)/.exec(text);
+  // The usual batch: every COPY, the chain, unit state and COMMIT in one script (runScript).
+  if (copy && text.includes('INSERT INTO ut.unit_state')) return 'rows + unit state + commit';
   if (copy) return `copy ${copy[1]}`;
   if (text.includes('INSERT INTO ut.unit_state')) return 'unit state + commit';
   if (text.startsWith('BEGIN')) return 'begin + locks';
@@ -64,7 +66,8 @@ export function statementKind(text: string): string {
 
 /**
  * Wraps the query of every client the pool hands out so that the backend's CPU during each call is
- * added to its statement's kind. A COPY's backend work ends with the stream's finish.
+ * added to its statement's kind: a promise's when it settles, a query object's (runScript's) when its
+ * callback is called.
  */
 function timeStatements(pool: pg.Pool) {
   const total = new Map<string, number>();
@@ -81,9 +84,18 @@ function timeStatements(pool: pg.Pool) {
       else total.set(kind, (total.get(kind) ?? 0) + now - from);
     };
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const q = args[0] as string | { text?: string };
+      const q = args[0] as string | { text?: string; submit?: unknown; callback?: (err?: Error) => void };
       const kind = statementKind(typeof q === 'string' ? q : (q.text ?? ''));
       const from = schedNs(pid);
+      if (typeof q === 'object' && typeof q.submit === 'function' && q.callback) {
+        // A query object (runScript's): its callback is called once the server answered.
+        const callback = q.callback;
+        q.callback = (err?: Error) => {
+          add(kind, from);
+          callback(err);
+        };
+        return query(...args);
+      }
       const result = query(...args) as
         Promise<unknown> | { on: (event: string, listener: () => void) => void } | undefined;
       if (result && 'then' in result)

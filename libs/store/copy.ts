@@ -1,6 +1,5 @@
 /** PostgreSQL COPY ... FROM STDIN in binary format: the rows, and one COPY call. */
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 
 /** PostgreSQL's epoch (2000-01-01T00:00:00Z) in Unix milliseconds: timestamps count from it. */
 const PG_EPOCH_MS = 946_684_800_000;
@@ -103,13 +102,101 @@ export class BinaryRows {
   }
 }
 
-/** Streams rows from BinaryRows into `COPY <target> FROM STDIN (FORMAT binary)`; resolves once the server took them. */
-export function copyInBinary(client: pg.PoolClient, target: string, rows: Buffer[]): Promise<void> {
-  if (rows.every((r) => r.length === 0)) return Promise.resolve();
+/** One step of a script: an SQL statement, or a binary COPY of rows (from BinaryRows) into `copy`. */
+export type ScriptStep = string | { copy: string; rows: Buffer[] };
+
+/**
+ * Runs statements and binary COPYs in order as one simple query, in one write and one round trip:
+ * the query text (`COPY t FROM STDIN (FORMAT binary); ...; COMMIT`) and, behind it, each COPY's
+ * data and its CopyDone. The server runs the text's statements in turn and reads each COPY's data
+ * when it reaches it. A COPY the usual way (pg-copy-streams) waits for the server's CopyInResponse
+ * before it sends the data, and sends the frame header, the data and the CopyDone as three writes:
+ * a sink's batch was twelve round trips and about twenty writes, each write to the server's socket
+ * a system call that wakes it (issue 12, docs/capacity.md).
+ *
+ * On an error the server skips the rest of the text and, per the protocol, drops the COPY data
+ * that still arrives (PostgreSQL ignores CopyData and CopyDone outside a COPY, "we probably got here
+ * because a COPY failed"), so the connection stays usable: the promise rejects with the server's
+ * error (its code, its table) and the next query runs. Inside a transaction block the failed
+ * statement aborts the transaction, as any statement's error would.
+ */
+export function runScript(client: pg.ClientBase, steps: ScriptStep[]): Promise<void> {
+  const live = steps.filter((s) => typeof s === 'string' || s.rows.some((r) => r.length > 0));
+  if (live.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const stream = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`));
-    stream.on('error', reject);
-    stream.on('finish', () => resolve());
-    stream.end(Buffer.concat([BINARY_HEADER, ...rows, BINARY_TRAILER]));
+    const script = new Script(live);
+    script.callback = (err?: Error) => (err ? reject(err) : resolve());
+    client.query(script as unknown as pg.QueryConfig);
   });
+}
+
+/** Streams rows from BinaryRows into `COPY <target> FROM STDIN (FORMAT binary)`; resolves once the server took them. */
+export const copyInBinary = (client: pg.ClientBase, target: string, rows: Buffer[]): Promise<void> =>
+  runScript(client, [{ copy: target, rows }]);
+
+const QUERY = 0x51; // 'Q'
+const COPY_DATA = 0x64; // 'd'
+const COPY_DONE = 0x63; // 'c'
+
+/**
+ * The script as node-pg's client runs a query object (a "submittable", as pg-copy-streams is):
+ * `submit` writes it, the client hands it the server's replies until ReadyForQuery, or an error.
+ */
+class Script {
+  /** The statements, as the server gets them. */
+  readonly text: string;
+  private readonly payload: Buffer;
+  /** Set by runScript; node-pg wraps it when a query timeout is configured. */
+  callback: (err?: Error) => void = () => {};
+
+  constructor(steps: ScriptStep[]) {
+    const text = steps
+      .map((s) => (typeof s === 'string' ? s : `COPY ${s.copy} FROM STDIN (FORMAT binary)`))
+      .join(';\n');
+    this.text = text;
+    const copies = steps.filter((s): s is { copy: string; rows: Buffer[] } => typeof s !== 'string');
+    const textBytes = Buffer.byteLength(text, 'utf8');
+    let size = 1 + 4 + textBytes + 1;
+    for (const c of copies) {
+      size += 1 + 4 + BINARY_HEADER.length + BINARY_TRAILER.length + 1 + 4;
+      for (const r of c.rows) size += r.length;
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = out.writeUInt8(QUERY, 0);
+    at = out.writeInt32BE(4 + textBytes + 1, at);
+    at += out.write(text, at, 'utf8');
+    at = out.writeUInt8(0, at);
+    for (const c of copies) {
+      const start = at;
+      at = out.writeUInt8(COPY_DATA, at) + 4;
+      at += BINARY_HEADER.copy(out, at);
+      for (const r of c.rows) at += r.copy(out, at);
+      at += BINARY_TRAILER.copy(out, at);
+      out.writeInt32BE(at - start - 1, start + 1);
+      at = out.writeUInt8(COPY_DONE, at);
+      at = out.writeInt32BE(4, at);
+    }
+    this.payload = out;
+  }
+
+  submit(connection: { stream: { write(b: Buffer): boolean } }): void {
+    connection.stream.write(this.payload);
+  }
+
+  handleReadyForQuery(): void {
+    this.callback();
+  }
+
+  handleError(err: Error): void {
+    this.callback(err);
+  }
+
+  // Replies the script does not need: its statements' rows and counts, the COPYs' starts.
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyInResponse(): void {}
+  handleCopyData(): void {}
+  handlePortalSuspended(): void {}
 }

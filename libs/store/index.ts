@@ -21,7 +21,7 @@ export {
   type PreparedBatch,
 } from './write';
 export { verifyLedger, batchHash, anchorHash, appendChain, writeAnchor, type VerifyResult } from './ledger';
-export { BinaryRows, copyInBinary } from './copy';
+export { BinaryRows, copyInBinary, runScript, type ScriptStep } from './copy';
 export { grantAnalyst, ANALYST_GROUP } from './analyst';
 export { db, isConnectionFailure } from './failure';
 import { db, isConnectionFailure, markConnectionFailure } from './failure';

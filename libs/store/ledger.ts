@@ -40,9 +40,25 @@ const HEADS_SQL = `WITH RECURSIVE c (chain) AS (
                        WHERE b.chain = c.chain ORDER BY b.chain_seq DESC LIMIT 1) h
   WHERE c.chain IS NOT NULL ORDER BY c.chain COLLATE "C"`;
 
-/** Appends one batch to its chain (the chain's lock is held since BEGIN); now and then an anchor. */
-export async function appendChain(
-  client: pg.PoolClient,
+/** The head of a chain (its newest batch), or no row for a new chain: read under the chain's lock. */
+export const chainHeadSql = (chainLiteral: string) =>
+  `SELECT batch_hash, chain_seq FROM ut.ledger_batches WHERE chain = ${chainLiteral} ORDER BY chain_seq DESC LIMIT 1`;
+
+export type ChainHead = { batch_hash: Buffer; chain_seq: string } | undefined;
+
+export interface ChainLink {
+  /** The batch's row in ut.ledger_batches, as one statement with its values inline. */
+  sql: string;
+  /** Whether this batch should also write an anchor (the chain's first batch, then every anchorEvery). */
+  anchorDue: boolean;
+}
+
+/**
+ * The batch's link in its chain, after `head` (read under the chain's lock, held since BEGIN), as a
+ * statement that can go in the same round trip as the batch's rows.
+ */
+export function chainLink(
+  head: ChainHead,
   {
     batchId,
     chain,
@@ -50,23 +66,33 @@ export async function appendChain(
     rowHashes,
     anchorEvery = 64,
   }: { batchId: string; chain: string; sink: string; rowHashes: Buffer[]; anchorEvery?: number },
-): Promise<void> {
-  const prev = await client.query<{ batch_hash: Buffer; chain_seq: string }>(
-    'SELECT batch_hash, chain_seq FROM ut.ledger_batches WHERE chain = $1 ORDER BY chain_seq DESC LIMIT 1',
-    [chain],
-  );
-  const prevHash = prev.rows[0]?.batch_hash ?? null;
-  const seq = Number(prev.rows[0]?.chain_seq ?? 0) + 1;
+  lit: (s: string) => string,
+): ChainLink {
+  const prevHash = head?.batch_hash ?? null;
+  const seq = Number(head?.chain_seq ?? 0) + 1;
   const hash = batchHash(prevHash, rowHashes);
-  await client.query(
-    'INSERT INTO ut.ledger_batches (batch_id, chain, chain_seq, prev_hash, batch_hash, row_count, sink) VALUES ($1,$2,$3,$4,$5,$6,$7)',
-    [batchId, chain, seq, prevHash, hash, rowHashes.length, sink],
-  );
-  if (seq === 1 || seq % anchorEvery === 0) await writeAnchor(client, sink);
+  const bytea = (b: Buffer | null) => (b ? `decode('${b.toString('hex')}', 'hex')` : 'NULL');
+  return {
+    sql: `INSERT INTO ut.ledger_batches (batch_id, chain, chain_seq, prev_hash, batch_hash, row_count, sink)
+      VALUES (${BigInt(batchId)}, ${lit(chain)}, ${seq}, ${bytea(prevHash)}, ${bytea(hash)}, ${rowHashes.length}, ${lit(sink)})`,
+    anchorDue: seq === 1 || seq % anchorEvery === 0,
+  };
+}
+
+/** Appends one batch to its chain (the chain's lock is held since BEGIN); now and then an anchor. */
+export async function appendChain(
+  client: pg.ClientBase,
+  options: { batchId: string; chain: string; sink: string; rowHashes: Buffer[]; anchorEvery?: number },
+): Promise<void> {
+  const lit = (v: string) => client.escapeLiteral(v);
+  const head = (await client.query<NonNullable<ChainHead>>(chainHeadSql(lit(options.chain)))).rows[0];
+  const link = chainLink(head, options, lit);
+  await client.query(link.sql);
+  if (link.anchorDue) await writeAnchor(client, options.sink);
 }
 
 /** Writes an anchor over every chain's head unless another sink is writing one right now. */
-export async function writeAnchor(client: pg.PoolClient, sink: string): Promise<boolean> {
+export async function writeAnchor(client: pg.ClientBase, sink: string): Promise<boolean> {
   const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
     ANCHOR_LOCK,
   ]);

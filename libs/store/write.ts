@@ -3,25 +3,25 @@
  *
  * A batch is prepared in JavaScript first (`prepareBatch`: every row in COPY's binary format, the
  * row hashes of the chain), with no database, so a caller can prepare batch N+1 while batch N commits.
- * `writePrepared` then writes it:
- *   BEGIN + the chain's lock + the parents' locks + the batch id (one round trip)
- *   COPY the ledger rows straight into ut.events (a replayed event makes that COPY fail on the
- *     primary key: then, back to a savepoint, COPY into a staging table and INSERT ... ON CONFLICT
- *     DO NOTHING RETURNING, which names the events that are new)
- *   COPY the new events' identifiers and aggregation facts (new in this transaction: no conflict)
- *   append the batch to its partition's hash chain (and now and then an anchor)
- *   COPY the batch's newest state per unit into a temporary staging table (ut_stage_units)
- *   upsert unit state from it (moves only to a newer event) and its container now (a batch with
- *     DELETEs first locks the unit-state rows it touches, in the one order every sink uses), and
- *     COMMIT: these last statements in one round trip, so the unit-state row locks, the only locks
- *     another partition's sink may wait on, are held while the server works and never while this
- *     process (niced as a background stage, maybe descheduled) reads a reply.
+ * `writePrepared` then writes it in two round trips:
+ *   BEGIN + the chain's lock + the parents' locks + the batch id + the chain's head
+ *   then one simple query (libs/store/copy.ts runScript: the text and every COPY's data in one
+ *   write) that COPYs the ledger rows straight into ut.events, the identifiers and aggregation
+ *     facts, appends the batch to its partition's hash chain, COPYs the batch's newest state per
+ *     unit into a temporary staging table (ut_stage_units), upserts unit state from it (moves only
+ *     to a newer event) and its container now (a batch with DELETEs first locks the unit-state rows
+ *     it touches, in the one order every sink uses), and COMMITs. The unit-state row locks, the
+ *     only locks another partition's sink may wait on, are so held while the server works and never
+ *     while this process (niced as a background stage, maybe descheduled) reads a reply.
+ *   A replayed event makes the ledger COPY fail on the primary key: then, back to a savepoint, COPY
+ *     into a staging table and INSERT ... ON CONFLICT DO NOTHING RETURNING names the new events, and
+ *     the rest goes for those. Now and then the chain is due an anchor, written before the unit state.
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { touchedIdentifiers, type Identifier, type SerializationEvent } from '../events';
-import { BinaryRows, copyInBinary } from './copy';
-import { appendChain } from './ledger';
+import { BinaryRows, copyInBinary, runScript, type ScriptStep } from './copy';
+import { chainHeadSql, chainLink, writeAnchor, type ChainHead } from './ledger';
 
 export interface SinkRow {
   event: SerializationEvent;
@@ -183,48 +183,36 @@ export async function writePrepared(
         ...batch.parents.map((p) => `SELECT pg_advisory_xact_lock(${PARENT_LOCK}, hashtext(${lit(p)}))`),
         STAGE_UNITS_SQL,
         "SELECT nextval('ut.ledger_batch_seq') AS id",
+        chainHeadSql(lit(chain)),
         'SAVEPOINT ledger_copy',
       ].join(';'),
     );
-    const results = begin as unknown as pg.QueryResult<{ id: string }>[];
-    const batchId = results[results.length - 2]!.rows[0]!.id;
-    let fresh: PreparedEvent[];
+    const results = begin as unknown as pg.QueryResult[];
+    const batchId = String(results[results.length - 3]!.rows[0]!.id);
+    const head = results[results.length - 2]!.rows[0] as ChainHead;
+    const link = { batchId, chain, sink, anchorEvery };
+    const ledgerCopy = { copy: `ut.events (${EVENT_COLUMNS}, batch_id)`, rows: ledgerRows(batch, batchId) };
+    let fresh = batch.events;
+    let rest = restOfBatch(fresh, head, link);
     try {
-      await copyInBinary(client, `ut.events (${EVENT_COLUMNS}, batch_id)`, ledgerRows(batch, batchId));
-      fresh = batch.events;
+      // Every event new (the usual case): the whole batch and its COMMIT in one round trip.
+      await runScript(client, [ledgerCopy, ...rest.rows, ...(rest.anchorDue ? [] : rest.commit)]);
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
-      // Some events are in the ledger already (a replay): find the new ones through a staging table.
+      // Some events are in the ledger already (a replay): the ledger COPY failed on the primary
+      // key. Back to the savepoint, the new ones found through a staging table, then their rest.
       await client.query('ROLLBACK TO SAVEPOINT ledger_copy');
       fresh = await insertNewOnly(client, batch, batchId);
+      if (fresh.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      rest = restOfBatch(fresh, head, link);
+      await runScript(client, [...rest.rows, ...(rest.anchorDue ? [] : rest.commit)]);
     }
-    if (fresh.length > 0) {
-      await copyInBinary(
-        client,
-        `ut.event_identifiers (${IDENTIFIER_COLUMNS})`,
-        fresh.map((e) => e.identifierRows),
-      );
-      await copyInBinary(
-        client,
-        'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)',
-        fresh.map((e) => e.factRows),
-      );
-      const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
-      await appendChain(client, {
-        batchId,
-        chain,
-        sink,
-        rowHashes,
-        anchorEvery,
-      });
-      // Unit state last: its rows staged by COPY (no lock taken), then its statements sent with the
-      // COMMIT in one round trip: its row locks are the ones other sinks wait on (units and
-      // containers two partitions both touch), so they are held for the server's work only, never
-      // across a round trip to this (niced, maybe descheduled) process.
-      await copyInBinary(client, `ut_stage_units (${STAGE_UNIT_COLUMNS})`, [unitStateRows(fresh)]);
-      await client.query([...unitStateSql(fresh, lit), 'COMMIT'].join(';\n'));
-    } else {
-      await client.query('COMMIT');
+    if (rest.anchorDue) {
+      await writeAnchor(client, sink);
+      await runScript(client, rest.commit);
     }
     return fresh.length;
   } catch (err) {
@@ -232,6 +220,36 @@ export async function writePrepared(
     throw err;
   }
 }
+
+/**
+ * What follows the new events' ledger rows. `rows`: their identifiers and aggregation facts (new in
+ * this transaction: no conflict), the batch's link in its partition's hash chain, and the unit-state
+ * rows staged by COPY (no lock taken). `commit`: the unit-state statements and COMMIT. Both go in
+ * the round trip that carries the ledger rows, so the unit-state row locks, the only locks another
+ * partition's sink may wait on (units and containers two partitions both touch), are held while the
+ * server works and never across a round trip to this (niced, maybe descheduled) process. When the
+ * chain is due an anchor, it is written between the two.
+ */
+function restOfBatch(
+  fresh: PreparedEvent[],
+  head: ChainHead,
+  link: { batchId: string; chain: string; sink: string; anchorEvery: number },
+): { rows: ScriptStep[]; commit: ScriptStep[]; anchorDue: boolean } {
+  const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
+  const { sql, anchorDue } = chainLink(head, { ...link, rowHashes }, quoteLiteral);
+  return {
+    rows: [
+      { copy: `ut.event_identifiers (${IDENTIFIER_COLUMNS})`, rows: fresh.map((e) => e.identifierRows) },
+      { copy: FACT_TARGET, rows: fresh.map((e) => e.factRows) },
+      sql,
+      { copy: `ut_stage_units (${STAGE_UNIT_COLUMNS})`, rows: [unitStateRows(fresh)] },
+    ],
+    commit: [...unitStateSql(fresh, quoteLiteral), 'COMMIT'],
+    anchorDue,
+  };
+}
+
+const FACT_TARGET = 'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)';
 
 export const LEDGER_CHAIN_LOCK = 724_002;
 
