@@ -8,7 +8,7 @@
 import type Redis from 'ioredis';
 import type pg from 'pg';
 import { config, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
-import { createKafka, withAdmin } from '../libs/kafka';
+import { createKafka, startGroupsAtEnd } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoCounts, demoMasterdata, generateDemo } from '../libs/demo';
@@ -32,10 +32,8 @@ beforeAll(async () => {
   r = redis();
   await loadMasterdata(pool, kafka, codec, demoMasterdata());
   // The fused group starts where the raw topics end now: earlier tests' records are not its work.
-  await withAdmin(kafka, async (admin) => {
-    for (const topic of rawTopics)
-      await admin.resetOffsets({ groupId: 'ut.pipeline', topic, earliest: false });
-  });
+  // (Committed as offsets: resetOffsets commits -1, which the consumer takes for "from the beginning".)
+  await startGroupsAtEnd(kafka, { 'ut.pipeline': rawTopics });
   stages.start(fusedPipeline.name, ...fusedPipeline.alongside);
 });
 afterAll(async () => {
