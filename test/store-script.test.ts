@@ -45,7 +45,9 @@ describe('runScript', () => {
   it('runs statements and several COPYs in order, in one write', async () => {
     const client = await pool.connect();
     try {
-      await client.query('CREATE TEMP TABLE a (name text, at timestamptz); CREATE TEMP TABLE b (name text, at timestamptz)');
+      await client.query(
+        'CREATE TEMP TABLE a (name text, at timestamptz); CREATE TEMP TABLE b (name text, at timestamptz)',
+      );
       const t = Date.UTC(2026, 11, 2, 9, 30, 0, 123);
       const writes = await writesDuring(client, () =>
         runScript(client, [
@@ -77,7 +79,9 @@ describe('runScript', () => {
   it('rejects with the server error of a failing COPY; the rest is skipped and the connection goes on', async () => {
     const client = await pool.connect();
     try {
-      await client.query('CREATE TEMP TABLE k (name text PRIMARY KEY, at timestamptz); CREATE TEMP TABLE after (name text, at timestamptz)');
+      await client.query(
+        'CREATE TEMP TABLE k (name text PRIMARY KEY, at timestamptz); CREATE TEMP TABLE after (name text, at timestamptz)',
+      );
       await client.query('BEGIN');
       const failed = runScript(client, [
         { copy: 'k (name, at)', rows: [rows(['x', null], ['x', null])] },
@@ -101,7 +105,10 @@ describe('runScript', () => {
     try {
       await client.query('CREATE TEMP TABLE c (name text, at timestamptz)');
       await expect(
-        runScript(client, ['SELECT * FROM no_such_table', { copy: 'c (name, at)', rows: [rows(['lost', null])] }]),
+        runScript(client, [
+          'SELECT * FROM no_such_table',
+          { copy: 'c (name, at)', rows: [rows(['lost', null])] },
+        ]),
       ).rejects.toMatchObject({ code: '42P01' });
       const answer = await client.query('SELECT count(*)::int AS n FROM c');
       expect(answer.rows).toEqual([{ n: 0 }]);

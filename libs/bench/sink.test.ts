@@ -5,7 +5,9 @@ describe("bench sink's statement kinds", () => {
     expect(statementKind('COPY ut.events (event_id, event_time) FROM STDIN')).toBe('copy ut.events');
     expect(statementKind('COPY ut_stage_units (uri) FROM STDIN')).toBe('copy ut_stage_units');
     expect(
-      statementKind('COPY ut.events (event_id) FROM STDIN (FORMAT binary);\nINSERT INTO ut.unit_state AS s (uri);\nCOMMIT'),
+      statementKind(
+        'COPY ut.events (event_id) FROM STDIN (FORMAT binary);\nINSERT INTO ut.unit_state AS s (uri);\nCOMMIT',
+      ),
     ).toBe('rows + unit state + commit');
     expect(statementKind('SELECT 1 FROM ut.unit_state;\nINSERT INTO ut.unit_state AS s (uri);\nCOMMIT')).toBe(
       'unit state + commit',
