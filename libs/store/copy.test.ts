@@ -79,6 +79,28 @@ describe('BinaryRows', () => {
     expect(readRows(out.take(), KINDS)).toEqual(rows);
   });
 
+  it('writes every text as its length and UTF-8 bytes, ASCII or not, short or long', () => {
+    const texts: string[] = [];
+    for (const length of [0, 1, 2, 31, 95, 96, 97, 150]) {
+      const ascii = Array.from({ length }, (_, i) => String.fromCharCode(32 + ((i * 7) % 95))).join('');
+      texts.push(ascii);
+      // One character past ASCII at the start, in the middle and at the end: é (2 bytes), € (3), 😀 (4).
+      for (const odd of ['é', '€', '😀', '\u007f', '\u0080'])
+        for (const at of [0, length >> 1, length]) texts.push(ascii.slice(0, at) + odd + ascii.slice(at));
+    }
+    const out = new BinaryRows();
+    for (const t of texts) out.text(t);
+    const expected = Buffer.concat(
+      texts.flatMap((t) => {
+        const bytes = Buffer.from(t, 'utf8');
+        const length = Buffer.alloc(4);
+        length.writeInt32BE(bytes.length);
+        return [length, bytes];
+      }),
+    );
+    expect(out.take().equals(expected)).toBe(true);
+  });
+
   it('keeps what it handed out when it grows, even in the middle of an array', () => {
     const out = new BinaryRows();
     const taken: { buf: Buffer; row: Value[] }[] = [];

@@ -10,6 +10,8 @@ const BINARY_HEADER = Buffer.from([
   ...[0, 0, 0, 0], // header extension length
 ]);
 const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+/** Texts up to this many characters are tried as ASCII, copied by character code. */
+const SHORT_TEXT = 96;
 
 /**
  * Rows in COPY's binary format (`COPY ... FROM STDIN (FORMAT binary)`): each field its length and
@@ -33,13 +35,33 @@ export class BinaryRows {
     return this;
   }
 
-  /** A text (or json: its binary form is its text) field, or NULL. */
+  /**
+   * A text (or json: its binary form is its text) field, or NULL. A short ASCII text (most fields:
+   * URIs, codes, ids) is copied by character code: `Buffer.write` is a call into C++ that costs
+   * more than the copy for a few dozen bytes, and a batch writes about 120 fields an event.
+   */
   text(value: string | null | undefined): this {
     if (value === null || value === undefined) return this.nullField();
-    this.room(4 + value.length * 3);
-    const n = this.buf.write(value, this.len + 4, 'utf8');
-    this.buf.writeInt32BE(n, this.len);
-    this.len += 4 + n;
+    const length = value.length;
+    this.room(4 + length * 3);
+    const buf = this.buf;
+    const at = this.len + 4;
+    if (length <= SHORT_TEXT) {
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 0x7f) break;
+        buf[at + i] = code;
+      }
+      if (i === length) {
+        buf.writeInt32BE(length, this.len);
+        this.len = at + length;
+        return this;
+      }
+    }
+    const n = buf.write(value, at, 'utf8');
+    buf.writeInt32BE(n, this.len);
+    this.len = at + n;
     return this;
   }
 
