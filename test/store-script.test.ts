@@ -150,25 +150,22 @@ describe('writePrepared', () => {
       return (query as (...a: unknown[]) => unknown)(q, ...rest);
     };
     try {
-      const opts = { chain: 'script-test', anchorEvery: 1_000 };
+      // Events by number, written as one batch of chain 'script-test' (an anchor every 1,000 batches).
+      const write = (...ns: number[]) =>
+        writePrepared(
+          client,
+          prepareBatch(ns.map((n) => ({ event: event(n), recallId: null }))),
+          'script-test',
+          { chain: 'script-test', anchorEvery: 1_000 },
+        );
       // The chain's first batch is due an anchor: written first, so the next batch is a usual one.
-      await writePrepared(client, prepareBatch([{ event: event(1), recallId: null }]), 'script-test', opts);
+      await write(1);
       queries.length = 0;
-      const fresh = await writePrepared(
-        client,
-        prepareBatch([2, 3].map((n) => ({ event: event(n), recallId: null }))),
-        'script-test',
-        opts,
-      );
+      const fresh = await write(2, 3);
       expect(fresh).toBe(2);
       expect(queries).toHaveLength(2);
       // A replay of event 3 beside a new event 4: the fallback path names the one new event.
-      const replay = await writePrepared(
-        client,
-        prepareBatch([3, 4].map((n) => ({ event: event(n), recallId: null }))),
-        'script-test',
-        opts,
-      );
+      const replay = await write(3, 4);
       expect(replay).toBe(1);
     } finally {
       client.release();

@@ -196,7 +196,7 @@ export async function writePrepared(
     let rest = restOfBatch(fresh, head, link);
     try {
       // Every event new (the usual case): the whole batch and its COMMIT in one round trip.
-      await runScript(client, [ledgerCopy, ...rest.rows, ...(rest.anchorDue ? [] : rest.commit)]);
+      await runScript(client, [ledgerCopy, ...rest.now]);
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
       // Some events are in the ledger already (a replay): the ledger COPY failed on the primary
@@ -208,11 +208,11 @@ export async function writePrepared(
         return 0;
       }
       rest = restOfBatch(fresh, head, link);
-      await runScript(client, [...rest.rows, ...(rest.anchorDue ? [] : rest.commit)]);
+      await runScript(client, rest.now);
     }
-    if (rest.anchorDue) {
+    if (rest.afterAnchor) {
       await writeAnchor(client, sink);
-      await runScript(client, rest.commit);
+      await runScript(client, rest.afterAnchor);
     }
     return fresh.length;
   } catch (err) {
@@ -222,31 +222,30 @@ export async function writePrepared(
 }
 
 /**
- * What follows the new events' ledger rows. `rows`: their identifiers and aggregation facts (new in
- * this transaction: no conflict), the batch's link in its partition's hash chain, and the unit-state
- * rows staged by COPY (no lock taken). `commit`: the unit-state statements and COMMIT. Both go in
- * the round trip that carries the ledger rows, so the unit-state row locks, the only locks another
- * partition's sink may wait on (units and containers two partitions both touch), are held while the
- * server works and never across a round trip to this (niced, maybe descheduled) process. When the
- * chain is due an anchor, it is written between the two.
+ * What follows the new events' ledger rows: their identifiers and aggregation facts (new in this
+ * transaction: no conflict), the batch's link in its partition's hash chain, the unit-state rows
+ * staged by COPY (no lock taken), then the unit-state statements and COMMIT. `now` goes in the round
+ * trip that carries the ledger rows, so the unit-state row locks, the only locks another partition's
+ * sink may wait on (units and containers two partitions both touch), are held while the server works
+ * and never across a round trip to this (niced, maybe descheduled) process. When the chain is due an
+ * anchor, `now` stops before the unit state, and `afterAnchor` (the unit state and COMMIT) follows
+ * the anchor.
  */
 function restOfBatch(
   fresh: PreparedEvent[],
   head: ChainHead,
   link: { batchId: string; chain: string; sink: string; anchorEvery: number },
-): { rows: ScriptStep[]; commit: ScriptStep[]; anchorDue: boolean } {
+): { now: ScriptStep[]; afterAnchor: ScriptStep[] | null } {
   const rowHashes = fresh.map((e) => rowHash(e.eventId, e.text));
   const { sql, anchorDue } = chainLink(head, { ...link, rowHashes }, quoteLiteral);
-  return {
-    rows: [
-      { copy: `ut.event_identifiers (${IDENTIFIER_COLUMNS})`, rows: fresh.map((e) => e.identifierRows) },
-      { copy: FACT_TARGET, rows: fresh.map((e) => e.factRows) },
-      sql,
-      { copy: `ut_stage_units (${STAGE_UNIT_COLUMNS})`, rows: [unitStateRows(fresh)] },
-    ],
-    commit: [...unitStateSql(fresh, quoteLiteral), 'COMMIT'],
-    anchorDue,
-  };
+  const rows: ScriptStep[] = [
+    { copy: `ut.event_identifiers (${IDENTIFIER_COLUMNS})`, rows: fresh.map((e) => e.identifierRows) },
+    { copy: FACT_TARGET, rows: fresh.map((e) => e.factRows) },
+    sql,
+    { copy: `ut_stage_units (${STAGE_UNIT_COLUMNS})`, rows: [unitStateRows(fresh)] },
+  ];
+  const commit = [...unitStateSql(fresh, quoteLiteral), 'COMMIT'];
+  return anchorDue ? { now: rows, afterAnchor: commit } : { now: [...rows, ...commit], afterAnchor: null };
 }
 
 const FACT_TARGET = 'ut.aggregation_facts (event_id, child_uri, parent_uri, event_time, action)';
