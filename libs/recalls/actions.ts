@@ -35,9 +35,15 @@ export interface OpsDeps {
 
 export async function openOpsDeps(
   config: Config,
-  { webhookSecret = process.env.UNITRAIL_WEBHOOK_SECRET, poolSize = 8, clientId = 'unitrail-ops' } = {},
+  {
+    webhookSecret = process.env.UNITRAIL_WEBHOOK_SECRET,
+    poolSize = 8,
+    clientId = 'unitrail-ops',
+    keepIdle = true,
+  } = {},
 ): Promise<OpsDeps & { close(): Promise<void> }> {
-  const pool = poolFor(config, { max: poolSize });
+  // The ops API and the console answer people: their connections stay open between requests.
+  const pool = poolFor(config, { max: poolSize, keepIdle });
   const kafka = createKafka({ ...kafkaConnection(config), clientId });
   const codec = createCodec({ url: config.schemaRegistryUrl });
   const publisher = lazyPublisher({ kafka, codec });
@@ -136,7 +142,7 @@ export async function withOpsDeps<T>(
   fn: (deps: OpsDeps) => Promise<T>,
   { poolSize = 2, clientId = 'unitrail-cli-recall' } = {},
 ): Promise<T> {
-  const deps = await openOpsDeps(config, { poolSize, clientId });
+  const deps = await openOpsDeps(config, { poolSize, clientId, keepIdle: false });
   try {
     return await fn(deps);
   } finally {

@@ -90,21 +90,35 @@ class StorePool extends pg.Pool {
 /** The journey store's pool with the configured TLS: what stages and commands open. */
 export function poolFor(
   config: Pick<Config, 'databaseUrl' | 'databaseSslMode' | 'databaseSslCaFile'>,
-  { max = 4 }: { max?: number } = {},
+  { max = 4, keepIdle = false }: { max?: number; keepIdle?: boolean } = {},
 ): pg.Pool {
   return createPool(config.databaseUrl, {
     max,
+    keepIdle,
     tls: { sslMode: config.databaseSslMode, ca: config.databaseSslCaFile },
   });
 }
 
+/** How long node-pg keeps an idle connection by default (its own default, said here). */
+export const IDLE_CONNECTION_MS = 10_000;
+
+/**
+ * `keepIdle`: idle connections stay open until the pool ends, for the services that answer people
+ * (console, ops API, capture and query API). A new connection is a new PostgreSQL backend: it maps
+ * each shared buffer it touches for the first time (two page faults per 8 KB buffer without huge
+ * pages), fills its catalog caches and plans its prepared statements again. On the 10M-event bench
+ * store a 10,000-unit lot took p50 107-120 ms in a new connection and 30-38 ms in one that had
+ * served before (docs/capacity.md); with node-pg's default a coordinator's query after ten quiet
+ * seconds got a new one.
+ */
 export function createPool(
   url: string,
-  { max = 4, tls = {} }: { max?: number; tls?: StoreTls } = {},
+  { max = 4, tls = {}, keepIdle = false }: { max?: number; tls?: StoreTls; keepIdle?: boolean } = {},
 ): pg.Pool {
   const pool = new StorePool({
     connectionString: url,
     max,
+    idleTimeoutMillis: keepIdle ? 0 : IDLE_CONNECTION_MS,
     connectionTimeoutMillis: 5000,
     // A server that vanished without a FIN (a cut cable, a failed-over host) is noticed by TCP keep-alive.
     keepAlive: true,

@@ -46,7 +46,8 @@ export async function startCaptureApi({
   maxBytes?: number;
   log?: Logger;
 }): Promise<RunningCaptureApi> {
-  const pool = poolFor(config, { max: 8 });
+  // Partners' queries and captures: connections stay open between requests (createPool's keepIdle).
+  const pool = poolFor(config, { max: 8, keepIdle: true });
   const publisher = createPublisher({
     kafka: createKafka({ ...kafkaConnection(config), clientId: 'unitrail-capture-api' }),
     codec: createCodec({ url: config.schemaRegistryUrl }),
