@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { UsageError } from '../errors';
 import { findEvents, queryDocument } from '../epcis-query';
 import { migrate } from '../store';
-import { percentile } from './raw-rates';
+import { msSeries } from './raw-rates';
 
 export interface QueryTiming {
   runs: number;
@@ -41,13 +41,7 @@ async function timed(runs: (() => Promise<number>)[], warmup: number): Promise<Q
     events += await run();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return {
-    runs: times.length,
-    p50Ms: round(percentile(times, 50)),
-    p99Ms: round(percentile(times, 99)),
-    meanEvents: round(events / Math.max(1, times.length)),
-  };
+  return { ...msSeries(times), meanEvents: round(events / Math.max(1, times.length)) };
 }
 
 export async function benchEpcisQuery({

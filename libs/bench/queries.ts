@@ -24,7 +24,7 @@ import {
   withDatabase,
 } from '../store';
 import { journeyOf } from '../journey';
-import { percentile } from './raw-rates';
+import { msSeries } from './raw-rates';
 
 const UNITS_PER_CASE = 24;
 const CASES_PER_PALLET = 40;
@@ -459,7 +459,8 @@ export interface QueryBenchResult {
   lotNewConnection: { runs: number; p50Ms: number; p99Ms: number };
 }
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
+/** Lots timed each in a new connection (`lotNewConnection`): each costs a backend's start. */
+const NEW_CONNECTION_LOTS = 10;
 
 /** Builds the bench store (unless `reuse` finds one) and measures both queries. */
 export async function benchQueries({
@@ -606,12 +607,11 @@ export async function measureQueries(
         steps += (await journeyOf(pool, uri)).length;
         ms.push(performance.now() - t);
       }
-      return { ms: ms.sort((a, b) => a - b), steps };
+      return { ms, steps };
     };
     const cold = await timeJourneys();
     const warm = await timeJourneys();
     const fullLots = Math.floor(units / UNITS_PER_LOT);
-    let lotUnits = 0;
     const timeLot = async (on: pg.Pool) => {
       const lot = rnd(fullLots);
       const t = performance.now();
@@ -621,50 +621,41 @@ export async function measureQueries(
                  FROM analyst.lot_units_now WHERE gtin = $1 AND lot = $2`,
         values: [GTINS[lot % 3], `L${String(lot).padStart(5, '0')}`],
       });
-      lotUnits = r.rowCount ?? 0;
-      return performance.now() - t;
+      return { ms: performance.now() - t, units: r.rowCount ?? 0 };
     };
     const lotMs: number[] = [];
     const servedMs: number[] = [];
     const newConnectionMs: number[] = [];
+    let lotUnits = 0;
     if (fullLots > 0) {
       for (let i = -3; i < lotRuns; i++) {
-        const ms = await timeLot(pool);
-        if (i >= 0) lotMs.push(ms);
+        const { ms, units } = await timeLot(pool);
+        if (i >= 0) {
+          lotMs.push(ms);
+          lotUnits = units;
+        }
       }
-      for (let i = 0; i < lotRuns; i++) servedMs.push(await timeLot(pool));
-      for (let i = 0; i < Math.min(lotRuns, 10); i++) {
+      for (let i = 0; i < lotRuns; i++) servedMs.push((await timeLot(pool)).ms);
+      for (let i = 0; i < Math.min(lotRuns, NEW_CONNECTION_LOTS); i++) {
         const fresh = createPool(url, { max: 1 });
         try {
           await fresh.query('SELECT 1');
-          newConnectionMs.push(await timeLot(fresh));
+          newConnectionMs.push((await timeLot(fresh)).ms);
         } finally {
           await fresh.end();
         }
       }
     }
-    const series = (ms: number[]) => {
-      ms.sort((a, b) => a - b);
-      return {
-        runs: ms.length,
-        p50Ms: ms.length ? round(percentile(ms, 50)) : 0,
-        p99Ms: ms.length ? round(percentile(ms, 99)) : 0,
-      };
-    };
+    const again = msSeries(warm.ms);
     return {
       events,
       units,
       generateSeconds,
-      journey: {
-        runs: cold.ms.length,
-        p50Ms: round(percentile(cold.ms, 50)),
-        p99Ms: round(percentile(cold.ms, 99)),
-        meanSteps: Math.round((cold.steps / cold.ms.length) * 10) / 10,
-      },
-      journeyAgain: { p50Ms: round(percentile(warm.ms, 50)), p99Ms: round(percentile(warm.ms, 99)) },
-      lot: { ...series(lotMs), units: lotUnits },
-      lotServed: series(servedMs),
-      lotNewConnection: series(newConnectionMs),
+      journey: { ...msSeries(cold.ms), meanSteps: Math.round((cold.steps / cold.ms.length) * 10) / 10 },
+      journeyAgain: { p50Ms: again.p50Ms, p99Ms: again.p99Ms },
+      lot: { ...msSeries(lotMs), units: lotUnits },
+      lotServed: msSeries(servedMs),
+      lotNewConnection: msSeries(newConnectionMs),
     };
   } finally {
     await pool.end();

@@ -145,6 +145,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** A series of timings (ms): how many, and p50/p99 to two decimals (0 for an empty series). Sorts it. */
+export function msSeries(ms: number[]): { runs: number; p50Ms: number; p99Ms: number } {
+  ms.sort((a, b) => a - b);
+  const at = (p: number) => (ms.length ? Math.round(percentile(ms, p) * 100) / 100 : 0);
+  return { runs: ms.length, p50Ms: at(50), p99Ms: at(99) };
+}
+
 /** Latencies (ms) from raw record to committed ledger row, of the rows landed from these raw offsets. */
 export async function landedLatencies(
   pool: Pool,
