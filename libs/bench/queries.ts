@@ -406,7 +406,7 @@ async function dropIndexes(client: pg.PoolClient): Promise<IndexDef[]> {
 async function unlogged(client: pg.PoolClient): Promise<void> {
   const leaves = await client.query<{ t: string }>(
     `SELECT c.oid::regclass::text AS t FROM pg_class c
-      WHERE c.relkind = 'r' AND (c.oid = ANY($1::regclass[]) OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'ut.events'::regclass))`,
+      WHERE c.relkind = 'r' AND (c.oid = ANY($1::regclass[]) OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = ANY($1::regclass[])))`,
     [LOADED_TABLES],
   );
   for (const { t } of leaves.rows) {
