@@ -704,6 +704,7 @@ describe('migration 098 on an existing store', () => {
     expect(idx.rowCount).toBe(0);
 
     // The case's DELETE of every child finds the unit through the case's ADD facts now.
+    await expectUnpackingEmptiesTheCase(store);
   });
 });
 
@@ -747,6 +748,8 @@ describe('migration 099 on an existing store', () => {
       "SELECT indexdef FROM pg_indexes WHERE schemaname = 'ut' AND indexname = 'unit_state_container_idx'",
     );
     expect(idx.rows[0]?.indexdef).toMatch(/\(container_uri\) WHERE \(container_uri IS NOT NULL\)/);
+
+    await expectUnpackingEmptiesTheCase(store);
   });
 });
 
