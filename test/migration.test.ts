@@ -167,13 +167,18 @@ beforeAll(() => {
   pool = storePool();
 });
 
+/** Each unit's journey, as `ut.journey` gives it. */
+async function journeysOf(db: pg.Pool, units: string[]): Promise<unknown[]> {
+  const all: unknown[] = [];
+  for (const u of units) all.push({ u, steps: (await db.query('SELECT * FROM ut.journey($1)', [u])).rows });
+  return all;
+}
+
 type Snapshot = Record<string, unknown[]>;
 async function snapshot(): Promise<Snapshot> {
   const q = async (sql: string) => (await pool.query(sql)).rows;
   const units = (await q('SELECT uri FROM ut.unit_state ORDER BY uri')).map((r) => r.uri as string);
-  const journeys: unknown[] = [];
-  for (const u of units)
-    journeys.push({ u, steps: (await pool.query('SELECT * FROM ut.journey($1)', [u])).rows });
+  const journeys = await journeysOf(pool, units);
   return {
     events: await q(
       'SELECT event_id, event_time, batch_id, record::text AS record FROM ut.events ORDER BY event_id',
@@ -824,12 +829,6 @@ describe('migration 101 on an existing store', () => {
   });
   const identifiers = async () =>
     (await store.query('SELECT * FROM ut.event_identifiers ORDER BY event_id, role, uri')).rows;
-  const journeys = async (uris: string[]) => {
-    const all: unknown[] = [];
-    for (const u of uris)
-      all.push({ u, steps: (await store.query('SELECT * FROM ut.journey($1)', [u])).rows });
-    return all;
-  };
   /** Each partition's rows, by the partition the row sits in and the one its uri hashes to. */
   const placement = async () =>
     (
@@ -860,14 +859,14 @@ describe('migration 101 on an existing store', () => {
     const units = (await store.query('SELECT uri FROM ut.unit_state ORDER BY uri')).rows.map(
       (r) => r.uri as string,
     );
-    const before = { identifiers: await identifiers(), journeys: await journeys(units) };
+    const before = { identifiers: await identifiers(), journeys: await journeysOf(store, units) };
     expect(before.identifiers.length).toBeGreaterThan(events.length);
     expect(
       (await store.query("SELECT relkind FROM pg_class WHERE oid = 'ut.event_identifiers'::regclass")).rows,
     ).toEqual([{ relkind: 'r' }]);
 
     expect(await migrate(store)).toContain('101_identifiers_by_unit_hash');
-    expect({ identifiers: await identifiers(), journeys: await journeys(units) }).toEqual(before);
+    expect({ identifiers: await identifiers(), journeys: await journeysOf(store, units) }).toEqual(before);
     const parts = await placement();
     expect(parts.map((p) => p.partition)).toEqual(
       [0, 1, 2, 3, 4, 5, 6, 7].map((n) => `event_identifiers_${n}`),

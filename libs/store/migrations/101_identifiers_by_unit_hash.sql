@@ -9,22 +9,10 @@
 -- one table before.
 --
 -- The table is rebuilt, as in 010: a partitioned table beside it, every row copied, the old one
--- dropped and the new one renamed (no view or function depends on it by reference). Its one index
--- is the same covering journey index, now one per partition.
-CREATE TABLE ut.event_identifiers_by_unit (
-  uri          text        NOT NULL,  -- canonical GS1 Digital Link
-  event_time   timestamptz NOT NULL,
-  event_id     text        NOT NULL,
-  role         text        NOT NULL,  -- epc, parent, child, input, output
-  gtin         text,
-  event_tz     text        NOT NULL,
-  event_type   text        NOT NULL,
-  action       text,
-  biz_step     text,
-  disposition  text,
-  biz_location text,
-  read_point   text
-) PARTITION BY HASH (uri);
+-- dropped and the new one renamed (no view or function depends on it by reference). It has the
+-- columns of the table it replaces (LIKE: names, types, NOT NULL, in order), and its one index is
+-- the same covering journey index, now one per partition.
+CREATE TABLE ut.event_identifiers_by_unit (LIKE ut.event_identifiers) PARTITION BY HASH (uri);
 
 DO $$
 BEGIN
@@ -35,11 +23,7 @@ BEGIN
   END LOOP;
 END $$;
 
-INSERT INTO ut.event_identifiers_by_unit (uri, event_time, event_id, role, gtin, event_tz, event_type, action,
-                                          biz_step, disposition, biz_location, read_point)
-SELECT uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step, disposition, biz_location,
-       read_point
-FROM ut.event_identifiers;
+INSERT INTO ut.event_identifiers_by_unit SELECT * FROM ut.event_identifiers;
 
 DROP TABLE ut.event_identifiers;
 ALTER TABLE ut.event_identifiers_by_unit RENAME TO event_identifiers;
