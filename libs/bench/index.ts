@@ -52,6 +52,7 @@ export {
   type StartConsole,
 } from './on-stack';
 export { benchDevices, type DevicesBench } from './devices';
+export { parseCpuProfile, summarizeCpuProfile, type ProfileSummary } from './cpu-profile';
 export { benchInsights, judgeRun, type InsightsBench, type InsightsRun } from './insights';
 export {
   benchSubscriptionsOnStack,

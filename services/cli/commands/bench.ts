@@ -1,7 +1,7 @@
 /** `unitrail bench ...`: each benchmark is in libs/bench; these commands read flags and print its JSON line. */
 import path from 'node:path';
 import type { Command, CommandInput } from '../command';
-import { optChoice, optNames, optNumber, optString, say } from '../command';
+import { optChoice, optNames, optNumber, optString, readInput, say } from '../command';
 import { loadConfig, type Config } from '../../../libs/config';
 import {
   benchConsoleOnStack,
@@ -16,6 +16,8 @@ import {
   benchRecallReport,
   benchSubscriptionsOnStack,
   benchStoreUrl,
+  parseCpuProfile,
+  summarizeCpuProfile,
   withBenchStore,
   pipelineDeployments,
   runSinkBench,
@@ -173,6 +175,16 @@ export const benchCommands: Command[] = [
       return withBenchStore(config.databaseUrl, optString(input, 'database'), (pool) =>
         benchRecallReport({ pool, lot, runs, progress: say }),
       );
+    },
+  ),
+  bench(
+    'profile',
+    "Sum a V8 CPU profile (a stage's .cpuprofile, UNITRAIL_CPU_PROF_DIR): each function's share of the busy samples, self and inclusive, and the busy share of each second (JSON line)",
+    'FILE [--top N]',
+    (input) => {
+      const file = input.positionals[0]!;
+      const profile = parseCpuProfile(readInput(file).toString('utf8'), file);
+      return summarizeCpuProfile(profile, optNumber(input, 'top', 40, { min: 1, max: 10_000 }));
     },
   ),
   bench(
