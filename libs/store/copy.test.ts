@@ -121,4 +121,22 @@ describe('BinaryRows', () => {
     const all = Buffer.concat(taken.map((t) => t.buf));
     expect(readRows(all, KINDS)).toEqual(taken.filter((t) => t.row.length > 0).map((t) => t.row));
   });
+
+  it('copies fields encoded once into many rows, as if each row had written them, across growth', () => {
+    const shared = new BinaryRows();
+    const out = new BinaryRows();
+    const expected: Value[][] = [];
+    for (let i = 0; i < 40; i++) {
+      // A time and two texts shared by three rows, the last text long enough to make both grow.
+      const time = Date.UTC(2026, 0, 1) + i;
+      const long = `${i}${'ü'.repeat(i * 400)}`;
+      const encoded = shared.time(time).text(`event ${i}`).text(long).take();
+      for (const role of ['epc', 'child', 'parent']) {
+        out.row(4).text(role).fields(encoded);
+        expected.push([role, time, `event ${i}`, long]);
+      }
+    }
+    const kinds: Kind[] = ['text', 'time', 'text', 'text'];
+    expect(readRows(out.take(), kinds)).toEqual(expected);
+  });
 });

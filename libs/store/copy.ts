@@ -99,6 +99,18 @@ export class BinaryRows {
     return this;
   }
 
+  /**
+   * Fields written already (a view from another BinaryRows' `take()`), copied as they are: what
+   * several rows share (an event's time, id and vocabulary in each of its identifier rows) is
+   * encoded once.
+   */
+  fields(encoded: Buffer): this {
+    this.room(encoded.length);
+    this.buf.set(encoded, this.len);
+    this.len += encoded.length;
+    return this;
+  }
+
   /** The rows written since the last take(). */
   take(): Buffer {
     const rows = this.buf.subarray(this.taken, this.len);

@@ -50,11 +50,12 @@ interface PreparedEvent {
   ledgerRow: Buffer;
   identifierRows: Buffer;
   factRows: Buffer;
+  /** Its SHARED_COLUMNS, encoded (its unit-state rows copy them). */
+  where: Buffer;
   /**
-   * What the unit-state statement needs again, computed once here: the event time as text, the
-   * identifiers it touched and its aggregation facts.
+   * What the unit-state statement needs again, computed once here: the identifiers it touched
+   * and its aggregation facts.
    */
-  time: string;
   touched: Touched[];
   facts: Fact[];
 }
@@ -76,26 +77,31 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
   const events: PreparedEvent[] = [];
   const parents = new Set<string>();
   const out = new BinaryRows();
+  const shared = new BinaryRows();
   for (const row of rows) {
     const e = row.event;
     // Once each: a batch may hold the same event twice (a replayed record next to its original).
     if (seen.has(e.eventId)) continue;
     seen.add(e.eventId);
     const text = JSON.stringify(e);
-    const t = ts(e.eventTime);
     const touched = touchedIdentifiers(e);
+    // The fields the event's ledger row, identifier rows and unit-state rows share, encoded once
+    // (SHARED_COLUMNS, then WHAT_COLUMNS): a batch writes about 120 fields an event, and about
+    // 70 of them were these same values again (issue 12, docs/capacity.md).
+    const where = shared
+      .time(e.eventTime)
+      .text(e.eventId)
+      .text(e.bizStep)
+      .text(e.disposition)
+      .text(e.bizLocation)
+      .text(e.readPoint)
+      .take();
+    const what = shared.text(e.eventTimeZoneOffset).text(e.eventType).text(e.action).take();
     // The ledger row's fields (EVENT_COLUMNS), then its batch id, added at the write.
     out
       .row(EVENT_FIELDS + 1)
-      .text(e.eventId)
-      .time(e.eventTime)
-      .text(e.eventTimeZoneOffset)
-      .text(e.eventType)
-      .text(e.action)
-      .text(e.bizStep)
-      .text(e.disposition)
-      .text(e.readPoint)
-      .text(e.bizLocation)
+      .fields(where)
+      .fields(what)
       .text(e.parentId?.uri ?? null)
       .text(e.sourceSystem)
       .text(e.machineId)
@@ -108,20 +114,7 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
       .textArray(touched.map(({ id }) => id.uri));
     const ledgerRow = out.take();
     for (const { role, id } of touched) {
-      out
-        .row(IDENTIFIER_FIELDS)
-        .text(id.uri)
-        .time(e.eventTime)
-        .text(e.eventId)
-        .text(role)
-        .text(id.gtin)
-        .text(e.eventTimeZoneOffset)
-        .text(e.eventType)
-        .text(e.action)
-        .text(e.bizStep)
-        .text(e.disposition)
-        .text(e.bizLocation)
-        .text(e.readPoint);
+      out.row(IDENTIFIER_FIELDS).text(id.uri).text(role).text(id.gtin).fields(where).fields(what);
     }
     const identifierRows = out.take();
     const facts = aggregationFacts(e);
@@ -137,7 +130,7 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
       ledgerRow,
       identifierRows,
       factRows,
-      time: t,
+      where,
       touched,
       facts,
     });
@@ -157,12 +150,14 @@ function aggregationFacts(e: SerializationEvent): Fact[] {
 
 // identifier_uris: the units the event touched, so reads that start from ledger rows (a device's
 // reads, a recall by device) need no index of the identifiers by event (migration 095).
-const EVENT_COLUMNS = `event_id, event_time, event_tz, event_type, action, biz_step, disposition, read_point,
-  biz_location, parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts,
-  identifier_uris`;
+// Written once per event and copied into its rows (prepareBatch): when, which event, and where
+// (SHARED_COLUMNS); what happened (WHAT_COLUMNS).
+const SHARED_COLUMNS = 'event_time, event_id, biz_step, disposition, biz_location, read_point';
+const WHAT_COLUMNS = 'event_tz, event_type, action';
+const EVENT_COLUMNS = `${SHARED_COLUMNS}, ${WHAT_COLUMNS}, parent_uri, source_system, machine_id, operator_id,
+  recall_id, source_event_id, lineage, record, origin_ts, identifier_uris`;
 const EVENT_FIELDS = 19;
-const IDENTIFIER_COLUMNS = `uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
-  disposition, biz_location, read_point`;
+const IDENTIFIER_COLUMNS = `uri, role, gtin, ${SHARED_COLUMNS}, ${WHAT_COLUMNS}`;
 const IDENTIFIER_FIELDS = 12;
 const PARENT_LOCK = 724_003;
 
@@ -258,8 +253,9 @@ function ledgerRows(batch: PreparedBatch, batchId: string): Buffer[] {
   return batch.events.flatMap((e) => [e.ledgerRow, id]);
 }
 
-export const rowHash = (eventId: string, recordText: string) =>
-  crypto.createHash('sha256').update(`${eventId}|${recordText}`).digest();
+/** The chain's row hash; one-shot `crypto.hash` (a fifth cheaper than a Hash object for a 2 KB record). */
+export const rowHash = (eventId: string, recordText: string): Buffer =>
+  crypto.hash('sha256', `${eventId}|${recordText}`, 'buffer');
 
 async function insertNewOnly(
   client: pg.PoolClient,
@@ -292,8 +288,9 @@ const STAGE_UNITS_SQL = `CREATE TEMP TABLE IF NOT EXISTS ut_stage_units (
     uri text, scheme text, gtin text, serial text, lot text, ev text, t timestamptz, step text,
     disp text, loc text, rp text, recall text, parent text, add_t timestamptz, add_ev text
   ) ON COMMIT DELETE ROWS`;
+/** The staged row's columns; t..rp are the event's SHARED_COLUMNS, in their order. */
 const STAGE_UNIT_COLUMNS =
-  'uri, scheme, gtin, serial, lot, ev, t, step, disp, loc, rp, recall, parent, add_t, add_ev';
+  'uri, scheme, gtin, serial, lot, t, ev, step, disp, loc, rp, recall, parent, add_t, add_ev';
 
 /**
  * The batch's unit-state rows for a binary COPY, one per identifier, in uri order: the newest event
@@ -318,7 +315,6 @@ function unitStateRows(fresh: PreparedEvent[]): Buffer {
   }
   const out = new BinaryRows();
   for (const [uri, { p, id }] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const e = p.row.event;
     const add = added.get(uri);
     out
       .row(15)
@@ -327,12 +323,7 @@ function unitStateRows(fresh: PreparedEvent[]): Buffer {
       .text(id.gtin)
       .text(id.serial)
       .text(id.lot)
-      .text(e.eventId)
-      .time(e.eventTime)
-      .text(e.bizStep)
-      .text(e.disposition)
-      .text(e.bizLocation)
-      .text(e.readPoint)
+      .fields(p.where)
       .text(p.row.recallId)
       .text(add?.parent ?? null)
       .time(add?.t ?? null)
@@ -389,12 +380,12 @@ interface Deletes {
 /** The DELETE facts of the batch's new events (child '*': every child of that parent). */
 function deletesOf(fresh: PreparedEvent[]): Deletes {
   const del: Deletes = { child: [], parent: [], t: [] };
-  for (const { facts, time } of fresh) {
+  for (const { facts, row } of fresh) {
     for (const f of facts) {
       if (f.action !== 'DELETE') continue;
       del.child.push(f.child);
       del.parent.push(f.parent);
-      del.t.push(time);
+      del.t.push(ts(row.event.eventTime));
     }
   }
   return del;
