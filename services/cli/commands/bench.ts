@@ -8,6 +8,7 @@ import {
   benchDevices,
   benchEpcisQuery,
   benchHash,
+  benchHotPath,
   benchInsights,
   benchPipelineOnStack,
   benchProduceEncoding,
@@ -196,6 +197,16 @@ export const benchCommands: Command[] = [
       const { seconds, eventsPerSecond, wallSeconds } = benchHash({ events });
       return { events, seconds, eventsPerSecond, wallSeconds };
     },
+  ),
+  bench(
+    'hot-path',
+    "CPU µs per event of the fused path's JavaScript that needs no Kafka and no database: the validator's normalize, the sink's prepareBatch with the chain's row hashes (one core, in this process; JSON line)",
+    '[--events N] [--rounds R]',
+    (input) =>
+      benchHotPath({
+        events: optNumber(input, 'events', 20_000, { min: 100, max: 1_000_000 }),
+        rounds: optNumber(input, 'rounds', 15, { min: 6, max: 1_000 }),
+      }),
   ),
   bench(
     'surge',
