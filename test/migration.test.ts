@@ -27,6 +27,7 @@ import {
   dropDatabase,
   ensureDatabase,
   createPool,
+  IDENTIFIER_COLUMNS,
   listMigrations,
   migrate,
   prepareBatch,
@@ -433,10 +434,10 @@ describe('migration 095 on an existing store', () => {
           parent_uri, source_system, machine_id, operator_id, recall_id, source_event_id, lineage, record, origin_ts, batch_id)`,
         [ledger.take()],
       );
+      // The identifiers table is the same before 095: today's rows, in the writer's column order.
       await copyInBinary(
         client,
-        `ut.event_identifiers (uri, event_time, event_id, role, gtin, event_tz, event_type, action, biz_step,
-          disposition, biz_location, read_point)`,
+        `ut.event_identifiers (${IDENTIFIER_COLUMNS})`,
         batch.events.map((e) => e.identifierRows),
       );
       await copyInBinary(

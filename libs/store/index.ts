@@ -13,6 +13,7 @@ export { migrate, listMigrations } from './migrate';
 export { storableText } from './text';
 export {
   CONTAINERS_FROM_FACTS_SQL,
+  IDENTIFIER_COLUMNS,
   prepareBatch,
   writePrepared,
   rowHash,

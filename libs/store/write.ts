@@ -157,7 +157,8 @@ const WHAT_COLUMNS = 'event_tz, event_type, action';
 const EVENT_COLUMNS = `${SHARED_COLUMNS}, ${WHAT_COLUMNS}, parent_uri, source_system, machine_id, operator_id,
   recall_id, source_event_id, lineage, record, origin_ts, identifier_uris`;
 const EVENT_FIELDS = 19;
-const IDENTIFIER_COLUMNS = `uri, role, gtin, ${SHARED_COLUMNS}, ${WHAT_COLUMNS}`;
+/** The identifier rows' columns, in the order `PreparedEvent.identifierRows` writes them. */
+export const IDENTIFIER_COLUMNS = `uri, role, gtin, ${SHARED_COLUMNS}, ${WHAT_COLUMNS}`;
 const IDENTIFIER_FIELDS = 12;
 const PARENT_LOCK = 724_003;
 
