@@ -75,6 +75,8 @@ const ranked = (counts: Map<string, number>, busy: number, top: number): Functio
 
 export function summarizeCpuProfile(profile: CpuProfile, top = 40): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  // Named once per node, not once per sample and frame (a drain's profile: ~30,000 samples, deep stacks).
+  const names = new Map(profile.nodes.map((n) => [n.id, nameOf(n)]));
   const parentOf = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
 
@@ -92,11 +94,11 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 40): ProfileSumma
     if (!node || node.callFrame.functionName === IDLE) return;
     busy++;
     seconds[second]!.busy++;
-    const own = nameOf(node);
+    const own = names.get(id)!;
     self.set(own, (self.get(own) ?? 0) + 1);
     const counted = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
-      const name = nameOf(byId.get(at)!);
+      const name = names.get(at)!;
       if (counted.has(name) || parentOf.get(at) === undefined) continue; // the (root) is every sample
       counted.add(name);
       inclusive.set(name, (inclusive.get(name) ?? 0) + 1);

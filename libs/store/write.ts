@@ -86,8 +86,8 @@ export function prepareBatch(rows: SinkRow[]): PreparedBatch {
     const text = JSON.stringify(e);
     const touched = touchedIdentifiers(e);
     // The fields the event's ledger row, identifier rows and unit-state rows share, encoded once
-    // (SHARED_COLUMNS, then WHAT_COLUMNS): a batch writes about 120 fields an event, and about
-    // 70 of them were these same values again (issue 12, docs/capacity.md).
+    // (SHARED_COLUMNS, then WHAT_COLUMNS): of the ~155 fields a batch writes per event (4.7
+    // identifiers), about 70 were these same values again (issue 12, docs/capacity.md).
     const where = shared
       .time(e.eventTime)
       .text(e.eventId)
@@ -148,18 +148,20 @@ function aggregationFacts(e: SerializationEvent): Fact[] {
   return children.map((child) => ({ child, parent: e.parentId!.uri, action: e.action! }));
 }
 
-// identifier_uris: the units the event touched, so reads that start from ledger rows (a device's
-// reads, a recall by device) need no index of the identifiers by event (migration 095).
 // Written once per event and copied into its rows (prepareBatch): when, which event, and where
 // (SHARED_COLUMNS); what happened (WHAT_COLUMNS).
 const SHARED_COLUMNS = 'event_time, event_id, biz_step, disposition, biz_location, read_point';
 const WHAT_COLUMNS = 'event_tz, event_type, action';
+/** How many fields a row of these columns has (BinaryRows.row), from the list itself. */
+const columnCount = (columns: string) => columns.split(',').length;
+// identifier_uris: the units the event touched, so reads that start from ledger rows (a device's
+// reads, a recall by device) need no index of the identifiers by event (migration 095).
 const EVENT_COLUMNS = `${SHARED_COLUMNS}, ${WHAT_COLUMNS}, parent_uri, source_system, machine_id, operator_id,
   recall_id, source_event_id, lineage, record, origin_ts, identifier_uris`;
-const EVENT_FIELDS = 19;
+const EVENT_FIELDS = columnCount(EVENT_COLUMNS);
 /** The identifier rows' columns, in the order `PreparedEvent.identifierRows` writes them. */
 export const IDENTIFIER_COLUMNS = `uri, role, gtin, ${SHARED_COLUMNS}, ${WHAT_COLUMNS}`;
-const IDENTIFIER_FIELDS = 12;
+const IDENTIFIER_FIELDS = columnCount(IDENTIFIER_COLUMNS);
 const PARENT_LOCK = 724_003;
 
 /** Writes a prepared batch in one transaction; returns how many of its events were new. */
@@ -382,11 +384,12 @@ interface Deletes {
 function deletesOf(fresh: PreparedEvent[]): Deletes {
   const del: Deletes = { child: [], parent: [], t: [] };
   for (const { facts, row } of fresh) {
+    let time: string | undefined; // as text once per event, for its DELETEs only
     for (const f of facts) {
       if (f.action !== 'DELETE') continue;
       del.child.push(f.child);
       del.parent.push(f.parent);
-      del.t.push(ts(row.event.eventTime));
+      del.t.push((time ??= ts(row.event.eventTime)));
     }
   }
   return del;
