@@ -1,4 +1,4 @@
-import { benchHotPath, spread } from './hot-path';
+import { benchHotPath, benchHotPathAsPipeline, spread } from './hot-path';
 
 describe('spread', () => {
   it('gives the median, min and max, rounded to hundredths', () => {
@@ -25,5 +25,18 @@ describe('benchHotPath', () => {
   });
   it('refuses as many rounds as warm-up rounds: nothing would be counted', () => {
     expect(() => benchHotPath({ events: 100, rounds: 5, warmupRounds: 5 })).toThrow('must be more than');
+  });
+});
+
+describe('benchHotPathAsPipeline', () => {
+  it("measures in a process with the fused pipeline's Node flags, and says which", () => {
+    // This (jest's) process runs without them: the figures come from a child started with them.
+    expect(process.execArgv).not.toContain('--max-semi-space-size=64');
+    const result = benchHotPathAsPipeline({ events: 200, rounds: 6 });
+    expect(result.node_flags).toEqual(['--max-semi-space-size=64']);
+    expect(result.events).toBe(200);
+    expect(result.rounds).toBe(6);
+    expect(result.normalizeUsPerEvent.min).toBeGreaterThan(0);
+    expect(result.prepareBatchUsPerEvent.min).toBeGreaterThan(0);
   });
 });

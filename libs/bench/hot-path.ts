@@ -1,8 +1,9 @@
 /**
  * `unitrail bench hot-path`: the CPU of the fused path's JavaScript that needs no Kafka and no
- * database, per event, in this process: the validator's mapping of a source record to its canonical
- * event (`normalize`: the adapter, EPCIS, the event hash), and the journey sink's preparation of a
- * batch (`prepareBatch`: the COPY rows) with the chain's row hashes. A change to either shows here
+ * database, per event, in one process with the pipeline process's Node flags
+ * (benchHotPathAsPipeline): the validator's mapping of a source record to its canonical event
+ * (`normalize`: the adapter, EPCIS, the event hash), and the journey sink's preparation of a batch
+ * (`prepareBatch`: the COPY rows) with the chain's row hashes. A change to either shows here
  * when it is below what a whole `unitrail bench` can tell apart on a shared box (issue 12,
  * docs/capacity.md): the whole bench's events per second varied by a fifth between runs of one build.
  *
@@ -11,7 +12,10 @@
  * optimiser up and are not counted. Figures are CPU µs (user + system) per event; the median is the
  * one to quote, min and max say how noisy the box was.
  */
+import { spawnSync } from 'node:child_process';
 import { generateDemo } from '../demo';
+import { UnitrailError } from '../errors';
+import { cliEntry, nodeFlagsOf } from '../supervisor';
 import type { SerializationEvent } from '../events';
 import { normalize } from '../sources';
 import { prepareBatch, rowHash } from '../store';
@@ -32,6 +36,8 @@ export interface HotPathResult {
   /** The sink's prepareBatch and the chain's row hash, per event. */
   prepareBatchUsPerEvent: Spread;
   load_average: [number, number, number];
+  /** Node's flags of the process that measured (the fused pipeline's: benchHotPathAsPipeline). */
+  node_flags?: string[];
 }
 
 const SINK_BATCH = 500;
@@ -96,4 +102,43 @@ export function benchHotPath({
     prepareBatchUsPerEvent: spread(prepareUs),
     load_average: loadAverage(),
   };
+}
+
+/**
+ * benchHotPath in a process with the fused pipeline process's Node flags (nodeFlagsOf('pipeline'):
+ * 64 MB semi-spaces), so the figures are that process's: with Node's default young generation the
+ * same build measured prepareBatch at 35-37 us an event, with the pipeline's 20-23 (the batch's
+ * rows and record texts outlive a scavenge of 16 MB; issue 12, docs/capacity.md). This process when
+ * it runs with those flags already, else a child `unitrail bench hot-path` started with them.
+ */
+export function benchHotPathAsPipeline({
+  events,
+  rounds,
+}: {
+  events: number;
+  rounds: number;
+}): HotPathResult {
+  const flags = nodeFlagsOf('pipeline', {});
+  if (flags.every((f) => process.execArgv.includes(f)))
+    return { ...benchHotPath({ events, rounds }), node_flags: flags };
+  const args = [
+    ...flags,
+    cliEntry(),
+    'bench',
+    'hot-path',
+    '--events',
+    String(events),
+    '--rounds',
+    String(rounds),
+  ];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = child.stdout?.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    const why = child.error?.message ?? child.stderr?.trim().split('\n').pop() ?? `exit ${child.status}`;
+    throw new UnitrailError(
+      'BENCH_FAILED',
+      `bench hot-path: its process with ${flags.join(' ')} failed: ${why}`,
+    );
+  }
+  return JSON.parse(line) as HotPathResult;
 }

@@ -44,7 +44,7 @@ export {
 } from './produce-encoding';
 export { benchRecallReport, type RecallReportBenchResult } from './recall-report';
 export { benchHash, sampleEvent, type BenchResult as HashBenchResult } from './hash';
-export { benchHotPath, type HotPathResult } from './hot-path';
+export { benchHotPath, benchHotPathAsPipeline, type HotPathResult } from './hot-path';
 export {
   benchPipelineOnStack,
   benchConsoleOnStack,

@@ -8,7 +8,7 @@ import {
   benchDevices,
   benchEpcisQuery,
   benchHash,
-  benchHotPath,
+  benchHotPathAsPipeline,
   benchInsights,
   benchPipelineOnStack,
   benchProduceEncoding,
@@ -200,10 +200,10 @@ export const benchCommands: Command[] = [
   ),
   bench(
     'hot-path',
-    "CPU µs per event of the fused path's JavaScript that needs no Kafka and no database: the validator's normalize, the sink's prepareBatch with the chain's row hashes (one core, in this process; JSON line)",
+    "CPU µs per event of the fused path's JavaScript that needs no Kafka and no database: the validator's normalize, the sink's prepareBatch with the chain's row hashes (one core, in a process with the pipeline process's Node flags; JSON line)",
     '[--events N] [--rounds R]',
     (input) =>
-      benchHotPath({
+      benchHotPathAsPipeline({
         events: optNumber(input, 'events', 20_000, { min: 100, max: 1_000_000 }),
         rounds: optNumber(input, 'rounds', 15, { min: 6, max: 1_000 }),
       }),
