@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { listenerPid, processCpuMicros } from './cpu';
+import { listenerPid, ownCpuMicros, processCpuMicros } from './cpu';
 import { localRedisPort } from './pipeline';
 
 describe('listenerPid', () => {
@@ -26,5 +26,19 @@ describe('localRedisPort', () => {
     expect(localRedisPort('redis://localhost/0')).toBe(6379);
     expect(localRedisPort('rediss://user:pw@[::1]:6380')).toBe(6380);
     expect(localRedisPort('redis://redis.internal:6379')).toBeNull();
+  });
+});
+
+describe('ownCpuMicros', () => {
+  it("counts this process's CPU since a cpuUsage() taken before, user and system", () => {
+    const start = process.cpuUsage();
+    const wall = Date.now();
+    let x = 0;
+    while (Date.now() - wall < 50) x += Math.sqrt(x + 1);
+    const used = ownCpuMicros(start);
+    const d = process.cpuUsage(start);
+    expect(x).toBeGreaterThan(0);
+    expect(used).toBeGreaterThanOrEqual(20_000); // ~50 ms of a busy loop
+    expect(used).toBeLessThanOrEqual(d.user + d.system); // taken just before the check
   });
 });

@@ -22,6 +22,12 @@ export function processCpuMicros(pid: number): number | null {
   }
 }
 
+/** This process's own CPU (user + system) in µs since `since`, a `process.cpuUsage()` taken before. */
+export function ownCpuMicros(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
+
 /** The parent pid of a process, or null. */
 export function parentPid(pid: number): number | null {
   try {

@@ -6,6 +6,7 @@
  * it; wall-clock time is reported beside it.
  */
 import { contextFor, eventHash, isoUtc, type EpcisEvent } from '../epcis';
+import { ownCpuMicros } from './cpu';
 
 export interface BenchResult {
   events: number;
@@ -131,8 +132,7 @@ export function benchHash({
     const start = process.hrtime.bigint();
     for (const event of sample) sink += eventHash(event).length;
     wallNs += process.hrtime.bigint() - start;
-    const used = process.cpuUsage(cpu);
-    cpuMicros += used.user + used.system;
+    cpuMicros += ownCpuMicros(cpu);
     done += size;
   }
   if (sink === 0 && events > 0) throw new Error('bench produced no hashes');

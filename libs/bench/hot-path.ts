@@ -19,6 +19,7 @@ import { cliEntry, nodeFlagsOf } from '../supervisor';
 import type { SerializationEvent } from '../events';
 import { normalize } from '../sources';
 import { prepareBatch, rowHash } from '../store';
+import { ownCpuMicros } from './cpu';
 import { loadAverage } from './pipeline';
 
 export interface Spread {
@@ -41,11 +42,6 @@ export interface HotPathResult {
 }
 
 const SINK_BATCH = 500;
-
-const cpuMicros = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 export function spread(values: readonly number[]): Spread {
   if (values.length === 0) throw new Error('no values to spread');
@@ -75,10 +71,10 @@ export function benchHotPath({
   const normalizeUs: number[] = [];
   const prepareUs: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    let start = cpuMicros();
+    let start = process.cpuUsage();
     const canonical = normalizeAll();
-    const normalizeRound = (cpuMicros() - start) / records.length;
-    start = cpuMicros();
+    const normalizeRound = ownCpuMicros(start) / records.length;
+    start = process.cpuUsage();
     for (let i = 0; i < canonical.length; i += SINK_BATCH) {
       const batch = prepareBatch(
         canonical
@@ -87,7 +83,7 @@ export function benchHotPath({
       );
       for (const e of batch.events) hashed += rowHash(e.eventId, e.text).length;
     }
-    const prepareRound = (cpuMicros() - start) / canonical.length;
+    const prepareRound = ownCpuMicros(start) / canonical.length;
     if (round >= warmupRounds) {
       normalizeUs.push(normalizeRound);
       prepareUs.push(prepareRound);

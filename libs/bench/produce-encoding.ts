@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { encodeProduceInOnePass } from '../kafka';
+import { ownCpuMicros } from './cpu';
 
 interface KafkajsEncoder {
   buffer: Buffer;
@@ -59,11 +60,6 @@ export interface ProduceEncodingResult {
   cases: ProduceEncodingCase[];
 }
 
-const cpuMicros = (since: NodeJS.CpuUsage) => {
-  const d = process.cpuUsage(since);
-  return d.user + d.system;
-};
-
 export async function benchProduceEncoding({
   records = [1, 50, 500],
   valueBytes = [400, 2000],
@@ -97,7 +93,7 @@ export async function benchProduceEncoding({
         for (let i = 0; i < Math.min(rounds, 50); i++) await request(); // warm up the JIT
         const t0 = process.cpuUsage();
         for (let i = 0; i < rounds; i++) bytes = (await request()).buffer.length;
-        return { us: cpuMicros(t0) / rounds / n, bytes };
+        return { us: ownCpuMicros(t0) / rounds / n, bytes };
       };
       const theirs = await time(kafkajsRequest);
       const ours = await time(onePassRequest);
@@ -106,7 +102,7 @@ export async function benchProduceEncoding({
       const payload = crypto.randomBytes(n * size);
       const c0 = process.cpuUsage();
       for (let i = 0; i < rounds; i++) crc32C(payload);
-      const crcUs = cpuMicros(c0) / rounds / n;
+      const crcUs = ownCpuMicros(c0) / rounds / n;
       cases.push({
         records: n,
         value_bytes: size,

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { databaseName, dropDatabase, scratchDatabase, writeBatch, type SinkRow } from '../store';
 import { generateDemo } from '../demo';
 import { normalize } from '../sources';
-import { processCpuMicros } from './cpu';
+import { ownCpuMicros, processCpuMicros } from './cpu';
 
 export interface SinkBenchResult {
   bench: 'sink';
@@ -167,7 +167,7 @@ export async function runSinkBench({
       }),
     );
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = process.cpuUsage(cpu0);
+    const writerUs = ownCpuMicros(cpu0);
     const pgUs = backendCpu() - pg0;
     const count = async (sql: string) => Number((await db.pool.query<{ n: string }>(sql)).rows[0]!.n);
     const stored =
@@ -184,7 +184,7 @@ export async function runSinkBench({
       events_per_sec: Math.round(rows.length / seconds),
       rows_per_event: Number((stored / rows.length).toFixed(2)),
       cpu_us_per_event: {
-        writer: Math.round((cpu.user + cpu.system) / rows.length),
+        writer: Math.round(writerUs / rows.length),
         postgres_backends: Math.round(pgUs / rows.length),
       },
       backend_us_per_event_by_statement: byStatement.perEvent(rows.length),
