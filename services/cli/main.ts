@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 /** `unitrail`: the one CLI for people. Finds the command by its words, parses its flags, runs it. */
 import { parseArgs } from 'node:util';
-import { commands } from './commands';
+import { allCommands, commandsOf } from './commands';
 import { flagsOf, positionalsOf, type Command } from './command';
 import { UsageError, oneLine } from '../../libs/errors';
-import { stackEnvironment } from '../../libs/stack';
+// The stack's state file alone: libs/stack's index costs ~300 ms of CPU to load, which only the
+// commands that start or inspect the stack need (they load it themselves).
+// eslint-disable-next-line no-restricted-imports -- the one light file of libs/stack every command needs
+import { stackEnvironment } from '../../libs/stack/state';
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  // Longest match first: 'stack up' before 'stack'.
-  const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+async function findCommand(argv: string[]): Promise<{ command: Command; rest: string[] } | undefined> {
+  // Only the group the first word names is loaded. Longest match first: 'stack up' before 'stack'.
+  const sorted = [...(await commandsOf(argv[0]))].sort(
+    (a, b) => b.name.split(' ').length - a.name.split(' ').length,
+  );
   for (const command of sorted) {
     const words = command.name.split(' ');
     if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) };
@@ -16,7 +21,8 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return undefined;
 }
 
-function help(): string {
+async function help(): Promise<string> {
+  const commands = await allCommands();
   const width = Math.max(...commands.map((c) => c.name.length + c.usage.length + 1));
   const lines = commands.map((c) => `  ${`${c.name} ${c.usage}`.padEnd(width)}  ${c.summary}`);
   return [
@@ -33,10 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   // A project-local PostgreSQL or Redis started by `stack up` becomes the default for every command.
   for (const [name, value] of Object.entries(stackEnvironment())) process.env[name] ??= value;
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
-    console.log(help());
+    console.log(await help());
     return argv.length === 0 ? 2 : 0;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
     console.error(
       `unitrail: unknown command '${argv.slice(0, 2).join(' ')}'; run 'unitrail --help' for the list`,

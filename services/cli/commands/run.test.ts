@@ -1,8 +1,13 @@
 /** `run` and `scale` find a consumer process by its name: a stage or the fused pipeline. */
-import { commands } from '.';
+import type { Command } from '../command';
+import { allCommands } from '.';
 import { consumerFactory, fusedPipeline, stageNames } from '../../stages';
 
 describe('run and scale resolve a consumer by name', () => {
+  let commands: Command[] = [];
+  beforeAll(async () => {
+    commands = await allCommands();
+  });
   const command = (name: string) => commands.find((c) => c.name === name)!;
 
   it('knows every stage and the fused pipeline', () => {
