@@ -75,9 +75,33 @@ export const deviceClockTap: FusedTap = {
     })),
 };
 
+/**
+ * cases reads the journey: a landed event resolves the MISSING_SKU case waiting for it, and a pallet
+ * received with other items than were palletised into it opens a MISLABELED_PALLET case
+ * (docs/exceptions.md). In the fused process the journey passes in memory, so each of its records
+ * is also produced to ut.journey.v1, as the router produces it in the split deployment (its key,
+ * value and headers; the surge topic goes to Kafka in both).
+ */
+export const journeyTap: FusedTap = {
+  topic: topics.journey.name,
+  publish: (records) =>
+    records.map(({ origin, record }) => ({
+      origin,
+      output: {
+        kind: 'produce',
+        topic: topics.journey.name,
+        key: record.key === null ? null : record.key.toString(),
+        value: record.value,
+      },
+    })),
+};
+
+/** What the fused process publishes for the consumers beside it of the topics it passes in memory. */
+export const fusedTaps: readonly FusedTap[] = [deviceClockTap, journeyTap];
+
 export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
   [fusedPipeline.name]: (config) =>
-    openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: [deviceClockTap] }),
+    openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: fusedTaps }),
 };
 
 /** The factory of a consumer process by its name: a stage, or the fused pipeline (`run`, `scale`). */

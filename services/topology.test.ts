@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeTopology, formatTopology } from '../libs/runtime';
 import { allTopics } from '../libs/topics';
 import { topics } from '../libs/topics';
-import { fusedPipeline, outsideProducers, stages } from './stages';
+import { fusedPipeline, fusedTaps, journeyTap, outsideProducers, stages } from './stages';
 
 const topology = describeTopology(stages, { outsideProducers });
 
@@ -51,5 +51,35 @@ describe('floor signals in both deployments', () => {
     expect(validator.outputs).toContain(topics.signals.name);
     expect(fusedPipeline.stages.filter((s) => s.inputs.includes(topics.signals.name))).toEqual([]);
     expect(fusedPipeline.stages.map((s) => s.name)).toContain('validator');
+  });
+});
+
+describe('the fused process and the stages beside it', () => {
+  it('publishes, through a tap, every topic it passes in memory that a stage beside it reads', () => {
+    const inMemory = new Set(fusedPipeline.stages.slice(1).flatMap((s) => s.inputs));
+    const tapped = new Set(fusedTaps.map((t) => t.topic));
+    const beside = stages.filter((s) => (fusedPipeline.alongside as readonly string[]).includes(s.name));
+    expect(beside.map((s) => s.name).sort()).toEqual([...fusedPipeline.alongside].sort());
+    const unheard = beside.flatMap((s) =>
+      s.inputs.filter((t) => inMemory.has(t) && !tapped.has(t)).map((t) => `${s.name} reads ${t}`),
+    );
+    expect(unheard).toEqual([]);
+    // What the taps cover today: device-health's validated events, the cases stage's journey.
+    expect([...tapped].sort()).toEqual([topics.validated.name, topics.journey.name].sort());
+  });
+
+  it('produces each journey record to ut.journey.v1 as the router does: its key and value', () => {
+    const event = { eventId: 'e1', eventTime: 1 };
+    const origin = { topic: topics.rawWms.name, partition: 2, offset: '7' };
+    const record = { topic: topics.journey.name, key: Buffer.from('unit-1'), value: event };
+    const keyless = { ...record, key: null };
+    const out = journeyTap.publish([
+      { origin, record },
+      { origin, record: keyless },
+    ] as unknown as Parameters<typeof journeyTap.publish>[0]);
+    expect(out).toEqual([
+      { origin, output: { kind: 'produce', topic: topics.journey.name, key: 'unit-1', value: event } },
+      { origin, output: { kind: 'produce', topic: topics.journey.name, key: null, value: event } },
+    ]);
   });
 });

@@ -4,14 +4,21 @@
  * stream must land exactly: the unique valid events by event id, the invalid ones in the DLQ under
  * the validator's name, duplicates dropped. A record that fails for good after the deduplicator
  * claimed its hash lands when it is replayed from the DLQ, instead of counting as its own duplicate.
+ * The cases stage beside it hears the journey the fused process passes in memory: a pallet received
+ * with other items than were palletised into it opens its MISLABELED_PALLET case.
  */
+import crypto from 'node:crypto';
 import type Redis from 'ioredis';
 import type pg from 'pg';
 import { config, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
 import { createKafka, startGroupsAtEnd } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
-import { demoCounts, demoMasterdata, generateDemo } from '../libs/demo';
+import { demoCounts, demoMasterdata, generateDemo, world, type DemoRecord } from '../libs/demo';
+import { caseIdOf } from '../libs/cases';
+import { gs1CheckDigit, toDigitalLink } from '../libs/gs1';
+import { topics } from '../libs/topics';
+import type { WmsMovement } from '../libs/sources';
 import { loadMasterdata } from '../libs/masterdata';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
 import { normalize } from '../libs/sources';
@@ -41,6 +48,37 @@ afterAll(async () => {
   await pool.end();
   r.disconnect();
 });
+
+const tag = crypto.randomBytes(3).toString('hex').toUpperCase();
+const sscc = () => {
+  const d = `3401234${String(crypto.randomInt(1e9, 1e10 - 1))}`; // 17 digits, then the check digit
+  return d + String(gs1CheckDigit(d));
+};
+let movement = 0;
+const wms = (
+  movementType: WmsMovement['movementType'],
+  at: number,
+  extra: Partial<WmsMovement>,
+): DemoRecord => ({
+  topic: topics.rawWms.name,
+  key: `k-${tag}`,
+  kind: 'valid',
+  value: {
+    movementId: `F${tag}-${++movement}`,
+    occurredAt: new Date(at).toISOString().replace('Z', '+00:00'),
+    warehouseGln: world.dcGln,
+    scannerId: world.devices[2]!,
+    userId: 'clerk-1',
+    movementType,
+    container: null,
+    items: [],
+    orderRef: null,
+    destinationGln: null,
+    ...extra,
+  },
+});
+const eventIdOf = (x: DemoRecord) =>
+  normalize(x.topic, x.value, { topic: x.topic, partition: 0, offset: 0, schemaId: 0 }).eventId;
 
 describe('unitrail run pipeline (fused)', () => {
   // A raw record that is not Avro at all counts in the validator's name here, as in the split
@@ -133,5 +171,39 @@ describe('unitrail run pipeline (fused)', () => {
       await pool.query('DROP TRIGGER IF EXISTS ut_test_refuse ON ut.event_identifiers');
       await pool.query('DROP FUNCTION IF EXISTS public.ut_test_refuse_identifier()');
     }
+  });
+  it('lets the cases stage beside it hear the journey: a mislabeled pallet opens its case', async () => {
+    const [pallet, a, b, c] = [sscc(), sscc(), sscc(), sscc()];
+    const t0 = Date.now() - 3600_000;
+    const packed = wms('PALLETIZE', t0, {
+      container: `(00)${pallet}`,
+      items: [`(00)${a}`, `(00)${b}`],
+      warehouseGln: world.plantGln,
+    });
+    await produceRecords(kafka, codec, [packed]);
+    await waitFor(
+      'the palletising to land',
+      async () =>
+        ((await pool.query('SELECT 1 FROM ut.events WHERE event_id = $1', [eventIdOf(packed)])).rowCount ??
+          0) > 0,
+      { timeoutMs: 120_000 },
+    );
+    // Received with b missing and c that was never packed: only the journey can tell.
+    await produceRecords(kafka, codec, [
+      wms('RECEIVE', t0 + 600_000, { container: `(00)${pallet}`, items: [`(00)${a}`, `(00)${c}`] }),
+    ]);
+    const incident = `mislabeled:${toDigitalLink(`(00)${pallet}`)}`;
+    const opened = await waitFor(
+      'the MISLABELED_PALLET case',
+      async () =>
+        (
+          await pool.query<{ case_id: string; kind: string }>(
+            'SELECT case_id, kind FROM ut.cases WHERE incident_key = $1',
+            [incident],
+          )
+        ).rows[0],
+      { timeoutMs: 120_000 },
+    );
+    expect(opened).toEqual({ case_id: caseIdOf(incident), kind: 'MISLABELED_PALLET' });
   });
 });
