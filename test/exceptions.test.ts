@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
-import { config, pipelineGroupsFree, randomSeed, Stages, waitFor } from './helpers';
+import { config, pipelineGroupsFree, randomSeed, Stages, waitFor, wmsRecord } from './helpers';
 import { createCodec } from '../libs/avro';
 import { caseIdOf, type Alert, type FloorSignal, type WmsDirective } from '../libs/cases';
 import { tinyPng } from '../libs/cases/testing';
@@ -59,31 +59,9 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 
 const lineage = { topic: '', partition: 0, offset: 0, schemaId: 0 };
 const eventIdOf = (r: DemoRecord) => normalize(r.topic, r.value, { ...lineage, topic: r.topic }).eventId;
-const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
 
-let msg = 0;
-const wms = (
-  movementType: WmsMovement['movementType'],
-  at: number,
-  extra: Partial<WmsMovement>,
-): DemoRecord => ({
-  topic: topics.rawWms.name,
-  key: `k-${tag}`,
-  kind: 'valid',
-  value: {
-    movementId: `X${tag}-${++msg}`,
-    occurredAt: iso(at),
-    warehouseGln: world.dcGln,
-    scannerId: world.devices[2]!,
-    userId: 'clerk-1',
-    movementType,
-    container: null,
-    items: [],
-    orderRef: null,
-    destinationGln: null,
-    ...extra,
-  },
-});
+const wms = (movementType: WmsMovement['movementType'], at: number, extra: Partial<WmsMovement>) =>
+  wmsRecord(`X${tag}`, movementType, at, extra);
 
 const unitUri = (serial: string) => toDigitalLink(`(01)${world.gtins[0]}(21)${serial}`);
 const signal = (i: number, kind: 'DAMAGED_LABEL' | 'OTHER', serial: string): FloorSignal => ({

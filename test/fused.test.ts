@@ -10,14 +10,13 @@
 import crypto from 'node:crypto';
 import type Redis from 'ioredis';
 import type pg from 'pg';
-import { config, randomSeed, redis, seenPrefix, Stages, waitFor } from './helpers';
+import { config, randomSscc, randomSeed, redis, seenPrefix, Stages, waitFor, wmsRecord } from './helpers';
 import { createKafka, startGroupsAtEnd } from '../libs/kafka';
 import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoCounts, demoMasterdata, generateDemo, world, type DemoRecord } from '../libs/demo';
 import { caseIdOf } from '../libs/cases';
-import { gs1CheckDigit, toDigitalLink } from '../libs/gs1';
-import { topics } from '../libs/topics';
+import { toDigitalLink } from '../libs/gs1';
 import type { WmsMovement } from '../libs/sources';
 import { loadMasterdata } from '../libs/masterdata';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
@@ -50,33 +49,8 @@ afterAll(async () => {
 });
 
 const tag = crypto.randomBytes(3).toString('hex').toUpperCase();
-const sscc = () => {
-  const d = `3401234${String(crypto.randomInt(1e9, 1e10 - 1))}`; // 17 digits, then the check digit
-  return d + String(gs1CheckDigit(d));
-};
-let movement = 0;
-const wms = (
-  movementType: WmsMovement['movementType'],
-  at: number,
-  extra: Partial<WmsMovement>,
-): DemoRecord => ({
-  topic: topics.rawWms.name,
-  key: `k-${tag}`,
-  kind: 'valid',
-  value: {
-    movementId: `F${tag}-${++movement}`,
-    occurredAt: new Date(at).toISOString().replace('Z', '+00:00'),
-    warehouseGln: world.dcGln,
-    scannerId: world.devices[2]!,
-    userId: 'clerk-1',
-    movementType,
-    container: null,
-    items: [],
-    orderRef: null,
-    destinationGln: null,
-    ...extra,
-  },
-});
+const wms = (movementType: WmsMovement['movementType'], at: number, extra: Partial<WmsMovement>) =>
+  wmsRecord(`F${tag}`, movementType, at, extra);
 const eventIdOf = (x: DemoRecord) =>
   normalize(x.topic, x.value, { topic: x.topic, partition: 0, offset: 0, schemaId: 0 }).eventId;
 
@@ -173,7 +147,7 @@ describe('unitrail run pipeline (fused)', () => {
     }
   });
   it('lets the cases stage beside it hear the journey: a mislabeled pallet opens its case', async () => {
-    const [pallet, a, b, c] = [sscc(), sscc(), sscc(), sscc()];
+    const [pallet, a, b, c] = [randomSscc(), randomSscc(), randomSscc(), randomSscc()];
     const t0 = Date.now() - 3600_000;
     const packed = wms('PALLETIZE', t0, {
       container: `(00)${pallet}`,

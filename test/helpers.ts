@@ -9,7 +9,10 @@ import { spawnStage, stopStages } from '../libs/supervisor';
 import { stageNames } from '../services/stages';
 import { createKafka, withAdmin } from '../libs/kafka';
 import { seenSetPrefix } from '../libs/seenset';
-import { generateFloorDemo, parseFaults } from '../libs/demo';
+import { generateFloorDemo, parseFaults, world, type DemoRecord } from '../libs/demo';
+import { gs1CheckDigit } from '../libs/gs1';
+import type { WmsMovement } from '../libs/sources';
+import { topics } from '../libs/topics';
 import { detectionFigures, listAlerts } from '../libs/devices';
 import type pg from 'pg';
 
@@ -130,3 +133,40 @@ export const floorFaultDemo = (seed: number) =>
       'printer_grade:line-1-printer@0.35,scanner_noread:wms-scanner-9@0.45,clock_drift:truck-42:60@0.5,damaged_label:2',
     ),
   );
+
+/** A random SSCC (18 digits with its check digit) of the demo's company prefix. */
+export function randomSscc(): string {
+  const digits = `3401234${String(crypto.randomInt(1e9, 1e10 - 1))}`;
+  return digits + String(gs1CheckDigit(digits));
+}
+
+/**
+ * A WMS movement as the demo's warehouse sends it (scanner, clerk, the DC's GLN unless `extra` says
+ * otherwise), its id `<idPrefix>-<n>` with n counting up in this test file.
+ */
+export function wmsRecord(
+  idPrefix: string,
+  movementType: WmsMovement['movementType'],
+  at: number,
+  extra: Partial<WmsMovement>,
+): DemoRecord {
+  return {
+    topic: topics.rawWms.name,
+    key: `k-${idPrefix}`,
+    kind: 'valid',
+    value: {
+      movementId: `${idPrefix}-${++wmsMovements}`,
+      occurredAt: new Date(at).toISOString().replace('Z', '+00:00'),
+      warehouseGln: world.dcGln,
+      scannerId: world.devices[2]!,
+      userId: 'clerk-1',
+      movementType,
+      container: null,
+      items: [],
+      orderRef: null,
+      destinationGln: null,
+      ...extra,
+    },
+  };
+}
+let wmsMovements = 0;
