@@ -45,7 +45,7 @@ export default tseslint.config(
   { files: ['services/*/*.ts'], rules: restrict(deepLib('\\.\\./\\.\\./'), otherService('\\.\\./', '')) },
   {
     files: ['services/cli/*/*.ts'],
-    rules: restrict(deepLib('\\.\\./\\.\\./\\.\\./'), otherService('\\.\\./\\.\\./', '|stages$')),
+    rules: restrict(deepLib('\\.\\./\\.\\./\\.\\./'), otherService('\\.\\./\\.\\./', '|stages$|runnable$')),
   },
   {
     files: ['test/**/*.ts'],

@@ -1,18 +1,11 @@
 /**
  * Every stage, declared once: what `unitrail run STAGE`, the demo, the containers and
- * `unitrail topology` use. Add a stage: declare it with defineStage in services/<stage>/index.ts
- * and add it to `stages` below.
+ * `unitrail topology` use. Add a stage: declare it with defineStage in services/<stage>/index.ts,
+ * add it to `stages` below and to services/runnable.ts (what `run` and `scale` load by name).
  */
 import type { Config } from '../libs/config';
 import { clockRecordsOf } from '../libs/devices';
-import {
-  groupOf,
-  openFused,
-  openStage,
-  type FusedTap,
-  type Stage,
-  type StageDefinition,
-} from '../libs/runtime';
+import { groupOf, openFused, type FusedTap, type Stage, type StageDefinition } from '../libs/runtime';
 import { topics } from '../libs/topics';
 import { validator } from './validator';
 import { deduplicator } from './deduplicator';
@@ -22,9 +15,8 @@ import { journeySink, journeySinkSurge } from './journey-sink';
 import { dlqSink } from './dlq-sink';
 import { cases } from './cases';
 import { deviceHealth } from './device-health';
-import { runCaptureApi } from './capture-api';
-import { runOpsApi } from './ops-api';
-import { runConsole } from './console';
+import type { startCaptureApi as captureStart } from './capture-api';
+import type { startConsole as consoleStart } from './console';
 
 export const stages: readonly StageDefinition[] = [
   validator,
@@ -43,11 +35,6 @@ export const stageNames = stages.map((s) => s.name);
 export function stageByName(name: string): StageDefinition | undefined {
   return stages.find((s) => s.name === name);
 }
-
-/** A stage opened to run (its pools and followers are created here). */
-export const stageFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = Object.fromEntries(
-  stages.map((s) => [s.name, (config: Config) => openStage(s, config)]),
-);
 
 /**
  * The fused deployment (`unitrail run pipeline`, group ut.pipeline): these stages in one process
@@ -99,14 +86,9 @@ export const journeyTap: FusedTap = {
 /** What the fused process publishes for the consumers beside it of the topics it passes in memory. */
 export const fusedTaps: readonly FusedTap[] = [deviceClockTap, journeyTap];
 
-export const fusedFactories: Record<string, (config: Config) => Stage<unknown, unknown>> = {
-  [fusedPipeline.name]: (config) =>
-    openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: fusedTaps }),
-};
-
-/** The factory of a consumer process by its name: a stage, or the fused pipeline (`run`, `scale`). */
-export const consumerFactory = (name: string): ((config: Config) => Stage<unknown, unknown>) | undefined =>
-  stageFactories[name] ?? fusedFactories[name];
+/** The fused pipeline opened to run (`unitrail run pipeline`, services/runnable.ts). */
+export const openPipeline = (config: Config): Stage<unknown, unknown> =>
+  openFused(fusedPipeline.stages, config, { name: fusedPipeline.name, taps: fusedTaps });
 
 /** Consumer groups and their input topics, without opening anything. */
 export const stageGroups: Record<string, string[]> = Object.fromEntries(
@@ -129,16 +111,9 @@ export const outsideProducers: Record<string, string[]> = {
   [topics.wmsDirectives.name]: ['exceptions step (containment)', 'ops-api'],
 };
 
-/** HTTP services: `unitrail run NAME` serves until SIGTERM. */
-export const httpServices: Record<string, (config: Config) => Promise<void>> = {
-  'capture-api': runCaptureApi,
-  'ops-api': runOpsApi,
-  console: (config) => runConsole(config, stageGroups),
-};
-
-export const runnableNames = [...stageNames, ...Object.keys(fusedFactories), ...Object.keys(httpServices)];
-
-/** The console in a process of one's own (`unitrail bench console`). */
-export { startConsole } from './console';
-/** The capture API in the bench's process (`unitrail bench subscriptions`). */
-export { startCaptureApi } from './capture-api';
+/** The console in a process of one's own (`unitrail bench console`), its code loaded when it starts. */
+export const startConsole: typeof consoleStart = async (options) =>
+  (await import('./console')).startConsole(options);
+/** The capture API in the bench's process (`unitrail bench subscriptions`), loaded when it starts. */
+export const startCaptureApi: typeof captureStart = async (options) =>
+  (await import('./capture-api')).startCaptureApi(options);

@@ -8,7 +8,8 @@
 import { parseAllDocuments } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
-import { httpServices, stageNames } from '../../services/stages';
+import { serviceNames } from '../../services/runnable';
+import { stageNames } from '../../services/stages';
 import { topicByName, topics } from '../../libs/topics';
 import { settings } from '../../libs/config';
 
@@ -89,9 +90,9 @@ describe('deploy/k8s', () => {
   });
 
   it('has one Deployment per stage and per HTTP service, each running it with `unitrail run`', () => {
-    expect(Object.keys(httpPorts).sort()).toEqual(Object.keys(httpServices).sort());
+    expect(Object.keys(httpPorts).sort()).toEqual([...serviceNames].sort());
     const names = deployments.map((d) => d.metadata.name).sort();
-    expect(names).toEqual([...stageNames, ...Object.keys(httpServices)].sort());
+    expect(names).toEqual([...stageNames, ...serviceNames].sort());
     for (const d of deployments) {
       expect(container(d).command).toEqual([...cli, 'run', d.metadata.name]);
     }
@@ -158,7 +159,7 @@ describe('deploy/k8s', () => {
 
   it('exposes each HTTP service, and only those, through a Service on its named port', () => {
     const services = ofKind('Service');
-    expect(services.map((s) => s.metadata.name).sort()).toEqual(Object.keys(httpServices).sort());
+    expect(services.map((s) => s.metadata.name).sort()).toEqual([...serviceNames].sort());
     for (const s of services) {
       const d = deployments.find((x) => x.metadata.name === s.metadata.name)!;
       expect(matches(s.spec!.selector as Record<string, string>, template(d).metadata.labels)).toBe(true);
@@ -171,8 +172,7 @@ describe('deploy/k8s', () => {
     // compose: a container is a scheduling group of its own, its cpu_shares ranks it (STAGE_NICE cannot)
     const shares = (name: string) => compose.services[name]!.cpu_shares;
     const stageShares = stageNames.map(shares);
-    for (const http of Object.keys(httpServices))
-      for (const s of stageShares) expect(shares(http)).toBeGreaterThan(s!);
+    for (const http of serviceNames) for (const s of stageShares) expect(shares(http)).toBeGreaterThan(s!);
     for (const s of stageNames.filter((n) => n !== 'journey-sink-surge'))
       expect(shares('journey-sink-surge')).toBeLessThan(shares(s)!);
     // Kubernetes: the CPU request is the pod's weight under contention

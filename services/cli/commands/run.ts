@@ -4,7 +4,7 @@ import { loadConfig } from '../../../libs/config';
 import { UsageError } from '../../../libs/errors';
 import { runStageUntilSignalled } from '../../../libs/runtime';
 import { stopWithParent } from '../../../libs/supervisor';
-import { consumerFactory, httpServices, runnableNames } from '../../stages';
+import { loadRunnable, runnableNames } from '../../runnable';
 
 const run: Command = {
   name: 'run',
@@ -12,15 +12,14 @@ const run: Command = {
   usage: 'STAGE',
   async run(input) {
     const name = input.positionals[0]!;
-    const factory = consumerFactory(name);
-    const service = httpServices[name];
-    if (!factory && !service)
-      throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);
+    // Only this name's code is loaded (services/runnable.ts).
+    const runnable = await loadRunnable(name);
+    if (!runnable) throw new UsageError(`unknown stage '${name}'; one of: ${runnableNames.join(', ')}`);
     const config = loadConfig();
     // Started by a demo, a bench or a supervisor: stop when it is gone, not consume on as an orphan.
     stopWithParent();
-    if (service) await service(config);
-    else await runStageUntilSignalled(factory!(config), { config });
+    if (runnable.kind === 'service') await runnable.serve(config);
+    else await runStageUntilSignalled(runnable.open(config), { config });
     return 0;
   },
 };

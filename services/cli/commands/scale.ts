@@ -7,7 +7,7 @@ import { UsageError } from '../../../libs/errors';
 import { createKafka, kafkaConnection } from '../../../libs/kafka';
 import { groupOf, runStageUntilSignalled } from '../../../libs/runtime';
 import { scaleStage, stopWithParent } from '../../../libs/supervisor';
-import { consumerFactory, fusedPipeline, stageByName, stageNames } from '../../stages';
+import { consumerNames, loadRunnable } from '../../runnable';
 
 const scale: Command = {
   name: 'scale',
@@ -19,21 +19,18 @@ const scale: Command = {
   async run(input) {
     const stage = input.positionals[0]!;
     // A stage, or the fused pipeline (`run pipeline`), whose processes share the raw topics as one
-    // group: it reads what the first stage of its flow reads.
-    const fused = stage === fusedPipeline.name;
-    const definition = fused ? fusedPipeline.stages[0] : stageByName(stage);
-    const factory = consumerFactory(stage);
-    if (!definition || !factory)
-      throw new UsageError(
-        `unknown stage '${stage}'; stages: ${[...stageNames, fusedPipeline.name].join(', ')}`,
-      );
+    // group: it reads what the first stage of its flow reads. Only this stage's code is loaded.
+    const runnable = await loadRunnable(stage);
+    if (runnable?.kind !== 'consumer')
+      throw new UsageError(`unknown stage '${stage}'; stages: ${consumerNames.join(', ')}`);
+    const { definition, open } = runnable;
     const config = loadConfig();
     const ownGroupId = groupOf({ name: stage });
     const groupId = optString(input, 'group') ?? ownGroupId;
     if (input.values.foreground === true) {
       // One consumer in this process: what the supervisor starts for each --group consumer.
       stopWithParent();
-      await runStageUntilSignalled(factory(config), { config, groupId });
+      await runStageUntilSignalled(open(config), { config, groupId });
       return 0;
     }
     await scaleStage({
