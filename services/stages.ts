@@ -4,6 +4,7 @@
  * add it to `stages` below and to services/runnable.ts (what `run` and `scale` load by name).
  */
 import type { Config } from '../libs/config';
+import { digestRecordsOf } from '../libs/cases';
 import { clockRecordsOf } from '../libs/devices';
 import { groupOf, openFused, type FusedTap, type Stage, type StageDefinition } from '../libs/runtime';
 import { topics } from '../libs/topics';
@@ -65,21 +66,20 @@ export const deviceClockTap: FusedTap = {
 /**
  * cases reads the journey: a landed event resolves the MISSING_SKU case waiting for it, and a pallet
  * received with other items than were palletised into it opens a MISLABELED_PALLET case
- * (docs/exceptions.md). In the fused process the journey passes in memory, so each of its records
- * is also produced to ut.journey.v1, as the router produces it in the split deployment (its key,
- * value and headers; the surge topic goes to Kafka in both).
+ * (docs/exceptions.md). In the fused process the journey passes in memory, so per raw partition and
+ * batch it publishes on ut.journey.digest.v1 the ids of the events that only land and what cases
+ * reads of aggregations and receivings (libs/cases/digest.ts), not every journey record in full.
  */
 export const journeyTap: FusedTap = {
   topic: topics.journey.name,
   publish: (records) =>
-    records.map(({ origin, record }) => ({
-      origin,
-      output: {
-        kind: 'produce',
-        topic: topics.journey.name,
-        key: record.key === null ? null : record.key.toString(),
-        value: record.value,
-      },
+    digestRecordsOf(
+      records,
+      (r) => r.record,
+      (r) => `${r.origin.topic}:${r.origin.partition}`,
+    ).map(({ last, key, value }) => ({
+      origin: last.origin,
+      output: { kind: 'produce', topic: topics.journeyDigest.name, key, value },
     })),
 };
 
@@ -108,6 +108,8 @@ export const outsideProducers: Record<string, string[]> = {
   [topics.signals.name]: ['validator'],
   // The fused process's stand-in for the validated events device-health reads (deviceClockTap).
   [topics.deviceClock.name]: ['pipeline (fused)'],
+  // The fused process's stand-in for the journey the cases stage reads (journeyTap).
+  [topics.journeyDigest.name]: ['pipeline (fused)'],
   [topics.wmsDirectives.name]: ['exceptions step (containment)', 'ops-api'],
 };
 

@@ -68,18 +68,33 @@ describe('the fused process and the stages beside it', () => {
     expect([...tapped].sort()).toEqual([topics.validated.name, topics.journey.name].sort());
   });
 
-  it('produces each journey record to ut.journey.v1 as the router does: its key and value', () => {
-    const event = { eventId: 'e1', eventTime: 1 };
-    const origin = { topic: topics.rawWms.name, partition: 2, offset: '7' };
-    const record = { topic: topics.journey.name, key: Buffer.from('unit-1'), value: event };
-    const keyless = { ...record, key: null };
-    const out = journeyTap.publish([
-      { origin, record },
-      { origin, record: keyless },
-    ] as unknown as Parameters<typeof journeyTap.publish>[0]);
+  it("publishes the journey's digest for the cases stage, one record per raw partition, with its last record", () => {
+    const event = (n: number) => ({ eventId: `e${n}`, eventTime: n, eventType: 'ObjectEvent', epcList: [] });
+    const origin = (partition: number) => ({ topic: topics.rawWms.name, partition, offset: '7' });
+    const records = [0, 1, 0].map((partition, n) => ({
+      origin: origin(partition),
+      record: { topic: topics.journey.name, key: null, headers: {}, value: event(n) },
+    })) as unknown as Parameters<typeof journeyTap.publish>[0];
+    const out = journeyTap.publish(records);
     expect(out).toEqual([
-      { origin, output: { kind: 'produce', topic: topics.journey.name, key: 'unit-1', value: event } },
-      { origin, output: { kind: 'produce', topic: topics.journey.name, key: null, value: event } },
+      {
+        origin: records[2]!.origin,
+        output: {
+          kind: 'produce',
+          topic: topics.journeyDigest.name,
+          key: 'ut.raw.wms.v1:0',
+          value: { stream: 'ut.raw.wms.v1:0', landed: ['e0', 'e2'], events: [] },
+        },
+      },
+      {
+        origin: records[1]!.origin,
+        output: {
+          kind: 'produce',
+          topic: topics.journeyDigest.name,
+          key: 'ut.raw.wms.v1:1',
+          value: { stream: 'ut.raw.wms.v1:1', landed: ['e1'], events: [] },
+        },
+      },
     ]);
   });
 });

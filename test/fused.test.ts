@@ -5,7 +5,8 @@
  * the validator's name, duplicates dropped. A record that fails for good after the deduplicator
  * claimed its hash lands when it is replayed from the DLQ, instead of counting as its own duplicate.
  * The cases stage beside it hears the journey the fused process passes in memory: a pallet received
- * with other items than were palletised into it opens its MISLABELED_PALLET case.
+ * with other items than were palletised into it opens its MISLABELED_PALLET case, and a record
+ * refused for its unknown product resolves its MISSING_SKU case when, replayed, it lands.
  */
 import crypto from 'node:crypto';
 import type Redis from 'ioredis';
@@ -16,7 +17,7 @@ import { createCodec } from '../libs/avro';
 import { createPool } from '../libs/store';
 import { demoCounts, demoMasterdata, generateDemo, world, type DemoRecord } from '../libs/demo';
 import { caseIdOf } from '../libs/cases';
-import { toDigitalLink } from '../libs/gs1';
+import { gs1CheckDigit, toDigitalLink } from '../libs/gs1';
 import type { WmsMovement } from '../libs/sources';
 import { loadMasterdata } from '../libs/masterdata';
 import { accountFor, produceRecords, rawEndOffsets } from '../libs/demo';
@@ -179,5 +180,53 @@ describe('unitrail run pipeline (fused)', () => {
       { timeoutMs: 120_000 },
     );
     expect(opened).toEqual({ case_id: caseIdOf(incident), kind: 'MISLABELED_PALLET' });
+  });
+
+  it('resolves a MISSING_SKU case when its record, replayed after the master data load, lands', async () => {
+    const d = `040123458${crypto.randomInt(1000, 9999)}`;
+    const gtin = d + String(gs1CheckDigit(d));
+    const record = wms('PICK', Date.now() - 600_000, { items: [`(01)${gtin}(21)${tag}M1`] });
+    const incident = `missing_sku:${eventIdOf(record)}`;
+    await produceRecords(kafka, codec, [record]);
+    const caseOf = async () =>
+      (
+        await pool.query<{ case_id: string; kind: string; status: string; source_ref: string }>(
+          'SELECT case_id, kind, status, source_ref FROM ut.cases WHERE incident_key = $1',
+          [incident],
+        )
+      ).rows[0];
+    const opened = await waitFor('the MISSING_SKU case', caseOf, { timeoutMs: 120_000 });
+    expect(opened).toMatchObject({ case_id: caseIdOf(incident), kind: 'MISSING_SKU', status: 'open' });
+    await waitFor(
+      'the refused record in ut.dlq',
+      async () =>
+        ((await pool.query('SELECT 1 FROM ut.dlq WHERE dlq_id = $1', [opened.source_ref])).rowCount ?? 0) > 0,
+      { timeoutMs: 120_000 },
+    );
+    await loadMasterdata(pool, kafka, codec, [
+      {
+        kind: 'product',
+        id: gtin,
+        name: 'Late product',
+        attributes: {},
+        deleted: false,
+        updatedAt: Date.now(),
+      },
+    ]);
+    // The validator follows master data from its compacted topic: replay until the record passes
+    // (a replay that came too early fails again and joins the same case). Only the journey's digest
+    // tells the cases stage it landed: no journey record goes to Kafka in the fused deployment.
+    const resolved = await waitFor(
+      'the case resolved by the replay',
+      async () => {
+        await replayDlq(pool, kafka, { ids: [opened.source_ref] }, { replayedBy: 'fused test' });
+        const c = await caseOf();
+        return c?.status === 'resolved' && c;
+      },
+      { everyMs: 8000, timeoutMs: 180_000 },
+    );
+    expect(resolved).toMatchObject({ case_id: opened.case_id, status: 'resolved' });
+    const landed = await pool.query('SELECT 1 FROM ut.events WHERE event_id = $1', [eventIdOf(record)]);
+    expect(landed.rowCount).toBe(1);
   });
 });

@@ -7,7 +7,8 @@ import type pg from 'pg';
 import type { SerializationEvent } from '../events';
 import { db } from '../store';
 import { topics } from '../topics';
-import { effectsOf, receivedPallet, type Effect } from './detect';
+import { effectsOf, receivedPallet, type Effect, type JourneyFacts } from './detect';
+import type { JourneyDigest } from './digest';
 import { inTransaction, noteCase, openCase, resolveLanded } from './store';
 
 export const STAGE_ACTOR = 'cases-stage';
@@ -40,7 +41,7 @@ export async function palletContents(
 export function recentAggregations(limit = 10_000) {
   const byParent = new Map<string, Set<string>>();
   return {
-    learn(e: SerializationEvent) {
+    learn(e: JourneyFacts) {
       if (e.eventType !== 'AggregationEvent' || !e.parentId) return;
       const parent = e.parentId.uri;
       const children = byParent.get(parent) ?? new Set<string>();
@@ -64,17 +65,22 @@ export interface Applied {
   notes: number;
 }
 
+/** The journey events of one of the stage's input records, as far as it reads them. */
+function journeyFactsOf(topic: string, value: unknown): readonly JourneyFacts[] {
+  if (topic === topics.journey.name || topic === topics.journeySurge.name)
+    return [value as SerializationEvent];
+  if (topic === topics.journeyDigest.name) return (value as JourneyDigest).events;
+  return [];
+}
+
 /** Applies one batch of the stage's input records. */
 export async function applyBatch(
   pool: pg.Pool,
   records: { topic: string; value: unknown; originTs?: string }[],
   recent: RecentAggregations = recentAggregations(),
 ): Promise<Applied> {
-  const isJourney = (t: string) => t === topics.journey.name || t === topics.journeySurge.name;
   const received: { pallet: string; at: number }[] = [];
-  for (const r of records) {
-    if (!isJourney(r.topic)) continue;
-    const e = r.value as SerializationEvent;
+  for (const e of records.flatMap((r) => journeyFactsOf(r.topic, r.value))) {
     recent.learn(e);
     const p = receivedPallet(e);
     if (p) received.push({ pallet: p.pallet, at: e.eventTime });

@@ -9,6 +9,7 @@
  *                   device_degrading/drifting/silent → DEVICE_FAULT, one per episode (key: episodeId)
  *                   device_cleared                   → a note on that episode's case
  *   ut.journey*.v1  any event                        → "landed" (resolves a MISSING_SKU case waiting for it)
+ *                   (the fused deployment: ut.journey.digest.v1, the same of each event, libs/cases/digest.ts)
  *                   a WMS receiving of an SSCC whose listed items differ from what was palletised
  *                                                    → MISLABELED_PALLET (key: the pallet)
  *
@@ -24,6 +25,7 @@ import { ORIGIN_TS_HEADER } from '../runtime';
 import type { FloorSignal } from '../sources';
 import type { DlqRow } from '../store';
 import { topics } from '../topics';
+import type { JourneyDigest } from './digest';
 import type { CaseKind } from './playbook';
 
 export interface Incident {
@@ -49,7 +51,7 @@ export interface Incident {
 export type Effect =
   | { type: 'open'; incident: Incident }
   /** An event reached the journey: a MISSING_SKU case waiting for it is resolved. */
-  | { type: 'landed'; eventId: string; at: number }
+  | { type: 'landed'; eventId: string }
   /** Something to add to an existing case's history (a device episode that cleared). */
   | { type: 'note'; incidentKey: string; action: string; detail: Record<string, unknown>; at: number };
 
@@ -264,8 +266,27 @@ export function fromAlert(a: Alert): Effect[] {
   return [];
 }
 
+/**
+ * What the cases stage reads of a journey event: a SerializationEvent has all of it, and the fused
+ * deployment's digest (ut.journey.digest.v1, libs/cases/digest.ts) carries just this.
+ */
+export interface JourneyFacts {
+  eventId: string;
+  eventTime: number;
+  eventType: string;
+  action: string | null;
+  sourceSystem: string;
+  bizStep: string | null;
+  epcList: readonly { uri: string; scheme: string }[];
+  parentId: { uri: string } | null;
+  childEpcs: readonly { uri: string }[];
+  machineId: string | null;
+  bizLocation: string | null;
+  operatorId: string | null;
+}
+
 /** The pallet a WMS receiving names (the WMS lists the container first), and the items it lists. */
-export function receivedPallet(e: SerializationEvent): { pallet: string; listed: string[] } | null {
+export function receivedPallet(e: JourneyFacts): { pallet: string; listed: string[] } | null {
   if (String(e.sourceSystem) !== 'WMS' || e.bizStep !== 'receiving') return null;
   const [first, ...rest] = e.epcList;
   if (!first || first.scheme !== 'sscc' || rest.length === 0) return null;
@@ -278,11 +299,11 @@ export function receivedPallet(e: SerializationEvent): { pallet: string; listed:
  * undefined when nothing is known of it), a MISLABELED_PALLET case.
  */
 export function fromJourney(
-  e: SerializationEvent,
+  e: JourneyFacts,
   contents: ReadonlyMap<string, readonly string[]>,
   receivedAt: number | null = null,
 ): Effect[] {
-  const out: Effect[] = [{ type: 'landed', eventId: e.eventId, at: e.eventTime }];
+  const out: Effect[] = [{ type: 'landed', eventId: e.eventId }];
   const received = receivedPallet(e);
   const known = received ? contents.get(received.pallet) : undefined;
   if (received && known && known.length > 0) {
@@ -341,6 +362,13 @@ export function effectsOf(
     case topics.journey.name:
     case topics.journeySurge.name:
       return fromJourney(value as SerializationEvent, contents, receivedAtOf(originTs));
+    case topics.journeyDigest.name: {
+      const d = value as JourneyDigest;
+      return [
+        ...d.landed.map((eventId): Effect => ({ type: 'landed', eventId })),
+        ...d.events.flatMap((f) => fromJourney(f, contents, f.receivedAt)),
+      ];
+    }
     default:
       return [];
   }

@@ -13,4 +13,5 @@ export * from './store';
 export * from './containment';
 export { openCaseDeps, withCaseDeps, type CaseDeps } from './deps';
 export { formatCase, formatCaseList, formatPhoto, formatStep, formatVerify } from './format';
+export { digestRecordsOf, MAX_DIGEST_CHARS, type JourneyDigest } from './digest';
 export { applyBatch, palletContents, recentAggregations, STAGE_ACTOR } from './apply';

@@ -106,6 +106,13 @@ export const topics = {
     config: retention(7),
     doc: 'Fused deployment only: per device and raw batch, the clock samples device-health takes from the validated events (key = deviceId)',
   },
+  journeyDigest: {
+    name: 'ut.journey.digest.v1',
+    partitions: 3,
+    valueSchema: 'journey-digest',
+    config: retention(7),
+    doc: 'Fused deployment only: per raw partition and batch, what the cases stage reads of the journey (key = raw topic:partition)',
+  },
   alerts: {
     name: 'ut.alerts.v1',
     partitions: 1,

@@ -22,6 +22,8 @@ export const cases = defineStage({
     topics.alerts.name,
     topics.journey.name,
     topics.journeySurge.name,
+    // The fused deployment's stand-in for ut.journey.v1 (libs/cases/digest.ts).
+    topics.journeyDigest.name,
   ],
   outputs: [],
   stores: 'writes PostgreSQL: cases and their hash-chained history',
