@@ -1,4 +1,5 @@
-import { canonicalEvent, type Identifier, type SerializationEvent } from '../events';
+import { canonicalEvent, type SerializationEvent } from '../events';
+import { identifier } from './testing';
 import { topics } from '../topics';
 import { caseIdOf, effectsOf, type Alert, type Effect, type FloorSignal } from './detect';
 
@@ -37,15 +38,7 @@ const alert = (over: Partial<Alert>): Alert => ({
   ...over,
 });
 
-const id = (uri: string, scheme = 'sgtin'): Identifier => ({
-  uri,
-  scheme,
-  gtin: null,
-  serial: null,
-  lot: null,
-  sscc: null,
-  original: null,
-});
+const id = identifier;
 const P = 'https://id.gs1.org/00/140123450000000006';
 const C1 = 'https://id.gs1.org/00/240123450000000010';
 const C2 = 'https://id.gs1.org/00/240123450000000027';

@@ -1,19 +1,12 @@
 import { avroType } from '../avro';
-import { canonicalEvent, type Identifier, type SerializationEvent } from '../events';
+import { canonicalEvent, type SerializationEvent } from '../events';
+import { identifier } from './testing';
 import { ORIGIN_TS_HEADER, type InputRecord } from '../runtime';
 import { topics } from '../topics';
 import { effectsOf, receivedAtOf, type Effect } from './detect';
 import { digestRecordsOf, MAX_DIGEST_CHARS, type JourneyDigest } from './digest';
 
-const id = (uri: string, scheme = 'sgtin'): Identifier => ({
-  uri,
-  scheme,
-  gtin: null,
-  serial: null,
-  lot: null,
-  sscc: null,
-  original: null,
-});
+const id = identifier;
 const P = 'https://id.gs1.org/00/140123450000000006';
 const C = (n: number) => `https://id.gs1.org/01/04012345000009/21/S${n}`;
 

@@ -1,5 +1,17 @@
 /** Small fixtures for the cases tests (unit and integration): real image headers, signals, alerts. */
 import zlib from 'node:zlib';
+import type { Identifier } from '../events';
+
+/** An identifier of a journey event with just its URI and scheme (an SSCC, an SGTIN). */
+export const identifier = (uri: string, scheme = 'sgtin'): Identifier => ({
+  uri,
+  scheme,
+  gtin: null,
+  serial: null,
+  lot: null,
+  sscc: null,
+  original: null,
+});
 
 function crc32(buf: Buffer): number {
   let c = ~0;
