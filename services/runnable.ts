@@ -55,14 +55,14 @@ const services = new Map<string, () => Promise<Runnable>>([
   ],
 ]);
 
-/** Every name `run` takes: the stages, the fused pipeline, the HTTP services. */
-export const runnableNames: readonly string[] = [...consumers.keys(), ...services.keys()];
-
 /** The names of the consumer processes (`unitrail scale` takes these): the stages and the fused pipeline. */
 export const consumerNames: readonly string[] = [...consumers.keys()];
 
 /** The names of the HTTP services. */
 export const serviceNames: readonly string[] = [...services.keys()];
+
+/** Every name `run` takes: the stages, the fused pipeline, the HTTP services. */
+export const runnableNames: readonly string[] = [...consumerNames, ...serviceNames];
 
 /** The runnable of this name, its code loaded now; undefined for an unknown name. */
 export async function loadRunnable(name: string): Promise<Runnable | undefined> {

@@ -21,7 +21,7 @@ export interface JourneyDigest {
 export const MAX_DIGEST_CHARS = 256 * 1024;
 
 /** Whether the cases stage reads more of a journey event than that it landed. */
-export const readsMoreOf = (e: SerializationEvent): boolean =>
+const readsMoreOf = (e: SerializationEvent): boolean =>
   (e.eventType === 'AggregationEvent' && e.parentId !== null) || receivedPallet(e) !== null;
 
 function factsOf(e: SerializationEvent, receivedAt: number | null): JourneyDigest['events'][number] {
@@ -57,8 +57,8 @@ export function digestRecordsOf<T>(
   recordOf: (item: T) => InputRecord<unknown>,
   streamOf: (item: T) => string,
 ): { last: T; key: string; value: JourneyDigest }[] {
-  const open = new Map<string, { last: T; key: string; value: JourneyDigest; chars: number }>();
-  const out: { last: T; key: string; value: JourneyDigest; chars: number }[] = [];
+  const open = new Map<string, { last: T; value: JourneyDigest; chars: number }>();
+  const out: { last: T; value: JourneyDigest; chars: number }[] = [];
   for (const item of items) {
     const record = recordOf(item);
     const e = record.value as SerializationEvent;
@@ -67,7 +67,7 @@ export function digestRecordsOf<T>(
     const chars = facts ? charsOf(facts) : e.eventId.length + 4;
     let entry = open.get(stream);
     if (!entry || entry.chars + chars > MAX_DIGEST_CHARS) {
-      entry = { last: item, key: stream, value: { stream, landed: [], events: [] }, chars: 0 };
+      entry = { last: item, value: { stream, landed: [], events: [] }, chars: 0 };
       open.set(stream, entry);
       out.push(entry);
     }
@@ -76,5 +76,5 @@ export function digestRecordsOf<T>(
     if (facts) entry.value.events.push(facts);
     else entry.value.landed.push(e.eventId);
   }
-  return out.map(({ last, key, value }) => ({ last, key, value }));
+  return out.map(({ last, value }) => ({ last, key: value.stream, value }));
 }
