@@ -4,6 +4,7 @@
  * opens nothing twice.
  */
 import type pg from 'pg';
+import { setNewest } from '../bounded';
 import type { SerializationEvent } from '../events';
 import { db } from '../store';
 import { topics } from '../topics';
@@ -49,9 +50,7 @@ export function recentAggregations(limit = 10_000) {
         if (e.childEpcs.length === 0) children.clear();
         for (const c of e.childEpcs) children.delete(c.uri);
       } else for (const c of e.childEpcs) children.add(c.uri);
-      byParent.delete(parent);
-      byParent.set(parent, children);
-      if (byParent.size > limit) byParent.delete(byParent.keys().next().value!);
+      setNewest(byParent, parent, children, limit);
     },
     get: (pallet: string) => [...(byParent.get(pallet) ?? [])],
   };

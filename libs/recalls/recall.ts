@@ -2,6 +2,7 @@
  * A recall: the scope a coordinator declares, the test of whether an event is in one, and what the
  * router remembers between events (units it saw in scope, containers filled with them).
  */
+import { setNewest } from '../bounded';
 import type { SerializationEvent } from '../events';
 import { touchedIdentifiers } from '../events';
 import type { Recall } from './types';
@@ -80,13 +81,6 @@ export function createScopeMemory({
   return { inScope: new Map(), parents: new Map(), maxInScope, maxParents };
 }
 
-/** Sets a key as the newest entry of a bounded Map (its insertion order is the age order). */
-function remember(map: Map<string, string>, key: string, value: string, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) map.delete(map.keys().next().value as string);
-}
-
 const unitMatches = (
   r: Recall,
   id: { gtin: string | null; lot: string | null; serial: string | null },
@@ -146,12 +140,12 @@ export function learnScope(
   const adds = event.eventType === 'AggregationEvent' && event.action === 'ADD' && event.parentId !== null;
   if (adds) {
     for (const child of event.childEpcs)
-      remember(memory.parents, child.uri, event.parentId!.uri, memory.maxParents);
+      setNewest(memory.parents, child.uri, event.parentId!.uri, memory.maxParents);
   }
   if (!recall) return;
   const { recallId } = recall;
   for (const { id } of touchedIdentifiers(event)) {
-    if (unitMatches(recall, id)) remember(memory.inScope, id.uri, recallId, memory.maxInScope);
+    if (unitMatches(recall, id)) setNewest(memory.inScope, id.uri, recallId, memory.maxInScope);
   }
   if (!adds) return;
   // Only children in scope put the parent in scope; an ADD of other goods into an in-scope parent adds nothing.
@@ -162,7 +156,7 @@ export function learnScope(
   let uri: string | undefined = event.parentId!.uri;
   for (let depth = 0; uri !== undefined && depth < 8; depth++) {
     if (depth > 0 && memory.inScope.get(uri) === recallId) break;
-    remember(memory.inScope, uri, recallId, memory.maxInScope);
+    setNewest(memory.inScope, uri, recallId, memory.maxInScope);
     uri = memory.parents.get(uri);
   }
 }
